@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Metric names and label values exported by every relaylab node.
+ *
+ * These names are a contract: dashboards, alert rules, the local runner and tests import them
+ * from here and never spell a metric name themselves. Label values come from the enums below
+ * only, so cardinality stays bounded (no per-peer or per-round labels).
+ */
+
+export const NODE_METRICS = {
+  /** gauge: the highest beacon round this node has accepted. */
+  beaconRound: "relaylab_beacon_round",
+  /** histogram (s): from accepting B(r−1) to accepting B(r). */
+  beaconRoundDuration: "relaylab_beacon_round_duration_seconds",
+  /** histogram (bytes): bytes this node sent plus received to produce one group signature it took part in. */
+  groupSignatureBytes: "relaylab_group_signature_bytes",
+  /** counter (bytes): peer-to-peer traffic by direction and message type, framing included. */
+  p2pBytes: "relaylab_p2p_bytes_total",
+  /** counter: rounds that stayed open longer than the stall timeout. */
+  stallEvents: "relaylab_stall_events_total",
+  /** gauge 0/1: a round is currently stalled. */
+  stalled: "relaylab_stalled",
+  /** histogram (s): how long each stall lasted, recorded when the round completes. */
+  stallDuration: "relaylab_stall_duration_seconds",
+  /** counter: signature shares received, by result. */
+  shares: "relaylab_shares_total",
+  /** counter: peer messages dropped before processing, by reason. */
+  messagesDropped: "relaylab_messages_dropped_total",
+  /** histogram (s): one DKG run from start to result. */
+  dkgDuration: "relaylab_dkg_duration_seconds",
+  /** counter: DKG runs this node took part in, by result. */
+  dkg: "relaylab_dkg_total",
+  /** gauge: groups whose DKG succeeded and that may be selected. */
+  registeredGroups: "relaylab_registered_groups",
+  /** gauge 0/1: whether a fault of a kind is active on this node. */
+  faultsActive: "relaylab_faults_active",
+  /** gauge: the highest finalized block height. */
+  finalizedHeight: "relaylab_finalized_height",
+  /** histogram (s): block proposal to finalization. */
+  blockFinalization: "relaylab_block_finalization_seconds",
+  /** histogram (s): block proposal to notarization. */
+  notarization: "relaylab_notarization_seconds",
+  /** counter: ingress messages submitted, by result. */
+  ingressMessages: "relaylab_ingress_messages_total",
+  /** histogram (s): ingress message submit to finalization. */
+  ingressLatency: "relaylab_ingress_latency_seconds",
+  /** gauge: constant 1 with the node's static identity as labels (subnet, data center). */
+  nodeInfo: "relaylab_node_info",
+} as const;
+
+export type NodeMetricName = (typeof NODE_METRICS)[keyof typeof NODE_METRICS];
+
+/** Label names used on node metrics. */
+export const LABELS = {
+  direction: "direction",
+  message: "message",
+  result: "result",
+  reason: "reason",
+  kind: "kind",
+  subnet: "subnet",
+  dataCenter: "data_center",
+  node: "node",
+} as const;
+
+export const DIRECTIONS = ["sent", "received"] as const;
+export type Direction = (typeof DIRECTIONS)[number];
+
+/** Peer message types, as counted in relaylab_p2p_bytes_total{message}. */
+export const P2P_MESSAGES = ["share", "beacon", "dkg", "sync", "block", "notarization_share", "finalization_share", "ingress"] as const;
+export type P2PMessageKind = (typeof P2P_MESSAGES)[number];
+
+export const SHARE_RESULTS = ["valid", "invalid", "duplicate", "late", "unknown_sender"] as const;
+export type ShareResult = (typeof SHARE_RESULTS)[number];
+
+export const DROP_REASONS = ["malformed", "oversized", "unknown_sender", "bad_signature", "wrong_round", "wrong_group", "fault"] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+
+export const DKG_RESULTS = ["success", "failure", "timeout"] as const;
+export type DkgResult = (typeof DKG_RESULTS)[number];
+
+export const FAULT_KINDS = [
+  "delay",
+  "loss",
+  "bandwidth",
+  "partition",
+  "pause",
+  "withhold_shares",
+  "invalid_shares",
+  "selective_shares",
+  "dkg_equivocate",
+  "equivocate_blocks",
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+export const INGRESS_RESULTS = ["accepted", "rejected_full", "rejected_size", "rejected_invalid"] as const;
+export type IngressResult = (typeof INGRESS_RESULTS)[number];
+
+/** Histogram buckets (seconds) for round-scale latencies: 1 ms … 60 s. */
+export const ROUND_SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;
+/** Histogram buckets (bytes) for per-signature traffic: 1 KB … 10 MB. */
+export const SIGNATURE_BYTES_BUCKETS = [1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6, 1e7] as const;
