@@ -99,3 +99,18 @@ export type IngressResult = (typeof INGRESS_RESULTS)[number];
 export const ROUND_SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;
 /** Histogram buckets (bytes) for per-signature traffic: 1 KB … 10 MB. */
 export const SIGNATURE_BYTES_BUCKETS = [1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6, 1e7] as const;
+
+/**
+ * prom-client's process default metrics (`collectDefaultMetrics`, names fixed by prom-client 15)
+ * that dashboards chart. Every relaylab process (node and operator) exports them.
+ */
+export const PROCESS_METRICS = {
+  /** counter (s): user plus system CPU time. */
+  cpuSeconds: "process_cpu_seconds_total",
+  /** gauge (bytes): resident set size (Linux only). */
+  residentMemory: "process_resident_memory_bytes",
+  /** gauge (bytes): V8 heap in use. */
+  heapUsed: "nodejs_heap_size_used_bytes",
+  /** gauge (s): 99th percentile event-loop delay; BLS work on the main thread shows here. */
+  eventLoopLagP99: "nodejs_eventloop_lag_p99_seconds",
+} as const;
