@@ -2,6 +2,10 @@
 /** The `relaylab` command line: wiring only; each command lives in ./commands. */
 import { Command, CommanderError } from "commander";
 import { registerStallModel } from "./commands/stall-model.js";
+import { registerUp } from "./commands/up.js";
+import { registerStatus } from "./commands/status.js";
+import { registerDown } from "./commands/down.js";
+import { registerLogs } from "./commands/logs.js";
 import { EXIT, reportFailure } from "./errors.js";
 
 export function buildProgram(): Command {
@@ -10,6 +14,10 @@ export function buildProgram(): Command {
     .showSuggestionAfterError()
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(`relaylab: ${str.replace(/^error: /, "").trim()}\n`) });
+  registerUp(program);
+  registerStatus(program);
+  registerDown(program);
+  registerLogs(program);
   registerStallModel(program);
   return program;
 }

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: Apache-2.0
+/** The run summary `relaylab up --rounds R --json` prints, and the health verdict behind its exit code. */
+import { NODE_METRICS } from "@relaylab/node/metrics-names";
+import type { NodeStatus } from "@relaylab/node/gen/relaylab/v1/public";
+import type { Violation } from "./ledger.js";
+import type { TestnetObserver } from "./observer.js";
+import { type LatencySummary, summarize } from "./quantiles.js";
+import { histogram, histogramQuantile, mergeHistograms, scrape } from "./scrape.js";
+import type { NodeEndpoints } from "./run-dir.js";
+
+export interface NodeSummary {
+  readonly index: number;
+  readonly dataCenter: string;
+  readonly reachable: boolean;
+  readonly round: number;
+  readonly ready: boolean;
+  readonly stallEvents: number;
+  readonly finalizedHeight: number;
+  readonly activeFaults: readonly string[];
+}
+
+export interface RunSummary {
+  readonly subnet: string;
+  readonly rounds: number;
+  readonly stalls: number;
+  readonly roundLatencySeconds: LatencySummary;
+  readonly groupSignatureBytes: { readonly mean: number; readonly p99: number };
+  readonly finalizedHeight: number;
+  readonly safety: { readonly agreed: boolean; readonly checkedRounds: number; readonly violations: readonly Violation[] };
+  readonly healthy: boolean;
+  readonly problems: readonly string[];
+  readonly nodes: readonly NodeSummary[];
+}
+
+export interface SummaryInput {
+  readonly subnet: string;
+  readonly endpoints: readonly NodeEndpoints[];
+  readonly observer: TestnetObserver;
+  readonly maxStalls: number;
+  /** Only rounds up to this count in the latency figures (a run stops after R rounds). */
+  readonly uptoRound?: number | undefined;
+}
+
+function nodeSummary(e: NodeEndpoints, s: NodeStatus | undefined): NodeSummary {
+  return {
+    index: e.index,
+    dataCenter: e.dataCenter,
+    reachable: s !== undefined,
+    round: Number(s?.round ?? 0n),
+    ready: s?.ready ?? false,
+    stallEvents: Number(s?.stallEvents ?? 0n),
+    finalizedHeight: Number(s?.finalizedHeight ?? 0n),
+    activeFaults: s?.activeFaults ?? [],
+  };
+}
+
+/** Scrapes every reachable node once and builds the summary; unreachable nodes count as such, not as errors. */
+export async function buildSummary(input: SummaryInput): Promise<RunSummary> {
+  const { observer } = input;
+  const scraped = await Promise.all(input.endpoints.map((e) => scrape(e.metrics).catch(() => undefined)));
+  const sig = mergeHistograms(scraped.flatMap((s) => (s ? [histogram(s, NODE_METRICS.groupSignatureBytes)] : [])));
+  const nodes = input.endpoints.map((e) => nodeSummary(e, observer.statuses.get(e.index)));
+  // Every node counts a subnet-wide stall once, so the subnet's stall count is the maximum over nodes.
+  const stalls = Math.max(0, ...nodes.map((n) => n.stallEvents));
+  const violations = observer.ledger.violations;
+  const rounds = input.uptoRound !== undefined ? Math.min(observer.round, input.uptoRound) : observer.round;
+  const problems: string[] = [];
+  if (violations.length > 0) problems.push(`${violations.length} safety violation(s), first: ${violations[0]?.detail ?? ""}`);
+  if (stalls > input.maxStalls) problems.push(`${stalls} stall event(s), more than --max-stalls ${input.maxStalls}`);
+  return {
+    subnet: input.subnet,
+    rounds,
+    stalls,
+    roundLatencySeconds: summarize(observer.ledger.roundIntervalsSeconds(2, rounds)),
+    groupSignatureBytes: { mean: sig.count > 0 ? sig.sum / sig.count : 0, p99: histogramQuantile(0.99, sig) },
+    finalizedHeight: Math.max(0, ...nodes.map((n) => n.finalizedHeight)),
+    safety: { agreed: violations.length === 0, checkedRounds: observer.ledger.checkedRounds, violations },
+    healthy: problems.length === 0,
+    problems,
+    nodes,
+  };
+}
+
+/** Human-readable summary lines. */
+export function formatSummary(s: RunSummary): string {
+  const l = s.roundLatencySeconds;
+  const lines = [
+    `subnet ${s.subnet}: ${s.rounds} rounds, ${s.stalls} stalls, finalized height ${s.finalizedHeight}`,
+    `round latency  p50 ${l.p50.toFixed(3)}s  p90 ${l.p90.toFixed(3)}s  p99 ${l.p99.toFixed(3)}s  max ${l.max.toFixed(3)}s`,
+    `bytes per group signature  mean ${Math.round(s.groupSignatureBytes.mean)}  p99 ${Math.round(s.groupSignatureBytes.p99)}`,
+    `safety  ${s.safety.agreed ? "agreed" : "VIOLATED"} over ${s.safety.checkedRounds} verified rounds`,
+    `verdict ${s.healthy ? "healthy" : `UNHEALTHY: ${s.problems.join("; ")}`}`,
+  ];
+  return `${lines.join("\n")}\n`;
+}
