@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The round loop of Threshold Relay. Round r opens when B(r−1) is accepted; the group B(r−1) selects
+ * signs sha256(be64(r) ‖ B(r−1)). Members first send their share to a few round-chosen aggregators
+ * (small fan-in); if no beacon has arrived after the retransmit interval they escalate to every member
+ * and keep re-sending until the round completes. Whoever recovers the group signature broadcasts the
+ * beacon; every node verifies it against the group key before accepting it.
+ */
+import { bytesToHex } from "@noble/hashes/utils.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import type { Clock, Timer } from "../clock.js";
+import type { Genesis } from "../config/index.js";
+import { CryptoError, partialSign, partialVerify, recoverVerified, type PartialSignature, type SecretShare } from "../crypto/index.js";
+import type { FaultController } from "../faults/controller.js";
+import { ByzantineBehaviour } from "../gen/relaylab/v1/control.js";
+import type { Envelope, Share } from "../gen/relaylab/v1/protocol.js";
+import type { Beacon } from "../gen/relaylab/v1/public.js";
+import type { Logger } from "../log.js";
+import type { DropReason, ShareResult } from "../metrics/names.js";
+import type { Metrics } from "../metrics/registry.js";
+import type { BeaconStore } from "../store/beacons.js";
+import { previousOfFirstRound, roundMessage, selectGroup, verifyBeacon } from "./chain.js";
+import type { GroupSet } from "./group-set.js";
+
+/** Members that collect shares first in each round (before escalation to all members). */
+export const AGGREGATORS = 3;
+/** How many recent round durations feed the p50 in Status. */
+const DURATION_WINDOW = 256;
+
+export interface EngineOptions {
+  readonly self: number;
+  readonly genesis: Genesis;
+  readonly clock: Clock;
+  readonly faults: FaultController;
+  readonly log: Logger;
+  readonly metrics: Metrics | null;
+  readonly store: BeaconStore;
+  /** Sends an envelope to a node; returns the estimated wire bytes sent (0 when dropped). */
+  readonly send: (to: number, envelope: Envelope) => number;
+  /** Asks for a catch-up sync, preferably from `peer`. */
+  readonly requestSync: (peer: number | undefined) => void;
+}
+
+/** State of the open round. */
+interface OpenRound {
+  readonly round: bigint;
+  readonly previous: Uint8Array;
+  readonly group: number;
+  readonly message: Uint8Array;
+  readonly openedAt: number;
+  /** This node's 1-based share index in the signing group, when it holds a share for it. */
+  readonly myIndex: number | undefined;
+  readonly aggregators: readonly number[];
+  /** Received (and own) partials in arrival order, own first. */
+  pool: Map<number, Uint8Array>;
+  readonly invalid: Set<number>;
+  readonly lateReplies: Set<number>;
+  mySignature: Uint8Array | undefined;
+  escalated: boolean;
+  /** Wire bytes of this round's shares in and out and beacons out. */
+  bytes: number;
+  stalled: boolean;
+}
+
+export class BeaconEngine {
+  private groups: GroupSet | undefined;
+  private shares = new Map<number, SecretShare>();
+  private open: OpenRound | undefined;
+  private signTimer: Timer | undefined;
+  private stallTimer: Timer | undefined;
+  private readonly durations: number[] = [];
+  private readonly listeners = new Set<(beacon: Beacon) => void>();
+  private stallEventCount = 0;
+  private stopped = false;
+
+  constructor(private readonly opts: EngineOptions) {}
+
+  /** Starts rounds with the registered groups and this node's shares; resumes after the stored chain. */
+  start(groups: GroupSet, shares: Map<number, SecretShare>): void {
+    this.groups = groups;
+    this.shares = shares;
+    this.opts.metrics?.beaconRound.set(Number(this.opts.store.latestRound));
+    this.openRound();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.signTimer?.cancel();
+    this.stallTimer?.cancel();
+    this.listeners.clear();
+  }
+
+  /** The round being worked on (latest accepted + 1), 0 before groups are known. */
+  get currentRound(): bigint {
+    return this.open?.round ?? 0n;
+  }
+
+  get stallEvents(): number {
+    return this.stallEventCount;
+  }
+
+  get stalled(): boolean {
+    return this.open?.stalled ?? false;
+  }
+
+  get groupSet(): GroupSet | undefined {
+    return this.groups;
+  }
+
+  /** Median of recent round durations in seconds (0 before two beacons). */
+  roundLatencyP50(): number {
+    if (this.durations.length === 0) return 0;
+    const sorted = [...this.durations].sort((a, b) => a - b);
+    return sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
+  }
+
+  /** Calls `listener` for every beacon accepted from now on; returns an unsubscribe function. */
+  subscribe(listener: (beacon: Beacon) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** A share from peer `from` (authenticated stream), `wire` bytes on the wire. Cheap checks first. */
+  onShare(from: number, share: Share, wire: number): void {
+    const open = this.open;
+    const groups = this.groups;
+    if (open === undefined || groups === undefined) return this.drop("wrong_round");
+    if (share.round < open.round) {
+      this.countShare("late");
+      return this.replyWithBeacon(from, share.round, open);
+    }
+    if (share.round > open.round) {
+      this.drop("wrong_round");
+      return this.opts.requestSync(from);
+    }
+    if (share.group !== open.group || share.epoch !== groups.epoch) return this.drop("wrong_group");
+    const group = groups.group(open.group);
+    if (group === undefined || share.index < 1 || share.index > group.members.length || group.members[share.index - 1] !== from) return this.countShare("unknown_sender");
+    open.bytes += wire;
+    if (open.pool.has(share.index) || open.invalid.has(share.index)) return this.countShare("duplicate");
+    open.pool.set(share.index, share.signature);
+    this.tryRecover(open);
+  }
+
+  /** A beacon from peer `from`: accepted only if it verifies against its group's key. */
+  onBeacon(from: number, beacon: Beacon): void {
+    const open = this.open;
+    if (open === undefined || beacon.round < open.round) return;
+    if (beacon.round > open.round) return this.opts.requestSync(from);
+    if (!this.acceptIfValid(beacon)) this.drop("bad_signature");
+  }
+
+  /** A beacon from a sync stream: true when it was the next round and verified (and is now accepted). */
+  acceptSynced(beacon: Beacon): boolean {
+    const open = this.open;
+    if (open === undefined) return false;
+    if (beacon.round < open.round) return true;
+    return beacon.round === open.round && this.acceptIfValid(beacon);
+  }
+
+  private acceptIfValid(beacon: Beacon): boolean {
+    const open = this.open;
+    const key = this.groups?.publicKey(beacon.group);
+    if (open === undefined || key === undefined) return false;
+    if (beacon.group !== open.group || bytesToHex(beacon.previousSignature) !== bytesToHex(open.previous)) return false;
+    if (!verifyBeacon(beacon, key)) return false;
+    this.accept(beacon, "received");
+    return true;
+  }
+
+  private openRound(): void {
+    const groups = this.groups;
+    if (groups === undefined || this.stopped || groups.count === 0) return;
+    const latest = this.opts.store.latest();
+    const round = this.opts.store.latestRound + 1n;
+    const previous = latest?.signature ?? previousOfFirstRound(this.opts.genesis.seed);
+    const group = selectGroup(previous, groups.count);
+    const members = groups.group(group)?.members ?? [];
+    const myIndex = this.shares.has(group) ? groups.shareIndexOf(group, this.opts.self) : undefined;
+    this.open = {
+      round,
+      previous,
+      group,
+      message: roundMessage(round, previous),
+      openedAt: this.opts.clock.now(),
+      myIndex,
+      aggregators: pickAggregators(previous, members),
+      pool: new Map(),
+      invalid: new Set(),
+      lateReplies: new Set(),
+      mySignature: undefined,
+      escalated: false,
+      bytes: 0,
+      stalled: false,
+    };
+    this.signTimer?.cancel();
+    this.stallTimer?.cancel();
+    const open = this.open;
+    if (myIndex !== undefined) {
+      const wait = Math.max(0, this.opts.genesis.timings.minRoundPeriodMs - this.sinceLastAccept());
+      this.signTimer = this.opts.clock.setTimeout(() => this.signAndSend(open), wait);
+    }
+    this.stallTimer = this.opts.clock.setTimeout(() => this.checkStall(open), this.opts.genesis.timings.stallTimeoutMs);
+  }
+
+  private lastAcceptAt: number | undefined;
+
+  private sinceLastAccept(): number {
+    return this.lastAcceptAt === undefined ? Infinity : this.opts.clock.now() - this.lastAcceptAt;
+  }
+
+  private signAndSend(open: OpenRound): void {
+    if (this.open !== open || open.myIndex === undefined) return;
+    const share = this.shares.get(open.group);
+    if (share === undefined) return;
+    if (open.mySignature === undefined) {
+      open.mySignature = partialSign(share, open.message).signature;
+      open.pool = new Map([[open.myIndex, open.mySignature], ...open.pool]);
+    }
+    this.sendShare(open);
+    this.tryRecover(open);
+    this.signTimer = this.opts.clock.setTimeout(() => {
+      // No beacon within the retransmit interval: escalate from the aggregators to every member.
+      open.escalated = true;
+      this.signAndSend(open);
+    }, this.opts.genesis.timings.shareRetransmitMs);
+  }
+
+  private sendShare(open: OpenRound): void {
+    const { faults } = this.opts;
+    const groups = this.groups;
+    const share = this.shares.get(open.group);
+    if (groups === undefined || share === undefined || open.myIndex === undefined || open.mySignature === undefined) return;
+    if (faults.byzantine(ByzantineBehaviour.BYZANTINE_BEHAVIOUR_WITHHOLD_SHARES)) return;
+    const members = groups.group(open.group)?.members ?? [];
+    let targets = (open.escalated ? members : open.aggregators).filter((m) => m !== this.opts.self);
+    if (faults.byzantine(ByzantineBehaviour.BYZANTINE_BEHAVIOUR_SELECTIVE_SHARES)) targets = targets.filter((m) => faults.selectivePeers().includes(m));
+    // Invalid-shares fault: a well-formed G1 point that is a signature on a different message.
+    const signature = faults.byzantine(ByzantineBehaviour.BYZANTINE_BEHAVIOUR_INVALID_SHARES) ? partialSign(share, sha256(open.message)).signature : open.mySignature;
+    const envelope: Envelope = { share: { round: open.round, group: open.group, index: open.myIndex, signature, epoch: groups.epoch } };
+    for (const to of targets) open.bytes += this.opts.send(to, envelope);
+  }
+
+  private tryRecover(open: OpenRound): void {
+    const groups = this.groups;
+    const group = groups?.group(open.group);
+    if (groups === undefined || group === undefined || this.open !== open || open.pool.size < group.threshold) return;
+    const partials: PartialSignature[] = [...open.pool].map(([index, signature]) => ({ index, signature }));
+    let signature: Uint8Array;
+    try {
+      const result = recoverVerified({
+        groupPublicKey: group.commitments[0] ?? new Uint8Array(),
+        message: open.message,
+        partials,
+        threshold: group.threshold,
+        publicKeyShare: (i) => groups.memberKey(open.group, i),
+      });
+      signature = result.signature;
+      for (const i of result.invalid) this.markInvalid(open, i);
+      const own = open.myIndex !== undefined && open.pool.has(open.myIndex) ? 1 : 0;
+      this.opts.metrics?.shares.inc({ result: "valid" }, group.threshold - own);
+    } catch (err) {
+      if (!(err instanceof CryptoError)) throw err;
+      // Fewer than t valid partials: find the bad ones so they are not retried, and wait for more.
+      for (const p of partials) {
+        let ok: boolean;
+        try {
+          ok = partialVerify(groups.memberKey(open.group, p.index), open.message, p);
+        } catch {
+          ok = false;
+        }
+        if (!ok) this.markInvalid(open, p.index);
+      }
+      return;
+    }
+    const beacon: Beacon = { round: open.round, signature, previousSignature: open.previous, group: open.group, epoch: groups.epoch };
+    this.opts.log.info({ event: "beacon_recovered", round: Number(open.round), group: open.group }, "group signature recovered");
+    for (const node of this.opts.genesis.nodes) if (node.index !== this.opts.self) open.bytes += this.opts.send(node.index, { beacon });
+    this.accept(beacon, "recovered");
+  }
+
+  private markInvalid(open: OpenRound, index: number): void {
+    if (open.invalid.has(index)) return;
+    open.invalid.add(index);
+    open.pool.delete(index);
+    if (index !== open.myIndex) this.countShare("invalid");
+    this.opts.log.warn({ event: "invalid_share", round: Number(open.round), group: open.group, member: index }, "invalid signature share");
+  }
+
+  private accept(beacon: Beacon, source: "recovered" | "received"): void {
+    const open = this.open;
+    if (open === undefined) return;
+    const now = this.opts.clock.now();
+    this.opts.store.append(beacon);
+    const { metrics } = this.opts;
+    const seconds = (now - open.openedAt) / 1000;
+    metrics?.beaconRound.set(Number(beacon.round));
+    if (this.lastAcceptAt !== undefined) {
+      metrics?.roundDuration.observe(seconds);
+      this.durations.push(seconds);
+      if (this.durations.length > DURATION_WINDOW) this.durations.shift();
+    }
+    if (open.stalled) {
+      metrics?.stallDuration.observe(seconds);
+      metrics?.stalled.set(0);
+      this.opts.log.warn({ event: "stall_ended", round: Number(beacon.round), group: beacon.group, seconds }, "stall ended");
+    }
+    if (open.myIndex !== undefined) metrics?.groupSignatureBytes.observe(open.bytes);
+    this.lastAcceptAt = now;
+    this.opts.log.info({ event: "beacon_accepted", round: Number(beacon.round), group: beacon.group, source, seconds }, "beacon accepted");
+    for (const listener of this.listeners) listener(beacon);
+    this.openRound();
+  }
+
+  private checkStall(open: OpenRound): void {
+    if (this.open !== open || this.stopped) return;
+    if (!open.stalled) {
+      open.stalled = true;
+      this.stallEventCount++;
+      this.opts.metrics?.stallEvents.inc();
+      this.opts.metrics?.stalled.set(1);
+      this.opts.log.warn({ event: "stall", round: Number(open.round), group: open.group, shares: open.pool.size }, "round stalled");
+    }
+    // Maybe the beacon exists and we missed it: ask a peer, and keep asking while stalled.
+    this.opts.requestSync(undefined);
+    this.stallTimer = this.opts.clock.setTimeout(() => this.checkStall(open), this.opts.genesis.timings.stallTimeoutMs);
+  }
+
+  /** A member still sending shares for an old round missed its beacon: send it once per peer. */
+  private replyWithBeacon(to: number, round: bigint, open: OpenRound): void {
+    const beacon = this.opts.store.get(round);
+    if (beacon === undefined || open.lateReplies.has(to)) return;
+    open.lateReplies.add(to);
+    this.opts.send(to, { beacon });
+  }
+
+  private countShare(result: ShareResult): void {
+    this.opts.metrics?.shares.inc({ result });
+  }
+
+  private drop(reason: DropReason): void {
+    this.opts.metrics?.messagesDropped.inc({ reason });
+  }
+}
+
+/** The round's first-contact aggregators: up to AGGREGATORS members chosen by sha256(previous). */
+export function pickAggregators(previous: Uint8Array, members: readonly number[]): number[] {
+  const digest = sha256(previous);
+  const chosen: number[] = [];
+  for (let i = 0; chosen.length < Math.min(AGGREGATORS, members.length); i++) {
+    const byte = digest[(i * 2) % digest.length] ?? 0;
+    const byte2 = digest[(i * 2 + 1) % digest.length] ?? 0;
+    const member = members[(((byte << 8) | byte2) + i) % members.length];
+    if (member !== undefined && !chosen.includes(member)) chosen.push(member);
+  }
+  return chosen;
+}

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Runs the crypto core's DKG for every candidate group this node belongs to, over identity-signed
+ * DkgPackets, and decides which candidates get registered. Members broadcast their outcome (qualified
+ * dealers and the group's public polynomial) to every node; a candidate is registered by every node
+ * that sees the same outcome from at least `threshold` members before the DKG timeout, so each node
+ * checks the group key itself instead of trusting one member.
+ */
+import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
+import type { Clock, Timer } from "../clock.js";
+import { Dkg, PUBLIC_KEY_BYTES, type DkgMessage, type SecretShare } from "../crypto/index.js";
+import type { Genesis } from "../config/index.js";
+import type { FaultController } from "../faults/controller.js";
+import { ByzantineBehaviour } from "../gen/relaylab/v1/control.js";
+import { DkgBody, type DkgOutcome, type DkgPacket, type Envelope } from "../gen/relaylab/v1/protocol.js";
+import { signWithIdentity, verifyIdentitySignature } from "../identity/index.js";
+import type { Logger } from "../log.js";
+import type { DropReason } from "../metrics/names.js";
+import type { Metrics } from "../metrics/registry.js";
+import type { RegisteredGroup } from "../beacon/group-set.js";
+import { fromBody, toBody } from "./wire.js";
+
+/** What the DKG phase of an epoch produced. */
+export interface DkgRegistration {
+  readonly groups: RegisteredGroup[];
+  /** This node's secret share per registered group index (only where its own run agrees with the registered key). */
+  readonly shares: Map<number, SecretShare>;
+}
+
+export interface DkgDriverOptions {
+  readonly self: number;
+  readonly genesis: Genesis;
+  readonly identitySecret: Uint8Array;
+  readonly epoch: bigint;
+  /** Candidate groups (node indices), as drawn for this epoch. */
+  readonly candidates: readonly (readonly number[])[];
+  readonly send: (to: number, envelope: Envelope) => void;
+  readonly clock: Clock;
+  readonly faults: FaultController;
+  readonly log: Logger;
+  readonly metrics: Metrics | null;
+}
+
+interface Run {
+  readonly candidate: number;
+  readonly members: readonly number[];
+  readonly dkg: Dkg;
+  /** Every packet this member sent, re-sent until the run ends (peers may start late or lose messages). */
+  readonly sent: { to: number; envelope: Envelope }[];
+  phase: string;
+  phaseStartedAt: number;
+  readonly startedAt: number;
+  finished: boolean;
+}
+
+export class DkgDriver {
+  private readonly runs = new Map<number, Run>();
+  /** candidate → member position → outcome key ("failed" or hex of qualified+commitments). */
+  private readonly outcomes = new Map<number, Map<number, { key: string; outcome: DkgOutcome }>>();
+  private timer: Timer | undefined;
+  private deadline: Timer | undefined;
+  private readonly identityKeys: Uint8Array[];
+  private readonly startedAt: number;
+  private ownOutcomes: Envelope[] = [];
+  private done = false;
+  private resolve: (r: DkgRegistration) => void = () => undefined;
+  /** Settles when every candidate is decided or the DKG timeout passes. */
+  readonly registration: Promise<DkgRegistration>;
+
+  constructor(private readonly opts: DkgDriverOptions) {
+    this.identityKeys = opts.genesis.nodes.map((n) => hexToBytes(n.identityKey));
+    this.startedAt = opts.clock.now();
+    this.registration = new Promise((r) => (this.resolve = r));
+  }
+
+  private get threshold(): number {
+    return this.opts.genesis.groups.threshold;
+  }
+
+  private get domain(): string {
+    return `dkg/${this.opts.genesis.subnet}`;
+  }
+
+  start(): void {
+    const { candidates, self, clock, genesis } = this.opts;
+    candidates.forEach((members, candidate) => {
+      const pos = members.indexOf(self);
+      if (pos < 0) return;
+      const dkg = new Dkg({ self: pos + 1, members: members.length, threshold: this.threshold });
+      const run: Run = { candidate, members, dkg, sent: [], phase: dkg.phase, phaseStartedAt: clock.now(), startedAt: clock.now(), finished: false };
+      this.runs.set(candidate, run);
+      this.opts.log.info({ event: "dkg_started", group: candidate, epoch: Number(this.opts.epoch), members: members.length }, "DKG started");
+      this.route(run, dkg.start());
+    });
+    this.deadline = clock.setTimeout(() => this.finish("timeout"), genesis.timings.dkgTimeoutMs);
+    this.schedule(() => this.tick());
+    this.maybeFinish();
+  }
+
+  stop(): void {
+    this.timer?.cancel();
+    this.deadline?.cancel();
+    this.done = true;
+  }
+
+  /** Handles a DkgPacket from any peer (relays are fine: the sender's identity signature authenticates it). */
+  receive(packet: DkgPacket): void {
+    const drop = (reason: DropReason): void => {
+      this.opts.metrics?.messagesDropped.inc({ reason });
+    };
+    let body: DkgBody;
+    try {
+      body = DkgBody.decode(packet.body);
+    } catch {
+      return drop("malformed");
+    }
+    const key = this.identityKeys[body.sender];
+    if (key === undefined) return drop("unknown_sender");
+    if (body.epoch !== this.opts.epoch) return drop("wrong_round");
+    const members = this.opts.candidates[body.group];
+    if (members === undefined) return drop("wrong_group");
+    const pos = members.indexOf(body.sender);
+    if (pos < 0) return drop("unknown_sender");
+    if (!verifyIdentitySignature(key, this.domain, packet.body, packet.signature)) return drop("bad_signature");
+    if (body.outcome) return this.recordOutcome(body.group, pos, body.outcome);
+    const message = fromBody(body);
+    const run = this.runs.get(body.group);
+    if (message === undefined || run === undefined || run.finished) return;
+    if (message.from !== pos + 1) return drop("bad_signature");
+    this.route(run, run.dkg.receive(message));
+  }
+
+  private route(run: Run, messages: DkgMessage[]): void {
+    for (const message of messages) {
+      const equivocate = this.opts.faults.byzantine(ByzantineBehaviour.BYZANTINE_BEHAVIOUR_DKG_EQUIVOCATE);
+      if (message.type === "deal") {
+        // Equivocation fault: members with an even index get a different commitment vector than the rest.
+        const sent = equivocate && message.to % 2 === 0 ? { ...message, commitments: [...message.commitments].reverse() } : message;
+        this.sendTo(run, run.members[message.to - 1], sent);
+      } else {
+        for (const member of run.members) if (member !== this.opts.self) this.sendTo(run, member, message);
+      }
+    }
+    this.checkRun(run);
+  }
+
+  private sendTo(run: Run, to: number | undefined, message: DkgMessage): void {
+    if (to === undefined) return;
+    const envelope = this.sign(toBody(this.opts.epoch, run.candidate, this.opts.self, message));
+    run.sent.push({ to, envelope });
+    this.opts.send(to, envelope);
+  }
+
+  private sign(body: DkgBody): Envelope {
+    const bytes = DkgBody.encode(body).finish();
+    return { dkg: { body: bytes, signature: signWithIdentity(this.opts.identitySecret, this.domain, bytes) } };
+  }
+
+  /** Notices phase changes and a run's end; on the end, broadcasts the outcome to every node. */
+  private checkRun(run: Run): void {
+    const { dkg } = run;
+    if (dkg.phase !== run.phase) {
+      run.phase = dkg.phase;
+      run.phaseStartedAt = this.opts.clock.now();
+    }
+    if (run.finished || (dkg.phase !== "done" && dkg.phase !== "failed")) return;
+    run.finished = true;
+    const seconds = (this.opts.clock.now() - run.startedAt) / 1000;
+    const result = dkg.result;
+    const outcome: DkgOutcome = result ? { qualified: result.qualified, commitments: result.commitments, failed: false } : { qualified: [], commitments: [], failed: true };
+    this.opts.metrics?.dkgDuration.observe(seconds);
+    this.opts.metrics?.dkg.inc({ result: result ? "success" : "failure" });
+    this.opts.log.info(
+      { event: result ? "dkg_done" : "dkg_failed", group: run.candidate, epoch: Number(this.opts.epoch), seconds, qualified: result?.qualified, reason: dkg.failureReason },
+      result ? "DKG finished" : "DKG failed",
+    );
+    const envelope = this.sign({ epoch: this.opts.epoch, group: run.candidate, sender: this.opts.self, outcome });
+    this.ownOutcomes.push(envelope);
+    this.broadcast(envelope);
+    this.recordOutcome(run.candidate, run.members.indexOf(this.opts.self), outcome);
+  }
+
+  private broadcast(envelope: Envelope): void {
+    for (const node of this.opts.genesis.nodes) if (node.index !== this.opts.self) this.opts.send(node.index, envelope);
+  }
+
+  private recordOutcome(candidate: number, pos: number, outcome: DkgOutcome): void {
+    const wellFormed = outcome.failed || (outcome.commitments.length === this.threshold && outcome.commitments.every((c) => c.length === PUBLIC_KEY_BYTES) && outcome.qualified.length >= this.threshold);
+    if (!wellFormed) {
+      this.opts.metrics?.messagesDropped.inc({ reason: "malformed" });
+      return;
+    }
+    const key = outcome.failed ? "failed" : `${outcome.qualified.join(",")}|${outcome.commitments.map(bytesToHex).join("")}`;
+    let byMember = this.outcomes.get(candidate);
+    if (byMember === undefined) {
+      byMember = new Map<number, { key: string; outcome: DkgOutcome }>();
+      this.outcomes.set(candidate, byMember);
+    }
+    if (!byMember.has(pos)) byMember.set(pos, { key, outcome });
+    this.maybeFinish();
+  }
+
+  /** The outcome at least `threshold` members agree on, "failed" when that can no longer happen, or undefined. */
+  private decision(candidate: number): DkgOutcome | "failed" | undefined {
+    const size = this.opts.candidates[candidate]?.length ?? 0;
+    const byMember = this.outcomes.get(candidate) ?? new Map<number, { key: string; outcome: DkgOutcome }>();
+    const tally = new Map<string, number>();
+    for (const { key, outcome } of byMember.values()) {
+      const n = (tally.get(key) ?? 0) + 1;
+      tally.set(key, n);
+      if (key !== "failed" && n >= this.threshold) return outcome;
+    }
+    const best = Math.max(0, ...[...tally].filter(([k]) => k !== "failed").map(([, n]) => n));
+    return best + (size - byMember.size) < this.threshold ? "failed" : undefined;
+  }
+
+  private maybeFinish(): void {
+    if (this.done) return;
+    if (this.opts.candidates.every((_, c) => this.decision(c) !== undefined)) this.finish("complete");
+  }
+
+  private finish(why: "complete" | "timeout"): void {
+    if (this.done) return;
+    const groups: RegisteredGroup[] = [];
+    const shares = new Map<number, SecretShare>();
+    this.opts.candidates.forEach((members, candidate) => {
+      const decided = this.decision(candidate);
+      if (decided === undefined || decided === "failed") {
+        const run = this.runs.get(candidate);
+        if (run && !run.finished) this.opts.metrics?.dkg.inc({ result: "timeout" });
+        this.opts.log.warn({ event: "group_not_registered", group: candidate, epoch: Number(this.opts.epoch), why: decided ?? "timeout" }, "group not registered");
+        return;
+      }
+      const index = groups.length;
+      groups.push({ index, candidate, members: [...members], threshold: this.threshold, commitments: decided.commitments });
+      const result = this.runs.get(candidate)?.dkg.result;
+      if (result && bytesToHex(result.groupPublicKey) === bytesToHex(decided.commitments[0] ?? new Uint8Array())) shares.set(index, result.secretShare);
+    });
+    this.opts.log.info({ event: "groups_registered", epoch: Number(this.opts.epoch), why, registered: groups.map((g) => g.candidate) }, "groups registered");
+    this.opts.metrics?.registeredGroups.set(groups.length);
+    // Keep re-sending our outcomes a little longer: peers that started late still need them to register.
+    const resendUntil = this.startedAt + this.opts.genesis.timings.dkgTimeoutMs;
+    this.stop();
+    this.lingerOutcomes(resendUntil, this.retransmitMs());
+    this.resolve({ groups, shares });
+  }
+
+  /** Re-broadcasts our outcomes with exponential backoff until the DKG deadline. */
+  private lingerOutcomes(until: number, delayMs: number): void {
+    if (this.opts.clock.now() >= until || this.ownOutcomes.length === 0) return;
+    this.timer = this.opts.clock.setTimeout(() => {
+      for (const e of this.ownOutcomes) this.broadcast(e);
+      this.lingerOutcomes(until, delayMs * 2);
+    }, delayMs);
+  }
+
+  private retransmitMs(): number {
+    return Math.max(250, this.opts.genesis.timings.shareRetransmitMs);
+  }
+
+  /** Periodic work: re-send this node's packets of unfinished runs, advance phases that timed out. */
+  private tick(): void {
+    if (this.done) return;
+    const phaseTimeout = this.opts.genesis.timings.dkgTimeoutMs / 4;
+    for (const run of this.runs.values()) {
+      if (run.finished) continue;
+      if (this.opts.clock.now() - run.phaseStartedAt > phaseTimeout) this.route(run, run.dkg.advance());
+      else for (const { to, envelope } of run.sent) this.opts.send(to, envelope);
+    }
+    for (const e of this.ownOutcomes) this.broadcast(e);
+    this.schedule(() => this.tick());
+  }
+
+  private schedule(fn: () => void): void {
+    this.timer = this.opts.clock.setTimeout(fn, this.retransmitMs());
+  }
+}

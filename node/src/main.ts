@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * relaylab node entry point:
+ *   node --import tsx node/src/main.ts --genesis FILE --index N --data-dir DIR [--identity-key-file FILE]
+ *     [--listen HOST:PORT] [--control-listen HOST:PORT] [--metrics-listen HOST:PORT] [--faults FILE] [--log-level info]
+ * The identity secret key (64 hex, ed25519 seed) comes from --identity-key-file or RELAYLAB_IDENTITY_KEY.
+ * Bad flags or genesis: one line on stderr, exit 2. SIGTERM/SIGINT: graceful shutdown, exit 0.
+ */
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { parseGenesisJson, type Genesis } from "./config/index.js";
+import { FaultSet } from "./gen/relaylab/v1/control.js";
+import { identityPublicKey, parseKeyHex } from "./identity/index.js";
+import { createLogger } from "./log.js";
+import { RelayNode } from "./node.js";
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+interface Flags {
+  genesis: Genesis;
+  index: number;
+  dataDir: string;
+  identitySecret: Uint8Array;
+  listen: string;
+  controlListen: string;
+  metricsListen: string;
+  faults: FaultSet | undefined;
+  logLevel: string;
+}
+
+class UsageError extends Error {}
+
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    throw new UsageError(`cannot read ${what} ${path}: ${(err as Error).message}`);
+  }
+}
+
+function parseFlags(argv: string[]): Flags {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        genesis: { type: "string" },
+        index: { type: "string" },
+        "data-dir": { type: "string" },
+        "identity-key-file": { type: "string" },
+        listen: { type: "string" },
+        "control-listen": { type: "string" },
+        "metrics-listen": { type: "string" },
+        faults: { type: "string" },
+        "log-level": { type: "string", default: "info" },
+      },
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (values.genesis === undefined) throw new UsageError("--genesis FILE is required");
+  if (values.index === undefined || !/^\d+$/.test(values.index)) throw new UsageError("--index N is required (a node index, 0 or more)");
+  if (values["data-dir"] === undefined) throw new UsageError("--data-dir DIR is required");
+  const logLevel = values["log-level"];
+  if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}`);
+  const genesis = parseGenesisJson(readText(values.genesis, "genesis"));
+  const index = Number(values.index);
+  const node = genesis.nodes[index];
+  if (node === undefined) throw new UsageError(`--index ${index} is not in the genesis (nodes 0..${genesis.nodes.length - 1})`);
+  const keyFile = values["identity-key-file"];
+  const keyHex = keyFile !== undefined ? readText(keyFile, "identity key file") : process.env.RELAYLAB_IDENTITY_KEY;
+  if (keyHex === undefined) throw new UsageError("no identity key: pass --identity-key-file FILE or set RELAYLAB_IDENTITY_KEY");
+  let identitySecret: Uint8Array;
+  try {
+    identitySecret = parseKeyHex(keyHex, "identity secret key");
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (identityPublicKey(keyHex.trim().toLowerCase()) !== node.identityKey) {
+    throw new UsageError(`the identity key does not match nodes[${index}].identityKey in the genesis; use node ${index}'s key`);
+  }
+  let faults: FaultSet | undefined;
+  if (values.faults !== undefined) {
+    try {
+      faults = FaultSet.fromJSON(JSON.parse(readText(values.faults, "faults file")));
+    } catch (err) {
+      throw new UsageError(err instanceof UsageError ? err.message : `--faults ${values.faults}: not a FaultSet in proto3 JSON (${(err as Error).message})`);
+    }
+  }
+  return {
+    genesis,
+    index,
+    dataDir: values["data-dir"],
+    identitySecret,
+    listen: values.listen ?? node.address,
+    controlListen: values["control-listen"] ?? "127.0.0.1:0",
+    metricsListen: values["metrics-listen"] ?? "127.0.0.1:0",
+    faults,
+    logLevel,
+  };
+}
+
+async function main(): Promise<void> {
+  let flags: Flags;
+  try {
+    flags = parseFlags(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`relaylab-node: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  const log = createLogger(flags.index, flags.logLevel);
+  const node = await RelayNode.start({ ...flags, log }).catch((err: unknown) => {
+    process.stderr.write(`relaylab-node: ${(err as Error).message}\n`);
+    process.exit(2);
+  });
+  log.info({ event: "listening", ...node.addresses }, "listening");
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ event: "shutdown", signal }, "shutting down");
+    void node.close().then(() => process.exit(0));
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+void main();
