@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Prometheus alert rules for relaylab, as code. Rendered to dashboards/generated/alerts.yaml (a
+ * Prometheus rule file) and into the chart's PrometheusRule; unit-tested with promtool.
+ *
+ * Node targets are recognised by their `subnet` label: the local runner's file_sd targets and
+ * the chart's PodMonitor put subnet, data_center and node on every node target.
+ */
+import { DKG_RESULTS, LABELS, NODE_METRICS } from "@relaylab/node/metrics-names";
+import { OPERATOR_LABELS, OPERATOR_METRICS, type ReconcileResult } from "@relaylab/operator/metrics-names";
+import { PROMETHEUS_SERIES, agg, eq, has, increase, leMatcher, rate, re, sel } from "./promql.js";
+
+/** One Prometheus alerting rule. */
+export interface AlertRule {
+  readonly alert: string;
+  readonly expr: string;
+  readonly for: string;
+  readonly labels: { readonly severity: "critical" | "warning" };
+  readonly annotations: { readonly summary: string; readonly description: string };
+}
+
+/** A rule group as in a Prometheus rule file (and a PrometheusRule's spec.groups). */
+export interface RuleGroup {
+  readonly name: string;
+  readonly rules: readonly AlertRule[];
+}
+
+/** The round-latency service level objective the SLO alert defends. */
+export const ROUND_LATENCY_SLO = {
+  /** A round is good when it completes within this many seconds (must be a histogram bucket bound). */
+  thresholdSeconds: 5,
+  /** Share of rounds that must be good. */
+  objective: 0.99,
+} as const;
+
+/** Multi-window burn rates (Google SRE workbook): page on 2 % of a 30-day budget burnt in 1 h. */
+const BURN_WINDOWS = [
+  { severity: "critical", long: "1h", short: "5m", burnRate: 14.4 },
+  { severity: "warning", long: "6h", short: "30m", burnRate: 6 },
+] as const;
+
+/** Rounds a live, fault-free node may trail its subnet's head before the subnet counts as diverged. */
+const MAX_ROUND_SPREAD = 10;
+
+const S = LABELS.subnet;
+const NODE_TARGETS = [has(S)];
+const SUBNET = `{{ $labels.${S} }}`;
+
+/** Share of a subnet's rounds slower than the SLO threshold over `window`. */
+function slowRoundRatio(window: string): string {
+  const h = NODE_METRICS.beaconRoundDuration;
+  const good = agg("sum", [S], rate(`${h}_bucket`, [...NODE_TARGETS, leMatcher(ROUND_LATENCY_SLO.thresholdSeconds)], window));
+  const all = agg("sum", [S], rate(`${h}_count`, NODE_TARGETS, window));
+  return `(1 - ${good} / ${all})`;
+}
+
+function beaconRules(): AlertRule[] {
+  // Rounds of nodes with no injected fault: a node under chaos is expected to trail.
+  const faulted = `(${sel(NODE_METRICS.faultsActive, NODE_TARGETS)} > 0)`;
+  const rounds = `(${sel(NODE_METRICS.beaconRound, NODE_TARGETS)} unless on (instance) ${faulted})`;
+  // toPrecision: 14.4 × (1 − 0.99) is 0.14400000000000002 in binary floating point.
+  const ratio = (burnRate: number): number => Number((burnRate * (1 - ROUND_LATENCY_SLO.objective)).toPrecision(6));
+  return [
+    {
+      alert: "RelaylabSubnetStalled",
+      expr: `${agg("avg", [S], sel(NODE_METRICS.stalled, NODE_TARGETS))} > 0.5`,
+      for: "1m",
+      labels: { severity: "critical" },
+      annotations: {
+        summary: `Subnet ${SUBNET} beacon is stalled`,
+        description: `{{ $value | humanizePercentage }} of subnet ${SUBNET}'s nodes report their current round open longer than the stall timeout: the selected group cannot reach its threshold of shares.`,
+      },
+    },
+    {
+      alert: "RelaylabBeaconHalted",
+      expr: `${agg("max", [S], `changes(${sel(NODE_METRICS.beaconRound, NODE_TARGETS)}[5m])`)} == 0`,
+      for: "5m",
+      labels: { severity: "critical" },
+      annotations: {
+        summary: `Subnet ${SUBNET} accepted no beacon round for 10 minutes`,
+        description: `No node of subnet ${SUBNET} advanced its beacon round in the last 10 minutes (stall detection itself may be stuck, e.g. every node paused).`,
+      },
+    },
+    ...BURN_WINDOWS.map(
+      (w): AlertRule => ({
+        alert: "RelaylabRoundLatencySLOBurn",
+        expr: `${slowRoundRatio(w.long)} > ${ratio(w.burnRate)} and ${slowRoundRatio(w.short)} > ${ratio(w.burnRate)}`,
+        for: w.severity === "critical" ? "2m" : "15m",
+        labels: { severity: w.severity },
+        annotations: {
+          summary: `Subnet ${SUBNET} burns its round-latency error budget ${w.burnRate}x too fast`,
+          description: `{{ $value | humanizePercentage }} of subnet ${SUBNET}'s rounds took longer than ${ROUND_LATENCY_SLO.thresholdSeconds}s over the last ${w.long} (objective: ${ROUND_LATENCY_SLO.objective * 100}% within ${ROUND_LATENCY_SLO.thresholdSeconds}s).`,
+        },
+      }),
+    ),
+    {
+      alert: "RelaylabSafetyViolation",
+      expr: `(${agg("max", [S], rounds)} - ${agg("min", [S], rounds)}) > ${MAX_ROUND_SPREAD}`,
+      for: "5m",
+      labels: { severity: "critical" },
+      annotations: {
+        summary: `Nodes of subnet ${SUBNET} disagree on the beacon chain`,
+        description: `Live nodes of subnet ${SUBNET} without injected faults are {{ $value }} rounds apart for 5 minutes: a node that receives verified beacons but does not accept them holds a different chain or group set (or cannot sync).`,
+      },
+    },
+  ];
+}
+
+function nodeRules(): AlertRule[] {
+  const dkgFailed = re(LABELS.result, DKG_RESULTS.filter((r) => r !== "success").join("|"));
+  return [
+    {
+      alert: "RelaylabNodeDown",
+      expr: `${sel(PROMETHEUS_SERIES.up, NODE_TARGETS)} == 0`,
+      for: "1m",
+      labels: { severity: "warning" },
+      annotations: {
+        summary: `relaylab node {{ $labels.${LABELS.node} }} of subnet ${SUBNET} is down`,
+        description: `Prometheus cannot scrape node {{ $labels.${LABELS.node} }} (data center {{ $labels.${LABELS.dataCenter} }}, {{ $labels.instance }}) of subnet ${SUBNET}.`,
+      },
+    },
+    {
+      alert: "RelaylabDkgFailures",
+      expr: `${agg("sum", [S], increase(NODE_METRICS.dkg, [...NODE_TARGETS, dkgFailed], "15m"))} > 0`,
+      for: "0m",
+      labels: { severity: "warning" },
+      annotations: {
+        summary: `DKG runs failed in subnet ${SUBNET}`,
+        description: `Nodes of subnet ${SUBNET} report failed or timed-out DKG runs in the last 15 minutes; those groups are not registered.`,
+      },
+    },
+    {
+      alert: "RelaylabNoRegisteredGroups",
+      expr: `${agg("max", [S], sel(NODE_METRICS.registeredGroups, NODE_TARGETS))} == 0`,
+      for: "15m",
+      labels: { severity: "critical" },
+      annotations: {
+        summary: `Subnet ${SUBNET} has no registered group`,
+        description: `No node of subnet ${SUBNET} has a group whose DKG succeeded after 15 minutes: the beacon cannot start.`,
+      },
+    },
+  ];
+}
+
+function operatorRules(): AlertRule[] {
+  const C = OPERATOR_LABELS.controller;
+  const errors = agg("sum", [C], rate(OPERATOR_METRICS.reconcile, [eq(OPERATOR_LABELS.result, "error" satisfies ReconcileResult)], "15m"));
+  const all = agg("sum", [C], rate(OPERATOR_METRICS.reconcile, [], "15m"));
+  return [
+    {
+      alert: "RelaylabOperatorNoLeader",
+      expr: `${agg("sum", [], sel(OPERATOR_METRICS.leader))} == 0`,
+      for: "5m",
+      labels: { severity: "critical" },
+      annotations: {
+        summary: "No relaylab operator replica holds the leader lease",
+        description: "Operator replicas are running but none has led for 5 minutes: Subnets and DataCenters are not reconciled.",
+      },
+    },
+    {
+      alert: "RelaylabOperatorReconcileErrors",
+      expr: `${errors} / ${all} > 0.1`,
+      for: "15m",
+      labels: { severity: "warning" },
+      annotations: {
+        summary: `relaylab operator {{ $labels.${C} }} reconciles are failing`,
+        description: `{{ $value | humanizePercentage }} of the {{ $labels.${C} }} controller's reconciles returned an error over 15 minutes.`,
+      },
+    },
+  ];
+}
+
+/** relaylab's alert rule groups. */
+export function alertRuleGroups(): RuleGroup[] {
+  return [
+    { name: "relaylab-beacon", rules: beaconRules() },
+    { name: "relaylab-nodes", rules: nodeRules() },
+    { name: "relaylab-operator", rules: operatorRules() },
+  ];
+}

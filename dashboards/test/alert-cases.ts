@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * promtool unit tests for the alert rules (`promtool test rules` format), written in TypeScript
+ * so input series use the metric-name contracts. Each case shows an alert firing (after its
+ * `for` delay, not before) and a healthy or deliberately excluded series staying quiet.
+ */
+import { LABELS, NODE_METRICS, type DkgResult, type FaultKind } from "@relaylab/node/metrics-names";
+import { OPERATOR_LABELS, OPERATOR_METRICS, type ControllerName, type ReconcileResult } from "@relaylab/operator/metrics-names";
+import { PROMETHEUS_SERIES } from "../src/promql.js";
+
+type Labels = Readonly<Record<string, string>>;
+
+interface InputSeries {
+  series: string;
+  values: string;
+}
+
+interface Expected {
+  exp_labels: Labels;
+  exp_annotations: { summary: string; description: string };
+}
+
+interface AlertTest {
+  eval_time: string;
+  alertname: string;
+  exp_alerts: Expected[];
+}
+
+/** One promtool test group. */
+export interface PromtoolTest {
+  name: string;
+  interval: string;
+  input_series: InputSeries[];
+  alert_rule_test: AlertTest[];
+}
+
+function series(metric: string, labels: Labels, values: string): InputSeries {
+  const body = Object.entries(labels)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(",");
+  return { series: `${metric}{${body}}`, values };
+}
+
+/** The labels the local runner's file_sd (and the chart's PodMonitor) put on node `node` of `subnet`. */
+function target(subnet: string, node: number): Labels {
+  return {
+    [LABELS.subnet]: subnet,
+    [LABELS.dataCenter]: `dc${node % 2}`,
+    [LABELS.node]: String(node),
+    instance: `${subnet}-${node}:9100`,
+    job: "relaylab-node",
+  };
+}
+
+/** At `evalTime`, exactly one `alertname` alert fires, with these labels and annotations. */
+function fires(evalTime: string, alertname: string, labels: Labels, summary: string, description: string): AlertTest {
+  return { eval_time: evalTime, alertname, exp_alerts: [{ exp_labels: labels, exp_annotations: { summary, description } }] };
+}
+
+/** At `evalTime`, no `alertname` alert fires (not yet, or not for these series). */
+function quiet(evalTime: string, alertname: string): AlertTest {
+  return { eval_time: evalTime, alertname, exp_alerts: [] };
+}
+
+const nodes = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+const stalled: PromtoolTest = {
+  name: "subnet stalled: more than half of the nodes report a stalled round",
+  interval: "1m",
+  input_series: [
+    ...nodes(4).map((i) => series(NODE_METRICS.stalled, target("a", i), i < 3 ? "0 0 1x10" : "0x12")),
+    ...nodes(4).map((i) => series(NODE_METRICS.stalled, target("b", i), i < 1 ? "0 0 1x10" : "0x12")),
+  ],
+  alert_rule_test: [
+    quiet("2m", "RelaylabSubnetStalled"),
+    fires("5m", "RelaylabSubnetStalled", { severity: "critical", subnet: "a" }, "Subnet a beacon is stalled", "75% of subnet a's nodes report their current round open longer than the stall timeout: the selected group cannot reach its threshold of shares."),
+  ],
+};
+
+const halted: PromtoolTest = {
+  name: "beacon halted: no node advances for 5 minutes, then 5 more",
+  interval: "1m",
+  input_series: [
+    ...nodes(3).map((i) => series(NODE_METRICS.beaconRound, target("a", i), "1+1x10 11x20")),
+    ...nodes(3).map((i) => series(NODE_METRICS.beaconRound, target("b", i), "1+1x30")),
+  ],
+  alert_rule_test: [
+    quiet("12m", "RelaylabBeaconHalted"),
+    fires("25m", "RelaylabBeaconHalted", { severity: "critical", subnet: "a" }, "Subnet a accepted no beacon round for 10 minutes", "No node of subnet a advanced its beacon round in the last 10 minutes (stall detection itself may be stuck, e.g. every node paused)."),
+  ],
+};
+
+const ROUND = NODE_METRICS.beaconRoundDuration;
+
+/** 60 rounds a minute per node; `goodPerMinute` of them within 5 s, in a bucket labelled `le`. */
+function roundHistogram(subnet: string, node: number, goodPerMinute: number, le: string): InputSeries[] {
+  return [
+    series(`${ROUND}_bucket`, { ...target(subnet, node), le }, `0+${goodPerMinute}x100`),
+    series(`${ROUND}_count`, target(subnet, node), "0+60x100"),
+  ];
+}
+
+function sloAlert(severity: "critical" | "warning", burn: string, window: string): Expected {
+  return {
+    exp_labels: { severity, subnet: "a" },
+    exp_annotations: {
+      summary: `Subnet a burns its round-latency error budget ${burn}x too fast`,
+      description: `50% of subnet a's rounds took longer than 5s over the last ${window} (objective: 99% within 5s).`,
+    },
+  };
+}
+
+const sloBurn: PromtoolTest = {
+  name: "round-latency SLO: half the rounds slower than 5 s burns the budget (le as Prometheus 2 and 3 write it)",
+  interval: "1m",
+  input_series: [
+    ...nodes(3).flatMap((i) => roundHistogram("a", i, 30, "5")),
+    // Prometheus 3 normalises le="5" to "5.0": all good rounds there, so no alert for b.
+    ...nodes(3).flatMap((i) => roundHistogram("b", i, 60, "5.0")),
+  ],
+  alert_rule_test: [
+    quiet("1m", "RelaylabRoundLatencySLOBurn"),
+    { eval_time: "90m", alertname: "RelaylabRoundLatencySLOBurn", exp_alerts: [sloAlert("critical", "14.4", "1h"), sloAlert("warning", "6", "6h")] },
+  ],
+};
+
+const partition: FaultKind = "partition";
+
+const safety: PromtoolTest = {
+  name: "safety: a live node without faults stops accepting the rounds its subnet accepts",
+  interval: "1m",
+  input_series: [
+    ...["a", "b"].flatMap((subnet) => [
+      series(NODE_METRICS.beaconRound, target(subnet, 0), "0+10x20"),
+      series(NODE_METRICS.beaconRound, target(subnet, 1), "0+10x20"),
+      series(NODE_METRICS.beaconRound, target(subnet, 2), "0+10x5 50x15"),
+    ]),
+    // In b the trailing node is partitioned on purpose: a chaos experiment, not a disagreement.
+    series(NODE_METRICS.faultsActive, { ...target("b", 2), [LABELS.kind]: partition }, "1x20"),
+  ],
+  alert_rule_test: [
+    quiet("8m", "RelaylabSafetyViolation"),
+    fires("15m", "RelaylabSafetyViolation", { severity: "critical", subnet: "a" }, "Nodes of subnet a disagree on the beacon chain", "Live nodes of subnet a without injected faults are 100 rounds apart for 5 minutes: a node that receives verified beacons but does not accept them holds a different chain or group set (or cannot sync)."),
+  ],
+};
+
+const nodeDown: PromtoolTest = {
+  name: "node down: a node target fails its scrapes; other targets do not count",
+  interval: "1m",
+  input_series: [
+    series(PROMETHEUS_SERIES.up, target("a", 0), "1x10"),
+    series(PROMETHEUS_SERIES.up, target("a", 1), "1 1 0x10"),
+    series(PROMETHEUS_SERIES.up, { instance: "localhost:9090", job: "prometheus" }, "0x10"),
+  ],
+  alert_rule_test: [
+    fires("5m", "RelaylabNodeDown", { severity: "warning", ...target("a", 1) }, "relaylab node 1 of subnet a is down", "Prometheus cannot scrape node 1 (data center dc1, a-1:9100) of subnet a."),
+  ],
+};
+
+function dkgRuns(subnet: string, result: DkgResult, values: string): InputSeries {
+  return series(NODE_METRICS.dkg, { ...target(subnet, 0), [LABELS.result]: result }, values);
+}
+
+const dkg: PromtoolTest = {
+  name: "DKG: failed or timed-out runs alert; successful runs and registered groups do not",
+  interval: "1m",
+  input_series: [
+    dkgRuns("a", "success", "0x5 1x20"),
+    dkgRuns("a", "timeout", "0x5 1x20"),
+    dkgRuns("b", "success", "0x5 1x20"),
+    dkgRuns("b", "failure", "0x25"),
+    series(NODE_METRICS.registeredGroups, target("a", 0), "0x20"),
+    series(NODE_METRICS.registeredGroups, target("b", 0), "0x5 2x15"),
+  ],
+  alert_rule_test: [
+    fires("8m", "RelaylabDkgFailures", { severity: "warning", subnet: "a" }, "DKG runs failed in subnet a", "Nodes of subnet a report failed or timed-out DKG runs in the last 15 minutes; those groups are not registered."),
+    quiet("10m", "RelaylabNoRegisteredGroups"),
+    fires("18m", "RelaylabNoRegisteredGroups", { severity: "critical", subnet: "a" }, "Subnet a has no registered group", "No node of subnet a has a group whose DKG succeeded after 15 minutes: the beacon cannot start."),
+  ],
+};
+
+function reconciles(controller: ControllerName, result: ReconcileResult, values: string): InputSeries {
+  return series(OPERATOR_METRICS.reconcile, { instance: "op-0:8080", [OPERATOR_LABELS.controller]: controller, [OPERATOR_LABELS.result]: result }, values);
+}
+
+const operator: PromtoolTest = {
+  name: "operator: no replica leads; one controller fails most reconciles",
+  interval: "1m",
+  input_series: [
+    series(OPERATOR_METRICS.leader, { instance: "op-0:8080" }, "1 1 0x20"),
+    series(OPERATOR_METRICS.leader, { instance: "op-1:8080" }, "0x22"),
+    reconciles("subnet", "error", "0+6x40"),
+    reconciles("subnet", "success", "0+4x40"),
+    reconciles("datacenter", "error", "0+1x40"),
+    reconciles("datacenter", "success", "0+99x40"),
+  ],
+  alert_rule_test: [
+    quiet("5m", "RelaylabOperatorNoLeader"),
+    fires("10m", "RelaylabOperatorNoLeader", { severity: "critical" }, "No relaylab operator replica holds the leader lease", "Operator replicas are running but none has led for 5 minutes: Subnets and DataCenters are not reconciled."),
+    fires("35m", "RelaylabOperatorReconcileErrors", { severity: "warning", controller: "subnet" }, "relaylab operator subnet reconciles are failing", "60% of the subnet controller's reconciles returned an error over 15 minutes."),
+  ],
+};
+
+/** A promtool test file for the rule file `ruleFile` (a path relative to the test file). */
+export function promtoolTestFile(ruleFile: string): { rule_files: string[]; evaluation_interval: string; tests: PromtoolTest[] } {
+  return { rule_files: [ruleFile], evaluation_interval: "1m", tests: [stalled, halted, sloBurn, safety, nodeDown, dkg, operator] };
+}
