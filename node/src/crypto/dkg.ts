@@ -12,9 +12,12 @@
  *    invalid.
  * 3. justification (broadcast): a dealer with complaints reveals the complainers' shares; it also re-sends the
  *    deal privately to each complainer, who may never have received the commitments.
- * A dealer is qualified iff all digests reported for it agree and every complaint against it is answered by a
- * share that verifies against its commitments. All honest members see the same broadcasts, so they compute the
+ * A dealer is qualified iff all digests reported for it agree, at least t members report one, and every
+ * complaint against it is answered by a share that verifies against its commitments. All honest members see the same broadcasts, so they compute the
  * same qualified set and the same group key Σ_{d∈Q} A_{d,0}; each member's share is Σ_{d∈Q} f_d(self).
+ * Limitation of the message contract: commitments travel only in private deals, so a qualified dealer that
+ * withholds them from a complainer (while answering the complaint publicly) makes that one member fail
+ * ("never received its commitments"); carrying the commitments in the justification would close this.
  *
  * Fast sync (as drand): a phase ends as soon as every expected message has arrived; advance() ends it on the
  * caller's timeout with whatever arrived. Messages from a later phase are kept for when it starts; messages of
@@ -176,7 +179,8 @@ export class Dkg {
 
   #onDeal(message: Extract<DkgMessage, { type: "deal" }>): void {
     if (message.to !== this.#self) return;
-    const lateResend = this.#phase === "justification" && this.#complaintsAgainst.get(message.from)?.has(this.#self) === true;
+    // A deal re-sent with a justification answers this member's own complaint; it may overtake other responses.
+    const lateResend = this.#phase !== "deal" && this.#responses.get(this.#self)?.complaints.has(message.from) === true;
     if (this.#phase !== "deal" && !lateResend) return;
     const previous = this.#deals.get(message.from);
     if (previous !== undefined && !lateResend) return;
@@ -267,29 +271,41 @@ export class Dkg {
     if (againstMe !== undefined && againstMe.size > 0) {
       const complainers = [...againstMe].sort((a, b) => a - b);
       const shares = complainers.map((to) => ({ to, share: encodeScalar(evaluatePolynomial(this.#polynomial, BigInt(to))) }));
-      out.push({ type: "justification", from: this.#self, shares });
       out.push(...complainers.filter((to) => to !== this.#self).map((to) => this.#dealFor(to)));
+      out.push({ type: "justification", from: this.#self, shares });
     }
     return [...out, ...this.#progress()];
   }
 
-  /** Justifications are awaited only from dealers that were complained against and did not equivocate. */
+  /**
+   * Justifications are awaited only from dealers that were complained against and did not equivocate; for this
+   * member's own complaints, also the re-sent deal that carries the commitments.
+   */
   #allJustificationsIn(): boolean {
-    for (const dealer of this.#complaintsAgainst.keys()) {
-      if (dealer === this.#self) continue;
-      if (this.#agreedDigest(dealer) !== undefined && !this.#justifications.has(dealer)) return false;
+    for (const [dealer, complainers] of this.#complaintsAgainst) {
+      const digest = this.#agreedDigest(dealer);
+      if (dealer === this.#self || digest === undefined) continue;
+      if (!this.#justifications.has(dealer)) return false;
+      if (complainers.has(this.#self) && this.#deals.get(dealer)?.digest !== digest) return false;
     }
     return true;
   }
 
-  /** The single commitment digest every response reported for `dealer`, or undefined (none, or conflicting). */
+  /**
+   * The commitment digest reported for `dealer`, or undefined when responses conflict (equivocation) or fewer
+   * than t members report one: a dealer whose commitments reached fewer than t members cannot be used, because
+   * the members without them could not compute the group key.
+   */
   #agreedDigest(dealer: number): string | undefined {
     const seen = new Set<string>();
+    let reporters = 0;
     for (const response of this.#responses.values()) {
       const digest = response.digests.get(dealer);
-      if (digest !== undefined) seen.add(digest);
+      if (digest === undefined) continue;
+      seen.add(digest);
+      reporters++;
     }
-    return seen.size === 1 ? [...seen][0] : undefined;
+    return seen.size === 1 && reporters >= this.#threshold ? [...seen][0] : undefined;
   }
 
   #finish(): void {

@@ -82,7 +82,12 @@ export function recoverSignature(partials: readonly PartialSignature[], threshol
   const chosen = partials.slice(0, threshold);
   assertDistinctIndices(chosen.map((p) => p.index));
   const points = chosen.map((p) => decodeG1OnCurve(p.signature, `partial signature of member ${p.index}`));
-  return encodeG1(interpolate(chosen.map((p) => p.index), points));
+  const signature = interpolate(chosen.map((p) => p.index), points);
+  // One subgroup check on the result replaces t checks on the inputs (see tryFastPath).
+  if (signature.is0() || !signature.isTorsionFree()) {
+    throw new CryptoError("malformed_point", "a partial signature is on the curve but outside the G1 subgroup (or the partials cancel out)");
+  }
+  return encodeG1(signature);
 }
 
 /** Everything recoverVerified needs: the partials in arrival order and how to find each signer's key share. */

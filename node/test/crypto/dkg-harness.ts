@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: Apache-2.0
+// In-memory network for the DKG state machine: delivers private messages to their recipient and broadcasts to
+// everyone else, calls advance() on every unfinished member when the network goes quiet (the phase timeout), and
+// lets chosen dealers misbehave by rewriting or dropping what they send.
+import { Dkg, type DkgMessage } from "../../src/crypto/index.js";
+
+/** How a member misbehaves; "honest" follows the protocol. */
+export type Behaviour =
+  | "honest"
+  | "bad-share" // sends member `victim` a wrong share and never justifies it
+  | "bad-share-justified" // sends a wrong share, then answers the complaint with the right one
+  | "bad-commitment" // sends everyone commitments that do not match the shares
+  | "malformed-commitment" // sends everyone a commitment that is not a G2 point
+  | "equivocate" // sends different (each self-consistent) commitments to different members
+  | "victim-malformed-commitment" // sends member `victim` a malformed commitment, re-sends a good deal on complaint
+  | "silent"; // sends nothing at all
+
+export interface RunOptions {
+  members: number;
+  threshold: number;
+  behaviours?: ReadonlyMap<number, Behaviour>;
+  /** Deliver every message twice (duplicates must be ignored). */
+  duplicate?: boolean;
+}
+
+export interface Run {
+  dkgs: Dkg[];
+  /** How many times the network had to fall back to phase timeouts. */
+  timeouts: number;
+}
+
+const VICTIM = 1;
+
+/** Runs one DKG to completion (every member done or failed). */
+export function runDkg(options: RunOptions): Run {
+  const { members, threshold } = options;
+  const adversary = new Adversary(members, threshold, options.behaviours ?? new Map());
+  const dkgs = Array.from({ length: members }, (_, i) => new Dkg({ self: i + 1, members, threshold }));
+  const queue: DkgMessage[] = [];
+
+  const send = (from: number, messages: DkgMessage[]): void => {
+    for (const message of messages) {
+      for (const out of adversary.rewrite(from, message)) {
+        queue.push(out);
+        if (options.duplicate === true) queue.push(out);
+      }
+    }
+  };
+
+  dkgs.forEach((dkg, i) => send(i + 1, dkg.start()));
+  let timeouts = 0;
+  for (let guard = 0; guard < 10; guard++) {
+    for (let message = queue.shift(); message !== undefined; message = queue.shift()) {
+      const delivered = message;
+      dkgs.forEach((dkg, i) => {
+        const recipient = i + 1;
+        const addressed = delivered.type === "deal" ? delivered.to === recipient : delivered.from !== recipient;
+        if (addressed) send(recipient, dkg.receive(delivered));
+      });
+    }
+    if (dkgs.every((d) => d.phase === "done" || d.phase === "failed")) return { dkgs, timeouts };
+    timeouts++;
+    dkgs.forEach((dkg, i) => send(i + 1, dkg.advance()));
+  }
+  throw new Error("DKG did not terminate after 10 rounds of timeouts");
+}
+
+/** Rewrites the outgoing messages of misbehaving members. */
+class Adversary {
+  readonly #twinDeals = new Map<number, DkgMessage[]>();
+  readonly #corrupted = new Set<number>();
+
+  constructor(
+    readonly members: number,
+    readonly threshold: number,
+    readonly behaviours: ReadonlyMap<number, Behaviour>,
+  ) {}
+
+  rewrite(from: number, message: DkgMessage): DkgMessage[] {
+    const behaviour = this.behaviours.get(from) ?? "honest";
+    if (behaviour === "silent") return [];
+    if (message.type === "justification" && behaviour === "bad-share") return [];
+    if (message.type !== "deal") return [message];
+    switch (behaviour) {
+      case "bad-share":
+      case "bad-share-justified":
+        // Only the first deal to the victim is corrupted; a deal re-sent with a justification is intact.
+        if (message.to !== VICTIM || this.#corrupted.has(from)) return [message];
+        this.#corrupted.add(from);
+        return [{ ...message, share: bump(message.share) }];
+      case "bad-commitment":
+        return [{ ...message, commitments: this.#twinDeal(from, message.to).commitments }];
+      case "malformed-commitment":
+        return [withMalformedCommitment(message)];
+      case "victim-malformed-commitment":
+        if (message.to !== VICTIM || this.#corrupted.has(from)) return [message];
+        this.#corrupted.add(from);
+        return [withMalformedCommitment(message)];
+      case "equivocate":
+        return [message.to % 2 === 0 ? this.#twinDeal(from, message.to) : message];
+      default:
+        return [message];
+    }
+  }
+
+  /** The deal a second, independent instance of dealer `from` sends to `to` (another polynomial). */
+  #twinDeal(from: number, to: number): Extract<DkgMessage, { type: "deal" }> {
+    let deals = this.#twinDeals.get(from);
+    if (deals === undefined) {
+      deals = new Dkg({ self: from, members: this.members, threshold: this.threshold }).start();
+      this.#twinDeals.set(from, deals);
+    }
+    const deal = deals.find((m) => m.type === "deal" && m.to === to);
+    if (deal?.type !== "deal") throw new Error(`twin of dealer ${from} has no deal for member ${to}`);
+    return deal;
+  }
+}
+
+function withMalformedCommitment(deal: Extract<DkgMessage, { type: "deal" }>): DkgMessage {
+  return { ...deal, commitments: deal.commitments.map((c, j) => (j === 1 ? new Uint8Array(96).fill(0xaa) : c)) };
+}
+
+/** A different, wrong share (last byte plus one). */
+function bump(share: Uint8Array): Uint8Array {
+  const out = Uint8Array.from(share);
+  out[out.length - 1] = ((out[out.length - 1] ?? 0) + 1) & 0xff;
+  return out;
+}

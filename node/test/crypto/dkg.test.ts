@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: Apache-2.0
+// Joint-Feldman DKG with 0, 1 and g−t dishonest dealers: honest members agree on the group key and the
+// qualified set, dishonest dealers are excluded, and a threshold signature from the DKG shares verifies.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { CryptoError, Dkg, partialSign, publicKeyOf, recoverVerified, verify, type DkgResult } from "../../src/crypto/index.js";
+import { runDkg, type Behaviour } from "./dkg-harness.js";
+import { utf8 } from "./fixtures.js";
+
+const G = 7;
+const T = 4;
+
+/** Runs a DKG and checks everything honest members must agree on; returns their results. */
+function honestResults(behaviours: Map<number, Behaviour>, duplicate = false): { results: DkgResult[]; qualified: number[]; timeouts: number } {
+  const { dkgs, timeouts } = runDkg({ members: G, threshold: T, behaviours, duplicate });
+  const honest = dkgs.filter((_, i) => (behaviours.get(i + 1) ?? "honest") === "honest");
+  const results = honest.map((dkg) => {
+    assert.equal(dkg.phase, "done", dkg.failureReason);
+    assert.ok(dkg.result);
+    return dkg.result;
+  });
+  const [first] = results;
+  assert.ok(first);
+  for (const result of results) {
+    assert.deepEqual(result.groupPublicKey, first.groupPublicKey);
+    assert.deepEqual(result.qualified, first.qualified);
+    assert.deepEqual(result.commitments, first.commitments);
+    assert.deepEqual(result.publicKeyShares, first.publicKeyShares);
+    assert.deepEqual(result.groupPublicKey, result.commitments[0]);
+    assert.deepEqual(result.publicKeyShares[result.secretShare.index - 1], publicKeyOf(result.secretShare.secret));
+  }
+  return { results, qualified: first.qualified, timeouts };
+}
+
+/** t honest members sign; the recovered signature verifies against the DKG's group key. */
+function assertThresholdSignatureWorks(results: readonly DkgResult[]): void {
+  const [first] = results;
+  assert.ok(first);
+  const message = utf8("first beacon");
+  const partials = results.slice(0, T).map((r) => partialSign(r.secretShare, message));
+  const { signature, invalid } = recoverVerified({
+    groupPublicKey: first.groupPublicKey,
+    message,
+    partials,
+    threshold: T,
+    publicKeyShare: (i) => first.publicKeyShares[i - 1] ?? new Uint8Array(),
+  });
+  assert.deepEqual(invalid, []);
+  assert.equal(verify(first.groupPublicKey, message, signature), true);
+}
+
+describe("DKG", () => {
+  it("all honest: finishes by fast sync without any timeout; everyone qualified", () => {
+    const { results, qualified, timeouts } = honestResults(new Map());
+    assert.equal(timeouts, 0);
+    assert.deepEqual(qualified, [1, 2, 3, 4, 5, 6, 7]);
+    assertThresholdSignatureWorks(results);
+  });
+
+  it("ignores duplicated messages", () => {
+    const { qualified } = honestResults(new Map(), true);
+    assert.deepEqual(qualified, [1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  const single: [Behaviour, boolean][] = [
+    ["bad-share", false],
+    ["bad-share-justified", true],
+    ["bad-commitment", false],
+    ["malformed-commitment", false],
+    ["equivocate", false],
+    ["silent", false],
+    ["victim-malformed-commitment", true],
+  ];
+  for (const [behaviour, stays] of single) {
+    it(`one dishonest dealer (${behaviour}) is ${stays ? "kept after justifying" : "excluded"}`, () => {
+      const { results, qualified } = honestResults(new Map([[7, behaviour]]));
+      assert.equal(qualified.includes(7), stays);
+      assert.deepEqual(qualified.filter((d) => d !== 7), [1, 2, 3, 4, 5, 6]);
+      assertThresholdSignatureWorks(results);
+    });
+  }
+
+  const mixes: [string, Behaviour[]][] = [
+    ["bad share, equivocation, silence", ["bad-share", "equivocate", "silent"]],
+    ["bad and malformed commitments, bad share", ["bad-commitment", "malformed-commitment", "bad-share"]],
+  ];
+  for (const [name, kinds] of mixes) {
+    it(`g−t dishonest dealers (${name}) are all excluded`, () => {
+      const behaviours = new Map<number, Behaviour>(kinds.map((kind, i) => [T + 1 + i, kind]));
+      const { results, qualified } = honestResults(behaviours);
+      assert.deepEqual(qualified, [1, 2, 3, 4]);
+      assertThresholdSignatureWorks(results);
+    });
+  }
+
+  it("fails with a reason when fewer than t dealers qualify", () => {
+    const behaviours = new Map<number, Behaviour>([
+      [4, "silent"],
+      [5, "silent"],
+      [6, "silent"],
+      [7, "silent"],
+    ]);
+    const { dkgs } = runDkg({ members: G, threshold: T, behaviours });
+    for (const dkg of dkgs.slice(0, 3)) {
+      assert.equal(dkg.phase, "failed");
+      assert.equal(dkg.result, undefined);
+      assert.match(dkg.failureReason ?? "", /only [0-3] dealers qualified, the threshold is 4/);
+    }
+  });
+
+  it("ignores messages from non-members, for other members, and of past phases", () => {
+    const a = new Dkg({ self: 1, members: 2, threshold: 2 });
+    const b = new Dkg({ self: 2, members: 2, threshold: 2 });
+    const [dealToB] = a.start();
+    const [dealToA] = b.start();
+    assert.ok(dealToA?.type === "deal" && dealToB?.type === "deal");
+    assert.deepEqual(a.receive({ ...dealToA, from: 3 }), []);
+    assert.deepEqual(a.receive({ ...dealToA, to: 2 }), []);
+    assert.equal(a.phase, "deal");
+    const [response] = a.receive(dealToA);
+    assert.equal(a.phase, "response");
+    assert.deepEqual(a.receive(dealToA), []);
+    assert.ok(response?.type === "response");
+    assert.deepEqual(response.complaints, []);
+  });
+
+  it("rejects an impossible configuration with CryptoError", () => {
+    assert.throws(() => new Dkg({ self: 0, members: 3, threshold: 2 }), CryptoError);
+    assert.throws(() => new Dkg({ self: 4, members: 3, threshold: 2 }), CryptoError);
+    assert.throws(() => new Dkg({ self: 1, members: 3, threshold: 4 }), CryptoError);
+  });
+});
