@@ -6,6 +6,7 @@ import { registerUp } from "./commands/up.js";
 import { registerStatus } from "./commands/status.js";
 import { registerDown } from "./commands/down.js";
 import { registerLogs } from "./commands/logs.js";
+import { registerChaos } from "./commands/chaos.js";
 import { EXIT, reportFailure } from "./errors.js";
 
 export function buildProgram(): Command {
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerDown(program);
   registerLogs(program);
+  registerChaos(program);
   registerStallModel(program);
   return program;
 }

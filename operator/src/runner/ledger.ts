@@ -63,6 +63,11 @@ export class BeaconLedger {
     return this.#groupSets.has(epoch);
   }
 
+  /** The reference group set of an epoch (the first one reported). */
+  groupSet(epoch: number): GroupSet | undefined {
+    return this.#groupSets.get(epoch)?.set;
+  }
+
   /** Checks one reported beacon; returns the violation it caused, if any. */
   add(node: number, beacon: Beacon, nowMs: number): Violation | undefined {
     const round = Number(beacon.round);
@@ -122,14 +127,19 @@ export class BeaconLedger {
     return this.#rounds.get(r);
   }
 
-  /** Seconds between the first sightings of consecutive rounds, for every round whose predecessor is known. */
-  roundIntervalsSeconds(fromRound = 2, toRound = Number.POSITIVE_INFINITY): number[] {
-    const out: number[] = [];
+  /** Seconds between the first sightings of round r−1 and r, by r, for every round whose predecessor is known. */
+  roundIntervals(fromRound = 2, toRound = Number.POSITIVE_INFINITY): Map<number, number> {
+    const out = new Map<number, number>();
     for (const [r, rec] of this.#rounds) {
       if (r < fromRound || r > toRound) continue;
       const prev = this.#rounds.get(r - 1);
-      if (prev) out.push((rec.firstSeenMs - prev.firstSeenMs) / 1000);
+      if (prev) out.set(r, (rec.firstSeenMs - prev.firstSeenMs) / 1000);
     }
     return out;
+  }
+
+  /** The same intervals as a plain sample, for quantiles. */
+  roundIntervalsSeconds(fromRound = 2, toRound = Number.POSITIVE_INFINITY): number[] {
+    return [...this.roundIntervals(fromRound, toRound).values()];
   }
 }

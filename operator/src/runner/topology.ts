@@ -28,10 +28,15 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/** One parsed YAML document and where it came from (for error messages). */
+export interface TopologyDocument {
+  readonly value: unknown;
+  readonly where: string;
+}
+
 /** Reads every document of every file; exactly one Subnet and any number of DataCenters. */
 export function loadTopology(files: readonly string[], subnetName?: string): Topology {
-  const subnets: Subnet[] = [];
-  const dataCenters: DataCenter[] = [];
+  const docs: TopologyDocument[] = [];
   for (const file of files) {
     let text: string;
     try {
@@ -42,21 +47,30 @@ export function loadTopology(files: readonly string[], subnetName?: string): Top
     parseAllDocuments(text).forEach((doc, i) => {
       const where = `${file} (document ${i + 1})`;
       if (doc.errors.length > 0) throw new TopologyError(`${where}: ${doc.errors[0]?.message.split("\n")[0] ?? "invalid YAML"}`);
-      const value: unknown = doc.toJS();
-      if (value === null || value === undefined) return;
-      if (!isRecord(value)) throw new TopologyError(`${where}: expected a Kubernetes object with apiVersion and kind`);
-      if (value.apiVersion !== API_VERSION) throw new TopologyError(`${where}: apiVersion must be ${API_VERSION}, got ${String(value.apiVersion)}`);
-      const meta = value.metadata;
-      if (!isRecord(meta) || typeof meta.name !== "string") throw new TopologyError(`${where}: metadata.name is required`);
-      if (!isRecord(value.spec)) throw new TopologyError(`${where}: spec is required`);
-      if (value.kind === SUBNET_KIND) subnets.push(value as unknown as Subnet);
-      else if (value.kind === DATACENTER_KIND) dataCenters.push(value as unknown as DataCenter);
-      else throw new TopologyError(`${where}: kind must be ${SUBNET_KIND} or ${DATACENTER_KIND}, got ${String(value.kind)}`);
+      docs.push({ value: doc.toJS(), where });
     });
   }
+  return topologyFromDocuments(docs, files.join(", "), subnetName);
+}
+
+/** Sorts Kubernetes objects into one Subnet and its DataCenters, checking kinds and names. */
+export function topologyFromDocuments(docs: readonly TopologyDocument[], source: string, subnetName?: string): Topology {
+  const subnets: Subnet[] = [];
+  const dataCenters: DataCenter[] = [];
+  for (const { value, where } of docs) {
+    if (value === null || value === undefined) continue;
+    if (!isRecord(value)) throw new TopologyError(`${where}: expected a Kubernetes object with apiVersion and kind`);
+    if (value.apiVersion !== API_VERSION) throw new TopologyError(`${where}: apiVersion must be ${API_VERSION}, got ${String(value.apiVersion)}`);
+    const meta = value.metadata;
+    if (!isRecord(meta) || typeof meta.name !== "string") throw new TopologyError(`${where}: metadata.name is required`);
+    if (!isRecord(value.spec)) throw new TopologyError(`${where}: spec is required`);
+    if (value.kind === SUBNET_KIND) subnets.push(value as unknown as Subnet);
+    else if (value.kind === DATACENTER_KIND) dataCenters.push(value as unknown as DataCenter);
+    else throw new TopologyError(`${where}: kind must be ${SUBNET_KIND} or ${DATACENTER_KIND}, got ${String(value.kind)}`);
+  }
   const chosen = subnetName === undefined ? subnets : subnets.filter((s) => s.metadata.name === subnetName);
-  if (chosen.length === 0) throw new TopologyError(subnetName ? `no Subnet named '${subnetName}' in ${files.join(", ")}` : `no Subnet in ${files.join(", ")}; add one (kind: ${SUBNET_KIND})`);
-  if (chosen.length > 1) throw new TopologyError(`${chosen.length} Subnets in ${files.join(", ")}; pick one with --subnet NAME`);
+  if (chosen.length === 0) throw new TopologyError(subnetName ? `no Subnet named '${subnetName}' in ${source}` : `no Subnet in ${source}; add one (kind: ${SUBNET_KIND})`);
+  if (chosen.length > 1) throw new TopologyError(`${chosen.length} Subnets in ${source}; pick one with --subnet NAME`);
   const names = new Set<string>();
   for (const dc of dataCenters) {
     const name = dc.metadata.name ?? "";

@@ -5,10 +5,11 @@ import { GenesisError } from "@relaylab/node/config";
 import { PlacementError } from "../../genesis/index.js";
 import { drive } from "../../runner/drive.js";
 import { createProgress } from "../../runner/progress.js";
-import { defaultRunDir, runFiles, userPath } from "../../runner/run-dir.js";
-import { buildSummary, formatSummary } from "../../runner/summary.js";
+import { defaultRunDir, userPath } from "../../runner/run-dir.js";
+import { announce, noProgressTimeoutMs, runTestnet } from "../../runner/run.js";
+import { formatSummary } from "../../runner/summary.js";
 import { LocalTestnet } from "../../runner/testnet.js";
-import { loadTopology, TopologyError, withOverrides } from "../../runner/topology.js";
+import { loadTopology, type Topology, TopologyError, withOverrides } from "../../runner/topology.js";
 import { EXIT, parseCount, UsageError } from "../errors.js";
 import { installShutdown } from "../shutdown.js";
 
@@ -31,18 +32,21 @@ interface UpOptions {
   logLevel: string;
 }
 
-/** Loads the topology and builds (but does not start) the testnet; bad input becomes a UsageError. */
-export async function prepareTestnet(opts: UpOptions, detached: boolean): Promise<LocalTestnet> {
+/** Turns topology, placement and genesis problems into one-line usage errors. */
+export async function usageErrors<T>(work: () => Promise<T> | T): Promise<T> {
   try {
-    const files = (opts.file ?? [DEFAULT_TOPOLOGY]).map(userPath);
-    const topology = withOverrides(loadTopology(files, opts.subnet), opts);
-    if (opts.seed !== undefined && !/^[0-9a-f]{64}$/.test(opts.seed)) throw new UsageError("--seed must be 64 lowercase hex characters (32 bytes)");
-    const runDir = opts.runDir ? userPath(opts.runDir) : defaultRunDir(topology.subnet.metadata.name ?? "subnet");
-    return await LocalTestnet.create({ topology, runDir, detached, seed: opts.seed });
+    return await work();
   } catch (err) {
     if (err instanceof TopologyError || err instanceof PlacementError || err instanceof GenesisError) throw new UsageError(err.message);
     throw err;
   }
+}
+
+/** Builds (but does not start) a local testnet for a topology. */
+export function createTestnet(topology: Topology, opts: { runDir?: string | undefined; seed?: string | undefined }, detached: boolean): Promise<LocalTestnet> {
+  if (opts.seed !== undefined && !/^[0-9a-f]{64}$/.test(opts.seed)) throw new UsageError("--seed must be 64 lowercase hex characters (32 bytes)");
+  const runDir = opts.runDir ? userPath(opts.runDir) : defaultRunDir(topology.subnet.metadata.name ?? "subnet");
+  return usageErrors(() => LocalTestnet.create({ topology, runDir, detached, seed: opts.seed }));
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -67,46 +71,28 @@ export function registerUp(program: Command): void {
     .option("--seed <HEX>", "genesis seed (32 bytes hex) for a reproducible network; random by default")
     .option("--log-level <LEVEL>", "node log level", "info")
     .action(async (opts: UpOptions) => {
-      const testnet = await prepareTestnet(opts, opts.detach === true);
+      const topology = await usageErrors(() => withOverrides(loadTopology((opts.file ?? [DEFAULT_TOPOLOGY]).map(userPath), opts.subnet), opts));
+      const testnet = await createTestnet(topology, opts, opts.detach === true);
       const progress = createProgress({ quiet: false });
-      const files = runFiles(testnet.runDir);
-      progress.message(`starting ${testnet.endpoints.length} nodes of subnet ${testnet.genesis.subnet} (run dir ${testnet.runDir})`);
-      progress.message(`Prometheus: prometheus --config.file=${files.prometheus} --storage.tsdb.path=${testnet.runDir}/prometheus --web.listen-address=127.0.0.1:9090`);
+      announce(testnet, progress);
       const shutdown = installShutdown(testnet, progress);
-      testnet.start(opts.logLevel);
-      testnet.observer.start();
-      const t = testnet.genesis.timings;
-      const noProgressTimeoutMs = Math.max(120_000, t.dkgTimeoutMs + 60_000, 10 * t.stallTimeoutMs);
-
       if (opts.detach) {
-        const outcome = await drive(testnet, { rounds: 1, progress, signal: shutdown.signal, noProgressTimeoutMs, stopOnViolation: true });
+        testnet.start(opts.logLevel);
+        testnet.observer.start();
+        const outcome = await drive(testnet, { rounds: 1, progress, signal: shutdown.signal, noProgressTimeoutMs: noProgressTimeoutMs(testnet), stopOnViolation: true });
         testnet.observer.stop();
-        shutdown.release();
+        progress.done();
         if (outcome !== "rounds_reached") {
-          await testnet.stop();
+          await shutdown.stopTestnet();
           throw new Error(`testnet did not produce a beacon (${outcome}); see logs in ${testnet.runDir}/logs`);
         }
-        progress.done();
+        shutdown.release();
         process.stdout.write(opts.json ? `${JSON.stringify({ subnet: testnet.genesis.subnet, runDir: testnet.runDir, nodes: testnet.endpoints })}\n` : `testnet ${testnet.genesis.subnet} is running; 'relaylab status --run-dir ${testnet.runDir}' shows it, 'relaylab down --run-dir ${testnet.runDir}' stops it\n`);
         return;
       }
-
-      const outcome = await drive(testnet, { rounds: opts.rounds, progress, signal: shutdown.signal, noProgressTimeoutMs, stopOnViolation: opts.rounds !== undefined });
-      if (outcome === "rounds_reached" && opts.rounds !== undefined) {
-        // Give every node the chance to report the last round, so agreement covers all of them.
-        const last = opts.rounds;
-        await testnet.observer
-          .waitFor(() => (testnet.observer.ledger.round(last)?.nodes.size ?? 0) >= testnet.supervisor.running.length, 30_000, "every node to report the last round")
-          .catch(() => undefined);
-      }
-      const summary = await buildSummary({ subnet: testnet.genesis.subnet, endpoints: testnet.endpoints, observer: testnet.observer, maxStalls: opts.maxStalls, uptoRound: opts.rounds });
-      progress.done();
+      const { summary } = await runTestnet(testnet, { rounds: opts.rounds, maxStalls: opts.maxStalls, progress, signal: shutdown.signal, logLevel: opts.logLevel });
       await shutdown.stopTestnet();
-      const problems = [...summary.problems];
-      if (outcome === "no_progress") problems.push(`no new beacon for ${Math.round(noProgressTimeoutMs / 1000)} s; see node logs in ${testnet.runDir}/logs`);
-      const healthy = problems.length === 0;
-      const result = { ...summary, healthy, problems };
-      process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : formatSummary(result));
-      process.exitCode = healthy ? EXIT.ok : EXIT.unhealthy;
+      process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
+      process.exitCode = summary.healthy ? EXIT.ok : EXIT.unhealthy;
     });
 }

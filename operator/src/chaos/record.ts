@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The record of a chaos run: the genesis seed, and for each step the round it fired at and the
+ * victims it resolved. `relaylab chaos run --replay RECORD` re-applies exactly these.
+ */
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+
+export const StepRecordSchema = z.object({
+  name: z.string(),
+  action: z.string(),
+  firedAtRound: z.number().int(),
+  firedAtSeconds: z.number(),
+  victims: z.array(z.number().int().min(0)),
+  endedAtRound: z.number().int().optional(),
+  error: z.string().optional(),
+});
+export type StepRecord = z.infer<typeof StepRecordSchema>;
+
+export const ChaosRecordSchema = z.object({
+  experiment: z.string(),
+  genesisSeed: z.string().regex(/^[0-9a-f]{64}$/),
+  selectorSeed: z.number().int(),
+  steps: z.array(StepRecordSchema),
+});
+export type ChaosRecord = z.infer<typeof ChaosRecordSchema>;
+
+export function readChaosRecord(file: string): ChaosRecord {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new Error(`cannot read replay record ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  const r = ChaosRecordSchema.safeParse(value);
+  if (!r.success) throw new Error(`${file} is not a chaos record: ${r.error.issues[0]?.path.join(".") ?? ""} ${r.error.issues[0]?.message ?? ""}`);
+  return r.data;
+}

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: Apache-2.0
+/** Judges a chaos run against its expectations: one verdict per expectation, all must pass. */
+import type { RunSummary } from "../runner/summary.js";
+import type { Expectations } from "./experiment.js";
+import type { StepRecord } from "./record.js";
+
+export interface Verdict {
+  readonly name: string;
+  readonly passed: boolean;
+  /** What was measured, in words with numbers. */
+  readonly measured: string;
+  readonly expected: string;
+}
+
+export interface RunFacts {
+  readonly summary: RunSummary;
+  readonly targetRounds: number;
+  readonly stallTimeoutSeconds: number;
+  /** Seconds between consecutive verified rounds, by round (interval of round r is r−1 → r). */
+  readonly intervals: ReadonlyMap<number, number>;
+  readonly steps: readonly StepRecord[];
+  /** Invalid shares counted by every reachable node, summed. */
+  readonly invalidSharesCounted: number;
+}
+
+/** Rounds after `end` until the first round completed within the stall timeout; undefined if none yet. */
+export function recoveryRounds(end: number, facts: Pick<RunFacts, "intervals" | "stallTimeoutSeconds">): number | undefined {
+  const rounds = [...facts.intervals.keys()].filter((r) => r > end).sort((a, b) => a - b);
+  for (const r of rounds) if ((facts.intervals.get(r) ?? Infinity) < facts.stallTimeoutSeconds) return r - end;
+  return undefined;
+}
+
+export function judge(expect: Expectations, facts: RunFacts): Verdict[] {
+  const s = facts.summary;
+  const out: Verdict[] = [];
+  out.push({ name: "run completed", passed: s.rounds >= facts.targetRounds, measured: `${s.rounds} rounds verified`, expected: `${facts.targetRounds} rounds` });
+  const failedSteps = facts.steps.filter((st) => st.error !== undefined);
+  out.push({ name: "every step applied", passed: failedSteps.length === 0, measured: failedSteps.length ? failedSteps.map((st) => `${st.name}: ${st.error ?? ""}`).join("; ") : `${facts.steps.length} steps applied`, expected: "no step errors" });
+  const violations = s.safety.violations.length;
+  out.push({ name: "safety", passed: violations <= expect.safetyViolations, measured: `${violations} violations over ${s.safety.checkedRounds} verified rounds`, expected: `at most ${expect.safetyViolations}` });
+  if (expect.maxStalls !== undefined) out.push({ name: "max stalls", passed: s.stalls <= expect.maxStalls, measured: `${s.stalls} stall events`, expected: `at most ${expect.maxStalls}` });
+  if (expect.maxStallSeconds !== undefined) {
+    const stalled = [...facts.intervals.values()].filter((v) => v > facts.stallTimeoutSeconds);
+    const longest = Math.max(0, ...stalled);
+    out.push({ name: "max stall duration", passed: longest <= expect.maxStallSeconds, measured: `longest stalled round took ${longest.toFixed(2)} s`, expected: `at most ${expect.maxStallSeconds} s` });
+  }
+  if (expect.recoveryWithinRounds !== undefined) {
+    for (const st of facts.steps.filter((x) => x.endedAtRound !== undefined)) {
+      const k = recoveryRounds(st.endedAtRound ?? 0, facts);
+      out.push({
+        name: `recovery after '${st.name}'`,
+        passed: k !== undefined && k <= expect.recoveryWithinRounds,
+        measured: k === undefined ? `no round within the stall timeout after round ${st.endedAtRound ?? 0}` : `recovered ${k} round(s) after the fault ended at round ${st.endedAtRound ?? 0}`,
+        expected: `within ${expect.recoveryWithinRounds} rounds`,
+      });
+    }
+  }
+  const lat = expect.roundLatencySeconds;
+  if (lat) {
+    for (const q of ["p50", "p90", "p99", "max"] as const) {
+      const bound = lat[q];
+      if (bound === undefined) continue;
+      const v = s.roundLatencySeconds[q];
+      out.push({ name: `round latency ${q}`, passed: v <= bound, measured: `${v.toFixed(3)} s`, expected: `at most ${bound} s` });
+    }
+  }
+  if (expect.invalidSharesDetected) {
+    out.push({ name: "invalid shares detected", passed: facts.invalidSharesCounted > 0, measured: `${facts.invalidSharesCounted} invalid shares counted by honest nodes`, expected: "more than 0" });
+  }
+  return out;
+}
