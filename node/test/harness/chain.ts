@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: Apache-2.0
+/** Reads a node's chain and groups over its Public API and checks the chain independently of the node. */
+import assert from "node:assert/strict";
+import { Metadata } from "@grpc/grpc-js";
+import { previousOfFirstRound, selectGroup, verifyBeacon } from "../../src/beacon/chain.js";
+import type { Beacon, GroupSet, PublicClient } from "../../src/gen/relaylab/v1/public.js";
+import { unary } from "../../src/net/clients.js";
+
+export function getGroups(client: PublicClient): Promise<GroupSet> {
+  return unary<GroupSet>((cb) => client.getGroups({ epoch: 0n }, new Metadata(), { deadline: Date.now() + 10_000 }, cb));
+}
+
+/** Beacons 1..upTo from `client`, fetched one by one with GetBeacon. */
+export async function fetchChain(client: PublicClient, upTo: bigint): Promise<Beacon[]> {
+  const out: Beacon[] = [];
+  for (let r = 1n; r <= upTo; r++) out.push(await unary<Beacon>((cb) => client.getBeacon({ round: r }, new Metadata(), { deadline: Date.now() + 10_000 }, cb)));
+  return out;
+}
+
+/** Asserts that `chain` is B(1..n) of this seed: links, group selection and every BLS signature. */
+export function assertValidChain(chain: readonly Beacon[], seedHex: string, groups: GroupSet): void {
+  let previous = previousOfFirstRound(seedHex);
+  chain.forEach((beacon, i) => {
+    assert.equal(beacon.round, BigInt(i + 1), `beacon ${i} has round ${beacon.round}`);
+    assert.equal(Buffer.from(beacon.previousSignature).toString("hex"), Buffer.from(previous).toString("hex"), `round ${beacon.round} does not chain from B(r-1)`);
+    assert.equal(beacon.group, selectGroup(previous, groups.groups.length), `round ${beacon.round} signed by the wrong group`);
+    const key = groups.groups[beacon.group]?.publicKey;
+    assert.ok(key, `round ${beacon.round}: group ${beacon.group} is not registered`);
+    assert.ok(verifyBeacon(beacon, key), `round ${beacon.round}: signature does not verify against group ${beacon.group}'s key`);
+    previous = beacon.signature;
+  });
+}

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Runs relaylab nodes as separate OS processes (node --import tsx src/main.ts), exactly as the local
+ * runner does, and talks to them over their Public and Control APIs. Children are always killed: on
+ * stopAll(), and on process exit if a test forgets.
+ */
+import { Metadata } from "@grpc/grpc-js";
+import { spawn, type ChildProcess } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { controlClient, publicClient, unary, type ControlClient, type PublicClient } from "../../src/net/clients.js";
+import { FaultSet } from "../../src/gen/relaylab/v1/control.js";
+import type { NodeStatus } from "../../src/gen/relaylab/v1/public.js";
+import type { Testnet } from "./testnet.js";
+import { waitFor } from "./wait.js";
+
+const NODE_DIR = resolve(import.meta.dirname, "../..");
+const MAIN = join(NODE_DIR, "src/main.ts");
+const live = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const child of live) child.kill("SIGKILL");
+});
+
+export interface NodeProcess {
+  readonly index: number;
+  readonly child: ChildProcess;
+  readonly addresses: { grpc: string; control: string; metrics: string };
+  readonly public: PublicClient;
+  readonly control: ControlClient;
+  /** Exit code (or the signal name) once the process has exited. */
+  readonly exited: Promise<number | string>;
+  /** The last log lines (stdout and stderr), for failure messages. */
+  readonly logs: string[];
+}
+
+export class ProcessCluster {
+  private readonly procs = new Map<number, NodeProcess>();
+
+  constructor(readonly net: Testnet) {}
+
+  /** Starts node `index` (with optional initial faults) and resolves once it logged its listening addresses. */
+  async start(index: number, faults?: FaultSet): Promise<NodeProcess> {
+    const args = ["--import", "tsx", MAIN, "--genesis", this.net.genesisFile, "--index", String(index), "--data-dir", this.net.dataDir(index), "--identity-key-file", this.net.keyFile(index)];
+    if (faults) {
+      const file = join(this.net.dir, `faults-${index}.json`);
+      writeFileSync(file, JSON.stringify(FaultSet.toJSON(faults)));
+      args.push("--faults", file);
+    }
+    const child = spawn(process.execPath, args, { cwd: NODE_DIR, stdio: ["ignore", "pipe", "pipe"] });
+    live.add(child);
+    const logs: string[] = [];
+    const exited = new Promise<number | string>((res) => child.once("exit", (code, signal) => {
+      live.delete(child);
+      res(code ?? signal ?? "unknown");
+    }));
+    let addresses: NodeProcess["addresses"] | undefined;
+    const keep = (line: string): void => {
+      logs.push(line);
+      if (logs.length > 200) logs.shift();
+    };
+    createInterface({ input: child.stderr }).on("line", keep);
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      keep(line);
+      if (addresses === undefined && line.includes('"event":"listening"')) {
+        const parsed = JSON.parse(line) as { grpc: string; control: string; metrics: string };
+        addresses = { grpc: parsed.grpc, control: parsed.control, metrics: parsed.metrics };
+      }
+    });
+    let exitedEarly = false;
+    void exited.then(() => (exitedEarly = true));
+    const bound = await waitFor(`node ${index} to listen`, () => {
+      if (exitedEarly && addresses === undefined) throw new Error(`node ${index} exited: ${logs.slice(-5).join(" | ")}`);
+      return addresses;
+    }, 90_000, 50);
+    const proc: NodeProcess = { index, child, addresses: bound, public: publicClient(bound.grpc), control: controlClient(bound.control), exited, logs };
+    this.procs.set(index, proc);
+    return proc;
+  }
+
+  /** Starts every node of the testnet concurrently. */
+  async startAll(faults: ReadonlyMap<number, FaultSet> = new Map()): Promise<NodeProcess[]> {
+    return Promise.all(this.net.genesis.nodes.map((n) => this.start(n.index, faults.get(n.index))));
+  }
+
+  node(index: number): NodeProcess {
+    const proc = this.procs.get(index);
+    if (proc === undefined) throw new Error(`node ${index} is not running`);
+    return proc;
+  }
+
+  running(): number[] {
+    return [...this.procs.keys()].sort((a, b) => a - b);
+  }
+
+  status(index: number): Promise<NodeStatus> {
+    const client = this.node(index).public;
+    return unary<NodeStatus>((cb) => client.status({}, new Metadata(), { deadline: Date.now() + 10_000 }, cb));
+  }
+
+  /** Kills node `index` with `signal` and waits for it to exit; returns its exit code or signal. */
+  async kill(index: number, signal: NodeJS.Signals = "SIGKILL"): Promise<number | string> {
+    const proc = this.node(index);
+    this.procs.delete(index);
+    proc.public.close();
+    proc.control.close();
+    proc.child.kill(signal);
+    return proc.exited;
+  }
+
+  /** Waits until every running node has accepted at least `round`. */
+  async waitForRound(round: bigint, timeoutMs = 120_000, nodes = this.running()): Promise<void> {
+    await waitFor(`round ${round} on nodes ${nodes.join(",")}`, async () => {
+      const statuses = await Promise.all(nodes.map((i) => this.status(i)));
+      return statuses.every((s) => s.round >= round) ? true : undefined;
+    }, timeoutMs);
+  }
+
+  /** SIGTERM to every node, SIGKILL after 10 s; resolves when all have exited. */
+  async stopAll(): Promise<void> {
+    const procs = [...this.procs.values()];
+    this.procs.clear();
+    await Promise.all(procs.map(async (p) => {
+      p.public.close();
+      p.control.close();
+      p.child.kill("SIGTERM");
+      const timer = setTimeout(() => p.child.kill("SIGKILL"), 10_000);
+      await p.exited;
+      clearTimeout(timer);
+    }));
+  }
+}
