@@ -58,7 +58,7 @@ export async function runTestnet(testnet: LocalTestnet, options: RunOptions): Pr
       const last = options.rounds;
       await observer.waitFor(() => (observer.ledger.round(last)?.nodes.size ?? 0) >= testnet.supervisor.running.length, 30_000, "every node to report the last round").catch(() => undefined);
     }
-    const summary = await buildSummary({ subnet: testnet.genesis.subnet, endpoints: testnet.endpoints, observer, maxStalls: options.maxStalls, uptoRound: options.rounds });
+    const summary = await buildSummary({ subnet: testnet.genesis.subnet, endpoints: testnet.endpoints, observer, maxStalls: options.maxStalls, stallTimeoutSeconds: testnet.genesis.timings.stallTimeoutMs / 1000, uptoRound: options.rounds });
     if (outcome === "no_progress") {
       const problems = [...summary.problems, `no new beacon for ${Math.round(noProgressTimeoutMs(testnet) / 1000)} s; see node logs in ${testnet.runDir}/logs`];
       return { outcome, summary: { ...summary, healthy: false, problems } };

@@ -22,7 +22,10 @@ export interface NodeSummary {
 export interface RunSummary {
   readonly subnet: string;
   readonly rounds: number;
+  /** Rounds the subnet stalled: verified more than the stall timeout after their predecessor. */
   readonly stalls: number;
+  /** Stall events as the nodes count them (maximum over nodes; a lagging node counts its own). */
+  readonly nodeStallEvents: number;
   readonly roundLatencySeconds: LatencySummary;
   readonly groupSignatureBytes: { readonly mean: number; readonly p99: number };
   readonly finalizedHeight: number;
@@ -37,6 +40,7 @@ export interface SummaryInput {
   readonly endpoints: readonly NodeEndpoints[];
   readonly observer: TestnetObserver;
   readonly maxStalls: number;
+  readonly stallTimeoutSeconds: number;
   /** Only rounds up to this count in the latency figures (a run stops after R rounds). */
   readonly uptoRound?: number | undefined;
 }
@@ -60,10 +64,10 @@ export async function buildSummary(input: SummaryInput): Promise<RunSummary> {
   const scraped = await Promise.all(input.endpoints.map((e) => scrape(e.metrics).catch(() => undefined)));
   const sig = mergeHistograms(scraped.flatMap((s) => (s ? [histogram(s, NODE_METRICS.groupSignatureBytes)] : [])));
   const nodes = input.endpoints.map((e) => nodeSummary(e, observer.statuses.get(e.index)));
-  // Every node counts a subnet-wide stall once, so the subnet's stall count is the maximum over nodes.
-  const stalls = Math.max(0, ...nodes.map((n) => n.stallEvents));
   const violations = observer.ledger.violations;
   const rounds = input.uptoRound !== undefined ? Math.min(observer.round, input.uptoRound) : observer.round;
+  const intervals = observer.ledger.roundIntervalsSeconds(2, rounds);
+  const stalls = intervals.filter((s) => s > input.stallTimeoutSeconds).length;
   const problems: string[] = [];
   if (violations.length > 0) problems.push(`${violations.length} safety violation(s), first: ${violations[0]?.detail ?? ""}`);
   if (stalls > input.maxStalls) problems.push(`${stalls} stall event(s), more than --max-stalls ${input.maxStalls}`);
@@ -71,7 +75,8 @@ export async function buildSummary(input: SummaryInput): Promise<RunSummary> {
     subnet: input.subnet,
     rounds,
     stalls,
-    roundLatencySeconds: summarize(observer.ledger.roundIntervalsSeconds(2, rounds)),
+    nodeStallEvents: Math.max(0, ...nodes.map((n) => n.stallEvents)),
+    roundLatencySeconds: summarize(intervals),
     groupSignatureBytes: { mean: sig.count > 0 ? sig.sum / sig.count : 0, p99: histogramQuantile(0.99, sig) },
     finalizedHeight: Math.max(0, ...nodes.map((n) => n.finalizedHeight)),
     safety: { agreed: violations.length === 0, checkedRounds: observer.ledger.checkedRounds, violations },
@@ -85,7 +90,7 @@ export async function buildSummary(input: SummaryInput): Promise<RunSummary> {
 export function formatSummary(s: RunSummary): string {
   const l = s.roundLatencySeconds;
   const lines = [
-    `subnet ${s.subnet}: ${s.rounds} rounds, ${s.stalls} stalls, finalized height ${s.finalizedHeight}`,
+    `subnet ${s.subnet}: ${s.rounds} rounds, ${s.stalls} stalled rounds (${s.nodeStallEvents} stall events at the worst node), finalized height ${s.finalizedHeight}`,
     `round latency  p50 ${l.p50.toFixed(3)}s  p90 ${l.p90.toFixed(3)}s  p99 ${l.p99.toFixed(3)}s  max ${l.max.toFixed(3)}s`,
     `bytes per group signature  mean ${Math.round(s.groupSignatureBytes.mean)}  p99 ${Math.round(s.groupSignatureBytes.p99)}`,
     `safety  ${s.safety.agreed ? "agreed" : "VIOLATED"} over ${s.safety.checkedRounds} verified rounds`,
