@@ -13,6 +13,7 @@ import { FaultSet } from "./gen/relaylab/v1/control.js";
 import { identityPublicKey, parseKeyHex } from "./identity/index.js";
 import { createLogger } from "./log.js";
 import { RelayNode } from "./node.js";
+import { parentPidFromEnv, watchParent } from "./lifecycle/parent-watch.js";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
@@ -124,6 +125,8 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
+  const parent = parentPidFromEnv();
+  if (parent !== undefined) watchParent(parent, () => stop("parent exited"));
 }
 
 void main();
