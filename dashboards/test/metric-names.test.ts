@@ -7,11 +7,9 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { NODE_METRICS, PROCESS_METRICS } from "@relaylab/node/metrics-names";
 import { OPERATOR_METRICS } from "@relaylab/operator/metrics-names";
-import { alertRuleGroups } from "../src/alerts.js";
-import { DASHBOARDS } from "../src/dashboards.js";
+import { allAlertExpressions, allDashboardQueries } from "../src/expressions.js";
 import { metricNames } from "../src/metric-refs.js";
 import { HISTOGRAM_SUFFIXES, PROMETHEUS_SERIES } from "../src/promql.js";
-import { dashboardQueries } from "../src/queries.js";
 
 const CONTRACT = new Set<string>([
   ...Object.values(NODE_METRICS),
@@ -29,8 +27,8 @@ function contractName(series: string): string | undefined {
 }
 
 const expressions = [
-  ...Object.values(DASHBOARDS).flatMap((build) => dashboardQueries(JSON.parse(JSON.stringify(build())) as unknown).map((q) => ({ where: `${q.dashboard} / ${q.panel} / ${q.refId}`, expr: q.expr }))),
-  ...alertRuleGroups().flatMap((g) => g.rules.map((r) => ({ where: `alert ${r.alert}`, expr: r.expr }))),
+  ...allDashboardQueries().map((q) => ({ where: `${q.dashboard} / ${q.panel} / ${q.refId}`, expr: q.expr })),
+  ...allAlertExpressions().map((a) => ({ where: `alert ${a.alert}`, expr: a.expr })),
 ];
 
 describe("metricNames (PromQL metric identifiers)", () => {
