@@ -4,34 +4,19 @@
  * (syntax, templates) and `test rules` with the cases of alert-cases.ts.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { stringify } from "yaml";
 import { alertRuleGroups } from "../src/alerts.js";
 import { ALERTS_FILE } from "../src/render.js";
 import { promtoolTestFile } from "./alert-cases.js";
+import { promtool } from "./promtool.js";
 
-const run = promisify(execFile);
 const rules = join(dirname(fileURLToPath(import.meta.url)), "..", "generated", ALERTS_FILE);
 let dir = "";
-
-async function promtool(...args: string[]): Promise<string> {
-  try {
-    const { stdout, stderr } = await run("promtool", args, { cwd: dir, timeout: 120_000 });
-    return stdout + stderr;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new Error("promtool not found: install Debian's prometheus package (apt-get install -y prometheus), as .ci/run does", { cause: err });
-    }
-    const e = err as { stdout?: string; stderr?: string };
-    throw new Error(`promtool ${args.join(" ")} failed:\n${e.stdout ?? ""}${e.stderr ?? ""}`, { cause: err });
-  }
-}
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), "relaylab-alerts-"));
@@ -42,12 +27,12 @@ before(() => {
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 test("promtool check rules accepts generated/alerts.yaml", async () => {
-  const out = await promtool("check", "rules", ALERTS_FILE);
+  const out = await promtool(dir, "check", "rules", ALERTS_FILE);
   assert.match(out, /SUCCESS: \d+ rules found/);
 });
 
 test("promtool test rules: every alert fires when it should and only then", async () => {
-  const out = await promtool("test", "rules", "alerts.test.yaml");
+  const out = await promtool(dir, "test", "rules", "alerts.test.yaml");
   assert.match(out, /SUCCESS/);
 });
 
