@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: Apache-2.0
+// Issue 3, test 5: malformed and oversized messages, unknown senders and bad identity signatures are
+// dropped and counted, and the node keeps running.
+import assert from "node:assert/strict";
+import * as grpc from "@grpc/grpc-js";
+import { hexToBytes } from "@noble/hashes/utils.js";
+import { after, before, test } from "node:test";
+import { DkgBody, Envelope, ExchangeSummary, Hello, ProtocolService } from "../src/gen/relaylab/v1/protocol.js";
+import { generateIdentity, signWithIdentity } from "../src/identity/index.js";
+import { NODE_METRICS } from "../src/metrics/names.js";
+import { ProcessCluster } from "./harness/cluster.js";
+import { sample, scrape } from "./harness/metrics.js";
+import { createTestnet, type Testnet } from "./harness/testnet.js";
+import { waitFor } from "./harness/wait.js";
+
+let net: Testnet;
+let cluster: ProcessCluster;
+const clients: grpc.Client[] = [];
+
+before(async () => {
+  net = await createTestnet({ nodes: 4, groups: 1, size: 4, threshold: 3 });
+  cluster = new ProcessCluster(net);
+  await cluster.startAll();
+  await cluster.waitForRound(2n);
+});
+
+after(async () => {
+  for (const c of clients) c.close();
+  await cluster.stopAll();
+  net.remove();
+});
+
+/** Opens a raw Exchange stream to node 0 and writes `messages` (already encoded) on it. */
+async function exchange(messages: Uint8Array[]): Promise<void> {
+  const client = new grpc.Client(cluster.node(0).addresses.grpc, grpc.credentials.createInsecure());
+  clients.push(client);
+  await new Promise<void>((resolve) => {
+    const stream = client.makeClientStreamRequest<Uint8Array, ExchangeSummary>(
+      ProtocolService.exchange.path,
+      (b) => Buffer.from(b),
+      (b: Buffer) => ExchangeSummary.decode(b),
+      () => resolve(),
+    );
+    stream.on("error", () => undefined);
+    for (const m of messages) stream.write(m);
+    stream.end();
+  });
+}
+
+function hello(from: number, secret: Uint8Array): Uint8Array {
+  const unsigned: Hello = { from, to: 0, timeMs: BigInt(Date.now()), signature: new Uint8Array() };
+  const signature = signWithIdentity(secret, `hello/${net.genesis.subnet}`, Hello.encode(unsigned).finish());
+  return Envelope.encode({ hello: { ...unsigned, signature } }).finish();
+}
+
+async function dropped(reason: string): Promise<number> {
+  return sample(await scrape(cluster.node(0).addresses.metrics), NODE_METRICS.messagesDropped, { reason });
+}
+
+test("garbage before a hello, unknown senders and forged hellos are dropped and counted", async () => {
+  const before = { malformed: await dropped("malformed"), unknown: await dropped("unknown_sender"), bad: await dropped("bad_signature") };
+  const share = Envelope.encode({ share: { round: 1n, group: 0, index: 1, signature: new Uint8Array(48), epoch: 0n } }).finish();
+  await exchange([Buffer.from("\xff\xff\xff\xff not protobuf", "latin1")]);
+  await exchange([share]); // no hello first
+  await exchange([hello(99, hexToBytes(generateIdentity().secretKey)), share]); // index not in genesis
+  await exchange([hello(1, hexToBytes(generateIdentity().secretKey)), share]); // node 1's index, wrong key
+  await waitFor("drop counters", async () => {
+    const now = { malformed: await dropped("malformed"), unknown: await dropped("unknown_sender"), bad: await dropped("bad_signature") };
+    return now.malformed >= before.malformed + 1 && now.unknown >= before.unknown + 2 && now.bad >= before.bad + 1 ? now : undefined;
+  }, 30_000);
+});
+
+test("an authenticated peer's oversized, malformed and forged messages are dropped and counted", async () => {
+  const key1 = hexToBytes(net.identities[1]?.secretKey ?? "");
+  const before = { oversized: await dropped("oversized"), malformed: await dropped("malformed"), bad: await dropped("bad_signature"), round: await dropped("wrong_round") };
+  const forgedDkg = Envelope.encode({ dkg: { body: DkgBody.encode({ epoch: 0n, group: 0, sender: 2, outcome: { qualified: [], commitments: [], failed: true } }).finish(), signature: new Uint8Array(64) } }).finish();
+  const farFuture = Envelope.encode({ share: { round: 1n << 40n, group: 0, index: 2, signature: new Uint8Array(48), epoch: 0n } }).finish();
+  await exchange([
+    hello(1, key1),
+    new Uint8Array(300 * 1024), // over the 256 KiB envelope limit
+    Buffer.from([0x0a, 0xff, 0xff, 0xff]), // truncated length-delimited field
+    forgedDkg, // DKG packet claiming node 2, signature of zeros
+    farFuture,
+  ]);
+  await waitFor("drop counters", async () => {
+    const now = { oversized: await dropped("oversized"), malformed: await dropped("malformed"), bad: await dropped("bad_signature"), round: await dropped("wrong_round") };
+    return now.oversized > before.oversized && now.malformed > before.malformed && now.bad > before.bad && now.round > before.round ? now : undefined;
+  }, 30_000);
+});
+
+test("a share claimed for another member is counted as an unknown sender", async () => {
+  const key1 = hexToBytes(net.identities[1]?.secretKey ?? "");
+  const status = await cluster.status(0);
+  const shares = async (): Promise<number> => sample(await scrape(cluster.node(0).addresses.metrics), NODE_METRICS.shares, { result: "unknown_sender" });
+  const before = await shares();
+  // Node 1 sends a share for the open round under every share index; those of other members are not its to send.
+  const messages = [1, 2, 3, 4].map((index) => Envelope.encode({ share: { round: status.round + 1n, group: 0, index, signature: new Uint8Array(48), epoch: 0n } }).finish());
+  await exchange([hello(1, key1), ...messages]);
+  await waitFor("unknown_sender shares", async () => ((await shares()) > before ? true : undefined), 30_000);
+});
+
+test("the node is still running and producing beacons", async () => {
+  const round = (await cluster.status(0)).round;
+  await cluster.waitForRound(round + 3n);
+  assert.equal(cluster.node(0).child.exitCode, null);
+});
