@@ -5,6 +5,7 @@
  */
 import { decodePublicKey, encodeG2 } from "./points.js";
 import { assertIndex, assertThreshold, commitPolynomial, evaluateCommitments, evaluatePolynomial, randomPolynomial } from "./poly.js";
+import { G2 } from "./scheme.js";
 import { CryptoError } from "./errors.js";
 import type { SecretShare } from "./tbls.js";
 
@@ -33,12 +34,13 @@ export function dealShares(threshold: number, members: number): DealtShares {
   assertIndex(members);
   const poly = randomPolynomial(threshold);
   const commitmentPoints = commitPolynomial(poly);
-  const indices = Array.from({ length: members }, (_, i) => i + 1);
+  const secretShares = Array.from({ length: members }, (_, i) => ({ index: i + 1, secret: evaluatePolynomial(poly, BigInt(i + 1)) }));
   return {
     groupPublicKey: encodeG2(groupKeyOf(commitmentPoints)),
     commitments: commitmentPoints.map(encodeG2),
-    secretShares: indices.map((index) => ({ index, secret: evaluatePolynomial(poly, BigInt(index)) })),
-    publicKeyShares: indices.map((index) => encodeG2(evaluateCommitments(commitmentPoints, index))),
+    secretShares,
+    // The dealer knows every share, so f(i)·G2 from the fixed-base table is far cheaper than evaluating commitments.
+    publicKeyShares: secretShares.map((share) => encodeG2(G2.BASE.multiply(share.secret))),
   };
 }
 
