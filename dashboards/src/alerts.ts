@@ -8,7 +8,7 @@
  */
 import { DKG_RESULTS, LABELS, NODE_METRICS } from "@relaylab/node/metrics-names";
 import { OPERATOR_LABELS, OPERATOR_METRICS, type ReconcileResult } from "@relaylab/operator/metrics-names";
-import { PROMETHEUS_SERIES, agg, eq, has, increase, leMatcher, rate, re, sel } from "./promql.js";
+import { PROMETHEUS_SERIES, agg, eq, growth, has, leMatcher, rate, re, sel } from "./promql.js";
 
 /** One Prometheus alerting rule. */
 export interface AlertRule {
@@ -121,7 +121,7 @@ function nodeRules(): AlertRule[] {
     },
     {
       alert: "RelaylabDkgFailures",
-      expr: `${agg("sum", [S], increase(NODE_METRICS.dkg, [...NODE_TARGETS, dkgFailed], "15m"))} > 0`,
+      expr: `${agg("sum", [S], growth(NODE_METRICS.dkg, [...NODE_TARGETS, dkgFailed], "15m"))} > 0`,
       for: "0m",
       labels: { severity: "warning" },
       annotations: {

@@ -48,6 +48,17 @@ export function increase(metric: string, matchers: readonly string[], window: st
   return `increase(${sel(metric, matchers)}[${window}])`;
 }
 
+/**
+ * Counter growth over `window` that also counts a series born inside the window at its full
+ * value: increase() needs two samples, so a labelled counter first exported at 1 (say, the first
+ * DKG failure) would otherwise never show. Use with `> 0`, not for exact amounts.
+ */
+export function growth(metric: string, matchers: readonly string[], window: string): string {
+  const s = sel(metric, matchers);
+  // New series first: `or` matches label sets without the metric name, so the left side wins.
+  return `((${s} unless ${s} offset ${window}) or ${increase(metric, matchers, window)})`;
+}
+
 /** `agg by (l1, l2) (expr)`; `agg (expr)` when `by` is empty. */
 export function agg(op: "sum" | "max" | "min" | "avg" | "count", by: readonly string[], expr: string): string {
   return by.length === 0 ? `${op}(${expr})` : `${op} by (${by.join(", ")}) (${expr})`;

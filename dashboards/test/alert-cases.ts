@@ -170,15 +170,29 @@ const dkg: PromtoolTest = {
   name: "DKG: failed or timed-out runs alert; successful runs and registered groups do not",
   interval: "1m",
   input_series: [
-    dkgRuns("a", "success", "0x5 1x20"),
-    dkgRuns("a", "timeout", "0x5 1x20"),
+    dkgRuns("a", "success", "0x5 1x40"),
+    dkgRuns("a", "timeout", "0x5 1x40"),
     dkgRuns("b", "success", "0x5 1x20"),
     dkgRuns("b", "failure", "0x25"),
+    // A labelled counter first exported at 1 (no zero sample before it): still a failure.
+    dkgRuns("c", "failure", "_x5 1x40"),
     series(NODE_METRICS.registeredGroups, target("a", 0), "0x20"),
     series(NODE_METRICS.registeredGroups, target("b", 0), "0x5 2x15"),
   ],
   alert_rule_test: [
-    fires("8m", "RelaylabDkgFailures", { severity: "warning", subnet: "a" }, "DKG runs failed in subnet a", "Nodes of subnet a report failed or timed-out DKG runs in the last 15 minutes; those groups are not registered."),
+    {
+      eval_time: "8m",
+      alertname: "RelaylabDkgFailures",
+      exp_alerts: ["a", "c"].map((subnet) => ({
+        exp_labels: { severity: "warning", subnet },
+        exp_annotations: {
+          summary: `DKG runs failed in subnet ${subnet}`,
+          description: `Nodes of subnet ${subnet} report failed or timed-out DKG runs in the last 15 minutes; those groups are not registered.`,
+        },
+      })),
+    },
+    // 15 minutes without a new failure: quiet again, though the counters stay at 1.
+    quiet("40m", "RelaylabDkgFailures"),
     quiet("10m", "RelaylabNoRegisteredGroups"),
     fires("18m", "RelaylabNoRegisteredGroups", { severity: "critical", subnet: "a" }, "Subnet a has no registered group", "No node of subnet a has a group whose DKG succeeded after 15 minutes: the beacon cannot start."),
   ],

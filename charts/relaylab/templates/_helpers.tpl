@@ -45,7 +45,7 @@ app.kubernetes.io/component: operator
 {{- printf "%s:%s" .Values.operator.image.repository (default .Chart.AppVersion .Values.operator.image.tag) }}
 {{- end }}
 
-{{/* Selector of relaylab node pods (any subnet). */}}
+{{/* Labels of relaylab node pods (any subnet). */}}
 {{- define "relaylab.nodePodLabels" -}}
-{{ .Values.nodePods.labels.component }}: node
+{{ toYaml .Values.nodePods.selector }}
 {{- end }}
