@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: Apache-2.0
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { junitXml } from "../../src/chaos/junit.js";
+import { judge, recoveryRounds, type RunFacts } from "../../src/chaos/verdict.js";
+import type { RunSummary } from "../../src/runner/summary.js";
+
+const summary: RunSummary = {
+  subnet: "s",
+  rounds: 10,
+  stalls: 1,
+  nodeStallEvents: 1,
+  roundLatencySeconds: { p50: 0.5, p90: 0.9, p99: 6, max: 6 },
+  groupSignatureBytes: { mean: 1000, p99: 2000 },
+  finalizedHeight: 0,
+  safety: { agreed: true, checkedRounds: 10, violations: [] },
+  healthy: true,
+  problems: [],
+  nodes: [],
+};
+const intervals = new Map([[2, 0.5], [3, 0.5], [4, 6], [5, 4], [6, 0.5], [7, 0.5], [8, 0.5], [9, 0.5], [10, 0.5]]);
+const facts: RunFacts = {
+  summary,
+  targetRounds: 10,
+  stallTimeoutSeconds: 3,
+  intervals,
+  steps: [{ name: "cut", action: "partition", firedAtRound: 3, firedAtSeconds: 2, victims: [1], endedAtRound: 4 }],
+  invalidSharesCounted: 0,
+};
+
+describe("chaos verdicts", () => {
+  it("counts recovery from the first round back under the stall timeout", () => {
+    assert.equal(recoveryRounds(4, facts), 2);
+    assert.equal(recoveryRounds(10, facts), undefined);
+  });
+
+  it("passes and fails each expectation on the measured numbers", () => {
+    const v = judge({ safetyViolations: 0, maxStalls: 0, maxStallSeconds: 10, recoveryWithinRounds: 1, roundLatencySeconds: { p50: 1 }, invalidSharesDetected: true }, facts);
+    const byName = new Map(v.map((x) => [x.name, x.passed]));
+    assert.equal(byName.get("run completed"), true);
+    assert.equal(byName.get("safety"), true);
+    assert.equal(byName.get("max stalls"), false);
+    assert.equal(byName.get("max stall duration"), true);
+    assert.equal(byName.get("recovery after 'cut'"), false);
+    assert.equal(byName.get("round latency p50"), true);
+    assert.equal(byName.get("invalid shares detected"), false);
+  });
+
+  it("fails a run that did not reach its rounds or whose step failed", () => {
+    const v = judge({ safetyViolations: 0 }, { ...facts, targetRounds: 20, steps: [{ name: "x", action: "crash", firedAtRound: 1, firedAtSeconds: 0, victims: [], error: "boom" }] });
+    assert.deepEqual(v.filter((x) => !x.passed).map((x) => x.name), ["run completed", "every step applied"]);
+  });
+
+  it("writes JUnit XML with one testcase per expectation and escaped text", () => {
+    const xml = junitXml("exp<1>", [
+      { name: "a & b", passed: true, measured: "1", expected: "2" },
+      { name: "c", passed: false, measured: '"x"', expected: "y" },
+    ], 1.5);
+    assert.match(xml, /<testsuite name="exp&lt;1&gt;" tests="2" failures="1"/);
+    assert.match(xml, /<testcase classname="relaylab\.chaos\.exp&lt;1&gt;" name="a &amp; b"/);
+    assert.match(xml, /<failure message="expected y, measured &quot;x&quot;" type="ExpectationFailed"\/>/);
+    assert.equal((xml.match(/<testcase /g) ?? []).length, 2);
+  });
+});

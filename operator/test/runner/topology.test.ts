@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: Apache-2.0
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { loadTopology, TopologyError, withOverrides } from "../../src/runner/topology.js";
+
+const LOCAL = fileURLToPath(new URL("../../examples/local.yaml", import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), "relaylab-topology-"));
+
+function file(name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+describe("topology files", () => {
+  it("reads the default topology: 3 data centers, 16 nodes, 4 groups of 7", () => {
+    const t = loadTopology([LOCAL]);
+    assert.equal(t.dataCenters.length, 3);
+    assert.equal(t.subnet.spec.nodes, 16);
+    assert.equal(t.subnet.spec.groups, 4);
+    assert.equal(t.subnet.spec.groupSize, 7);
+  });
+
+  it("applies flag overrides, dropping the threshold when only the group size changes", () => {
+    const t = withOverrides(loadTopology([LOCAL]), { nodes: 9, groupSize: 5 });
+    assert.equal(t.subnet.spec.nodes, 9);
+    assert.equal(t.subnet.spec.groupSize, 5);
+    assert.equal(t.subnet.spec.threshold, undefined);
+    assert.equal(withOverrides(t, { threshold: 4 }).subnet.spec.threshold, 4);
+  });
+
+  const bad: [string, string, RegExp][] = [
+    ["wrong-api.yaml", "apiVersion: v1\nkind: Subnet\nmetadata: {name: x}\nspec: {}\n", /apiVersion must be relaylab\.dev\/v1alpha1/],
+    ["no-subnet.yaml", "apiVersion: relaylab.dev/v1alpha1\nkind: DataCenter\nmetadata: {name: a}\nspec: {}\n", /no Subnet/],
+    ["bad-kind.yaml", "apiVersion: relaylab.dev/v1alpha1\nkind: Pod\nmetadata: {name: a}\nspec: {}\n", /kind must be Subnet or DataCenter/],
+    ["no-name.yaml", "apiVersion: relaylab.dev/v1alpha1\nkind: Subnet\nmetadata: {}\nspec: {}\n", /metadata\.name is required/],
+    ["bad-yaml.yaml", "apiVersion: [unclosed\n", /document 1/],
+    [
+      "two-subnets.yaml",
+      "apiVersion: relaylab.dev/v1alpha1\nkind: Subnet\nmetadata: {name: a}\nspec: {}\n---\napiVersion: relaylab.dev/v1alpha1\nkind: Subnet\nmetadata: {name: b}\nspec: {}\n",
+      /2 Subnets .* --subnet NAME/,
+    ],
+  ];
+  for (const [name, text, message] of bad) {
+    it(`rejects ${name} with a message that says what to fix`, () => {
+      assert.throws(() => loadTopology([file(name, text)]), (err: unknown) => err instanceof TopologyError && message.test(err.message));
+    });
+  }
+
+  it("names a missing file", () => {
+    assert.throws(() => loadTopology([join(dir, "missing.yaml")]), /cannot read topology file .*missing\.yaml/);
+  });
+});
