@@ -9,6 +9,7 @@
  *   fastPathMs       recoverVerified over t valid partials: recover, verify once
  *   naivePathMs      verify each of the t partials, recover, verify (drand/kyber style)
  *   fallbackOneBadMs recoverVerified when one of the first t partials is invalid (RLC batch + bisection)
+ *   keyDecodeMs      decoding one public key share on first use (what the decoded-key cache saves afterwards)
  *   dkgPerMemberMs   one member's own work in an all-honest DKG (omitted for g = 400)
  * Not a test: it asserts nothing about timing. Prints a table; writes {"results":[…]} with --json FILE.
  */
@@ -38,6 +39,7 @@ interface Result {
   fastPathMs: number;
   naivePathMs: number;
   fallbackOneBadMs: number;
+  keyDecodeMs: number;
   dkgPerMemberMs?: number;
 }
 
@@ -82,7 +84,8 @@ function benchGroup(g: number, t: number, iterations: number): Result {
   // round cheaper than a real one would be (key shares stay decoded, as in a node within one epoch).
   const pick = (round: number): PartialSignature[] => shuffle(partialsFor[round] ?? []).slice(0, t);
   const signatures = messages.map((_, round) => recoverSignature(pick(round), t));
-  for (const key of group.publicKeyShares) decodePublicKey(key); // warms the decoded-key cache
+  // Decoding a key share (square root in Fp2 + subgroup check) is what the decoded-key cache saves per partial.
+  const keyDecodeMs = mean(g, (i) => decodePublicKey(group.publicKeyShares[i] ?? new Uint8Array()));
 
   const signMs = mean(Math.min(g, 40), (i) => partialSign(group.secretShares[i % g] ?? { index: 1, secret: 1n }, messages[0] ?? new Uint8Array()));
   const partialVerifyMs = mean(10, (i) => {
@@ -109,7 +112,7 @@ function benchGroup(g: number, t: number, iterations: number): Result {
     const result = recoverVerified({ groupPublicKey: group.groupPublicKey, message, partials: [forged, ...rest], threshold: t, publicKeyShare: keyShare });
     if (result.invalid.length !== 1) throw new Error("bench: fallback missed the invalid partial");
   });
-  const result: Result = { g, t, signMs, partialVerifyMs, recoverMs, verifyMs, fastPathMs, naivePathMs, fallbackOneBadMs };
+  const result: Result = { g, t, signMs, partialVerifyMs, recoverMs, verifyMs, fastPathMs, naivePathMs, fallbackOneBadMs, keyDecodeMs };
   if (g < 400) result.dkgPerMemberMs = dkgMemberWork(g, t);
   return roundAll(result);
 }
@@ -167,6 +170,7 @@ function printTable(results: readonly Result[]): void {
     ["naivePath", (r) => r.naivePathMs.toFixed(2)],
     ["naive/fast", (r) => `${(r.naivePathMs / r.fastPathMs).toFixed(1)}x`],
     ["fallback(1 bad)", (r) => r.fallbackOneBadMs.toFixed(2)],
+    ["keyDecode", (r) => r.keyDecodeMs.toFixed(2)],
     ["dkg/member", (r) => (r.dkgPerMemberMs === undefined ? "-" : r.dkgPerMemberMs.toFixed(0))],
   ];
   const rows = [columns.map(([name]) => name), ...results.map((r) => columns.map(([, cell]) => cell(r)))];

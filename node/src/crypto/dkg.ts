@@ -146,6 +146,7 @@ export class Dkg {
 
   /** Phase timeout: ends the current phase with whatever has arrived. */
   advance(): DkgMessage[] {
+    if (!this.#started) return [];
     switch (this.#phase) {
       case "deal":
         return this.#endDealPhase();
