@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * reconcileSubnet: level-based. From the Subnet, the DataCenters and the StatefulSets in the
+ * informer caches it computes placement, identity keys, genesis and every child; applies them by
+ * server-side apply; deletes StatefulSets of data centers no longer used; pushes each node's
+ * fault set (its data center's network profile, byzantine behaviour) through the Control API;
+ * reads live figures from the Public API; and writes the status once.
+ */
+import type { Logger } from "pino";
+import { GenesisError, parseGenesis } from "@relaylab/node/config";
+import type { DataCenter, Subnet, SubnetStatus } from "../api/index.js";
+import { API_VERSION, SUBNET_CONDITIONS, SUBNET_KIND, SUBNET_REASONS, resolveSubnetSpec } from "../api/index.js";
+import type { DataCenterShare, FaultSetSpec, Placement } from "../genesis/index.js";
+import { PlacementError, faultSetFor, genesisDocument, genesisForSubnet, shareDataCenters, shareIndices } from "../genesis/index.js";
+import {
+  ANNOTATION_GENESIS_HASH,
+  MONITORING_GROUP,
+  PORTS,
+  desiredChildren,
+  genesisConfigMapName,
+  identitySecretName,
+  nodeHost,
+} from "../resources/index.js";
+import type { Clock } from "../runtime/clock.js";
+import type { Reconcile, Result } from "../runtime/controller.js";
+import { controllerOwnerKey, objectKey, parseKey } from "../runtime/controller.js";
+import { TerminalError } from "../runtime/errors.js";
+import type { EventRecorder } from "../runtime/events.js";
+import type { ObjectCache } from "../runtime/informer.js";
+import type { KubeApi, KubeObject } from "../runtime/kube.js";
+import type { PolicyRule } from "../runtime/rbac.js";
+import { flippedConditions } from "./conditions.js";
+import { decodeIdentitySecret, ensureIdentityKeys, publicKeys } from "./identity.js";
+import type { NodeControl, NodeLiveStatus, NodeStatusReader } from "./live.js";
+import { summarizeLive } from "./live.js";
+import { computeSubnetStatus } from "./subnet-status.js";
+import type { StatefulSetObject } from "./workloads.js";
+import { dataCenterOf, shareOf, toView } from "./workloads.js";
+
+/** Exactly the API access reconcileSubnet and its informers use. */
+export const SUBNET_CONTROLLER_RULES: PolicyRule[] = [
+  { apiGroups: ["relaylab.dev"], resources: ["subnets"], verbs: ["list", "watch"] },
+  { apiGroups: ["relaylab.dev"], resources: ["subnets/status"], verbs: ["patch"] },
+  { apiGroups: ["relaylab.dev"], resources: ["datacenters"], verbs: ["list", "watch"] },
+  { apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["list", "watch", "patch", "delete"] },
+  { apiGroups: [""], resources: ["services"], verbs: ["patch"] },
+  { apiGroups: [""], resources: ["configmaps"], verbs: ["get", "patch"] },
+  { apiGroups: [""], resources: ["secrets"], verbs: ["get", "patch"] },
+  { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ["patch"] },
+  { apiGroups: [MONITORING_GROUP], resources: ["podmonitors"], verbs: ["patch"] },
+];
+
+export interface SubnetReconcilerDeps {
+  api: KubeApi;
+  subnets: ObjectCache<Subnet>;
+  dataCenters: ObjectCache<DataCenter>;
+  statefulSets: ObjectCache<StatefulSetObject>;
+  nodes: NodeStatusReader;
+  control: NodeControl;
+  events: EventRecorder;
+  clock: Clock;
+  log: Logger;
+  /** Whether monitoring.coreos.com is served (cached by the caller). */
+  monitoringServed: () => Promise<boolean>;
+  /** How often to refresh live figures. @default 10000 */
+  statusRefreshMs?: number;
+}
+
+interface SecretObject extends KubeObject {
+  data?: Record<string, string>;
+}
+
+/** Builds the Subnet reconcile function; it keeps, per node, the fault set last pushed. */
+export function createSubnetReconciler(deps: SubnetReconcilerDeps): Reconcile {
+  const pushed = new Map<string, string>();
+  return (key) => reconcileSubnet(deps, pushed, key);
+}
+
+async function reconcileSubnet(deps: SubnetReconcilerDeps, pushed: Map<string, string>, key: string): Promise<Result> {
+  const { api, clock, log } = deps;
+  const { namespace, name } = parseKey(key);
+  const subnet = deps.subnets.get(`${namespace ?? ""}/${name}`);
+  if (subnet === undefined || subnet.metadata.deletionTimestamp !== undefined) return {}; // children go by garbage collection
+  const spec = resolveSubnetSpec(subnet.spec);
+  const mine = deps.statefulSets.list().filter((s) => controllerOwnerKey(s, SUBNET_KIND) === key);
+
+  let shares: readonly DataCenterShare[] = mine.map(shareOf);
+  let placementError: string | undefined;
+  let genesisHash: string | undefined;
+  let newGenesis: { from: string; to: string } | undefined;
+  const usable = deps.dataCenters.list().filter((dc) => dc.metadata.deletionTimestamp === undefined);
+  const dcByName = new Map(deps.dataCenters.list().map((dc) => [dc.metadata.name ?? "", dc]));
+
+  if (!spec.paused) {
+    try {
+      shares = shareDataCenters(subnet, usable, { usedElsewhere: usedElsewhere(deps.statefulSets.list(), key) });
+    } catch (err) {
+      if (!(err instanceof PlacementError)) throw err;
+      placementError = err.message;
+    }
+  }
+
+  if (!spec.paused && placementError === undefined) {
+    const applied = await applyChildren(deps, subnet, shares, dcByName);
+    genesisHash = applied.genesisHash;
+    if (applied.previousHash !== undefined && applied.previousHash !== applied.genesisHash) {
+      newGenesis = { from: applied.previousHash, to: applied.genesisHash };
+      await deps.events.record(subnet, "Normal", SUBNET_REASONS.newGenesis, "NewNetwork", `group parameters changed: new genesis ${applied.genesisHash.slice(0, 12)} (a new network)`);
+    }
+    for (const stale of mine.filter((s) => !shares.some((sh) => sh.dataCenter === dataCenterOf(s)))) {
+      log.info({ subnet: key, statefulSet: stale.metadata.name }, "deleting the StatefulSet of a data center no longer used");
+      await api.delete({ apiVersion: "apps/v1", kind: "StatefulSet", namespace: subnet.metadata.namespace ?? "", name: stale.metadata.name ?? "" });
+    }
+  }
+
+  const placements = shareIndices(shares);
+  const live = await readLive(deps, subnet, placements);
+  if (!spec.paused && placementError === undefined) await pushFaults(deps, pushed, subnet, shares, placements, dcByName, live);
+
+  const status = computeSubnetStatus({
+    subnet,
+    ...(placementError !== undefined ? { placementError } : {}),
+    shares,
+    statefulSets: mine.map(toView),
+    live: summarizeLive([...live.values()]),
+    ...(genesisHash !== undefined ? { genesisHash } : {}),
+    ...(newGenesis !== undefined ? { newGenesis } : {}),
+    nowIso: new Date(clock.now()).toISOString(),
+  });
+  await writeStatus(deps, subnet, status);
+  return { requeueAfterMs: deps.statusRefreshMs ?? 10_000 };
+}
+
+/** Nodes other Subnets run per data center, from their StatefulSets. */
+function usedElsewhere(all: readonly StatefulSetObject[], key: string): Record<string, number> {
+  const used: Record<string, number> = {};
+  for (const s of all) {
+    const owner = controllerOwnerKey(s, SUBNET_KIND);
+    if (owner === undefined || owner === key) continue;
+    const dc = dataCenterOf(s);
+    used[dc] = (used[dc] ?? 0) + (s.spec?.replicas ?? 0);
+  }
+  return used;
+}
+
+async function applyChildren(
+  deps: SubnetReconcilerDeps,
+  subnet: Subnet,
+  shares: readonly DataCenterShare[],
+  dcByName: ReadonlyMap<string, DataCenter>,
+): Promise<{ genesisHash: string; previousHash: string | undefined }> {
+  const { api, log } = deps;
+  const namespace = subnet.metadata.namespace ?? "";
+  const name = subnet.metadata.name ?? "";
+  const spec = resolveSubnetSpec(subnet.spec);
+
+  const secret = await api.get<SecretObject>({ apiVersion: "v1", kind: "Secret", namespace, name: identitySecretName(name) });
+  const { keys, generated } = ensureIdentityKeys(decodeIdentitySecret(secret?.data), spec.nodes);
+  if (generated > 0) {
+    // The count only: keys are never logged.
+    log.info({ subnet: `${namespace}/${name}`, generated }, "generated node identity keys");
+    await deps.events.record(subnet, "Normal", "IdentityKeysGenerated", "GenerateKeys", `generated ${generated} node identity keys`);
+  }
+
+  const genesisInput = genesisForSubnet({
+    subnet,
+    placements: shareIndices(shares),
+    identityKeys: publicKeys(keys, spec.nodes),
+    addressOf: (index, p) => `${nodeHost(name, namespace, p.dataCenter, index)}:${PORTS.peer}`,
+  });
+  try {
+    parseGenesis(genesisInput);
+  } catch (err) {
+    if (err instanceof GenesisError) throw new TerminalError(`the spec makes an invalid genesis (${err.message}); fix the Subnet spec`);
+    throw err;
+  }
+  const genesis = genesisDocument(genesisInput);
+  const configMap = await api.get({ apiVersion: "v1", kind: "ConfigMap", namespace, name: genesisConfigMapName(name) });
+  const previousHash = configMap?.metadata.annotations?.[ANNOTATION_GENESIS_HASH];
+
+  const children = desiredChildren({ subnet, shares, dataCenters: dcByName, genesis, identitySecrets: keys, podMonitor: await deps.monitoringServed() });
+  for (const child of children) await api.apply(child);
+  return { genesisHash: genesis.hash, previousHash };
+}
+
+async function readLive(deps: SubnetReconcilerDeps, subnet: Subnet, placements: readonly Placement[]): Promise<Map<number, NodeLiveStatus>> {
+  const namespace = subnet.metadata.namespace ?? "";
+  const name = subnet.metadata.name ?? "";
+  const results = await Promise.allSettled(placements.map((p) => deps.nodes.status(`${nodeHost(name, namespace, p.dataCenter, p.index)}:${PORTS.peer}`)));
+  const live = new Map<number, NodeLiveStatus>();
+  results.forEach((r, i) => {
+    const p = placements[i];
+    if (r.status === "fulfilled" && p !== undefined) live.set(p.index, r.value);
+  });
+  return live;
+}
+
+const isEmptyFaultSet = (f: FaultSetSpec): boolean => f.links.length === 0 && f.byzantine.length === 0 && f.pauseMs === 0;
+
+/**
+ * Pushes each node's desired fault set when it differs from what this process last pushed, or
+ * when the node reports no active faults although it should have some (it restarted).
+ */
+async function pushFaults(
+  deps: SubnetReconcilerDeps,
+  pushed: Map<string, string>,
+  subnet: Subnet,
+  shares: readonly DataCenterShare[],
+  placements: readonly Placement[],
+  dcByName: ReadonlyMap<string, DataCenter>,
+  live: ReadonlyMap<number, NodeLiveStatus>,
+): Promise<void> {
+  const namespace = subnet.metadata.namespace ?? "";
+  const name = subnet.metadata.name ?? "";
+  const spec = resolveSubnetSpec(subnet.spec);
+  const spanned = shares.map((s) => dcByName.get(s.dataCenter)).filter((dc): dc is DataCenter => dc !== undefined);
+  await Promise.all(
+    placements.map(async (p) => {
+      const own = dcByName.get(p.dataCenter);
+      if (own === undefined) return;
+      const desired = faultSetFor(p.index, spec.nodes, own, spanned, spec.byzantine);
+      const slot = `${subnet.metadata.uid ?? key(subnet)}/${p.index}`;
+      const text = JSON.stringify(desired);
+      const restarted = live.get(p.index)?.activeFaults.length === 0 && !isEmptyFaultSet(desired);
+      if (pushed.get(slot) === text && !restarted) return;
+      if (!pushed.has(slot) && isEmptyFaultSet(desired) && live.get(p.index)?.activeFaults.length === 0) {
+        pushed.set(slot, text);
+        return;
+      }
+      try {
+        await deps.control.setFaults(`${nodeHost(name, namespace, p.dataCenter, p.index)}:${PORTS.control}`, desired);
+        pushed.set(slot, text);
+      } catch (err) {
+        // Not fatal: the node may still be starting; the next status refresh tries again.
+        deps.log.debug({ subnet: key(subnet), index: p.index, err: err instanceof Error ? err.message : String(err) }, "could not push faults yet");
+      }
+    }),
+  );
+}
+
+const key = (subnet: Subnet): string => objectKey(SUBNET_KIND, subnet.metadata.name ?? "", subnet.metadata.namespace);
+
+async function writeStatus(deps: SubnetReconcilerDeps, subnet: Subnet, status: SubnetStatus): Promise<void> {
+  if (JSON.stringify(status) === JSON.stringify(subnet.status ?? {})) return;
+  await deps.api.applyStatus({ apiVersion: API_VERSION, kind: SUBNET_KIND, metadata: { name: subnet.metadata.name, namespace: subnet.metadata.namespace }, status } as KubeObject);
+  for (const c of flippedConditions(subnet.status?.conditions, status.conditions ?? [])) {
+    if (c.type !== SUBNET_CONDITIONS.ready && c.type !== SUBNET_CONDITIONS.stalled && c.type !== SUBNET_CONDITIONS.degraded) continue;
+    if (subnet.status?.conditions === undefined && c.status !== "True") continue; // first status: only report what is true
+    const warning = c.status === "True" && c.type !== SUBNET_CONDITIONS.ready;
+    await deps.events.record(subnet, warning ? "Warning" : "Normal", c.reason, "StatusChanged", `${c.type}=${c.status}: ${c.message}`);
+  }
+}

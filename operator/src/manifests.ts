@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * What the chart renders from code: the CRDs and the operator's exact RBAC. The rules are
+ * collected from the modules that make the calls, so they stay true as the code changes; the
+ * real-API-server suite runs the operator under exactly these rules.
+ */
+import { DATACENTER_CONTROLLER_RULES } from "./controller/datacenter.js";
+import { SUBNET_CONTROLLER_RULES } from "./controller/subnet.js";
+import { EVENT_RULES } from "./runtime/events.js";
+import { LEADER_ELECTION_RULES } from "./runtime/leader.js";
+import type { PolicyRule } from "./runtime/rbac.js";
+import { mergeRules } from "./runtime/rbac.js";
+
+export { crdManifests } from "./api/crd.js";
+export type { CustomResourceDefinition, PrinterColumn } from "./api/crd.js";
+export type { JSONSchemaProps, ValidationRule } from "./api/schema.js";
+export type { PolicyRule } from "./runtime/rbac.js";
+
+/**
+ * The PolicyRules of the operator's ClusterRole, merged and sorted. Leader election needs its
+ * Lease only in the operator's namespace; the chart may split that rule into a Role.
+ */
+export function operatorRbacRules(): PolicyRule[] {
+  return mergeRules([...SUBNET_CONTROLLER_RULES, ...DATACENTER_CONTROLLER_RULES, ...EVENT_RULES, ...LEADER_ELECTION_RULES]);
+}
+
+/** The leader-election rule alone (for a namespaced Role). */
+export function leaderElectionRules(): PolicyRule[] {
+  return mergeRules(LEADER_ELECTION_RULES);
+}

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Desired children of a Subnet, built purely with cdk8s: the same inputs give the same objects,
+ * which the controller then server-side applies. Golden tests pin the output.
+ */
+import { App, Chart } from "cdk8s";
+import type { DataCenter, Subnet } from "../api/index.js";
+import type { DataCenterShare } from "../genesis/index.js";
+import type { KubeObject } from "../runtime/kube.js";
+import { addGenesisConfigMap } from "./configmap.js";
+import { addDisruptionBudget } from "./pdb.js";
+import { addPodMonitor } from "./podmonitor.js";
+import { addIdentitySecret } from "./secret.js";
+import { addPeersService } from "./service.js";
+import { addStatefulSet } from "./statefulset.js";
+
+export * from "./names.js";
+export { MONITORING_GROUP } from "./podmonitor.js";
+export { nodeArgs } from "./statefulset.js";
+
+export interface SubnetChildrenInput {
+  subnet: Subnet;
+  shares: readonly DataCenterShare[];
+  /** Every DataCenter named in `shares`, by name. */
+  dataCenters: ReadonlyMap<string, DataCenter>;
+  genesis: { json: string; hash: string };
+  /** Identity secret keys by node index (hex); kept across reconciles by the caller. */
+  identitySecrets: ReadonlyMap<number, string>;
+  /** Build a PodMonitor (monitoring.coreos.com is served). */
+  podMonitor: boolean;
+}
+
+/** Every child object of a Subnet, in apply order (config first, then workloads). */
+export function desiredChildren(input: SubnetChildrenInput): KubeObject[] {
+  // Never synthesized to disk: the App only hosts the chart whose toJson() we apply.
+  const chart = new Chart(new App(), "subnet", { disableResourceNameHashes: true });
+  addGenesisConfigMap(chart, input.subnet, input.genesis);
+  addIdentitySecret(chart, input.subnet, input.identitySecrets);
+  addPeersService(chart, input.subnet);
+  for (const share of input.shares) {
+    const dc = input.dataCenters.get(share.dataCenter);
+    if (dc === undefined) throw new Error(`DataCenter "${share.dataCenter}" is placed but was not given to desiredChildren`);
+    addStatefulSet(chart, input.subnet, share, dc, input.genesis.hash);
+  }
+  addDisruptionBudget(chart, input.subnet);
+  if (input.podMonitor) addPodMonitor(chart, input.subnet);
+  return chart.toJson() as KubeObject[];
+}

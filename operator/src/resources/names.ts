@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Deterministic names, labels and ports of a Subnet's children. One place, because the genesis
+ * addresses, the Service, the StatefulSets and the status reader must all agree on them.
+ */
+import { API_VERSION, SUBNET_KIND } from "../api/index.js";
+import type { OwnerReference, Subnet } from "../api/index.js";
+
+export const LABEL_SUBNET = "relaylab.dev/subnet";
+export const LABEL_DATA_CENTER = "relaylab.dev/data-center";
+/** Set by the StatefulSet controller on every pod (Kubernetes ≥ 1.28): the pod's ordinal. */
+export const LABEL_POD_INDEX = "apps.kubernetes.io/pod-index";
+/** Annotation carrying the sha256 of the genesis a pod template was built for: a new genesis rolls the pods. */
+export const ANNOTATION_GENESIS_HASH = "relaylab.dev/genesis-hash";
+
+export const PORTS = { peer: 7000, control: 7001, metrics: 9100 } as const;
+
+/** Where the container finds its inputs, and the node flags that point at them. */
+export const PATHS = {
+  genesis: "/etc/relaylab/genesis.json",
+  identityDir: "/etc/relaylab/identity",
+  data: "/data",
+} as const;
+
+/** Key of node `index`'s identity secret in the identity Secret (a number, or an env reference in args). */
+export const identityKeyName = (index: number | string): string => `node-${index}.key`;
+
+export const statefulSetName = (subnet: string, dataCenter: string): string => `${subnet}-${dataCenter}`;
+export const peersServiceName = (subnet: string): string => `${subnet}-peers`;
+export const genesisConfigMapName = (subnet: string): string => `${subnet}-genesis`;
+export const identitySecretName = (subnet: string): string => `${subnet}-identity`;
+
+/** DNS name of node `index` (pod `<statefulset>-<index>` behind the headless Service). */
+export function nodeHost(subnet: string, namespace: string, dataCenter: string, index: number): string {
+  return `${statefulSetName(subnet, dataCenter)}-${index}.${peersServiceName(subnet)}.${namespace}.svc`;
+}
+
+/** Labels every child carries. */
+export function commonLabels(subnet: string): Record<string, string> {
+  return {
+    "app.kubernetes.io/name": "relaylab-node",
+    "app.kubernetes.io/instance": subnet,
+    "app.kubernetes.io/part-of": "relaylab",
+    "app.kubernetes.io/managed-by": "relaylab-operator",
+    [LABEL_SUBNET]: subnet,
+  };
+}
+
+/** The controller owner reference to the Subnet (garbage collection and owner mapping). */
+export function ownerReference(subnet: Subnet): OwnerReference {
+  const { name, uid } = subnet.metadata;
+  if (name === undefined || uid === undefined) throw new Error("the Subnet needs metadata.name and metadata.uid to own children; read it from the API server");
+  return { apiVersion: API_VERSION, kind: SUBNET_KIND, name, uid, controller: true, blockOwnerDeletion: true };
+}
+
+export function subnetMeta(subnet: Subnet): { name: string; namespace: string } {
+  const { name, namespace } = subnet.metadata;
+  if (name === undefined || namespace === undefined) throw new Error("the Subnet needs metadata.name and metadata.namespace");
+  return { name, namespace };
+}

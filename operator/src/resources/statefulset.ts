@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * One StatefulSet per (Subnet, DataCenter). Its ordinals start at the data center's first node
+ * index (spec.ordinals.start), so a pod's ordinal *is* its node index: the container reads it from
+ * the `apps.kubernetes.io/pod-index` label through the downward API and passes it as --index.
+ */
+import { ApiObject } from "cdk8s";
+import type { Chart } from "cdk8s";
+import type { DataCenter, Subnet } from "../api/index.js";
+import { resolveSubnetSpec } from "../api/index.js";
+import type { DataCenterShare } from "../genesis/index.js";
+import {
+  ANNOTATION_GENESIS_HASH,
+  LABEL_DATA_CENTER,
+  LABEL_POD_INDEX,
+  LABEL_SUBNET,
+  PATHS,
+  PORTS,
+  commonLabels,
+  genesisConfigMapName,
+  identityKeyName,
+  identitySecretName,
+  ownerReference,
+  peersServiceName,
+  statefulSetName,
+  subnetMeta,
+} from "./names.js";
+
+const INDEX_ENV = "RELAYLAB_NODE_INDEX";
+/** Non-root user of the node image (distroless "nonroot"). */
+const NODE_UID = 65532;
+
+const restricted = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  capabilities: { drop: ["ALL"] },
+  seccompProfile: { type: "RuntimeDefault" },
+};
+
+/** The node's command line; flags match node/src/main.ts. */
+export function nodeArgs(): string[] {
+  return [
+    "--genesis",
+    PATHS.genesis,
+    "--index",
+    `$(${INDEX_ENV})`,
+    "--data-dir",
+    PATHS.data,
+    "--identity-key-file",
+    `${PATHS.identityDir}/${identityKeyName(`$(${INDEX_ENV})`)}`,
+    "--listen",
+    `0.0.0.0:${PORTS.peer}`,
+    "--metrics-listen",
+    `0.0.0.0:${PORTS.metrics}`,
+    "--control-listen",
+    `0.0.0.0:${PORTS.control}`,
+  ];
+}
+
+export function addStatefulSet(chart: Chart, subnet: Subnet, share: DataCenterShare, dc: DataCenter, genesisHash: string): ApiObject {
+  const { name, namespace } = subnetMeta(subnet);
+  const spec = resolveSubnetSpec(subnet.spec);
+  const stsName = statefulSetName(name, share.dataCenter);
+  const selector = { [LABEL_SUBNET]: name, [LABEL_DATA_CENTER]: share.dataCenter };
+  const labels = { ...commonLabels(name), [LABEL_DATA_CENTER]: share.dataCenter };
+  const placement = dc.spec.placement ?? {};
+  const persistent = spec.storage?.size !== undefined;
+  return new ApiObject(chart, `sts-${share.dataCenter}`, {
+    apiVersion: "apps/v1",
+    kind: "StatefulSet",
+    metadata: { name: stsName, namespace, labels, ownerReferences: [ownerReference(subnet)] },
+    spec: {
+      replicas: share.nodes,
+      ordinals: { start: share.firstIndex },
+      serviceName: peersServiceName(name),
+      // Every member must be up for the groups' DKG; start them together.
+      podManagementPolicy: "Parallel",
+      updateStrategy: { type: "RollingUpdate" },
+      selector: { matchLabels: selector },
+      template: {
+        metadata: { labels, annotations: { [ANNOTATION_GENESIS_HASH]: genesisHash } },
+        spec: {
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          terminationGracePeriodSeconds: 10,
+          securityContext: { runAsNonRoot: true, runAsUser: NODE_UID, runAsGroup: NODE_UID, fsGroup: NODE_UID, seccompProfile: { type: "RuntimeDefault" } },
+          ...(placement.nodeSelector !== undefined ? { nodeSelector: placement.nodeSelector } : {}),
+          ...(placement.tolerations !== undefined ? { tolerations: placement.tolerations } : {}),
+          ...(placement.topologyLabels !== undefined && placement.topologyLabels.length > 0
+            ? {
+                topologySpreadConstraints: placement.topologyLabels.map((topologyKey) => ({
+                  maxSkew: 1,
+                  topologyKey,
+                  whenUnsatisfiable: "ScheduleAnyway",
+                  labelSelector: { matchLabels: selector },
+                })),
+              }
+            : {}),
+          containers: [
+            {
+              name: "node",
+              image: spec.image,
+              imagePullPolicy: "IfNotPresent",
+              args: nodeArgs(),
+              env: [
+                { name: INDEX_ENV, valueFrom: { fieldRef: { fieldPath: `metadata.labels['${LABEL_POD_INDEX}']` } } },
+                { name: "RELAYLAB_SUBNET", value: name },
+                { name: "RELAYLAB_DATA_CENTER", value: share.dataCenter },
+              ],
+              ports: [
+                { name: "peer", containerPort: PORTS.peer, protocol: "TCP" },
+                { name: "control", containerPort: PORTS.control, protocol: "TCP" },
+                { name: "metrics", containerPort: PORTS.metrics, protocol: "TCP" },
+              ],
+              readinessProbe: { httpGet: { path: "/readyz", port: "metrics" }, periodSeconds: 5, failureThreshold: 3 },
+              livenessProbe: { httpGet: { path: "/healthz", port: "metrics" }, initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 6 },
+              ...(spec.resources !== undefined ? { resources: spec.resources } : {}),
+              securityContext: restricted,
+              volumeMounts: [
+                { name: "data", mountPath: PATHS.data },
+                { name: "genesis", mountPath: PATHS.genesis, subPath: "genesis.json", readOnly: true },
+                { name: "identity", mountPath: PATHS.identityDir, readOnly: true },
+                { name: "tmp", mountPath: "/tmp" },
+              ],
+            },
+          ],
+          volumes: [
+            ...(persistent ? [] : [{ name: "data", emptyDir: {} }]),
+            { name: "genesis", configMap: { name: genesisConfigMapName(name) } },
+            { name: "identity", secret: { secretName: identitySecretName(name), defaultMode: 0o440 } },
+            { name: "tmp", emptyDir: {} },
+          ],
+        },
+      },
+      ...(persistent
+        ? {
+            persistentVolumeClaimRetentionPolicy: { whenDeleted: "Delete", whenScaled: "Delete" },
+            volumeClaimTemplates: [
+              {
+                metadata: { name: "data", labels },
+                spec: {
+                  accessModes: ["ReadWriteOnce"],
+                  resources: { requests: { storage: spec.storage?.size } },
+                  ...(spec.storage?.storageClassName !== undefined ? { storageClassName: spec.storage.storageClassName } : {}),
+                },
+              },
+            ],
+          }
+        : {}),
+    },
+  });
+}
