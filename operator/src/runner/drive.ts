@@ -5,6 +5,7 @@
  */
 import type { Progress } from "./progress.js";
 import { summarize } from "./quantiles.js";
+import { groupSignatureBytes } from "./summary.js";
 import type { LocalTestnet } from "./testnet.js";
 
 export interface DriveOptions {
@@ -24,6 +25,7 @@ export type DriveOutcome = "rounds_reached" | "stopped" | "no_progress" | "viola
 export async function drive(testnet: LocalTestnet, options: DriveOptions): Promise<DriveOutcome> {
   const { observer } = testnet;
   const nodes = testnet.endpoints.length;
+  let bytesPerSignature = 0;
   const snapshot = () => {
     const lat = summarize(observer.ledger.roundIntervalsSeconds());
     const statuses = [...observer.statuses.values()];
@@ -33,7 +35,7 @@ export async function drive(testnet: LocalTestnet, options: DriveOptions): Promi
       p50: lat.p50,
       p99: lat.p99,
       stalls: Math.max(0, ...statuses.map((s) => Number(s.stallEvents))),
-      bytesPerSignature: 0,
+      bytesPerSignature,
       finalizedHeight: Math.max(0, ...statuses.map((s) => Number(s.finalizedHeight))),
       readyNodes: statuses.filter((s) => s.ready).length,
       nodes,
@@ -44,8 +46,13 @@ export async function drive(testnet: LocalTestnet, options: DriveOptions): Promi
     const timer = setInterval(() => {
       if (Date.now() - lastProgressAt > options.noProgressTimeoutMs) finish("no_progress");
     }, 1000);
+    // Bytes per signature come from the nodes' own histograms; a scrape every few seconds is plenty for a display.
+    const scraper = setInterval(() => {
+      void groupSignatureBytes(testnet.endpoints).then((b) => (bytesPerSignature = b.mean));
+    }, 5000);
     const finish = (outcome: DriveOutcome) => {
       clearInterval(timer);
+      clearInterval(scraper);
       observer.off("round", onRound);
       observer.off("status", snapshot);
       observer.off("violation", onViolation);

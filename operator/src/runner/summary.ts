@@ -58,11 +58,16 @@ function nodeSummary(e: NodeEndpoints, s: NodeStatus | undefined): NodeSummary {
   };
 }
 
+/** Bytes per group signature over every reachable node (unreachable nodes are left out, not errors). */
+export async function groupSignatureBytes(endpoints: readonly NodeEndpoints[]): Promise<{ mean: number; p99: number }> {
+  const scraped = await Promise.all(endpoints.map((e) => scrape(e.metrics).catch(() => undefined)));
+  const sig = mergeHistograms(scraped.flatMap((s) => (s ? [histogram(s, NODE_METRICS.groupSignatureBytes)] : [])));
+  return { mean: sig.count > 0 ? sig.sum / sig.count : 0, p99: histogramQuantile(0.99, sig) };
+}
+
 /** Scrapes every reachable node once and builds the summary; unreachable nodes count as such, not as errors. */
 export async function buildSummary(input: SummaryInput): Promise<RunSummary> {
   const { observer } = input;
-  const scraped = await Promise.all(input.endpoints.map((e) => scrape(e.metrics).catch(() => undefined)));
-  const sig = mergeHistograms(scraped.flatMap((s) => (s ? [histogram(s, NODE_METRICS.groupSignatureBytes)] : [])));
   const nodes = input.endpoints.map((e) => nodeSummary(e, observer.statuses.get(e.index)));
   const violations = observer.ledger.violations;
   const rounds = input.uptoRound !== undefined ? Math.min(observer.round, input.uptoRound) : observer.round;
@@ -77,7 +82,7 @@ export async function buildSummary(input: SummaryInput): Promise<RunSummary> {
     stalls,
     nodeStallEvents: Math.max(0, ...nodes.map((n) => n.stallEvents)),
     roundLatencySeconds: summarize(intervals),
-    groupSignatureBytes: { mean: sig.count > 0 ? sig.sum / sig.count : 0, p99: histogramQuantile(0.99, sig) },
+    groupSignatureBytes: await groupSignatureBytes(input.endpoints),
     finalizedHeight: Math.max(0, ...nodes.map((n) => n.finalizedHeight)),
     safety: { agreed: violations.length === 0, checkedRounds: observer.ledger.checkedRounds, violations },
     healthy: problems.length === 0,
