@@ -1,21 +1,30 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * `npm run gen`: writes dashboards/generated/ (dashboards JSON, alert rule file) and the chart
- * files derived from them and from the operator's manifests. Commit the result; drift tests fail
- * when the code and the committed files disagree.
+ * files derived from them and from the operator's manifests (CRDs, RBAC rules). Commit the
+ * result; drift tests fail when the code and the committed files disagree.
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { crdManifests, operatorRbacRules } from "@relaylab/operator/manifests";
+import { GENERATED_DIRS, chartFiles } from "./chart.js";
 import { generatedFiles } from "./render.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-/** Replaces the files of `dir` produced by a generator with `files` (stale ones are removed). */
-function writeDir(dir: string, files: Map<string, string>, owned: (name: string) => boolean): void {
-  mkdirSync(dir, { recursive: true });
-  for (const name of readdirSync(dir)) if (owned(name) && !files.has(name)) rmSync(join(dir, name));
-  for (const [name, content] of files) writeFileSync(join(dir, name), content);
+/** Writes `files` (relative path → content) under `base`; files in `owned` folders not in `files` are removed. */
+function writeTree(base: string, files: ReadonlyMap<string, string>, owned: readonly string[]): void {
+  for (const dir of owned) {
+    mkdirSync(join(base, dir), { recursive: true });
+    for (const name of readdirSync(join(base, dir))) if (!files.has(`${dir}/${name}`.replace(/^\.\//, ""))) rmSync(join(base, dir, name));
+  }
+  for (const [path, content] of files) {
+    mkdirSync(dirname(join(base, path)), { recursive: true });
+    writeFileSync(join(base, path), content);
+  }
 }
 
-writeDir(join(root, "dashboards", "generated"), generatedFiles(), () => true);
+const generated = generatedFiles();
+writeTree(join(root, "dashboards", "generated"), generated, ["."]);
+writeTree(join(root, "charts", "relaylab"), chartFiles(generated, { crds: crdManifests(), rules: operatorRbacRules() }), GENERATED_DIRS);
