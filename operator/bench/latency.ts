@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Round latency at the crypto floor (issue 9): `npm run bench:latency -- --json FILE`.
+ *
+ * Runs a local 16-node testnet (4 groups of 7, t = 4) with minimum round period 0 and compares
+ * its median round time with the crypto floor of one round — one partial signature, recovery
+ * from t shares and one verification — measured in this process before the testnet starts, so
+ * the floor is not inflated by the testnet's own load.
+ */
+import { dealShares, partialSign, recoverVerified } from "@relaylab/node/crypto";
+import { quantile } from "../src/runner/quantiles.js";
+import { benchFlags, benchTopology, measuredRun, numberFlag, writeResult } from "./support.js";
+
+const flags = benchFlags({ rounds: { type: "string" }, nodes: { type: "string" } });
+const rounds = numberFlag(flags, "rounds", 100);
+const nodes = numberFlag(flags, "nodes", 16);
+const [groups, groupSize, threshold] = [4, 7, 4];
+
+function cryptoFloorSeconds(iterations: number): number {
+  const dealt = dealShares(threshold, groupSize);
+  const [first] = dealt.secretShares;
+  if (!first) throw new Error("dealShares returned no shares");
+  const keyShare = (index: number): Uint8Array => {
+    const key = dealt.publicKeyShares[index - 1];
+    if (!key) throw new Error(`no public key share ${index}`);
+    return key;
+  };
+  const samples: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    const message = crypto.getRandomValues(new Uint8Array(32));
+    const others = dealt.secretShares.slice(1, threshold).map((s) => partialSign(s, message));
+    const start = performance.now();
+    const own = partialSign(first, message);
+    recoverVerified({ groupPublicKey: dealt.groupPublicKey, message, partials: [own, ...others], threshold, publicKeyShare: keyShare });
+    samples.push((performance.now() - start) / 1000);
+  }
+  return quantile(samples.sort((a, b) => a - b), 0.5);
+}
+
+const floor = cryptoFloorSeconds(30);
+const summary = await measuredRun(benchTopology(nodes, groups, groupSize, threshold, { minRoundPeriodMs: 0, shareRetransmitMs: 200, stallTimeoutMs: 5000, dkgTimeoutMs: 120_000 }), rounds);
+const median = summary.roundLatencySeconds.p50;
+writeResult(flags, {
+  medianRoundSeconds: median,
+  cryptoFloorSeconds: floor,
+  ratio: floor > 0 ? median / floor : 0,
+  roundsPerSecond: median > 0 ? 1 / median : 0,
+  nodes,
+  groups,
+  groupSize,
+  threshold,
+  rounds: summary.rounds,
+  p99RoundSeconds: summary.roundLatencySeconds.p99,
+  stalls: summary.stalls,
+  safe: summary.safety.agreed,
+});

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: Apache-2.0
+/** Shared plumbing of the runner benchmarks: flags, a generated topology, one measured run. */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import type { DataCenter, Subnet, SubnetTimings } from "../src/api/index.js";
+import { createProgress } from "../src/runner/progress.js";
+import { userPath } from "../src/runner/run-dir.js";
+import { runTestnet } from "../src/runner/run.js";
+import type { RunSummary } from "../src/runner/summary.js";
+import { LocalTestnet } from "../src/runner/testnet.js";
+
+export interface BenchFlags {
+  readonly json: string | undefined;
+  readonly values: Record<string, string | boolean | undefined>;
+}
+
+/** Parses `--json FILE` plus the benchmark's own numeric flags. */
+export function benchFlags(extra: Record<string, { type: "string" }>): BenchFlags {
+  const { values } = parseArgs({ options: { json: { type: "string" }, ...extra }, allowPositionals: false });
+  return { json: typeof values.json === "string" ? userPath(values.json) : undefined, values };
+}
+
+export function numberFlag(flags: BenchFlags, name: string, fallback: number): number {
+  const v = flags.values[name];
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got '${String(v)}'`);
+  return n;
+}
+
+/** A one-data-center topology with no emulated latency: benchmarks measure the software, not a network profile. */
+export function benchTopology(nodes: number, groups: number, groupSize: number, threshold: number, timings: SubnetTimings): { subnet: Subnet; dataCenters: DataCenter[] } {
+  return {
+    dataCenters: [{ apiVersion: "relaylab.dev/v1alpha1", kind: "DataCenter", metadata: { name: "bench" }, spec: {} }],
+    subnet: {
+      apiVersion: "relaylab.dev/v1alpha1",
+      kind: "Subnet",
+      metadata: { name: "bench", namespace: "default" },
+      spec: { nodes, groups, groupSize, threshold, dataCenters: { names: ["bench"] }, timings },
+    },
+  };
+}
+
+/** Runs one local testnet for `rounds` rounds and returns its summary (nodes always stopped, run dir removed). */
+export async function measuredRun(topology: ReturnType<typeof benchTopology>, rounds: number): Promise<RunSummary> {
+  const runDir = mkdtempSync(join(tmpdir(), "relaylab-bench-"));
+  const testnet = await LocalTestnet.create({ topology, runDir, detached: false });
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once("SIGINT", onSignal);
+  try {
+    const { summary } = await runTestnet(testnet, { rounds, maxStalls: 0, progress: createProgress({ quiet: false, plainEveryMs: 10_000 }), signal: stop.signal, logLevel: "warn" });
+    return summary;
+  } finally {
+    process.off("SIGINT", onSignal);
+    await testnet.stop();
+    rmSync(runDir, { recursive: true, force: true });
+  }
+}
+
+export function writeResult(flags: BenchFlags, result: object): void {
+  const text = `${JSON.stringify({ ...result, machine: { cores: availableParallelism(), node: process.version } })}\n`;
+  process.stdout.write(text);
+  if (flags.json) writeFileSync(flags.json, text);
+}
