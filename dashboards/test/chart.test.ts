@@ -105,7 +105,7 @@ describe("chart rendered by helm", async () => {
     assert.deepEqual(pod.securityContext.seccompProfile, { type: "RuntimeDefault" });
     const [container] = pod.containers;
     assert.ok(container !== undefined);
-    assert.ok(container.args.includes("--leader-elect"));
+    assert.ok(!container.args.includes("--no-leader-election"));
     assert.equal(container.securityContext.readOnlyRootFilesystem, true);
     assert.equal(container.securityContext.allowPrivilegeEscalation, false);
     assert.deepEqual(container.securityContext.capabilities, { drop: ["ALL"] });
@@ -130,6 +130,6 @@ describe("chart rendered by helm", async () => {
     assert.equal(objects.filter((o) => o.kind === "CustomResourceDefinition").length, 0);
     const [deployment] = objects.filter((o) => o.kind === "Deployment");
     const containers = (deployment?.spec as { template: { spec: { containers: { args: string[] }[] } } }).template.spec.containers;
-    assert.equal(containers[0]?.args.includes("--leader-elect"), false);
+    assert.equal(containers[0]?.args.includes("--no-leader-election"), true);
   });
 });

@@ -20,10 +20,17 @@
 {{/* Labels on every object of the release. */}}
 {{- define "relaylab.labels" -}}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
-{{ include "relaylab.selectorLabels" . }}
+app.kubernetes.io/name: {{ include "relaylab.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: relaylab
+{{- end }}
+
+{{/* Labels of the operator's own objects (Deployment, pods, Service, ServiceAccount). */}}
+{{- define "relaylab.operatorLabels" -}}
+{{ include "relaylab.labels" . }}
+app.kubernetes.io/component: operator
 {{- end }}
 
 {{/* Labels that select the operator pods (immutable in a Deployment: keep them small). */}}
