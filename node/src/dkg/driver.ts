@@ -6,7 +6,8 @@
  * that sees the same outcome from at least `threshold` members before the DKG timeout, so each node
  * checks the group key itself instead of trusting one member.
  */
-import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex, concatBytes, hexToBytes } from "@noble/hashes/utils.js";
 import type { Clock, Timer } from "../clock.js";
 import { Dkg, PUBLIC_KEY_BYTES, type DkgMessage, type SecretShare } from "../crypto/index.js";
 import type { Genesis } from "../config/index.js";
@@ -62,6 +63,9 @@ export class DkgDriver {
   private readonly identityKeys: Uint8Array[];
   private readonly startedAt: number;
   private ownOutcomes: Envelope[] = [];
+  /** Digests of packets already processed: retransmissions are skipped before the signature check. */
+  private readonly seen = new Set<string>();
+  private tickDelayMs = 0;
   private done = false;
   private resolve: (r: DkgRegistration) => void = () => undefined;
   /** Settles when every candidate is decided or the DKG timeout passes. */
@@ -114,6 +118,8 @@ export class DkgDriver {
     } catch {
       return drop("malformed");
     }
+    const digest = bytesToHex(sha256(concatBytes(packet.body, packet.signature)));
+    if (this.seen.has(digest)) return;
     const key = this.identityKeys[body.sender];
     if (key === undefined) return drop("unknown_sender");
     if (body.epoch !== this.opts.epoch) return drop("wrong_round");
@@ -122,6 +128,7 @@ export class DkgDriver {
     const pos = members.indexOf(body.sender);
     if (pos < 0) return drop("unknown_sender");
     if (!verifyIdentitySignature(key, this.domain, packet.body, packet.signature)) return drop("bad_signature");
+    this.seen.add(digest);
     if (body.outcome) return this.recordOutcome(body.group, pos, body.outcome);
     const message = fromBody(body);
     const run = this.runs.get(body.group);
@@ -261,7 +268,9 @@ export class DkgDriver {
   /** Periodic work: re-send this node's packets of unfinished runs, advance phases that timed out. */
   private tick(): void {
     if (this.done) return;
-    const phaseTimeout = this.opts.genesis.timings.dkgTimeoutMs / 4;
+    // Generous: phases normally end by themselves (fast sync); the timeout only excludes silent members,
+    // and members that time out at different moments may end with different qualified sets.
+    const phaseTimeout = this.opts.genesis.timings.dkgTimeoutMs / 3;
     for (const run of this.runs.values()) {
       if (run.finished) continue;
       if (this.opts.clock.now() - run.phaseStartedAt > phaseTimeout) this.route(run, run.dkg.advance());
@@ -271,7 +280,9 @@ export class DkgDriver {
     this.schedule(() => this.tick());
   }
 
+  /** Schedules the next tick with exponential backoff (retransmit interval … 8× it). */
   private schedule(fn: () => void): void {
-    this.timer = this.opts.clock.setTimeout(fn, this.retransmitMs());
+    this.tickDelayMs = Math.min(8 * this.retransmitMs(), this.tickDelayMs === 0 ? this.retransmitMs() : 2 * this.tickDelayMs);
+    this.timer = this.opts.clock.setTimeout(fn, this.tickDelayMs);
   }
 }
