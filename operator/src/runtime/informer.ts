@@ -97,10 +97,20 @@ export class Informer<T extends KubeObject> implements ObjectCache<T> {
     let recovering = false;
     while (!signal.aborted) {
       try {
-        if (this.#resourceVersion === "") await this.#relist();
-        else if (recovering) this.#emitResync();
-        recovering = false;
-        const err = await this.#watchOnce(signal, () => (delay = 0));
+        if (this.#resourceVersion === "") {
+          await this.#relist(); // a relist reports every object itself
+          recovering = false;
+        }
+        const err = await this.#watchOnce(
+          signal,
+          () => (delay = 0),
+          () => {
+            delay = 0;
+            if (!recovering) return;
+            recovering = false;
+            this.#emitResync();
+          },
+        );
         if (err === undefined) continue;
         if (isGone(err)) {
           log.info({ kind: this.#opts.kind }, "watch expired (410 Gone); relisting");
@@ -139,7 +149,7 @@ export class Informer<T extends KubeObject> implements ObjectCache<T> {
   }
 
   /** One watch stream; resolves with the error that ended it (undefined for a clean end or abort). */
-  #watchOnce(signal: AbortSignal, onProgress: () => void): Promise<unknown> {
+  #watchOnce(signal: AbortSignal, onProgress: () => void, onStarted: () => void): Promise<unknown> {
     const { api, apiVersion, kind } = this.#opts;
     return new Promise((resolve, reject) => {
       let settled = false;
@@ -167,6 +177,7 @@ export class Informer<T extends KubeObject> implements ObjectCache<T> {
         (h) => {
           handle = h;
           if (signal.aborted) h.stop();
+          else onStarted();
         },
         (err: unknown) => {
           signal.removeEventListener("abort", onAbort);

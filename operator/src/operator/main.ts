@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * runOperator: wiring only. Informers for Subnets, DataCenters and the operator's StatefulSets
+ * feed two controllers; leader election decides which replica runs them; /healthz, /readyz and
+ * /metrics are served by every replica. The CLI (`relaylab operator`) parses flags and calls this.
+ */
+import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { randomBytes } from "node:crypto";
+import { pino } from "pino";
+import type { Logger } from "pino";
+import { Registry } from "prom-client";
+import { API_VERSION, DATACENTER_KIND, SUBNET_KIND } from "../api/index.js";
+import type { DataCenter, Subnet } from "../api/index.js";
+import { createDataCenterReconciler } from "../controller/datacenter.js";
+import type { NodeControl, NodeStatusReader } from "../controller/live.js";
+import { GrpcNodeApi } from "../controller/node-api.js";
+import { createSubnetReconciler } from "../controller/subnet.js";
+import type { StatefulSetObject } from "../controller/workloads.js";
+import { dataCenterOf } from "../controller/workloads.js";
+import { createOperatorMetrics } from "../metrics/registry.js";
+import { MONITORING_GROUP } from "../resources/index.js";
+import { systemClock } from "../runtime/clock.js";
+import type { Clock } from "../runtime/clock.js";
+import { createKubeApi, loadKubeConfig } from "../runtime/client-node.js";
+import { Controller, objectKey } from "../runtime/controller.js";
+import { apiEventRecorder } from "../runtime/events.js";
+import { Informer } from "../runtime/informer.js";
+import type { KubeApi, KubeObject } from "../runtime/kube.js";
+import { LeaderElector } from "../runtime/leader.js";
+import { startHealthServer } from "./health.js";
+
+const SA_NAMESPACE_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+
+export interface OperatorOptions {
+  /** Kubernetes access; default: in-cluster config or KUBECONFIG through client-node. */
+  api?: KubeApi;
+  /** Namespace of the leader Lease; default: POD_NAMESPACE, the service account's namespace, or "default". */
+  leaseNamespace?: string;
+  /** Lease name. @default "relaylab-operator" */
+  leaseName?: string;
+  /** Run without leader election (a single replica, or tests). @default true */
+  leaderElection?: boolean;
+  /** This replica's identity in the Lease. @default hostname + random suffix */
+  identity?: string;
+  /** Only watch Subnets in this namespace. @default all namespaces */
+  namespace?: string;
+  /** host:port for /healthz, /readyz, /metrics. @default "0.0.0.0:8080" */
+  listen?: string;
+  /** Workers per controller. @default 2 */
+  workers?: number;
+  /** How often each Subnet's live figures are refreshed. @default 10000 */
+  statusRefreshMs?: number;
+  /** Node Public/Control API access; default gRPC. */
+  nodes?: NodeStatusReader & NodeControl;
+  logger?: Logger;
+  clock?: Clock;
+  /** Stops the operator (graceful: controllers drain, the lease is released). */
+  signal?: AbortSignal;
+  /** Called with the bound health address once listening. */
+  onListening?: (address: string) => void;
+}
+
+/** Runs the operator until `options.signal` aborts. Rejects with LeadershipLostError if the lease was lost. */
+export async function runOperator(options: OperatorOptions = {}): Promise<void> {
+  const log = options.logger ?? pino({ name: "relaylab-operator" });
+  const clock = options.clock ?? systemClock;
+  const signal = options.signal ?? new AbortController().signal;
+  const api = options.api ?? createKubeApi(loadKubeConfig());
+  const identity = options.identity ?? `${hostname()}-${randomBytes(4).toString("hex")}`;
+  const registry = new Registry();
+  const metrics = createOperatorMetrics(registry);
+  const grpc = options.nodes === undefined ? new GrpcNodeApi() : undefined;
+  const nodes: NodeStatusReader & NodeControl = options.nodes ?? grpc ?? new GrpcNodeApi();
+  let synced = false;
+  const health = await startHealthServer(options.listen ?? "0.0.0.0:8080", registry, () => synced);
+  options.onListening?.(health.address);
+  log.info({ identity, health: health.address }, "relaylab operator starting");
+
+  const lead = async (leading: AbortSignal): Promise<void> => {
+    const informer = <T extends KubeObject>(apiVersion: string, kind: string, extra: { namespace?: string; labelSelector?: string } = {}): Informer<T> =>
+      new Informer<T>({ api, apiVersion, kind, clock, log, ...extra });
+    const subnets = informer<Subnet>(API_VERSION, SUBNET_KIND, options.namespace !== undefined ? { namespace: options.namespace } : {});
+    const dataCenters = informer<DataCenter>(API_VERSION, DATACENTER_KIND);
+    const statefulSets = informer<StatefulSetObject>("apps/v1", "StatefulSet", { labelSelector: "app.kubernetes.io/managed-by=relaylab-operator" });
+    const events = apiEventRecorder(api, clock, log, identity);
+    let monitoring: { at: number; served: boolean } | undefined;
+    const monitoringServed = async (): Promise<boolean> => {
+      // Discovery once a minute: a Prometheus Operator installed later is picked up without a restart.
+      if (monitoring === undefined || clock.now() - monitoring.at > 60_000) monitoring = { at: clock.now(), served: await api.isGroupServed(MONITORING_GROUP) };
+      return monitoring.served;
+    };
+
+    const subnetCtl = new Controller({
+      name: "subnet",
+      clock,
+      log,
+      metrics,
+      ...(options.workers !== undefined ? { workers: options.workers } : {}),
+      reconcile: createSubnetReconciler({
+        api,
+        subnets,
+        dataCenters,
+        statefulSets,
+        nodes,
+        control: nodes,
+        events,
+        clock,
+        log,
+        monitoringServed,
+        ...(options.statusRefreshMs !== undefined ? { statusRefreshMs: options.statusRefreshMs } : {}),
+      }),
+    });
+    subnetCtl.watchSelf(subnets);
+    subnetCtl.watchOwned(statefulSets, SUBNET_KIND);
+    // A DataCenter change (network profile, outage, capacity, labels) may concern any Subnet.
+    subnetCtl.watch(dataCenters, () => subnets.list().map((s) => objectKey(SUBNET_KIND, s.metadata.name ?? "", s.metadata.namespace)));
+
+    const dcCtl = new Controller({
+      name: "datacenter",
+      clock,
+      log,
+      metrics,
+      ...(options.workers !== undefined ? { workers: options.workers } : {}),
+      reconcile: createDataCenterReconciler({ api, dataCenters, statefulSets, events, clock, log }),
+    });
+    dcCtl.watchSelf(dataCenters);
+    dcCtl.watch(statefulSets, (sts) => [objectKey(DATACENTER_KIND, dataCenterOf(sts))]);
+
+    const running = [subnets, dataCenters, statefulSets].map((i) => i.run(leading));
+    await Promise.all([subnets.synced(), dataCenters.synced(), statefulSets.synced()].map((p) => Promise.race([p, new Promise<void>((r) => leading.addEventListener("abort", () => r(), { once: true }))])));
+    synced = true;
+    log.info("caches synced; controllers running");
+    await Promise.all([subnetCtl.run(leading), dcCtl.run(leading), ...running]);
+  };
+
+  try {
+    if (options.leaderElection === false) {
+      await lead(signal);
+    } else {
+      const elector = new LeaderElector({ api, namespace: options.leaseNamespace ?? defaultLeaseNamespace(), identity, clock, log, metrics, ...(options.leaseName !== undefined ? { name: options.leaseName } : {}) });
+      // Followers are ready too: readiness says "this replica works", not "this replica leads".
+      synced = true;
+      await elector.run(signal, async (leading) => {
+        synced = false;
+        await lead(leading);
+      });
+    }
+  } finally {
+    grpc?.close();
+    await health.close();
+    log.info("relaylab operator stopped");
+  }
+}
+
+function defaultLeaseNamespace(): string {
+  const fromEnv = process.env.POD_NAMESPACE;
+  if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
+  try {
+    return readFileSync(SA_NAMESPACE_FILE, "utf8").trim();
+  } catch {
+    return "default";
+  }
+}

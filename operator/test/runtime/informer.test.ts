@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: Apache-2.0
+import { afterEach, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { Informer } from "../../src/runtime/informer.js";
+import type { KubeObject } from "../../src/runtime/kube.js";
+import { FakeKube } from "../fake-kube.js";
+import { FakeClock, settle, waitFor } from "../fake-clock.js";
+import { testLog } from "../log.js";
+
+const cm = (name: string, value: string): KubeObject & { data: Record<string, string> } => ({
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  metadata: { name, namespace: "ns" },
+  data: { value },
+});
+
+describe("Informer", () => {
+  let stop = new AbortController();
+  afterEach(() => stop.abort());
+
+  function start(kube: FakeKube, clock = new FakeClock()) {
+    stop = new AbortController();
+    const inf = new Informer<KubeObject>({ api: kube, apiVersion: "v1", kind: "ConfigMap", clock, log: testLog });
+    const seen: string[] = [];
+    let resyncs = 0;
+    inf.on({
+      onAdd: (o) => seen.push(`add ${o.metadata.name ?? ""}`),
+      onUpdate: (o) => seen.push(`update ${o.metadata.name ?? ""}`),
+      onDelete: (o) => seen.push(`delete ${o.metadata.name ?? ""}`),
+      onResync: () => resyncs++,
+    });
+    const running = inf.run(stop.signal);
+    return { inf, seen, resyncs: () => resyncs, running, clock };
+  }
+
+  it("lists, then streams changes and resumes from the last resourceVersion", async () => {
+    const kube = new FakeKube();
+    await kube.create(cm("a", "1"));
+    const { inf, seen } = start(kube);
+    await inf.synced();
+    assert.deepEqual(seen, ["add a"]);
+    await waitFor(() => kube.watcherCount === 1, "watch");
+    await kube.create(cm("b", "1"));
+    await kube.apply(cm("a", "2"));
+    await kube.delete({ apiVersion: "v1", kind: "ConfigMap", namespace: "ns", name: "b" });
+    await waitFor(() => seen.length === 4, "three events");
+    assert.deepEqual(seen, ["add a", "add b", "update a", "delete b"]);
+    assert.equal(inf.get("ns/a")?.metadata.resourceVersion, kube.find("v1", "ConfigMap", "a", "ns")?.metadata.resourceVersion);
+    assert.equal(inf.resourceVersion, String(Number(kube.find("v1", "ConfigMap", "a", "ns")?.metadata.resourceVersion) + 1));
+  });
+
+  it("relists on 410 Gone and reports objects that vanished while it was away", async () => {
+    const kube = new FakeKube();
+    await kube.create(cm("a", "1"));
+    await kube.create(cm("b", "1"));
+    const { inf, seen, resyncs } = start(kube);
+    await inf.synced();
+    await waitFor(() => kube.watcherCount === 1, "watch");
+    // Changes the watch does not deliver (history compacted), then expiry.
+    let lists = 0;
+    kube.interceptor = (op) => {
+      if (op === "list") lists++;
+      return undefined;
+    };
+    kube.expireWatches();
+    await kube.delete({ apiVersion: "v1", kind: "ConfigMap", namespace: "ns", name: "b" });
+    await waitFor(() => seen.includes("delete b"), "delete seen after relist");
+    await waitFor(() => kube.watcherCount === 1, "watch re-established");
+    assert.ok(resyncs() >= 2, "a relist resyncs every object");
+    assert.equal(inf.restarts, 0, "410 is not an error restart");
+    assert.equal(lists, 1, "one relist");
+  });
+
+  it("backs off 1 s, 2 s, 4 s … on errors and resyncs every cached object after recovering", async () => {
+    const kube = new FakeKube();
+    await kube.create(cm("a", "1"));
+    const clock = new FakeClock();
+    const { inf, resyncs } = start(kube, clock);
+    await inf.synced();
+    await waitFor(() => kube.watcherCount === 1, "watch");
+    const before = resyncs();
+    let failures = 0;
+    kube.interceptor = (op) => (op === "watch" ? (failures++, new Error("connection refused")) : undefined);
+    kube.breakWatches();
+    await waitFor(() => clock.pending === 1, "first retry scheduled");
+    clock.advance(999);
+    await settle();
+    assert.equal(failures, 0, "no retry before 1 s");
+    clock.advance(1);
+    await waitFor(() => failures === 1 && clock.pending === 1, "first failed retry");
+    clock.advance(1999);
+    await settle();
+    assert.equal(failures, 1, "no retry before 2 s more");
+    clock.advance(1);
+    await waitFor(() => failures === 2 && clock.pending === 1, "second failed retry");
+    kube.interceptor = undefined;
+    clock.advance(3999);
+    await settle();
+    assert.equal(kube.watcherCount, 0, "no retry before 4 s more");
+    clock.advance(1);
+    await waitFor(() => kube.watcherCount === 1, "watch back");
+    assert.equal(inf.restarts, 3);
+    assert.equal(resyncs(), before + 1, "one resync after recovering");
+  });
+
+  it("stops cleanly on abort", async () => {
+    const kube = new FakeKube();
+    const { inf, running } = start(kube);
+    await inf.synced();
+    await waitFor(() => kube.watcherCount === 1, "watch");
+    stop.abort();
+    await running;
+    assert.equal(kube.watcherCount, 0);
+  });
+});
