@@ -26,7 +26,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { CryptoError } from "./errors.js";
-import { decodePublicKey, decodeScalar, encodeG2, encodeScalar } from "./points.js";
+import { decodeG2OnCurve, decodeScalar, encodeG2, encodeScalar } from "./points.js";
 import { assertIndex, assertThreshold, commitPolynomial, evaluateCommitments, evaluatePolynomial, randomPolynomial, verifyShare } from "./poly.js";
 import { Fr, G2, type G2Point } from "./scheme.js";
 import type { SecretShare } from "./tbls.js";
@@ -310,21 +310,31 @@ export class Dkg {
   }
 
   #finish(): void {
-    const qualified: number[] = [];
+    let qualified: number[] = [];
     let missing: number | undefined;
     for (let dealer = 1; dealer <= this.#members; dealer++) {
       const status = this.#dealerStatus(dealer);
       if (status === "qualified") qualified.push(dealer);
       else if (status === "qualified-but-unknown" && missing === undefined) missing = dealer;
     }
-    if (qualified.length + (missing === undefined ? 0 : 1) < this.#threshold) {
-      this.#fail(`only ${qualified.length} dealers qualified, the threshold is ${this.#threshold}`);
-    } else if (missing !== undefined) {
+    if (missing !== undefined && qualified.length + 1 >= this.#threshold) {
       this.#fail(`dealer ${missing} qualified but this member never received its commitments and share`);
-    } else {
-      this.#result = this.#combine(qualified);
-      this.#phase = "done";
+      return;
     }
+    // Commitments were decoded without the subgroup check: t checks on the sum here instead of g·t on receipt.
+    // A coefficient outside G2 means some qualified dealers committed to such points there: drop them (all
+    // honest members hold the same commitments for qualified dealers, so they drop the same ones) and repeat.
+    let polynomial = this.#publicPolynomial(qualified);
+    for (let bad = outsideG2(polynomial); bad.length > 0; bad = outsideG2(polynomial)) {
+      qualified = qualified.filter((d) => bad.every((j) => this.#deals.get(d)?.commitments?.[j]?.isTorsionFree() === true));
+      polynomial = this.#publicPolynomial(qualified);
+    }
+    if (qualified.length < this.#threshold) {
+      this.#fail(`only ${qualified.length} dealers qualified, the threshold is ${this.#threshold}`);
+      return;
+    }
+    this.#result = this.#combine(qualified, polynomial);
+    this.#phase = "done";
   }
 
   /** Same verdict at every honest member, except that only this member knows whether it holds the deal. */
@@ -350,20 +360,24 @@ export class Dkg {
     return share;
   }
 
-  #combine(qualified: readonly number[]): DkgResult {
-    let secret = 0n;
+  /** Σ_{d∈qualified} C_d: the group's public polynomial in G2. */
+  #publicPolynomial(qualified: readonly number[]): G2Point[] {
     let sum: G2Point[] = Array.from({ length: this.#threshold }, () => G2.ZERO);
     for (const dealer of qualified) {
-      secret = Fr.add(secret, this.#myShareFrom(dealer));
       const commitments = this.#deals.get(dealer)?.commitments ?? [];
       sum = sum.map((acc, j) => acc.add(commitments[j] ?? G2.ZERO));
     }
+    return sum;
+  }
+
+  #combine(qualified: readonly number[], polynomial: readonly G2Point[]): DkgResult {
+    const secret = qualified.reduce((acc, dealer) => Fr.add(acc, this.#myShareFrom(dealer)), 0n);
     const indices = Array.from({ length: this.#members }, (_, i) => i + 1);
     return {
-      groupPublicKey: encodeG2(sum[0] ?? G2.ZERO),
+      groupPublicKey: encodeG2(polynomial[0] ?? G2.ZERO),
       secretShare: { index: this.#self, secret },
-      publicKeyShares: indices.map((i) => encodeG2(evaluateCommitments(sum, i))),
-      commitments: sum.map(encodeG2),
+      publicKeyShares: indices.map((i) => encodeG2(evaluateCommitments(polynomial, i))),
+      commitments: polynomial.map(encodeG2),
       qualified: [...qualified],
     };
   }
@@ -374,12 +388,17 @@ export class Dkg {
   }
 }
 
+/** Positions of the coefficients that are not in the prime-order subgroup. */
+function outsideG2(polynomial: readonly G2Point[]): number[] {
+  return polynomial.flatMap((a, j) => (a.isTorsionFree() ? [] : [j]));
+}
+
 function decodeCommitments(commitments: unknown, threshold: number): G2Point[] | undefined {
   if (!Array.isArray(commitments) || commitments.length !== threshold) return undefined;
   try {
     return commitments.map((c: unknown, j) => {
       if (!(c instanceof Uint8Array)) throw new CryptoError("malformed_point", `commitment ${j} is not bytes`);
-      return decodePublicKey(c, `commitment ${j}`);
+      return decodeG2OnCurve(c, `commitment ${j}`);
     });
   } catch (error) {
     if (error instanceof CryptoError) return undefined;

@@ -16,14 +16,38 @@ const COMPRESSED = 0x80;
 const INFINITY = 0x40;
 const SORT = 0x20;
 
-/** Encodes a G1 point (signature) as 48 compressed bytes. */
+/**
+ * Encodes a G1 point (signature) as 48 compressed bytes. Callers pass points known to be in G1 (products of
+ * checked points); noble's toBytes() would repeat a subgroup check on every freshly computed point.
+ */
 export function encodeG1(point: G1Point): Uint8Array {
-  return point.toBytes();
+  const { x, y } = point.toAffine();
+  return withFlags(numberToBytesBE(x, SIGNATURE_BYTES), y, point.is0());
 }
 
-/** Encodes a G2 point (public key, commitment) as 96 compressed bytes. */
+/** Encodes a G2 point (public key, commitment) as 96 compressed bytes; same precondition as {@link encodeG1}. */
 export function encodeG2(point: G2Point): Uint8Array {
-  return point.toBytes();
+  const { x, y } = point.toAffine();
+  const bytes = new Uint8Array(PUBLIC_KEY_BYTES);
+  bytes.set(numberToBytesBE(x.c1, SIGNATURE_BYTES), 0);
+  bytes.set(numberToBytesBE(x.c0, SIGNATURE_BYTES), SIGNATURE_BYTES);
+  // ZCash sign rule: the first non-zero of (c1, c0) decides whether y is the "larger" root.
+  return withFlags(bytes, y.c1 !== 0n ? y.c1 : y.c0, point.is0());
+}
+
+function withFlags(bytes: Uint8Array, signDecider: bigint, infinity: boolean): Uint8Array {
+  if (infinity) {
+    bytes.fill(0);
+    bytes[0] = COMPRESSED | INFINITY;
+  } else {
+    bytes[0] = (bytes[0] ?? 0) | COMPRESSED | (isLargerRoot(signDecider) ? SORT : 0);
+  }
+  return bytes;
+}
+
+/** y > (p − 1)/2, the sort flag of the compressed encoding. */
+function isLargerRoot(y: bigint): boolean {
+  return y * 2n > Fp.ORDER;
 }
 
 /** Decodes a signature with every check, including the (expensive) subgroup check. */
@@ -48,9 +72,32 @@ export function decodeG1OnCurve(bytes: Uint8Array, what = "signature"): G1Point 
   } catch {
     throw new CryptoError("malformed_point", `${what}: x coordinate is not on the BLS12-381 G1 curve`);
   }
-  const sortBit = ((bytes[0] ?? 0) & SORT) !== 0;
-  if (y * 2n > Fp.ORDER !== sortBit) y = Fp.neg(y);
+  if (isLargerRoot(y) !== (((bytes[0] ?? 0) & SORT) !== 0)) y = Fp.neg(y);
   return G1.fromAffine({ x, y });
+}
+
+const Fp2 = G2.Fp;
+const G2_B = Fp2.create({ c0: 4n, c1: 4n }); // y² = x³ + 4(1 + i)
+
+/**
+ * Decodes a G2 point WITHOUT the subgroup check (the check is ~60% of a strict decode). Only for inputs whose
+ * sum is subgroup-checked afterwards, with a way to pin a failure on its source (DKG commitments).
+ */
+export function decodeG2OnCurve(bytes: Uint8Array, what = "commitment"): G2Point {
+  checkLength(bytes, PUBLIC_KEY_BYTES, what);
+  const payload = withoutFlags(bytes, what);
+  const c1 = bytesToNumberBE(payload.subarray(0, SIGNATURE_BYTES));
+  const c0 = bytesToNumberBE(payload.subarray(SIGNATURE_BYTES));
+  if (c0 >= Fp.ORDER || c1 >= Fp.ORDER) throw new CryptoError("malformed_point", `${what}: x coordinate is not below the field modulus`);
+  const x = Fp2.create({ c0, c1 });
+  let y: typeof x;
+  try {
+    y = Fp2.sqrt(Fp2.add(Fp2.mul(Fp2.sqr(x), x), G2_B));
+  } catch {
+    throw new CryptoError("malformed_point", `${what}: x coordinate is not on the BLS12-381 G2 curve`);
+  }
+  if (isLargerRoot(y.c1 !== 0n ? y.c1 : y.c0) !== (((bytes[0] ?? 0) & SORT) !== 0)) y = Fp2.neg(y);
+  return G2.fromAffine({ x, y });
 }
 
 const g2Cache = new Map<string, G2Point>();
@@ -74,7 +121,7 @@ export function decodePublicKey(bytes: Uint8Array, what = "public key"): G2Point
     throw new CryptoError("malformed_point", `${what} is not a valid compressed G2 point in the prime-order subgroup`);
   }
   // Non-canonical coordinates (>= p) decode modulo p in noble; re-encoding exposes them.
-  if (!equalBytes(point.toBytes(), bytes)) throw new CryptoError("malformed_point", `${what} is not canonically encoded`);
+  if (!equalBytes(encodeG2(point), bytes)) throw new CryptoError("malformed_point", `${what} is not canonically encoded`);
   if (g2Cache.size >= G2_CACHE_LIMIT) {
     const oldest = g2Cache.keys().next().value;
     if (oldest !== undefined) g2Cache.delete(oldest);

@@ -2,7 +2,9 @@
 // In-memory network for the DKG state machine: delivers private messages to their recipient and broadcasts to
 // everyone else, calls advance() on every unfinished member when the network goes quiet (the phase timeout), and
 // lets chosen dealers misbehave by rewriting or dropping what they send.
+import { bls12_381 } from "@noble/curves/bls12-381.js";
 import { Dkg, type DkgMessage } from "../../src/crypto/index.js";
+import { encodeG2Unchecked, order13G2 } from "./fixtures.js";
 
 /** How a member misbehaves; "honest" follows the protocol. */
 export type Behaviour =
@@ -13,6 +15,7 @@ export type Behaviour =
   | "malformed-commitment" // sends everyone a commitment that is not a G2 point
   | "equivocate" // sends different (each self-consistent) commitments to different members
   | "victim-malformed-commitment" // sends member `victim` a malformed commitment, re-sends a good deal on complaint
+  | "torsion-commitment" // adds (x^13 − x)·T, T of order 13, to its commitments: every Feldman check still passes
   | "silent"; // sends nothing at all
 
 export interface RunOptions {
@@ -69,6 +72,7 @@ export function runDkg(options: RunOptions): Run {
 class Adversary {
   readonly #twinDeals = new Map<number, DkgMessage[]>();
   readonly #corrupted = new Set<number>();
+  #torsion: ReturnType<typeof order13G2> | undefined;
 
   constructor(
     readonly members: number,
@@ -80,6 +84,10 @@ class Adversary {
     const behaviour = this.behaviours.get(from) ?? "honest";
     if (behaviour === "silent") return [];
     if (message.type === "justification" && behaviour === "bad-share") return [];
+    if (message.type === "response" && behaviour === "torsion-commitment") {
+      // Its own (honest) digest would differ from what it sent and give it away as equivocating.
+      return [{ ...message, commitmentDigests: message.commitmentDigests.filter((d) => d.dealer !== from) }];
+    }
     if (message.type !== "deal") return [message];
     switch (behaviour) {
       case "bad-share":
@@ -96,11 +104,28 @@ class Adversary {
         if (message.to !== VICTIM || this.#corrupted.has(from)) return [message];
         this.#corrupted.add(from);
         return [withMalformedCommitment(message)];
+      case "torsion-commitment":
+        return [this.#withTorsion(message)];
       case "equivocate":
         return [message.to % 2 === 0 ? this.#twinDeal(from, message.to) : message];
       default:
         return [message];
     }
+  }
+
+  /**
+   * C_1 − T and C_13 + T: the committed polynomial gains (x^13 − x)·T, which vanishes at every integer (Fermat),
+   * so shares still verify and only a subgroup check can tell.
+   */
+  #withTorsion(deal: Extract<DkgMessage, { type: "deal" }>): DkgMessage {
+    this.#torsion ??= order13G2();
+    const torsion = this.#torsion;
+    const commitments = deal.commitments.map((c, j) => {
+      if (j !== 1 && j !== 13) return c;
+      const point = bls12_381.G2.Point.fromBytes(c);
+      return encodeG2Unchecked(j === 1 ? point.subtract(torsion) : point.add(torsion));
+    });
+    return { ...deal, commitments };
   }
 
   /** The deal a second, independent instance of dealer `from` sends to `to` (another polynomial). */

@@ -93,6 +93,17 @@ describe("DKG", () => {
     });
   }
 
+  it("a dealer whose commitments leave G2 (yet pass every Feldman check) is excluded at the end", () => {
+    // (x^13 − x) needs degree 13, so t = 14 here.
+    const { dkgs } = runDkg({ members: 15, threshold: 14, behaviours: new Map([[15, "torsion-commitment"]]) });
+    const results = dkgs.slice(0, 14).map((d) => d.result);
+    for (const result of results) {
+      assert.ok(result);
+      assert.deepEqual(result.qualified, Array.from({ length: 14 }, (_, i) => i + 1));
+      assert.deepEqual(result.groupPublicKey, results[0]?.groupPublicKey);
+    }
+  });
+
   it("fails with a reason when fewer than t dealers qualify", () => {
     const behaviours = new Map<number, Behaviour>([
       [4, "silent"],

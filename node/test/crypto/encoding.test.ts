@@ -6,6 +6,7 @@ import fc from "fast-check";
 import { bls12_381 } from "@noble/curves/bls12-381.js";
 import { numberToBytesBE } from "@noble/curves/utils.js";
 import { CryptoError, partialSign, partialVerify, publicKeyShare, recoverSignature, verify } from "../../src/crypto/index.js";
+import { decodeG2OnCurve, decodePublicKey, decodeSignature, encodeG1, encodeG2 } from "../../src/crypto/points.js";
 import { allPartials, nonSubgroupG1, sharing, utf8 } from "./fixtures.js";
 
 const group = sharing(2, 3);
@@ -99,6 +100,28 @@ describe("malformed public keys", () => {
   it("publicKeyShare rejects empty commitments and bad indices", () => {
     assert.throws(() => publicKeyShare([], 1), isCryptoError("invalid_argument"));
     assert.throws(() => publicKeyShare(group.commitments, 0), isCryptoError("invalid_index"));
+  });
+});
+
+describe("encoders", () => {
+  it("match noble's compressed encodings and round-trip through the strict and on-curve decoders", () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 1n, max: bls12_381.fields.Fr.ORDER - 1n }), (k) => {
+        const g1 = bls12_381.G1.Point.BASE.multiply(k);
+        const g2 = bls12_381.G2.Point.BASE.multiply(k);
+        assert.deepEqual(encodeG1(g1), g1.toBytes());
+        assert.deepEqual(encodeG2(g2), g2.toBytes());
+        assert.ok(decodeSignature(encodeG1(g1)).equals(g1));
+        assert.ok(decodeG2OnCurve(encodeG2(g2)).equals(g2));
+        assert.ok(decodePublicKey(encodeG2(g2)).equals(g2));
+      }),
+      { numRuns: 15 },
+    );
+  });
+
+  it("encode the identity with the infinity flag", () => {
+    assert.deepEqual(encodeG1(bls12_381.G1.Point.ZERO), bls12_381.G1.Point.ZERO.toBytes());
+    assert.deepEqual(encodeG2(bls12_381.G2.Point.ZERO), bls12_381.G2.Point.ZERO.toBytes());
   });
 });
 

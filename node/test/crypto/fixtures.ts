@@ -52,3 +52,46 @@ export function nonSubgroupG1(start = 1n): Uint8Array {
 
 /** Encodes text as UTF-8 bytes. */
 export const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+type G2Point = ReturnType<typeof bls12_381.G2.Point.fromAffine>;
+
+/** G2's cofactor h2 (draft-irtf-cfrg-pairing-friendly-curves); 13² divides it. */
+const G2_COFACTOR = 0x5d543a95414e7f1091d50792876a202cd91de4547085abaa68a205b2e5a7ddfa628f1cb4d9e82ef21537e293a6691ae1616ec6e786f0c70cf1c38e31c7238e5n;
+
+/** A point of order 13 on the G2 curve (outside the prime-order subgroup): [h2·r/169]·P for a curve point P. */
+export function order13G2(): G2Point {
+  const { Point } = bls12_381.G2;
+  const Fp2 = Point.Fp;
+  for (let c0 = 1n; ; c0++) {
+    const x = Fp2.create({ c0, c1: 1n });
+    let y;
+    try {
+      y = Fp2.sqrt(Fp2.add(Fp2.mul(Fp2.sqr(x), x), Fp2.create({ c0: 4n, c1: 4n })));
+    } catch {
+      continue;
+    }
+    const torsion = timesBig(Point.fromAffine({ x, y }), (G2_COFACTOR * Point.Fn.ORDER) / 169n);
+    if (!torsion.is0()) return torsion;
+  }
+}
+
+/** Compressed encoding of any G2 curve point (noble refuses points outside the subgroup). */
+export function encodeG2Unchecked(point: G2Point): Uint8Array {
+  const p = bls12_381.fields.Fp.ORDER;
+  const { x, y } = point.toAffine();
+  const bytes = new Uint8Array(96);
+  bytes.set(numberToBytesBE(x.c1, 48), 0);
+  bytes.set(numberToBytesBE(x.c0, 48), 48);
+  const decider = y.c1 !== 0n ? y.c1 : y.c0;
+  bytes[0] = (bytes[0] ?? 0) | 0x80 | (decider * 2n > p ? 0x20 : 0);
+  return bytes;
+}
+
+function timesBig(point: G2Point, k: bigint): G2Point {
+  let acc = bls12_381.G2.Point.ZERO;
+  for (const bit of k.toString(2)) {
+    acc = acc.double();
+    if (bit === "1") acc = acc.add(point);
+  }
+  return acc;
+}
