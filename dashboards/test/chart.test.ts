@@ -112,6 +112,7 @@ describe("chart rendered by helm", async () => {
     const dashboards = kinds("ConfigMap").filter((c) => c.metadata.labels?.grafana_dashboard === "1");
     assert.deepEqual(dashboards.flatMap((c) => Object.keys(c.data ?? {})).sort(), Object.keys(DASHBOARDS).sort());
     assert.equal(kinds("ClusterRole").length, 1);
+    assert.equal(kinds("PodDisruptionBudget").length, 1);
     assert.equal(kinds("PrometheusRule").length, 0, "optional Prometheus Operator objects are off by default");
   });
 
@@ -123,6 +124,11 @@ describe("chart rendered by helm", async () => {
     assert.equal(objects.filter((o) => o.kind === "PodMonitor").length, 1);
     const policies = objects.filter((o) => o.kind === "NetworkPolicy").map((o) => o.metadata.name);
     assert.deepEqual(policies.sort(), ["relaylab-operator", "relaylab-subnet-demo", "relaylab-subnet-load"]);
+  });
+
+  test("values.schema.json rejects a bad value with a message naming it", { skip }, async () => {
+    await assert.rejects(run(helm ?? "", ["template", "relaylab", chart, "--set", "operator.replicas=-1"]), (err: { stderr?: string }) => /operator\.replicas|replicas/.test(err.stderr ?? "") && /minimum/.test(err.stderr ?? ""));
+    await assert.rejects(run(helm ?? "", ["template", "relaylab", chart, "--set", "operatr.replicas=2"]), (err: { stderr?: string }) => /operatr/.test(err.stderr ?? ""));
   });
 
   test("minimal: no CRDs, one replica without leader election", { skip }, async () => {
