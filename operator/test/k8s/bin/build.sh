@@ -33,22 +33,22 @@ k8s_minor=$(echo "$K8S_VERSION" | cut -d. -f2)
 # The recipe of each component: its stamp must match exactly, or the component is rebuilt.
 recipe_k8s="kubernetes $K8S_VERSION tools=${K8S_TOOLS[*]} recipe=2"
 recipe_etcd="etcd $ETCD_VERSION recipe=1 main=$(sha256sum "$here/go/etcd/main.go" | cut -c1-16)"
-recipe_kwok="kwok $KWOK_VERSION recipe=1"
+recipe_kwok="kwok $KWOK_VERSION recipe=2"
 recipe_helm="helm $HELM_VERSION kube=1.$k8s_minor recipe=1"
 
 log() { printf '%s build.sh: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-# fresh NAME RECIPE BINARIES...: true when every binary exists and the stamp says RECIPE.
+# fresh NAME RECIPE FILES...: true when every file exists in bin and the stamp says RECIPE.
 fresh() {
   local name=$1 recipe=$2; shift 2
   [[ -f $bin/.$name.stamp && "$(cat "$bin/.$name.stamp")" == "$recipe" ]] || return 1
-  local b; for b in "$@"; do [[ -x $bin/$b ]] || return 1; done
+  local b; for b in "$@"; do [[ -f $bin/$b ]] || return 1; done
 }
 
 all_fresh() {
   fresh kubernetes "$recipe_k8s" "${K8S_TOOLS[@]}" && fresh etcd "$recipe_etcd" etcd &&
-    fresh kwok "$recipe_kwok" kwok && fresh helm "$recipe_helm" helm
+    fresh kwok "$recipe_kwok" kwok kwok-stages.yaml && fresh helm "$recipe_helm" helm
 }
 
 if [[ ${1:-} == --dir ]]; then
@@ -133,7 +133,15 @@ build_kwok() {
   rm -rf "$w" && mkdir -p "$w/out" && cd "$w"
   GOBIN=$w/out nice -n 10 go install -trimpath \
     -ldflags "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
-  install_to_bin kwok "$recipe_kwok" "$w/out" kwok
+  # kwok does nothing without Stages (the lifecycle it plays for Nodes and Pods); its module ships
+  # the standard ones. Fast node/pod lifecycle plus lease heartbeats (kwok --node-lease-duration-seconds).
+  local src; src=$(go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')
+  local f; for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+    pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
+    [[ -f $src/kustomize/stage/$f ]] || die "kwok $KWOK_VERSION has no stage $f"
+    printf -- '---\n' && cat "$src/kustomize/stage/$f"
+  done >"$w/out/kwok-stages.yaml"
+  install_to_bin kwok "$recipe_kwok" "$w/out" kwok kwok-stages.yaml
 }
 
 # Helm's Makefile stamps the Kubernetes version its templates see (.Capabilities.KubeVersion);
@@ -165,7 +173,7 @@ timed() {
 
 total=$SECONDS
 fresh etcd "$recipe_etcd" etcd || timed "etcd $ETCD_VERSION" build_etcd
-fresh kwok "$recipe_kwok" kwok || timed "kwok $KWOK_VERSION" build_kwok
+fresh kwok "$recipe_kwok" kwok kwok-stages.yaml || timed "kwok $KWOK_VERSION" build_kwok
 fresh kubernetes "$recipe_k8s" "${K8S_TOOLS[@]}" || timed "kubernetes $K8S_VERSION (${K8S_TOOLS[*]})" build_kubernetes
 fresh helm "$recipe_helm" helm || timed "helm $HELM_VERSION" build_helm
 all_fresh || die "a component is still missing after the build"
