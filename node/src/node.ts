@@ -17,7 +17,9 @@ import type { SecretShare } from "./crypto/index.js";
 import { DkgDriver } from "./dkg/driver.js";
 import { FaultController } from "./faults/controller.js";
 import { ControlService, type FaultSet } from "./gen/relaylab/v1/control.js";
-import { PublicService, type NodeStatus } from "./gen/relaylab/v1/public.js";
+import type { SyncRequest } from "./gen/relaylab/v1/protocol.js";
+import { PublicService, type Beacon, type NodeStatus } from "./gen/relaylab/v1/public.js";
+import { grpcError } from "./net/errors.js";
 import type { Logger } from "./log.js";
 import { metricsServer } from "./metrics/http.js";
 import { createMetrics, type Metrics } from "./metrics/registry.js";
@@ -95,6 +97,7 @@ export class RelayNode {
       clientFor: (peer) => transport.clientFor(peer),
       fromRound: () => store.latestRound + 1n,
       accept: (beacon) => engine.acceptSynced(beacon),
+      faults,
       log,
       metrics,
     });
@@ -133,8 +136,13 @@ export class RelayNode {
 
     const server = new grpc.Server(SERVER_OPTIONS);
     transport.register(server, {
-      syncChain: (call: grpc.ServerWritableStream<{ fromRound: bigint }, unknown>) => {
-        for (const beacon of store.from(call.request.fromRound)) call.write(beacon);
+      syncChain: (call: grpc.ServerWritableStream<SyncRequest, Beacon>) => {
+        const { fromRound, requester } = call.request;
+        if (faults.paused() || faults.decide(requester, "received", 0).drop) {
+          call.emit("error", grpcError(grpc.status.UNAVAILABLE, "link to this node is cut by an injected fault"));
+          return;
+        }
+        for (const beacon of store.from(fromRound)) call.write(beacon);
         call.end();
       },
     });

@@ -5,7 +5,8 @@
  * One sync at a time; a failed or fruitless sync is retried from another peer on the next request.
  */
 import type * as grpc from "@grpc/grpc-js";
-import { ProtocolService } from "../gen/relaylab/v1/protocol.js";
+import type { FaultController } from "../faults/controller.js";
+import { ProtocolService, type SyncRequest } from "../gen/relaylab/v1/protocol.js";
 import { Beacon } from "../gen/relaylab/v1/public.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/registry.js";
@@ -20,6 +21,8 @@ export interface SyncOptions {
   readonly clientFor: (peer: number) => grpc.Client;
   readonly fromRound: () => bigint;
   readonly accept: (beacon: Beacon) => boolean;
+  /** Injected faults: a partitioned, lossy or paused link gets no sync either. */
+  readonly faults: FaultController;
   readonly log: Logger;
   readonly metrics: Metrics | null;
   readonly random?: () => number;
@@ -34,13 +37,14 @@ export class Syncer {
   request(peer: number | undefined): void {
     if (this.running !== undefined || this.opts.nodeCount < 2) return;
     const target = peer ?? this.randomPeer();
+    if (this.opts.faults.paused() || this.opts.faults.decide(target, "sent", 0).drop) return;
     const from = this.opts.fromRound();
     const client = this.opts.clientFor(target);
     const { path, requestSerialize } = ProtocolService.syncChain;
-    const stream = client.makeServerStreamRequest<{ fromRound: bigint }, Beacon>(path, (r) => requestSerialize(r), (b: Buffer) => {
+    const stream = client.makeServerStreamRequest<SyncRequest, Beacon>(path, (r) => requestSerialize(r), (b: Buffer) => {
       this.opts.metrics?.p2pBytes.inc({ direction: "received", message: "sync" }, wireBytes(b.length));
       return Beacon.decode(b);
-    }, { fromRound: from }, { deadline: Date.now() + SYNC_DEADLINE_MS });
+    }, { fromRound: from, requester: this.opts.self }, { deadline: Date.now() + SYNC_DEADLINE_MS });
     this.running = stream;
     let accepted = 0;
     stream.on("data", (beacon: Beacon) => {

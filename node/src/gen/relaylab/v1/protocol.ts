@@ -131,6 +131,8 @@ export interface ExchangeSummary {
 
 export interface SyncRequest {
   fromRound: bigint;
+  /** node index of the caller; only used to apply injected faults (partition, loss) */
+  requester: number;
 }
 
 function createBaseHello(): Hello {
@@ -1463,7 +1465,7 @@ export const ExchangeSummary: MessageFns<ExchangeSummary> = {
 };
 
 function createBaseSyncRequest(): SyncRequest {
-  return { fromRound: 0n };
+  return { fromRound: 0n, requester: 0 };
 }
 
 export const SyncRequest: MessageFns<SyncRequest> = {
@@ -1473,6 +1475,9 @@ export const SyncRequest: MessageFns<SyncRequest> = {
         throw new globalThis.Error("value provided for field message.fromRound of type uint64 too large");
       }
       writer.uint32(8).uint64(message.fromRound);
+    }
+    if (message.requester !== 0) {
+      writer.uint32(16).uint32(message.requester);
     }
     return writer;
   },
@@ -1498,6 +1503,14 @@ export const SyncRequest: MessageFns<SyncRequest> = {
             message.fromRound = reader.uint64() as bigint;
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.requester = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1517,6 +1530,7 @@ export const SyncRequest: MessageFns<SyncRequest> = {
         : isSet(object.from_round)
         ? BigInt(object.from_round)
         : 0n,
+      requester: isSet(object.requester) ? globalThis.Number(object.requester) : 0,
     };
   },
 
@@ -1524,6 +1538,9 @@ export const SyncRequest: MessageFns<SyncRequest> = {
     const obj: any = {};
     if (message.fromRound !== 0n) {
       obj.fromRound = message.fromRound.toString();
+    }
+    if (message.requester !== 0) {
+      obj.requester = Math.round(message.requester);
     }
     return obj;
   },
@@ -1534,6 +1551,7 @@ export const SyncRequest: MessageFns<SyncRequest> = {
   fromPartial(object: DeepPartial<SyncRequest>): SyncRequest {
     const message = createBaseSyncRequest();
     message.fromRound = (object.fromRound !== undefined && object.fromRound !== null) ? BigInt(object.fromRound) : 0n;
+    message.requester = object.requester ?? 0;
     return message;
   },
 };
