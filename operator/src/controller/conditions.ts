@@ -26,7 +26,10 @@ export function findCondition(conditions: readonly Condition[] | undefined, type
   return conditions?.find((c) => c.type === type);
 }
 
-/** Types whose status differs between two lists (a new type counts as changed). */
-export function flippedConditions(before: readonly Condition[] | undefined, after: readonly Condition[]): Condition[] {
-  return after.filter((c) => findCondition(before, c.type)?.status !== c.status);
+/** Conditions whose status or reason differs between two lists (a new type counts as changed): the transitions worth an Event. */
+export function changedConditions(before: readonly Condition[] | undefined, after: readonly Condition[]): Condition[] {
+  return after.filter((c) => {
+    const prev = findCondition(before, c.type);
+    return prev?.status !== c.status || prev.reason !== c.reason;
+  });
 }

@@ -17,7 +17,7 @@ import type { ObjectCache } from "../runtime/informer.js";
 import type { KubeApi, KubeObject } from "../runtime/kube.js";
 import type { PolicyRule } from "../runtime/rbac.js";
 import type { ConditionInput } from "./conditions.js";
-import { flippedConditions, setConditions } from "./conditions.js";
+import { changedConditions, setConditions } from "./conditions.js";
 import type { StatefulSetObject } from "./workloads.js";
 import { dataCenterOf } from "./workloads.js";
 
@@ -72,7 +72,7 @@ async function reconcileDataCenter(deps: DataCenterReconcilerDeps, key: string):
   const status = computeDataCenterStatus(dc, usage, new Date(deps.clock.now()).toISOString());
   if (JSON.stringify(status) !== JSON.stringify(dc.status ?? {})) {
     await api.applyStatus({ apiVersion: API_VERSION, kind: DATACENTER_KIND, metadata: { name }, status } as KubeObject);
-    for (const c of flippedConditions(dc.status?.conditions, status.conditions ?? [])) {
+    for (const c of changedConditions(dc.status?.conditions, status.conditions ?? [])) {
       if (dc.status?.conditions === undefined && c.status !== "True") continue;
       const warning = c.status === "True" && (c.reason === R.deletionBlocked || c.reason === R.outageDeclared);
       await deps.events.record(dc, warning ? "Warning" : "Normal", c.reason, "StatusChanged", `${c.type}=${c.status}: ${c.message}`);

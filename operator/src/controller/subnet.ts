@@ -29,7 +29,7 @@ import type { EventRecorder } from "../runtime/events.js";
 import type { ObjectCache } from "../runtime/informer.js";
 import type { KubeApi, KubeObject } from "../runtime/kube.js";
 import type { PolicyRule } from "../runtime/rbac.js";
-import { flippedConditions } from "./conditions.js";
+import { changedConditions } from "./conditions.js";
 import { decodeIdentitySecret, ensureIdentityKeys, publicKeys } from "./identity.js";
 import type { NodeControl, NodeLiveStatus, NodeStatusReader } from "./live.js";
 import { summarizeLive } from "./live.js";
@@ -243,7 +243,7 @@ const key = (subnet: Subnet): string => objectKey(SUBNET_KIND, subnet.metadata.n
 async function writeStatus(deps: SubnetReconcilerDeps, subnet: Subnet, status: SubnetStatus): Promise<void> {
   if (JSON.stringify(status) === JSON.stringify(subnet.status ?? {})) return;
   await deps.api.applyStatus({ apiVersion: API_VERSION, kind: SUBNET_KIND, metadata: { name: subnet.metadata.name, namespace: subnet.metadata.namespace }, status } as KubeObject);
-  for (const c of flippedConditions(subnet.status?.conditions, status.conditions ?? [])) {
+  for (const c of changedConditions(subnet.status?.conditions, status.conditions ?? [])) {
     if (c.type !== SUBNET_CONDITIONS.ready && c.type !== SUBNET_CONDITIONS.stalled && c.type !== SUBNET_CONDITIONS.degraded) continue;
     if (subnet.status?.conditions === undefined && c.status !== "True") continue; // first status: only report what is true
     const warning = c.status === "True" && c.type !== SUBNET_CONDITIONS.ready;

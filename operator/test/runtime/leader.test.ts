@@ -47,7 +47,7 @@ describe("LeaderElector", () => {
       (err: unknown) => err,
     );
     await waitFor(() => leading !== undefined, "leading");
-    kube.interceptor = (op, kind) => (kind === "Lease" ? new Error("api down") : undefined);
+    kube.interceptor = (_op, kind) => (kind === "Lease" ? new Error("api down") : undefined);
     for (let i = 0; i < 6 && leading?.aborted !== true; i++) {
       await waitFor(() => clock.pending >= 1, "renew timer");
       clock.advance(2000);

@@ -117,8 +117,6 @@ export interface SubnetStatus {
   placement?: DataCenterPlacementStatus[];
   /** sha256 of the genesis document in use; a new value means a new network. */
   genesisHash?: string;
-  /** How many times a spec change made a new genesis (a new network) since the Subnet was created. */
-  networkGeneration?: number;
 }
 
 export interface Subnet {

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: Apache-2.0
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { parseGenesisJson } from "@relaylab/node/config";
+import { identityPublicKey } from "@relaylab/node/identity";
+import type { SubnetSpec } from "../../src/api/index.js";
+import { decodeIdentitySecret } from "../../src/controller/identity.js";
+import type { NodeLiveStatus } from "../../src/controller/live.js";
+import { ANNOTATION_GENESIS_HASH, PORTS, nodeHost } from "../../src/resources/index.js";
+import type { KubeObject } from "../../src/runtime/kube.js";
+import { dataCenter, subnet } from "../fixtures.js";
+import { testBed } from "./harness.js";
+
+type Bed = ReturnType<typeof testBed>;
+
+async function setup(spec: Partial<SubnetSpec> = {}): Promise<Bed> {
+  const bed = testBed();
+  await bed.kube.create(dataCenter("dc-a", { network: { latencyMs: { "dc-b": 40 } } }));
+  await bed.kube.create(dataCenter("dc-b", { network: { loss: 0.01 } }));
+  await bed.kube.create(dataCenter("dc-c"));
+  const { metadata: _m, ...rest } = subnet("beta", { nodes: 16, groups: 4, groupSize: 7, dataCenters: { names: ["dc-a", "dc-b", "dc-c"] }, ...spec });
+  await bed.kube.create({ ...rest, metadata: { name: "beta", namespace: "default" } });
+  return bed;
+}
+
+const genesisOf = (bed: Bed) => {
+  const cm = bed.kube.find("v1", "ConfigMap", "beta-genesis", "default") as unknown as KubeObject & { data: Record<string, string> };
+  return { genesis: parseGenesisJson(cm.data["genesis.json"] ?? ""), hash: cm.metadata.annotations?.[ANNOTATION_GENESIS_HASH] };
+};
+const secretKeys = (bed: Bed) => decodeIdentitySecret((bed.kube.find("v1", "Secret", "beta-identity", "default") as unknown as { data: Record<string, string> }).data);
+const condition = (bed: Bed, type: string) => bed.subnet("beta").status?.conditions?.find((c) => c.type === type);
+
+function reportAll(bed: Bed, patch: Partial<NodeLiveStatus> = {}): void {
+  const { genesis } = genesisOf(bed);
+  for (const n of genesis.nodes) {
+    bed.nodes.statuses.set(`${nodeHost("beta", "default", n.dataCenter, n.index)}:${PORTS.peer}`, {
+      index: n.index,
+      ready: true,
+      round: 12,
+      registeredGroups: 4,
+      stallEvents: 0,
+      stalled: false,
+      finalizedHeight: 3,
+      activeFaults: [],
+      roundLatencyP50Seconds: 0.25 + n.index / 1000,
+      ...patch,
+    });
+  }
+}
+
+describe("reconcileSubnet", () => {
+  it("creates genesis, identity keys, one StatefulSet per data center, a Service and a PDB, all owned by the Subnet", async () => {
+    const bed = await setup();
+    const result = await bed.reconcileSubnet("beta");
+    assert.equal(result.requeueAfterMs, 10_000, "live figures are refreshed periodically");
+
+    const { genesis } = genesisOf(bed);
+    assert.equal(genesis.nodes.length, 16);
+    assert.deepEqual(genesis.groups, { count: 4, size: 7, threshold: 4 });
+    assert.equal(genesis.nodes[0]?.address, "beta-dc-a-0.beta-peers.default.svc:7000");
+    assert.equal(genesis.nodes[15]?.dataCenter, "dc-c");
+
+    const keys = secretKeys(bed);
+    assert.equal(keys.size, 16);
+    genesis.nodes.forEach((n) => assert.equal(identityPublicKey(keys.get(n.index)!), n.identityKey));
+
+    assert.deepEqual(
+      bed.kube.objects("apps/v1", "StatefulSet").map((s) => [s.metadata.name, (s as unknown as { spec: { replicas: number; ordinals: { start: number } } }).spec.replicas, (s as unknown as { spec: { ordinals: { start: number } } }).spec.ordinals.start]),
+      [
+        ["beta-dc-a", 6, 0],
+        ["beta-dc-b", 5, 6],
+        ["beta-dc-c", 5, 11],
+      ],
+    );
+    const uid = bed.subnet("beta").metadata.uid;
+    const children = [...bed.kube.objects("v1", "ConfigMap"), ...bed.kube.objects("v1", "Secret"), ...bed.kube.objects("v1", "Service"), ...bed.kube.objects("apps/v1", "StatefulSet"), ...bed.kube.objects("policy/v1", "PodDisruptionBudget")];
+    assert.equal(children.length, 7);
+    for (const c of children) assert.equal(c.metadata.ownerReferences?.[0]?.uid, uid);
+    assert.equal(bed.kube.objects("monitoring.coreos.com/v1", "PodMonitor").length, 0, "no PodMonitor without the Prometheus Operator");
+
+    const status = bed.subnet("beta").status!;
+    assert.equal(status.observedGeneration, 1);
+    assert.equal(status.phase, "Pending");
+    assert.deepEqual(status.conditions?.map((c) => [c.type, c.status, c.observedGeneration]), [
+      ["Ready", "False", 1],
+      ["DKGComplete", "Unknown", 1],
+      ["Progressing", "True", 1],
+      ["Degraded", "False", 1],
+      ["Stalled", "False", 1],
+    ]);
+    assert.deepEqual(status.placement?.map((p) => [p.dataCenter, p.firstIndex, p.nodes]), [
+      ["dc-a", 0, 6],
+      ["dc-b", 6, 5],
+      ["dc-c", 11, 5],
+    ]);
+    assert.ok(bed.events().includes("IdentityKeysGenerated"));
+  });
+
+  it("writes nothing on a second reconcile when nothing changed", async () => {
+    const bed = await setup();
+    await bed.reconcileSubnet("beta");
+    bed.markReady();
+    reportAll(bed);
+    await bed.reconcileSubnet("beta");
+    const writes = bed.kube.writes.length;
+    const rvs = bed.kube.objects("apps/v1", "StatefulSet").map((s) => s.metadata.resourceVersion);
+    await bed.reconcileSubnet("beta");
+    assert.deepEqual(bed.kube.writes.slice(writes), []);
+    assert.deepEqual(bed.kube.objects("apps/v1", "StatefulSet").map((s) => s.metadata.resourceVersion), rvs);
+  });
+
+  it("reports live figures: Ready, DKGComplete, round, latency p50, and a stall", async () => {
+    const bed = await setup();
+    await bed.reconcileSubnet("beta");
+    bed.markReady();
+    reportAll(bed);
+    await bed.reconcileSubnet("beta");
+    let status = bed.subnet("beta").status!;
+    assert.equal(status.phase, "Running");
+    assert.equal(status.readyNodes, 16);
+    assert.equal(status.round, 12);
+    assert.equal(status.roundLatencyP50Ms, 257.5, "median of the nodes' p50s");
+    assert.equal(condition(bed, "Ready")?.status, "True");
+    assert.equal(condition(bed, "DKGComplete")?.status, "True");
+    assert.equal(condition(bed, "Progressing")?.status, "False");
+    const readySince = condition(bed, "Ready")?.lastTransitionTime;
+    assert.ok(bed.events().includes("AllNodesReady"));
+
+    bed.clock.advance(60_000);
+    reportAll(bed, { stalled: true, stallEvents: 2, round: 13 });
+    await bed.reconcileSubnet("beta");
+    status = bed.subnet("beta").status!;
+    assert.equal(status.phase, "Stalled");
+    assert.equal(status.stallEvents, 2);
+    assert.equal(condition(bed, "Stalled")?.status, "True");
+    assert.match(condition(bed, "Stalled")?.message ?? "", /round 14 is open longer than timings.stallTimeoutMs \(5000 ms\)/);
+    assert.equal(condition(bed, "Ready")?.lastTransitionTime, readySince, "lastTransitionTime moves only when status flips");
+    assert.ok(bed.events().includes("RoundStalled"));
+  });
+
+  it("keeps identity keys when scaling, and says a new genesis is a new network", async () => {
+    const bed = await setup();
+    await bed.reconcileSubnet("beta");
+    const before = secretKeys(bed);
+    const oldHash = genesisOf(bed).hash!;
+    const sn = bed.subnet("beta");
+    await bed.kube.update({ ...sn, spec: { ...sn.spec, nodes: 18 } } as KubeObject);
+    assert.equal(bed.subnet("beta").metadata.generation, 2);
+    await bed.reconcileSubnet("beta");
+    const after = secretKeys(bed);
+    assert.equal(after.size, 18);
+    for (const [i, k] of before) assert.equal(after.get(i), k, `key of node ${i} kept`);
+    const { hash } = genesisOf(bed);
+    assert.notEqual(hash, oldHash);
+    assert.equal(condition(bed, "Progressing")?.reason, "NewGenesis");
+    assert.equal(condition(bed, "Progressing")?.observedGeneration, 2);
+    assert.match(condition(bed, "Progressing")?.message ?? "", /new network/);
+    assert.equal(bed.subnet("beta").status?.genesisHash, hash);
+    const tmpl = bed.statefulSet("beta-dc-a") as unknown as { spec: { template: { metadata: { annotations: Record<string, string> } } } };
+    assert.equal(tmpl.spec.template.metadata.annotations[ANNOTATION_GENESIS_HASH], hash, "the pod template rolls with the genesis");
+    assert.ok(bed.events().includes("NewGenesis"));
+
+    // A group-parameter change is a new network too.
+    const sn2 = bed.subnet("beta");
+    await bed.kube.update({ ...sn2, spec: { ...sn2.spec, groups: 5 } } as KubeObject);
+    await bed.reconcileSubnet("beta");
+    assert.notEqual(genesisOf(bed).hash, hash);
+    assert.equal(genesisOf(bed).genesis.groups.count, 5);
+  });
+
+  it("changes the image by rolling the StatefulSets, without a new genesis", async () => {
+    const bed = await setup();
+    await bed.reconcileSubnet("beta");
+    const hash = genesisOf(bed).hash;
+    const sn = bed.subnet("beta");
+    await bed.kube.update({ ...sn, spec: { ...sn.spec, image: "relaylab/node:next" } } as KubeObject);
+    await bed.reconcileSubnet("beta");
+    assert.equal(genesisOf(bed).hash, hash);
+    const sts = bed.statefulSet("beta-dc-b") as unknown as { spec: { template: { spec: { containers: { image: string }[] } } } };
+    assert.equal(sts.spec.template.spec.containers[0]?.image, "relaylab/node:next");
+    assert.equal(condition(bed, "Progressing")?.reason, "RollingOut");
+  });
+
+  it("pushes each node's network profile and byzantine faults, again only when they change", async () => {
+    const bed = await setup({ faults: { byzantine: { count: 1, behaviour: "InvalidShares" } } });
+    await bed.reconcileSubnet("beta");
+    const pushesTo = (index: number, dc: string) => bed.nodes.pushes.filter((p) => p.address === `${nodeHost("beta", "default", dc, index)}:${PORTS.control}`);
+    assert.deepEqual(pushesTo(0, "dc-a")[0]?.faults.links.map((l) => [l.dataCenters[0], l.delayMs]), [["dc-b", 40]]);
+    assert.deepEqual(pushesTo(6, "dc-b")[0]?.faults.links.map((l) => [l.dataCenters[0], l.loss]), [["dc-a", 0.01], ["dc-b", 0.01], ["dc-c", 0.01]]);
+    assert.deepEqual(pushesTo(15, "dc-c")[0]?.faults.byzantine, ["InvalidShares"]);
+    assert.deepEqual(pushesTo(11, "dc-c").map((p) => p.faults), [{ links: [], byzantine: [], selectivePeers: [], pauseMs: 0 }], "an unfaulted node of unknown state is cleared once");
+
+    const count = bed.nodes.pushes.length;
+    await bed.reconcileSubnet("beta");
+    assert.equal(bed.nodes.pushes.length, count, "unchanged faults are not pushed again");
+
+    const dc = bed.dataCenter("dc-c")!;
+    await bed.kube.update({ ...dc, spec: { ...dc.spec, outage: true } } as KubeObject);
+    await bed.reconcileSubnet("beta");
+    const outage = bed.nodes.pushes.slice(count);
+    assert.equal(outage.length, 5, "every dc-c node, and only those");
+    for (const p of outage) assert.deepEqual(p.faults.links, [{ peers: [], dataCenters: [], delayMs: 0, jitterMs: 0, loss: 0, bandwidthBps: 0, partition: true }]);
+    assert.equal(bed.kube.writes.filter((w) => w.kind === "StatefulSet" && w.op === "apply").length, 3, "no restart: StatefulSets untouched by a network change");
+  });
+
+  it("deletes the StatefulSet of a data center the Subnet no longer uses", async () => {
+    const bed = await setup();
+    await bed.reconcileSubnet("beta");
+    const sn = bed.subnet("beta");
+    await bed.kube.update({ ...sn, spec: { ...sn.spec, dataCenters: { names: ["dc-a", "dc-b"] } } } as KubeObject);
+    await bed.reconcileSubnet("beta");
+    assert.equal(bed.statefulSet("beta-dc-c"), undefined);
+    assert.deepEqual(bed.kube.objects("apps/v1", "StatefulSet").map((s) => s.metadata.name), ["beta-dc-a", "beta-dc-b"]);
+  });
+
+  it("reports a placement it cannot make, and changes nothing", async () => {
+    const bed = await setup({ dataCenters: { names: ["dc-a", "dc-x"] } });
+    await bed.reconcileSubnet("beta");
+    assert.equal(bed.kube.objects("apps/v1", "StatefulSet").length, 0);
+    const status = bed.subnet("beta").status!;
+    assert.equal(status.phase, "Failed");
+    assert.equal(condition(bed, "Degraded")?.reason, "PlacementFailed");
+    assert.match(condition(bed, "Degraded")?.message ?? "", /"dc-x" but no such DataCenter exists/);
+  });
+
+  it("leaves children alone while paused", async () => {
+    const bed = await setup();
+    await bed.reconcileSubnet("beta");
+    const sn = bed.subnet("beta");
+    await bed.kube.update({ ...sn, spec: { ...sn.spec, paused: true, nodes: 20 } } as KubeObject);
+    const writes = bed.kube.writes.length;
+    await bed.reconcileSubnet("beta");
+    assert.deepEqual(bed.kube.writes.slice(writes).map((w) => w.kind), ["Subnet"], "only the status");
+    assert.equal(bed.subnet("beta").status?.phase, "Paused");
+    assert.equal(bed.subnet("beta").status?.placement?.reduce((a, p) => a + p.nodes, 0), 16);
+  });
+
+  it("adds a PodMonitor when monitoring.coreos.com is served; deleting the Subnet collects everything", async () => {
+    const bed = await setup();
+    bed.kube.servedGroups.add("monitoring.coreos.com");
+    await bed.reconcileSubnet("beta");
+    assert.equal(bed.kube.objects("monitoring.coreos.com/v1", "PodMonitor").length, 1);
+    await bed.kube.delete({ apiVersion: "relaylab.dev/v1alpha1", kind: "Subnet", namespace: "default", name: "beta" });
+    for (const [v, k] of [["v1", "ConfigMap"], ["v1", "Secret"], ["v1", "Service"], ["apps/v1", "StatefulSet"], ["policy/v1", "PodDisruptionBudget"], ["monitoring.coreos.com/v1", "PodMonitor"]] as const) {
+      assert.equal(bed.kube.objects(v, k).length, 0, `${k} collected`);
+    }
+    assert.deepEqual(await bed.reconcileSubnet("beta"), {}, "a deleted Subnet is a no-op");
+  });
+});
