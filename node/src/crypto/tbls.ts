@@ -15,7 +15,7 @@ import { batchVerify, findInvalid, pairingCheck, type BatchItem } from "./batch.
 import { CryptoError } from "./errors.js";
 import { decodeG1OnCurve, decodePublicKey, decodeSignature, encodeG1, encodeG2, assertSecret } from "./points.js";
 import { assertDistinctIndices, assertIndex, assertThreshold, lagrangeAtZero, randomScalar } from "./poly.js";
-import { G1, G2, hashToSignatureGroup, type G1Point } from "./scheme.js";
+import { G1, G2, hashToSignatureGroup, type G1Point, type G2Point } from "./scheme.js";
 
 /** Member `index`'s share f(index) of the group secret. */
 export interface SecretShare {
@@ -161,7 +161,7 @@ export function recoverVerified(input: RecoverVerifiedInput): RecoverVerifiedRes
 }
 
 /** The recovered signature if the first t partials decode and their interpolation verifies, else undefined. */
-function tryFastPath(chosen: readonly PartialSignature[], hashed: G1Point, groupKey: ReturnType<typeof decodePublicKey>): G1Point | undefined {
+function tryFastPath(chosen: readonly PartialSignature[], hashed: G1Point, groupKey: G2Point): G1Point | undefined {
   let points: G1Point[];
   try {
     points = chosen.map((p) => decodeG1OnCurve(p.signature));

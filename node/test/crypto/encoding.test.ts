@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { bls12_381 } from "@noble/curves/bls12-381.js";
 import { numberToBytesBE } from "@noble/curves/utils.js";
 import { CryptoError, partialSign, partialVerify, publicKeyShare, recoverSignature, verify } from "../../src/crypto/index.js";
-import { decodeG2OnCurve, decodePublicKey, decodeSignature, encodeG1, encodeG2 } from "../../src/crypto/points.js";
+import { decodeG2OnCurve, decodePublicKey, decodeScalar, decodeSignature, encodeG1, encodeG2 } from "../../src/crypto/points.js";
 import { allPartials, nonSubgroupG1, sharing, utf8 } from "./fixtures.js";
 
 const group = sharing(2, 3);
@@ -100,6 +100,16 @@ describe("malformed public keys", () => {
   it("publicKeyShare rejects empty commitments and bad indices", () => {
     assert.throws(() => publicKeyShare([], 1), isCryptoError("invalid_argument"));
     assert.throws(() => publicKeyShare(group.commitments, 0), isCryptoError("invalid_index"));
+  });
+});
+
+describe("scalars", () => {
+  it("decodeScalar accepts exactly 32-byte big-endian values below r", () => {
+    const r = bls12_381.fields.Fr.ORDER;
+    assert.equal(decodeScalar(numberToBytesBE(r - 1n, 32)), r - 1n);
+    for (const bytes of [numberToBytesBE(r, 32), new Uint8Array(31), new Uint8Array(33)]) {
+      assert.throws(() => decodeScalar(bytes), isCryptoError("malformed_scalar"));
+    }
   });
 });
 
