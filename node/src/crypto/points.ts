@@ -101,18 +101,24 @@ export function decodeG2OnCurve(bytes: Uint8Array, what = "commitment"): G2Point
 }
 
 const g2Cache = new Map<string, G2Point>();
-const G2_CACHE_LIMIT = 4096;
+// Several groups' key shares and commitments per epoch (a 400-member group alone has 400 + 201); ~1 KiB each.
+const G2_CACHE_LIMIT = 16384;
 
 /**
  * Decodes a public key / public key share / commitment with every check. Results are memoised by their bytes
- * (bounded): a group's key shares are fixed for an epoch, and decoding one costs ~2 ms (square root in Fp2 plus
+ * (bounded, least recently used evicted): a group's key shares are fixed for an epoch, and decoding one costs ~2 ms (square root in Fp2 plus
  * the subgroup check), which would otherwise be paid per share per round.
  */
 export function decodePublicKey(bytes: Uint8Array, what = "public key"): G2Point {
   checkLength(bytes, PUBLIC_KEY_BYTES, what);
   const key = bytesToHex(bytes);
   const cached = g2Cache.get(key);
-  if (cached !== undefined) return cached;
+  if (cached !== undefined) {
+    // Least-recently-used order: re-inserting moves the entry to the end of the Map's iteration order.
+    g2Cache.delete(key);
+    g2Cache.set(key, cached);
+    return cached;
+  }
   withoutFlags(bytes, what);
   let point: G2Point;
   try {
