@@ -4,35 +4,24 @@
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import { hexToBytes } from "@noble/hashes/utils.js";
-import { after, before, test } from "node:test";
+import { after, test } from "node:test";
 import { DkgBody, Envelope, ExchangeSummary, Hello, ProtocolService } from "../src/gen/relaylab/v1/protocol.js";
 import { generateIdentity, signWithIdentity } from "../src/identity/index.js";
 import { NODE_METRICS } from "../src/metrics/names.js";
-import { ProcessCluster } from "./harness/cluster.js";
 import { sample, scrape } from "./harness/metrics.js";
-import { createTestnet, type Testnet } from "./harness/testnet.js";
+import { useProcessTestnet } from "./harness/fixture.js";
 import { waitFor } from "./harness/wait.js";
 
-let net: Testnet;
-let cluster: ProcessCluster;
+const fx = useProcessTestnet({ nodes: 4, groups: 1, size: 4, threshold: 3 }, { ready: (f) => f.cluster.waitForRound(2n) });
 const clients: grpc.Client[] = [];
 
-before(async () => {
-  net = await createTestnet({ nodes: 4, groups: 1, size: 4, threshold: 3 });
-  cluster = new ProcessCluster(net);
-  await cluster.startAll();
-  await cluster.waitForRound(2n);
-});
-
-after(async () => {
+after(() => {
   for (const c of clients) c.close();
-  await cluster.stopAll();
-  net.remove();
 });
 
 /** Opens a raw Exchange stream to node 0 and writes `messages` (already encoded) on it. */
 async function exchange(messages: Uint8Array[]): Promise<void> {
-  const client = new grpc.Client(cluster.node(0).addresses.grpc, grpc.credentials.createInsecure());
+  const client = new grpc.Client(fx.cluster.node(0).addresses.grpc, grpc.credentials.createInsecure());
   clients.push(client);
   await new Promise<void>((resolve) => {
     const stream = client.makeClientStreamRequest<Uint8Array, ExchangeSummary>(
@@ -49,12 +38,12 @@ async function exchange(messages: Uint8Array[]): Promise<void> {
 
 function hello(from: number, secret: Uint8Array): Uint8Array {
   const unsigned: Hello = { from, to: 0, timeMs: BigInt(Date.now()), signature: new Uint8Array() };
-  const signature = signWithIdentity(secret, `hello/${net.genesis.subnet}`, Hello.encode(unsigned).finish());
+  const signature = signWithIdentity(secret, `hello/${fx.net.genesis.subnet}`, Hello.encode(unsigned).finish());
   return Envelope.encode({ hello: { ...unsigned, signature } }).finish();
 }
 
 async function dropped(reason: string): Promise<number> {
-  return sample(await scrape(cluster.node(0).addresses.metrics), NODE_METRICS.messagesDropped, { reason });
+  return sample(await scrape(fx.cluster.node(0).addresses.metrics), NODE_METRICS.messagesDropped, { reason });
 }
 
 test("garbage before a hello, unknown senders and forged hellos are dropped and counted", async () => {
@@ -71,7 +60,7 @@ test("garbage before a hello, unknown senders and forged hellos are dropped and 
 });
 
 test("an authenticated peer's oversized, malformed and forged messages are dropped and counted", async () => {
-  const key1 = hexToBytes(net.identities[1]?.secretKey ?? "");
+  const key1 = hexToBytes(fx.net.identities[1]?.secretKey ?? "");
   const before = { oversized: await dropped("oversized"), malformed: await dropped("malformed"), bad: await dropped("bad_signature"), round: await dropped("wrong_round") };
   const forgedDkg = Envelope.encode({ dkg: { body: DkgBody.encode({ epoch: 0n, group: 0, sender: 2, outcome: { qualified: [], commitments: [], failed: true } }).finish(), signature: new Uint8Array(64) } }).finish();
   const farFuture = Envelope.encode({ share: { round: 1n << 40n, group: 0, index: 2, signature: new Uint8Array(48), epoch: 0n } }).finish();
@@ -89,9 +78,9 @@ test("an authenticated peer's oversized, malformed and forged messages are dropp
 });
 
 test("a share claimed for another member is counted as an unknown sender", async () => {
-  const key1 = hexToBytes(net.identities[1]?.secretKey ?? "");
-  const status = await cluster.status(0);
-  const shares = async (): Promise<number> => sample(await scrape(cluster.node(0).addresses.metrics), NODE_METRICS.shares, { result: "unknown_sender" });
+  const key1 = hexToBytes(fx.net.identities[1]?.secretKey ?? "");
+  const status = await fx.cluster.status(0);
+  const shares = async (): Promise<number> => sample(await scrape(fx.cluster.node(0).addresses.metrics), NODE_METRICS.shares, { result: "unknown_sender" });
   const before = await shares();
   // Node 1 sends a share for the open round under every share index; those of other members are not its to send.
   const messages = [1, 2, 3, 4].map((index) => Envelope.encode({ share: { round: status.round + 1n, group: 0, index, signature: new Uint8Array(48), epoch: 0n } }).finish());
@@ -100,7 +89,7 @@ test("a share claimed for another member is counted as an unknown sender", async
 });
 
 test("the node is still running and producing beacons", async () => {
-  const round = (await cluster.status(0)).round;
-  await cluster.waitForRound(round + 3n);
-  assert.equal(cluster.node(0).child.exitCode, null);
+  const round = (await fx.cluster.status(0)).round;
+  await fx.cluster.waitForRound(round + 3n);
+  assert.equal(fx.cluster.node(0).child.exitCode, null);
 });

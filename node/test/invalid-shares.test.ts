@@ -1,44 +1,31 @@
 // SPDX-License-Identifier: Apache-2.0
 // Issue 3, test 3: one member sending invalid shares never yields an invalid beacon; its shares are counted invalid.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { ByzantineBehaviour, type FaultSet } from "../src/gen/relaylab/v1/control.js";
 import { NODE_METRICS } from "../src/metrics/names.js";
-import { ProcessCluster } from "./harness/cluster.js";
 import { assertValidChain, fetchChain, getGroups } from "./harness/chain.js";
 import { sample, scrape } from "./harness/metrics.js";
-import { createTestnet, type Testnet } from "./harness/testnet.js";
+import { useProcessTestnet } from "./harness/fixture.js";
 import { waitFor } from "./harness/wait.js";
 
 const BYZANTINE = 2;
-let net: Testnet;
-let cluster: ProcessCluster;
-
-before(async () => {
-  net = await createTestnet({ nodes: 7, groups: 1, size: 7, threshold: 4 });
-  cluster = new ProcessCluster(net);
-  const faults: FaultSet = { links: [], byzantine: [ByzantineBehaviour.BYZANTINE_BEHAVIOUR_INVALID_SHARES], selectivePeers: [], pauseMs: 0 };
-  await cluster.startAll(new Map([[BYZANTINE, faults]]));
-});
-
-after(async () => {
-  await cluster.stopAll();
-  net.remove();
-});
+const faults: FaultSet = { links: [], byzantine: [ByzantineBehaviour.BYZANTINE_BEHAVIOUR_INVALID_SHARES], selectivePeers: [], pauseMs: 0 };
+const fx = useProcessTestnet({ nodes: 7, groups: 1, size: 7, threshold: 4 }, { faults: new Map([[BYZANTINE, faults]]) });
 
 test("an invalid-share member cannot spoil the beacon and is counted invalid", async () => {
-  const honest = cluster.running().filter((i) => i !== BYZANTINE);
+  const honest = fx.cluster.running().filter((i) => i !== BYZANTINE);
   // Wait until the honest nodes have caught the bad shares (which needs it among the first t at an aggregator).
   const invalid = await waitFor("invalid shares to be counted", async () => {
-    const texts = await Promise.all(honest.map((i) => scrape(cluster.node(i).addresses.metrics)));
+    const texts = await Promise.all(honest.map((i) => scrape(fx.cluster.node(i).addresses.metrics)));
     const total = texts.reduce((sum, t) => sum + sample(t, NODE_METRICS.shares, { result: "invalid" }), 0);
     return total > 0 ? total : undefined;
   });
   assert.ok(invalid > 0);
-  await cluster.waitForRound(15n);
-  const groups = await getGroups(cluster.node(0).public);
-  for (const i of cluster.running()) assertValidChain(await fetchChain(cluster.node(i).public, 15n), net.genesis.seed, groups);
-  const status = await cluster.status(BYZANTINE);
+  await fx.cluster.waitForRound(15n);
+  const groups = await getGroups(fx.cluster.node(0).public);
+  for (const i of fx.cluster.running()) assertValidChain(await fetchChain(fx.cluster.node(i).public, 15n), fx.net.genesis.seed, groups);
+  const status = await fx.cluster.status(BYZANTINE);
   assert.deepEqual(status.activeFaults, ["invalid_shares"]);
-  assert.equal(sample(await scrape(cluster.node(BYZANTINE).addresses.metrics), NODE_METRICS.faultsActive, { kind: "invalid_shares" }), 1);
+  assert.equal(sample(await scrape(fx.cluster.node(BYZANTINE).addresses.metrics), NODE_METRICS.faultsActive, { kind: "invalid_shares" }), 1);
 });

@@ -18,9 +18,17 @@ import { waitFor } from "./wait.js";
 const NODE_DIR = resolve(import.meta.dirname, "../..");
 const MAIN = join(NODE_DIR, "src/main.ts");
 const live = new Set<ChildProcess>();
-process.on("exit", () => {
+const killAll = (): void => {
   for (const child of live) child.kill("SIGKILL");
-});
+};
+process.on("exit", killAll);
+// A test run stopped by a signal skips "exit" handlers: kill the children, then die of the same signal.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    killAll();
+    process.kill(process.pid, signal);
+  });
+}
 
 export interface NodeProcess {
   readonly index: number;

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: Apache-2.0
+import { after, before } from "node:test";
+import type { FaultSet } from "../../src/gen/relaylab/v1/control.js";
+import { ProcessCluster } from "./cluster.js";
+import { createTestnet, type Testnet, type TestnetSpec } from "./testnet.js";
+
+/** A testnet whose nodes all run as processes for the enclosing suite (or file); filled in by the before hook. */
+export interface ProcessFixture {
+  readonly net: Testnet;
+  readonly cluster: ProcessCluster;
+}
+
+export interface FixtureOptions {
+  /** Initial faults per node index (passed with --faults). */
+  readonly faults?: ReadonlyMap<number, FaultSet>;
+  /** Runs inside the same before hook once every node listens (hooks of one level may not run in order). */
+  readonly ready?: (fixture: ProcessFixture) => Promise<void>;
+}
+
+/** Registers before/after hooks that start every node of a fresh testnet and always stop them and clean up. */
+export function useProcessTestnet(spec: TestnetSpec, options: FixtureOptions = {}): ProcessFixture {
+  let net: Testnet | undefined;
+  let cluster: ProcessCluster | undefined;
+  before(async () => {
+    net = await createTestnet(spec);
+    cluster = new ProcessCluster(net);
+    await cluster.startAll(options.faults);
+    await options.ready?.(fixture);
+  });
+  after(async () => {
+    await cluster?.stopAll();
+    net?.remove();
+  });
+  const fixture: ProcessFixture = {
+    get net(): Testnet {
+      if (net === undefined) throw new Error("testnet used before its before hook ran");
+      return net;
+    },
+    get cluster(): ProcessCluster {
+      if (cluster === undefined) throw new Error("cluster used before its before hook ran");
+      return cluster;
+    },
+  };
+  return fixture;
+}
