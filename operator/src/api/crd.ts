@@ -126,13 +126,11 @@ const subnetSpec = obj(
       {
         rule: "self.groupSize <= self.nodes",
         message: "groupSize must be at most nodes: lower spec.groupSize or raise spec.nodes",
-        messageExpression: "'groupSize is ' + string(self.groupSize) + ' but the subnet has only ' + string(self.nodes) + ' nodes: lower spec.groupSize or raise spec.nodes'",
         fieldPath: ".groupSize",
       },
       {
         rule: "!has(self.threshold) || self.threshold <= self.groupSize",
         message: "threshold must be at most groupSize: lower spec.threshold or raise spec.groupSize",
-        messageExpression: "'threshold is ' + string(self.threshold) + ' but groups have only ' + string(self.groupSize) + ' members: lower spec.threshold or raise spec.groupSize'",
         fieldPath: ".threshold",
       },
       {
@@ -143,8 +141,6 @@ const subnetSpec = obj(
       {
         rule: "!has(self.placement) || !has(self.placement.maxPerDataCenter) || !has(self.dataCenters.names) || self.placement.maxPerDataCenter * size(self.dataCenters.names) >= self.nodes",
         message: "the named data centers cannot hold every node at placement.maxPerDataCenter each: add data centers, raise maxPerDataCenter or lower nodes",
-        messageExpression:
-          "'capacity exceeded: ' + string(size(self.dataCenters.names)) + ' data centers x maxPerDataCenter ' + string(self.placement.maxPerDataCenter) + ' hold fewer than ' + string(self.nodes) + ' nodes: add data centers, raise placement.maxPerDataCenter or lower nodes'",
         fieldPath: ".placement.maxPerDataCenter",
       },
     ],

@@ -4,11 +4,13 @@
  * readable description of the API rather than a wall of nested object literals.
  */
 
-/** CEL rule in the CRD (x-kubernetes-validations); `message` says what to fix. */
+/**
+ * CEL rule in the CRD (x-kubernetes-validations); `message` says what to fix. Static messages
+ * only: a messageExpression building text with string() exceeds the API server's CEL cost budget.
+ */
 export interface ValidationRule {
   rule: string;
   message: string;
-  messageExpression?: string;
   fieldPath?: string;
   reason?: "FieldValueInvalid" | "FieldValueForbidden" | "FieldValueRequired" | "FieldValueDuplicate";
 }

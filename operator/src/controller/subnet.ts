@@ -42,12 +42,13 @@ export const SUBNET_CONTROLLER_RULES: PolicyRule[] = [
   { apiGroups: ["relaylab.dev"], resources: ["subnets"], verbs: ["list", "watch"] },
   { apiGroups: ["relaylab.dev"], resources: ["subnets/status"], verbs: ["patch"] },
   { apiGroups: ["relaylab.dev"], resources: ["datacenters"], verbs: ["list", "watch"] },
-  { apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["list", "watch", "patch", "delete"] },
-  { apiGroups: [""], resources: ["services"], verbs: ["patch"] },
-  { apiGroups: [""], resources: ["configmaps"], verbs: ["get", "patch"] },
-  { apiGroups: [""], resources: ["secrets"], verbs: ["get", "patch"] },
-  { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ["patch"] },
-  { apiGroups: [MONITORING_GROUP], resources: ["podmonitors"], verbs: ["patch"] },
+  // Server-side apply is a PATCH, but one that creates the object needs "create" as well.
+  { apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["list", "watch", "create", "patch", "delete"] },
+  { apiGroups: [""], resources: ["services"], verbs: ["create", "patch"] },
+  { apiGroups: [""], resources: ["configmaps"], verbs: ["get", "create", "patch"] },
+  { apiGroups: [""], resources: ["secrets"], verbs: ["get", "create", "patch"] },
+  { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ["create", "patch"] },
+  { apiGroups: [MONITORING_GROUP], resources: ["podmonitors"], verbs: ["create", "patch"] },
 ];
 
 export interface SubnetReconcilerDeps {
@@ -156,11 +157,6 @@ async function applyChildren(
 
   const secret = await api.get<SecretObject>({ apiVersion: "v1", kind: "Secret", namespace, name: identitySecretName(name) });
   const { keys, generated } = ensureIdentityKeys(decodeIdentitySecret(secret?.data), spec.nodes);
-  if (generated > 0) {
-    // The count only: keys are never logged.
-    log.info({ subnet: `${namespace}/${name}`, generated }, "generated node identity keys");
-    await deps.events.record(subnet, "Normal", "IdentityKeysGenerated", "GenerateKeys", `generated ${generated} node identity keys`);
-  }
 
   const genesisInput = genesisForSubnet({
     subnet,
@@ -179,7 +175,13 @@ async function applyChildren(
   const previousHash = configMap?.metadata.annotations?.[ANNOTATION_GENESIS_HASH];
 
   const children = desiredChildren({ subnet, shares, dataCenters: dcByName, genesis, identitySecrets: keys, podMonitor: await deps.monitoringServed() });
+  // The Secret goes first: a genesis must never name keys that were not stored.
   for (const child of children) await api.apply(child);
+  if (generated > 0) {
+    // The count only: keys are never logged.
+    log.info({ subnet: `${namespace}/${name}`, generated }, "generated and stored node identity keys");
+    await deps.events.record(subnet, "Normal", "IdentityKeysGenerated", "GenerateKeys", `generated ${generated} node identity keys`);
+  }
   return { genesisHash: genesis.hash, previousHash };
 }
 

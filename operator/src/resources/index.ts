@@ -30,12 +30,12 @@ export interface SubnetChildrenInput {
   podMonitor: boolean;
 }
 
-/** Every child object of a Subnet, in apply order (config first, then workloads). */
+/** Every child object of a Subnet, in apply order: identity keys, genesis, Service, workloads. */
 export function desiredChildren(input: SubnetChildrenInput): KubeObject[] {
   // Never synthesized to disk: the App only hosts the chart whose toJson() we apply.
   const chart = new Chart(new App(), "subnet", { disableResourceNameHashes: true });
-  addGenesisConfigMap(chart, input.subnet, input.genesis);
   addIdentitySecret(chart, input.subnet, input.identitySecrets);
+  addGenesisConfigMap(chart, input.subnet, input.genesis);
   addPeersService(chart, input.subnet);
   for (const share of input.shares) {
     const dc = input.dataCenters.get(share.dataCenter);
