@@ -89,6 +89,11 @@ export const ExpectationsSchema = z
     safetyViolations: z.number().int().min(0).default(0),
     /** Invalid shares a byzantine member sends must be seen and counted by honest nodes. */
     invalidSharesDetected: z.literal(true).optional(),
+    /**
+     * The fraction of groups that crash steps left below their threshold must agree with the exact
+     * hypergeometric stall model: the model's probability lies in the measured fraction's Wilson interval.
+     */
+    stallModel: z.object({ confidence: z.union([z.literal(0.9), z.literal(0.95), z.literal(0.99)]).default(0.95) }).strict().optional(),
   })
   .strict();
 export type Expectations = z.infer<typeof ExpectationsSchema>;

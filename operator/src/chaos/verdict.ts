@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /** Judges a chaos run against its expectations: one verdict per expectation, all must pass. */
 import type { RunSummary } from "../runner/summary.js";
+import { stallModel, wilsonInterval } from "./stall-model.js";
 import type { Expectations } from "./experiment.js";
 import type { StepRecord } from "./record.js";
 
@@ -21,6 +22,40 @@ export interface RunFacts {
   readonly steps: readonly StepRecord[];
   /** Invalid shares counted by every reachable node, summed. */
   readonly invalidSharesCounted: number;
+  /** Nodes in the subnet and its registered groups (members by node index), for the stall model. */
+  readonly nodes: number;
+  readonly groups: readonly { readonly members: readonly number[]; readonly threshold: number }[];
+}
+
+const Z: Record<number, number> = { 0.9: 1.645, 0.95: 1.96, 0.99: 2.576 };
+
+/**
+ * Groups left below threshold by each crash step, against the exact model: each crash step is
+ * one trial per group (a group is a random g-subset of the nodes, so its crashed members are
+ * hypergeometric). Returns undefined when no crash step fired.
+ */
+export function stallModelCheck(facts: Pick<RunFacts, "steps" | "groups" | "nodes">, confidence: number): Verdict | undefined {
+  const crashes = facts.steps.filter((s) => s.action === "crash" && s.error === undefined);
+  const first = facts.groups[0];
+  if (crashes.length === 0 || !first) return undefined;
+  let bad = 0;
+  let trials = 0;
+  for (const step of crashes) {
+    const down = new Set(step.victims);
+    for (const g of facts.groups) {
+      trials++;
+      if (g.members.filter((m) => !down.has(m)).length < g.threshold) bad++;
+    }
+  }
+  const faulty = Math.round(crashes.reduce((a, s) => a + s.victims.length, 0) / crashes.length);
+  const model = stallModel({ nodes: facts.nodes, faulty, groupSize: first.members.length, threshold: first.threshold });
+  const ci = wilsonInterval(bad, trials, Z[confidence] ?? 1.96);
+  return {
+    name: "stall fraction within the model",
+    passed: model.stallProbability >= ci.low && model.stallProbability <= ci.high,
+    measured: `${bad} of ${trials} group trials below threshold (${(bad / trials).toFixed(3)}; ${confidence * 100}% interval ${ci.low.toFixed(3)}-${ci.high.toFixed(3)})`,
+    expected: `model P[stall] ${model.stallProbability.toPrecision(4)} for ${faulty} crashed of ${facts.nodes}, g=${first.members.length}, t=${first.threshold} inside the interval`,
+  };
 }
 
 /** Rounds after `end` until the first round completed within the stall timeout; undefined if none yet. */
@@ -63,6 +98,10 @@ export function judge(expect: Expectations, facts: RunFacts): Verdict[] {
       const v = s.roundLatencySeconds[q];
       out.push({ name: `round latency ${q}`, passed: v <= bound, measured: `${v.toFixed(3)} s`, expected: `at most ${bound} s` });
     }
+  }
+  if (expect.stallModel) {
+    const v = stallModelCheck(facts, expect.stallModel.confidence);
+    out.push(v ?? { name: "stall fraction within the model", passed: false, measured: "no crash step fired", expected: "at least one crash step" });
   }
   if (expect.invalidSharesDetected) {
     out.push({ name: "invalid shares detected", passed: facts.invalidSharesCounted > 0, measured: `${facts.invalidSharesCounted} invalid shares counted by honest nodes`, expected: "more than 0" });

@@ -41,6 +41,12 @@ describe("shipped chaos experiments", () => {
     assert.ok(out.verdicts.some((v) => v.name.startsWith("recovery after")));
   });
 
+  it("random crashes: the share of groups left below threshold agrees with the exact stall model", async () => {
+    const { out } = await runExperiment("random-crashes");
+    assert.ok(out.verdicts.some((v) => v.name === "stall fraction within the model" && v.passed));
+    assert.equal(out.record.steps.length, 4);
+  });
+
   it("crash of g-t+1 members with restart, and an exact replay of it", async () => {
     const first = await runExperiment("crash-recovery");
     const step = first.out.record.steps[0];

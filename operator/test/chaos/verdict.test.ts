@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { junitXml } from "../../src/chaos/junit.js";
-import { judge, recoveryRounds, type RunFacts } from "../../src/chaos/verdict.js";
+import { judge, recoveryRounds, type RunFacts, stallModelCheck } from "../../src/chaos/verdict.js";
 import type { RunSummary } from "../../src/runner/summary.js";
 
 const summary: RunSummary = {
@@ -26,6 +26,11 @@ const facts: RunFacts = {
   intervals,
   steps: [{ name: "cut", action: "partition", firedAtRound: 3, firedAtSeconds: 2, victims: [1], endedAtRound: 4 }],
   invalidSharesCounted: 0,
+  nodes: 10,
+  groups: [
+    { members: [0, 1, 2, 3, 4], threshold: 3 },
+    { members: [5, 6, 7, 8, 9], threshold: 3 },
+  ],
 };
 
 describe("chaos verdicts", () => {
@@ -49,6 +54,25 @@ describe("chaos verdicts", () => {
   it("fails a run that did not reach its rounds or whose step failed", () => {
     const v = judge({ safetyViolations: 0 }, { ...facts, targetRounds: 20, steps: [{ name: "x", action: "crash", firedAtRound: 1, firedAtSeconds: 0, victims: [], error: "boom" }] });
     assert.deepEqual(v.filter((x) => !x.passed).map((x) => x.name), ["run completed", "every step applied"]);
+  });
+
+  it("compares the groups crash steps left below threshold with the exact stall model", () => {
+    // Two crash trials over two groups: each trial leaves one group below threshold (2 of 4).
+    const steps = [
+      { name: "a", action: "crash", firedAtRound: 1, firedAtSeconds: 0, victims: [0, 1, 2, 5] },
+      { name: "b", action: "crash", firedAtRound: 5, firedAtSeconds: 0, victims: [0, 5, 6, 9] },
+    ];
+    const v = stallModelCheck({ ...facts, steps }, 0.95);
+    assert.ok(v);
+    assert.match(v.measured, /^2 of 4 group trials/);
+    // P[stall] for 4 crashed of 10, g=5, t=3 is P[faulty >= 3] = 66/252 ≈ 0.262, inside the interval.
+    assert.match(v.expected, /0\.2619/);
+    assert.equal(v.passed, true);
+    const none = stallModelCheck({ ...facts, steps: [{ ...steps[0]!, victims: [0, 5] }, { ...steps[1]!, victims: [1, 6] }] }, 0.95);
+    assert.ok(none);
+    // With 2 of 10 crashed no group can stall, and the model says P[stall] = 0: consistent.
+    assert.equal(none.passed, true);
+    assert.equal(stallModelCheck({ ...facts, steps: [] }, 0.95), undefined);
   });
 
   it("writes JUnit XML with one testcase per expectation and escaped text", () => {

@@ -97,6 +97,8 @@ export function registerChaos(program: Command): void {
         intervals,
         steps: engine.records,
         invalidSharesCounted: invalid,
+        nodes: testnet.endpoints.length,
+        groups: testnet.observer.ledger.groupSet(0)?.groups ?? [],
       });
       const record = engine.record(experiment.metadata.name, testnet.genesis.seed, replay?.selectorSeed ?? experiment.spec.seed);
       const recordFile = opts.record ? userPath(opts.record) : join(testnet.runDir, "chaos-record.json");
