@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { parseAllDocuments } from "yaml";
+import { AdmissionError, admit } from "./admission.js";
 import { API_VERSION, DATACENTER_KIND, type DataCenter, type Subnet, SUBNET_KIND, type SubnetSpec } from "../api/index.js";
 
 export interface Topology {
@@ -64,6 +65,14 @@ export function topologyFromDocuments(docs: readonly TopologyDocument[], source:
     const meta = value.metadata;
     if (!isRecord(meta) || typeof meta.name !== "string") throw new TopologyError(`${where}: metadata.name is required`);
     if (!isRecord(value.spec)) throw new TopologyError(`${where}: spec is required`);
+    if (value.kind === SUBNET_KIND || value.kind === DATACENTER_KIND) {
+      try {
+        admit(value.kind, value, `${where} ${value.kind} ${meta.name}`);
+      } catch (err) {
+        if (err instanceof AdmissionError) throw new TopologyError(err.message);
+        throw err;
+      }
+    }
     if (value.kind === SUBNET_KIND) subnets.push(value as unknown as Subnet);
     else if (value.kind === DATACENTER_KIND) dataCenters.push(value as unknown as DataCenter);
     else throw new TopologyError(`${where}: kind must be ${SUBNET_KIND} or ${DATACENTER_KIND}, got ${String(value.kind)}`);

@@ -8,6 +8,9 @@ import { fileURLToPath } from "node:url";
 import { loadTopology, TopologyError, withOverrides } from "../../src/runner/topology.js";
 
 const LOCAL = fileURLToPath(new URL("../../examples/local.yaml", import.meta.url));
+/** A Subnet document with a valid spec plus `extra` spec lines. */
+const SUBNET = (name: string, extra: string) =>
+  `apiVersion: relaylab.dev/v1alpha1\nkind: Subnet\nmetadata: {name: ${name}}\nspec:\n  nodes: 4\n  groups: 1\n  groupSize: 4\n  dataCenters: {names: [a]}\n${extra}`;
 const dir = mkdtempSync(join(tmpdir(), "relaylab-topology-"));
 
 function file(name: string, text: string): string {
@@ -41,10 +44,17 @@ describe("topology files", () => {
     ["bad-yaml.yaml", "apiVersion: [unclosed\n", /document 1/],
     [
       "two-subnets.yaml",
-      "apiVersion: relaylab.dev/v1alpha1\nkind: Subnet\nmetadata: {name: a}\nspec: {}\n---\napiVersion: relaylab.dev/v1alpha1\nkind: Subnet\nmetadata: {name: b}\nspec: {}\n",
+      `${SUBNET("a", "")}---\n${SUBNET("b", "")}`,
       /2 Subnets .* --subnet NAME/,
     ],
   ];
+  // Checked against the operator's own CRD schema and CEL rules, as the API server would.
+  bad.push(
+    ["schema-type.yaml", SUBNET("s", "  epochLength: lots\n"), /Subnet s: spec\.epochLength: must be integer/],
+    ["cel-threshold.yaml", SUBNET("s", "  threshold: 5\n"), /threshold must be at most groupSize/],
+    ["cel-group-size.yaml", SUBNET("s", "").replace("groupSize: 4", "groupSize: 9"), /groupSize must be at most nodes/],
+    ["negative-timing.yaml", SUBNET("s", "  timings: {stallTimeoutMs: -1}\n"), /spec\.timings\.stallTimeoutMs: must be >= /],
+  );
   for (const [name, text, message] of bad) {
     it(`rejects ${name} with a message that says what to fix`, () => {
       assert.throws(() => loadTopology([file(name, text)]), (err: unknown) => err instanceof TopologyError && message.test(err.message));
