@@ -27,7 +27,7 @@ interface KindCheck {
 
 /** Every CEL rule of a schema with the property path it is attached to. */
 function collectRules(schema: JSONSchemaProps, path: readonly string[] = []): Rule[] {
-  const own = (schema["x-kubernetes-validations"] ?? []).map((v) => ({ path, rule: v.rule, message: v.message ?? `failed rule: ${v.rule}` }));
+  const own = (schema["x-kubernetes-validations"] ?? []).map((v) => ({ path, rule: v.rule, message: v.message }));
   const nested = Object.entries(schema.properties ?? {}).flatMap(([k, s]) => collectRules(s, [...path, k]));
   return [...own, ...nested];
 }
@@ -61,7 +61,7 @@ function at(obj: unknown, path: readonly string[]): unknown {
 
 function schemaMessage(e: ErrorObject): string {
   const where = e.instancePath.replace(/^\//, "").replaceAll("/", ".") || "(object)";
-  return `${where}: ${e.message ?? "is invalid"}${e.params && "allowedValues" in e.params ? ` (${(e.params.allowedValues as unknown[]).join(", ")})` : ""}`;
+  return `${where}: ${e.message ?? "is invalid"}${"allowedValues" in e.params ? ` (${(e.params.allowedValues as unknown[]).join(", ")})` : ""}`;
 }
 
 /** Checks one object of a known kind as the API server would at admission; throws AdmissionError naming what to fix. */
