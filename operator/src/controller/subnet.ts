@@ -89,12 +89,12 @@ async function reconcileSubnet(deps: SubnetReconcilerDeps, pushed: Map<string, s
   let placementError: string | undefined;
   let genesisHash: string | undefined;
   let newGenesis: { from: string; to: string } | undefined;
-  const usable = deps.dataCenters.list().filter((dc) => dc.metadata.deletionTimestamp === undefined);
-  const dcByName = new Map(deps.dataCenters.list().map((dc) => [dc.metadata.name ?? "", dc]));
+  const allDataCenters = deps.dataCenters.list();
+  const dcByName = new Map(allDataCenters.map((dc) => [dc.metadata.name ?? "", dc]));
 
   if (!spec.paused) {
     try {
-      shares = shareDataCenters(subnet, usable, { usedElsewhere: usedElsewhere(deps.statefulSets.list(), key) });
+      shares = shareDataCenters(subnet, allDataCenters, { usedElsewhere: usedElsewhere(deps.statefulSets.list(), key) });
     } catch (err) {
       if (!(err instanceof PlacementError)) throw err;
       placementError = err.message;

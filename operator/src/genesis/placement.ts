@@ -34,7 +34,7 @@ export class PlacementError extends Error {
   override readonly name = "PlacementError";
 }
 
-/** The DataCenters a Subnet selects, in placement order (names order, or by name for a selector). */
+/** The DataCenters a Subnet selects, in placement order (names order, or by name for a selector). Throws PlacementError. */
 export function selectDataCenters(subnet: Subnet, dataCenters: readonly DataCenter[]): DataCenter[] {
   const sel = subnet.spec.dataCenters;
   const byName = new Map(dataCenters.map((dc) => [dc.metadata.name ?? "", dc]));
@@ -43,11 +43,16 @@ export function selectDataCenters(subnet: Subnet, dataCenters: readonly DataCent
     if (missing.length > 0) {
       throw new PlacementError(`spec.dataCenters.names lists ${missing.map((n) => `"${n}"`).join(", ")} but no such DataCenter exists; create it or remove the name`);
     }
+    const deleting = sel.names.filter((n) => byName.get(n)?.metadata.deletionTimestamp !== undefined);
+    if (deleting.length > 0) {
+      throw new PlacementError(`DataCenter ${deleting.map((n) => `"${n}"`).join(", ")} is being deleted; remove it from spec.dataCenters.names so its nodes move elsewhere`);
+    }
     return sel.names.map((n) => byName.get(n)).filter((dc): dc is DataCenter => dc !== undefined);
   }
   if (sel.selector !== undefined) {
     const selector = sel.selector;
-    const matched = dataCenters.filter((dc) => matchesLabelSelector(selector, dc.metadata.labels ?? {}));
+    // A DataCenter being deleted takes no new nodes: its nodes move to the others.
+    const matched = dataCenters.filter((dc) => dc.metadata.deletionTimestamp === undefined && matchesLabelSelector(selector, dc.metadata.labels ?? {}));
     if (matched.length === 0) throw new PlacementError("spec.dataCenters.selector matches no DataCenter; label some DataCenters or change the selector");
     return matched.sort((a, b) => (a.metadata.name ?? "").localeCompare(b.metadata.name ?? ""));
   }

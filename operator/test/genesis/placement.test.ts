@@ -44,6 +44,12 @@ describe("placeNodes", () => {
     assert.throws(() => placeNodes(sn, dcs), (e: unknown) => e instanceof PlacementError && /cannot place 9 nodes.*at most 8.*raise placement.maxPerDataCenter/.test(e.message));
   });
 
+  it("places nothing new on a data center being deleted", () => {
+    const going = [dataCenter("dc-a", {}, { tier: "eu" }), { ...dataCenter("dc-b", {}, { tier: "eu" }), metadata: { name: "dc-b", labels: { tier: "eu" }, deletionTimestamp: "2026-01-01T00:00:00Z" } }];
+    assert.deepEqual(shareDataCenters(subnet("s", { nodes: 4, dataCenters: { selector: { matchLabels: { tier: "eu" } } } }), going).map((s) => s.dataCenter), ["dc-a"]);
+    assert.throws(() => placeNodes(subnet("s", { nodes: 4, dataCenters: { names: ["dc-a", "dc-b"] } }), going), /DataCenter "dc-b" is being deleted; remove it from spec.dataCenters.names/);
+  });
+
   it("names a missing data center, and an empty selector match", () => {
     assert.throws(() => placeNodes(subnet("s", { dataCenters: { names: ["dc-a", "nope"] } }), dcs), /"nope" but no such DataCenter exists/);
     assert.throws(() => placeNodes(subnet("s", { dataCenters: { selector: { matchLabels: { tier: "mars" } } } }), dcs), /matches no DataCenter/);
