@@ -66,7 +66,7 @@ export const DIRECTIONS = ["sent", "received"] as const;
 export type Direction = (typeof DIRECTIONS)[number];
 
 /** Peer message types, as counted in relaylab_p2p_bytes_total{message}. */
-export const P2P_MESSAGES = ["share", "beacon", "dkg", "sync", "block", "notarization_share", "finalization_share", "ingress"] as const;
+export const P2P_MESSAGES = ["share", "beacon", "dkg", "sync", "block", "notarization_share", "finalization_share", "certificate", "ingress"] as const;
 export type P2PMessageKind = (typeof P2P_MESSAGES)[number];
 
 export const SHARE_RESULTS = ["valid", "invalid", "duplicate", "late", "unknown_sender"] as const;

@@ -8,6 +8,7 @@ import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 
 import {
   DIRECTIONS,
   FAULT_KINDS,
+  INGRESS_RESULTS,
   LABELS,
   NODE_METRICS,
   P2P_MESSAGES,
@@ -40,6 +41,11 @@ export interface Metrics {
   readonly registeredGroups: Gauge;
   readonly faultsActive: Gauge<"kind">;
   readonly nodeInfo: Gauge<"subnet" | "data_center" | "node">;
+  readonly finalizedHeight: Gauge;
+  readonly blockFinalization: Histogram;
+  readonly notarization: Histogram;
+  readonly ingressMessages: Counter<"result">;
+  readonly ingressLatency: Histogram;
 }
 
 /** Creates the node's metrics in `registry`, plus the process default metrics. */
@@ -91,10 +97,31 @@ export function createMetrics(registry: Registry): Metrics {
       labelNames: [LABELS.subnet, LABELS.dataCenter, LABELS.node] as const,
       registers,
     }),
+    finalizedHeight: new Gauge({ name: NODE_METRICS.finalizedHeight, help: "Highest finalized block height", registers }),
+    blockFinalization: new Histogram({
+      name: NODE_METRICS.blockFinalization,
+      help: "Time from a block's proposal (maker's clock) to its finalization here",
+      buckets: [...ROUND_SECONDS_BUCKETS],
+      registers,
+    }),
+    notarization: new Histogram({
+      name: NODE_METRICS.notarization,
+      help: "Time from a block's proposal (maker's clock) to its notarization here",
+      buckets: [...ROUND_SECONDS_BUCKETS],
+      registers,
+    }),
+    ingressMessages: new Counter({ name: NODE_METRICS.ingressMessages, help: "Ingress messages submitted to this node, by result", labelNames: [LABELS.result] as const, registers }),
+    ingressLatency: new Histogram({
+      name: NODE_METRICS.ingressLatency,
+      help: "Time from SubmitMessage on this node to the message's finalization",
+      buckets: [...ROUND_SECONDS_BUCKETS],
+      registers,
+    }),
   };
   // Export every enum label value from the start, so rate() and absent() behave before the first event.
   for (const direction of DIRECTIONS) for (const message of P2P_MESSAGES) metrics.p2pBytes.inc({ direction, message }, 0);
   for (const kind of FAULT_KINDS) metrics.faultsActive.set({ kind }, 0);
+  for (const result of INGRESS_RESULTS) metrics.ingressMessages.inc({ result }, 0);
   return metrics;
 }
 

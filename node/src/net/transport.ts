@@ -15,6 +15,7 @@ import { hexToBytes } from "@noble/hashes/utils.js";
 import type { Logger } from "../log.js";
 import type { DropReason, P2PMessageKind } from "../metrics/names.js";
 import type { Metrics } from "../metrics/registry.js";
+import { consensusKind } from "../consensus/wire.js";
 import { MAX_ENVELOPE_BYTES, wireBytes } from "./framing.js";
 
 /** How far a Hello's timestamp may be from our clock before it is refused as a replay. */
@@ -34,7 +35,8 @@ export const PEER_CHANNEL_OPTIONS: grpc.ChannelOptions = {
 export function envelopeKind(envelope: Envelope): P2PMessageKind {
   if (envelope.share) return "share";
   if (envelope.beacon) return "beacon";
-  return "dkg";
+  if (envelope.dkg) return "dkg";
+  return consensusKind(envelope);
 }
 
 /** Receives authenticated, fault-filtered envelopes; `wire` is the estimated bytes on the wire. */

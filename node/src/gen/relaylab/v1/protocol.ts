@@ -74,6 +74,14 @@ export interface DkgBody {
   response?: DkgResponse | undefined;
   justification?: DkgJustification | undefined;
   outcome?: DkgOutcome | undefined;
+  outcomeRequest?: DkgOutcomeRequest | undefined;
+}
+
+/**
+ * Asks a member of group `group` for its DkgOutcome: sent by nodes that have not decided on a candidate group,
+ * e.g. after a restart or when they fell behind and missed an epoch's DKG.
+ */
+export interface DkgOutcomeRequest {
 }
 
 /** Private to member `to` (1-based member indices, as in the crypto core). */
@@ -122,6 +130,71 @@ export interface Envelope {
   share?: Share | undefined;
   beacon?: Beacon | undefined;
   dkg?: DkgPacket | undefined;
+  block?: Block | undefined;
+  notarizationShare?: ConsensusShare | undefined;
+  finalizationShare?: ConsensusShare | undefined;
+  notarization?: Certificate | undefined;
+  finalization?: Certificate | undefined;
+  ingress?: IngressGossip | undefined;
+  consensusSync?: ConsensusSyncRequest | undefined;
+}
+
+/**
+ * A block proposal for height `height` (= beacon round whose value ranks the block makers). The maker signs
+ * the encoded Block with `signature` empty (ed25519, domain "block/<subnet>"); the block hash is
+ * sha256 of that same encoding, so it does not depend on the signature.
+ */
+export interface Block {
+  height: bigint;
+  /** hash of the parent block at height-1 (the genesis hash for height 1) */
+  parent: Uint8Array;
+  /** node index of the block maker */
+  maker: number;
+  /** the maker's rank at this height (0 is the highest priority) */
+  rank: number;
+  /** maker's wall clock at proposal, for proposal-to-finality metrics */
+  proposedAtMs: bigint;
+  /** ingress messages, in order */
+  payload: Uint8Array[];
+  signature: Uint8Array;
+}
+
+/**
+ * A notary's threshold-signature share over a block hash (notarization) or over "finalize" and the block
+ * hash (finalization). Self-authenticating like beacon shares: it verifies against the member's key share.
+ */
+export interface ConsensusShare {
+  height: bigint;
+  blockHash: Uint8Array;
+  group: number;
+  epoch: bigint;
+  /** 1-based share index in the group */
+  index: number;
+  /** 48-byte compressed G1 point */
+  signature: Uint8Array;
+}
+
+/** A recovered group signature notarizing or finalizing one block (the same shape for both). */
+export interface Certificate {
+  height: bigint;
+  blockHash: Uint8Array;
+  group: number;
+  epoch: bigint;
+  /** 48-byte compressed G1 point, verifies against the group key */
+  signature: Uint8Array;
+}
+
+/** An ingress message a node accepted from a client, passed on so every block maker can include it. */
+export interface IngressGossip {
+  payload: Uint8Array;
+}
+
+/**
+ * Asks a peer for its notarized chain from `from_height`: it answers with Block, notarization and
+ * finalization envelopes on its own stream.
+ */
+export interface ConsensusSyncRequest {
+  fromHeight: bigint;
 }
 
 export interface ExchangeSummary {
@@ -488,6 +561,7 @@ function createBaseDkgBody(): DkgBody {
     response: undefined,
     justification: undefined,
     outcome: undefined,
+    outcomeRequest: undefined,
   };
 }
 
@@ -516,6 +590,9 @@ export const DkgBody: MessageFns<DkgBody> = {
     }
     if (message.outcome !== undefined) {
       DkgOutcome.encode(message.outcome, writer.uint32(58).fork()).join();
+    }
+    if (message.outcomeRequest !== undefined) {
+      DkgOutcomeRequest.encode(message.outcomeRequest, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -589,6 +666,14 @@ export const DkgBody: MessageFns<DkgBody> = {
             message.outcome = DkgOutcome.decode(reader, reader.uint32());
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.outcomeRequest = DkgOutcomeRequest.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -610,6 +695,11 @@ export const DkgBody: MessageFns<DkgBody> = {
       response: isSet(object.response) ? DkgResponse.fromJSON(object.response) : undefined,
       justification: isSet(object.justification) ? DkgJustification.fromJSON(object.justification) : undefined,
       outcome: isSet(object.outcome) ? DkgOutcome.fromJSON(object.outcome) : undefined,
+      outcomeRequest: isSet(object.outcomeRequest)
+        ? DkgOutcomeRequest.fromJSON(object.outcomeRequest)
+        : isSet(object.outcome_request)
+        ? DkgOutcomeRequest.fromJSON(object.outcome_request)
+        : undefined,
     };
   },
 
@@ -636,6 +726,9 @@ export const DkgBody: MessageFns<DkgBody> = {
     if (message.outcome !== undefined) {
       obj.outcome = DkgOutcome.toJSON(message.outcome);
     }
+    if (message.outcomeRequest !== undefined) {
+      obj.outcomeRequest = DkgOutcomeRequest.toJSON(message.outcomeRequest);
+    }
     return obj;
   },
 
@@ -657,6 +750,61 @@ export const DkgBody: MessageFns<DkgBody> = {
     message.outcome = (object.outcome !== undefined && object.outcome !== null)
       ? DkgOutcome.fromPartial(object.outcome)
       : undefined;
+    message.outcomeRequest = (object.outcomeRequest !== undefined && object.outcomeRequest !== null)
+      ? DkgOutcomeRequest.fromPartial(object.outcomeRequest)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseDkgOutcomeRequest(): DkgOutcomeRequest {
+  return {};
+}
+
+export const DkgOutcomeRequest: MessageFns<DkgOutcomeRequest> = {
+  encode(_: DkgOutcomeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DkgOutcomeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDkgOutcomeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): DkgOutcomeRequest {
+    return {};
+  },
+
+  toJSON(_: DkgOutcomeRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<DkgOutcomeRequest>): DkgOutcomeRequest {
+    return DkgOutcomeRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<DkgOutcomeRequest>): DkgOutcomeRequest {
+    const message = createBaseDkgOutcomeRequest();
     return message;
   },
 };
@@ -1276,7 +1424,19 @@ export const DkgOutcome: MessageFns<DkgOutcome> = {
 };
 
 function createBaseEnvelope(): Envelope {
-  return { hello: undefined, share: undefined, beacon: undefined, dkg: undefined };
+  return {
+    hello: undefined,
+    share: undefined,
+    beacon: undefined,
+    dkg: undefined,
+    block: undefined,
+    notarizationShare: undefined,
+    finalizationShare: undefined,
+    notarization: undefined,
+    finalization: undefined,
+    ingress: undefined,
+    consensusSync: undefined,
+  };
 }
 
 export const Envelope: MessageFns<Envelope> = {
@@ -1292,6 +1452,27 @@ export const Envelope: MessageFns<Envelope> = {
     }
     if (message.dkg !== undefined) {
       DkgPacket.encode(message.dkg, writer.uint32(34).fork()).join();
+    }
+    if (message.block !== undefined) {
+      Block.encode(message.block, writer.uint32(42).fork()).join();
+    }
+    if (message.notarizationShare !== undefined) {
+      ConsensusShare.encode(message.notarizationShare, writer.uint32(50).fork()).join();
+    }
+    if (message.finalizationShare !== undefined) {
+      ConsensusShare.encode(message.finalizationShare, writer.uint32(58).fork()).join();
+    }
+    if (message.notarization !== undefined) {
+      Certificate.encode(message.notarization, writer.uint32(66).fork()).join();
+    }
+    if (message.finalization !== undefined) {
+      Certificate.encode(message.finalization, writer.uint32(74).fork()).join();
+    }
+    if (message.ingress !== undefined) {
+      IngressGossip.encode(message.ingress, writer.uint32(82).fork()).join();
+    }
+    if (message.consensusSync !== undefined) {
+      ConsensusSyncRequest.encode(message.consensusSync, writer.uint32(90).fork()).join();
     }
     return writer;
   },
@@ -1341,6 +1522,62 @@ export const Envelope: MessageFns<Envelope> = {
             message.dkg = DkgPacket.decode(reader, reader.uint32());
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.block = Block.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.notarizationShare = ConsensusShare.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.finalizationShare = ConsensusShare.decode(reader, reader.uint32());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.notarization = Certificate.decode(reader, reader.uint32());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.finalization = Certificate.decode(reader, reader.uint32());
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.ingress = IngressGossip.decode(reader, reader.uint32());
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.consensusSync = ConsensusSyncRequest.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1359,6 +1596,25 @@ export const Envelope: MessageFns<Envelope> = {
       share: isSet(object.share) ? Share.fromJSON(object.share) : undefined,
       beacon: isSet(object.beacon) ? Beacon.fromJSON(object.beacon) : undefined,
       dkg: isSet(object.dkg) ? DkgPacket.fromJSON(object.dkg) : undefined,
+      block: isSet(object.block) ? Block.fromJSON(object.block) : undefined,
+      notarizationShare: isSet(object.notarizationShare)
+        ? ConsensusShare.fromJSON(object.notarizationShare)
+        : isSet(object.notarization_share)
+        ? ConsensusShare.fromJSON(object.notarization_share)
+        : undefined,
+      finalizationShare: isSet(object.finalizationShare)
+        ? ConsensusShare.fromJSON(object.finalizationShare)
+        : isSet(object.finalization_share)
+        ? ConsensusShare.fromJSON(object.finalization_share)
+        : undefined,
+      notarization: isSet(object.notarization) ? Certificate.fromJSON(object.notarization) : undefined,
+      finalization: isSet(object.finalization) ? Certificate.fromJSON(object.finalization) : undefined,
+      ingress: isSet(object.ingress) ? IngressGossip.fromJSON(object.ingress) : undefined,
+      consensusSync: isSet(object.consensusSync)
+        ? ConsensusSyncRequest.fromJSON(object.consensusSync)
+        : isSet(object.consensus_sync)
+        ? ConsensusSyncRequest.fromJSON(object.consensus_sync)
+        : undefined,
     };
   },
 
@@ -1376,6 +1632,27 @@ export const Envelope: MessageFns<Envelope> = {
     if (message.dkg !== undefined) {
       obj.dkg = DkgPacket.toJSON(message.dkg);
     }
+    if (message.block !== undefined) {
+      obj.block = Block.toJSON(message.block);
+    }
+    if (message.notarizationShare !== undefined) {
+      obj.notarizationShare = ConsensusShare.toJSON(message.notarizationShare);
+    }
+    if (message.finalizationShare !== undefined) {
+      obj.finalizationShare = ConsensusShare.toJSON(message.finalizationShare);
+    }
+    if (message.notarization !== undefined) {
+      obj.notarization = Certificate.toJSON(message.notarization);
+    }
+    if (message.finalization !== undefined) {
+      obj.finalization = Certificate.toJSON(message.finalization);
+    }
+    if (message.ingress !== undefined) {
+      obj.ingress = IngressGossip.toJSON(message.ingress);
+    }
+    if (message.consensusSync !== undefined) {
+      obj.consensusSync = ConsensusSyncRequest.toJSON(message.consensusSync);
+    }
     return obj;
   },
 
@@ -1390,6 +1667,657 @@ export const Envelope: MessageFns<Envelope> = {
       ? Beacon.fromPartial(object.beacon)
       : undefined;
     message.dkg = (object.dkg !== undefined && object.dkg !== null) ? DkgPacket.fromPartial(object.dkg) : undefined;
+    message.block = (object.block !== undefined && object.block !== null) ? Block.fromPartial(object.block) : undefined;
+    message.notarizationShare = (object.notarizationShare !== undefined && object.notarizationShare !== null)
+      ? ConsensusShare.fromPartial(object.notarizationShare)
+      : undefined;
+    message.finalizationShare = (object.finalizationShare !== undefined && object.finalizationShare !== null)
+      ? ConsensusShare.fromPartial(object.finalizationShare)
+      : undefined;
+    message.notarization = (object.notarization !== undefined && object.notarization !== null)
+      ? Certificate.fromPartial(object.notarization)
+      : undefined;
+    message.finalization = (object.finalization !== undefined && object.finalization !== null)
+      ? Certificate.fromPartial(object.finalization)
+      : undefined;
+    message.ingress = (object.ingress !== undefined && object.ingress !== null)
+      ? IngressGossip.fromPartial(object.ingress)
+      : undefined;
+    message.consensusSync = (object.consensusSync !== undefined && object.consensusSync !== null)
+      ? ConsensusSyncRequest.fromPartial(object.consensusSync)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseBlock(): Block {
+  return {
+    height: 0n,
+    parent: new Uint8Array(0),
+    maker: 0,
+    rank: 0,
+    proposedAtMs: 0n,
+    payload: [],
+    signature: new Uint8Array(0),
+  };
+}
+
+export const Block: MessageFns<Block> = {
+  encode(message: Block, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.height !== 0n) {
+      if (BigInt.asUintN(64, message.height) !== message.height) {
+        throw new globalThis.Error("value provided for field message.height of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.height);
+    }
+    if (message.parent.length !== 0) {
+      writer.uint32(18).bytes(message.parent);
+    }
+    if (message.maker !== 0) {
+      writer.uint32(24).uint32(message.maker);
+    }
+    if (message.rank !== 0) {
+      writer.uint32(32).uint32(message.rank);
+    }
+    if (message.proposedAtMs !== 0n) {
+      if (BigInt.asUintN(64, message.proposedAtMs) !== message.proposedAtMs) {
+        throw new globalThis.Error("value provided for field message.proposedAtMs of type uint64 too large");
+      }
+      writer.uint32(40).uint64(message.proposedAtMs);
+    }
+    for (const v of message.payload) {
+      writer.uint32(50).bytes(v!);
+    }
+    if (message.signature.length !== 0) {
+      writer.uint32(58).bytes(message.signature);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Block {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBlock();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.height = reader.uint64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.parent = reader.bytes();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.maker = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.rank = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.proposedAtMs = reader.uint64() as bigint;
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.payload.push(reader.bytes());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.signature = reader.bytes();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Block {
+    return {
+      height: isSet(object.height) ? BigInt(object.height) : 0n,
+      parent: isSet(object.parent) ? bytesFromBase64(object.parent) : new Uint8Array(0),
+      maker: isSet(object.maker) ? globalThis.Number(object.maker) : 0,
+      rank: isSet(object.rank) ? globalThis.Number(object.rank) : 0,
+      proposedAtMs: isSet(object.proposedAtMs)
+        ? BigInt(object.proposedAtMs)
+        : isSet(object.proposed_at_ms)
+        ? BigInt(object.proposed_at_ms)
+        : 0n,
+      payload: globalThis.Array.isArray(object?.payload) ? object.payload.map((e: any) => bytesFromBase64(e)) : [],
+      signature: isSet(object.signature) ? bytesFromBase64(object.signature) : new Uint8Array(0),
+    };
+  },
+
+  toJSON(message: Block): unknown {
+    const obj: any = {};
+    if (message.height !== 0n) {
+      obj.height = message.height.toString();
+    }
+    if (message.parent.length !== 0) {
+      obj.parent = base64FromBytes(message.parent);
+    }
+    if (message.maker !== 0) {
+      obj.maker = Math.round(message.maker);
+    }
+    if (message.rank !== 0) {
+      obj.rank = Math.round(message.rank);
+    }
+    if (message.proposedAtMs !== 0n) {
+      obj.proposedAtMs = message.proposedAtMs.toString();
+    }
+    if (message.payload?.length) {
+      obj.payload = message.payload.map((e) => base64FromBytes(e));
+    }
+    if (message.signature.length !== 0) {
+      obj.signature = base64FromBytes(message.signature);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Block>): Block {
+    return Block.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Block>): Block {
+    const message = createBaseBlock();
+    message.height = (object.height !== undefined && object.height !== null) ? BigInt(object.height) : 0n;
+    message.parent = object.parent ?? new Uint8Array(0);
+    message.maker = object.maker ?? 0;
+    message.rank = object.rank ?? 0;
+    message.proposedAtMs = (object.proposedAtMs !== undefined && object.proposedAtMs !== null)
+      ? BigInt(object.proposedAtMs)
+      : 0n;
+    message.payload = object.payload?.map((e) => e) || [];
+    message.signature = object.signature ?? new Uint8Array(0);
+    return message;
+  },
+};
+
+function createBaseConsensusShare(): ConsensusShare {
+  return { height: 0n, blockHash: new Uint8Array(0), group: 0, epoch: 0n, index: 0, signature: new Uint8Array(0) };
+}
+
+export const ConsensusShare: MessageFns<ConsensusShare> = {
+  encode(message: ConsensusShare, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.height !== 0n) {
+      if (BigInt.asUintN(64, message.height) !== message.height) {
+        throw new globalThis.Error("value provided for field message.height of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.height);
+    }
+    if (message.blockHash.length !== 0) {
+      writer.uint32(18).bytes(message.blockHash);
+    }
+    if (message.group !== 0) {
+      writer.uint32(24).uint32(message.group);
+    }
+    if (message.epoch !== 0n) {
+      if (BigInt.asUintN(64, message.epoch) !== message.epoch) {
+        throw new globalThis.Error("value provided for field message.epoch of type uint64 too large");
+      }
+      writer.uint32(32).uint64(message.epoch);
+    }
+    if (message.index !== 0) {
+      writer.uint32(40).uint32(message.index);
+    }
+    if (message.signature.length !== 0) {
+      writer.uint32(50).bytes(message.signature);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConsensusShare {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConsensusShare();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.height = reader.uint64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.blockHash = reader.bytes();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.group = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.epoch = reader.uint64() as bigint;
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.index = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.signature = reader.bytes();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConsensusShare {
+    return {
+      height: isSet(object.height) ? BigInt(object.height) : 0n,
+      blockHash: isSet(object.blockHash)
+        ? bytesFromBase64(object.blockHash)
+        : isSet(object.block_hash)
+        ? bytesFromBase64(object.block_hash)
+        : new Uint8Array(0),
+      group: isSet(object.group) ? globalThis.Number(object.group) : 0,
+      epoch: isSet(object.epoch) ? BigInt(object.epoch) : 0n,
+      index: isSet(object.index) ? globalThis.Number(object.index) : 0,
+      signature: isSet(object.signature) ? bytesFromBase64(object.signature) : new Uint8Array(0),
+    };
+  },
+
+  toJSON(message: ConsensusShare): unknown {
+    const obj: any = {};
+    if (message.height !== 0n) {
+      obj.height = message.height.toString();
+    }
+    if (message.blockHash.length !== 0) {
+      obj.blockHash = base64FromBytes(message.blockHash);
+    }
+    if (message.group !== 0) {
+      obj.group = Math.round(message.group);
+    }
+    if (message.epoch !== 0n) {
+      obj.epoch = message.epoch.toString();
+    }
+    if (message.index !== 0) {
+      obj.index = Math.round(message.index);
+    }
+    if (message.signature.length !== 0) {
+      obj.signature = base64FromBytes(message.signature);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ConsensusShare>): ConsensusShare {
+    return ConsensusShare.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ConsensusShare>): ConsensusShare {
+    const message = createBaseConsensusShare();
+    message.height = (object.height !== undefined && object.height !== null) ? BigInt(object.height) : 0n;
+    message.blockHash = object.blockHash ?? new Uint8Array(0);
+    message.group = object.group ?? 0;
+    message.epoch = (object.epoch !== undefined && object.epoch !== null) ? BigInt(object.epoch) : 0n;
+    message.index = object.index ?? 0;
+    message.signature = object.signature ?? new Uint8Array(0);
+    return message;
+  },
+};
+
+function createBaseCertificate(): Certificate {
+  return { height: 0n, blockHash: new Uint8Array(0), group: 0, epoch: 0n, signature: new Uint8Array(0) };
+}
+
+export const Certificate: MessageFns<Certificate> = {
+  encode(message: Certificate, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.height !== 0n) {
+      if (BigInt.asUintN(64, message.height) !== message.height) {
+        throw new globalThis.Error("value provided for field message.height of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.height);
+    }
+    if (message.blockHash.length !== 0) {
+      writer.uint32(18).bytes(message.blockHash);
+    }
+    if (message.group !== 0) {
+      writer.uint32(24).uint32(message.group);
+    }
+    if (message.epoch !== 0n) {
+      if (BigInt.asUintN(64, message.epoch) !== message.epoch) {
+        throw new globalThis.Error("value provided for field message.epoch of type uint64 too large");
+      }
+      writer.uint32(32).uint64(message.epoch);
+    }
+    if (message.signature.length !== 0) {
+      writer.uint32(42).bytes(message.signature);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Certificate {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCertificate();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.height = reader.uint64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.blockHash = reader.bytes();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.group = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.epoch = reader.uint64() as bigint;
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.signature = reader.bytes();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Certificate {
+    return {
+      height: isSet(object.height) ? BigInt(object.height) : 0n,
+      blockHash: isSet(object.blockHash)
+        ? bytesFromBase64(object.blockHash)
+        : isSet(object.block_hash)
+        ? bytesFromBase64(object.block_hash)
+        : new Uint8Array(0),
+      group: isSet(object.group) ? globalThis.Number(object.group) : 0,
+      epoch: isSet(object.epoch) ? BigInt(object.epoch) : 0n,
+      signature: isSet(object.signature) ? bytesFromBase64(object.signature) : new Uint8Array(0),
+    };
+  },
+
+  toJSON(message: Certificate): unknown {
+    const obj: any = {};
+    if (message.height !== 0n) {
+      obj.height = message.height.toString();
+    }
+    if (message.blockHash.length !== 0) {
+      obj.blockHash = base64FromBytes(message.blockHash);
+    }
+    if (message.group !== 0) {
+      obj.group = Math.round(message.group);
+    }
+    if (message.epoch !== 0n) {
+      obj.epoch = message.epoch.toString();
+    }
+    if (message.signature.length !== 0) {
+      obj.signature = base64FromBytes(message.signature);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Certificate>): Certificate {
+    return Certificate.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Certificate>): Certificate {
+    const message = createBaseCertificate();
+    message.height = (object.height !== undefined && object.height !== null) ? BigInt(object.height) : 0n;
+    message.blockHash = object.blockHash ?? new Uint8Array(0);
+    message.group = object.group ?? 0;
+    message.epoch = (object.epoch !== undefined && object.epoch !== null) ? BigInt(object.epoch) : 0n;
+    message.signature = object.signature ?? new Uint8Array(0);
+    return message;
+  },
+};
+
+function createBaseIngressGossip(): IngressGossip {
+  return { payload: new Uint8Array(0) };
+}
+
+export const IngressGossip: MessageFns<IngressGossip> = {
+  encode(message: IngressGossip, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.payload.length !== 0) {
+      writer.uint32(10).bytes(message.payload);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): IngressGossip {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIngressGossip();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.payload = reader.bytes();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): IngressGossip {
+    return { payload: isSet(object.payload) ? bytesFromBase64(object.payload) : new Uint8Array(0) };
+  },
+
+  toJSON(message: IngressGossip): unknown {
+    const obj: any = {};
+    if (message.payload.length !== 0) {
+      obj.payload = base64FromBytes(message.payload);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<IngressGossip>): IngressGossip {
+    return IngressGossip.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<IngressGossip>): IngressGossip {
+    const message = createBaseIngressGossip();
+    message.payload = object.payload ?? new Uint8Array(0);
+    return message;
+  },
+};
+
+function createBaseConsensusSyncRequest(): ConsensusSyncRequest {
+  return { fromHeight: 0n };
+}
+
+export const ConsensusSyncRequest: MessageFns<ConsensusSyncRequest> = {
+  encode(message: ConsensusSyncRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.fromHeight !== 0n) {
+      if (BigInt.asUintN(64, message.fromHeight) !== message.fromHeight) {
+        throw new globalThis.Error("value provided for field message.fromHeight of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.fromHeight);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConsensusSyncRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConsensusSyncRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.fromHeight = reader.uint64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConsensusSyncRequest {
+    return {
+      fromHeight: isSet(object.fromHeight)
+        ? BigInt(object.fromHeight)
+        : isSet(object.from_height)
+        ? BigInt(object.from_height)
+        : 0n,
+    };
+  },
+
+  toJSON(message: ConsensusSyncRequest): unknown {
+    const obj: any = {};
+    if (message.fromHeight !== 0n) {
+      obj.fromHeight = message.fromHeight.toString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ConsensusSyncRequest>): ConsensusSyncRequest {
+    return ConsensusSyncRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ConsensusSyncRequest>): ConsensusSyncRequest {
+    const message = createBaseConsensusSyncRequest();
+    message.fromHeight = (object.fromHeight !== undefined && object.fromHeight !== null)
+      ? BigInt(object.fromHeight)
+      : 0n;
     return message;
   },
 };

@@ -30,6 +30,53 @@ export const protobufFileName = "relaylab/v1/public.proto";
  * Public read API of a relaylab node: for operators, the local runner, verifiers and load generators.
  */
 
+export enum MessageState {
+  MESSAGE_STATE_UNSPECIFIED = 0,
+  /** MESSAGE_STATE_UNKNOWN - never seen, or finalized so long ago that the node forgot it */
+  MESSAGE_STATE_UNKNOWN = 1,
+  /** MESSAGE_STATE_PENDING - in this node's pool, not yet in a finalized block */
+  MESSAGE_STATE_PENDING = 2,
+  MESSAGE_STATE_FINALIZED = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function messageStateFromJSON(object: any): MessageState {
+  switch (object) {
+    case 0:
+    case "MESSAGE_STATE_UNSPECIFIED":
+      return MessageState.MESSAGE_STATE_UNSPECIFIED;
+    case 1:
+    case "MESSAGE_STATE_UNKNOWN":
+      return MessageState.MESSAGE_STATE_UNKNOWN;
+    case 2:
+    case "MESSAGE_STATE_PENDING":
+      return MessageState.MESSAGE_STATE_PENDING;
+    case 3:
+    case "MESSAGE_STATE_FINALIZED":
+      return MessageState.MESSAGE_STATE_FINALIZED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return MessageState.UNRECOGNIZED;
+  }
+}
+
+export function messageStateToJSON(object: MessageState): string {
+  switch (object) {
+    case MessageState.MESSAGE_STATE_UNSPECIFIED:
+      return "MESSAGE_STATE_UNSPECIFIED";
+    case MessageState.MESSAGE_STATE_UNKNOWN:
+      return "MESSAGE_STATE_UNKNOWN";
+    case MessageState.MESSAGE_STATE_PENDING:
+      return "MESSAGE_STATE_PENDING";
+    case MessageState.MESSAGE_STATE_FINALIZED:
+      return "MESSAGE_STATE_FINALIZED";
+    case MessageState.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /**
  * A beacon value B(round): the group signature of round `round`, made by group `group` of epoch `epoch`.
  * The signed message is sha256(be64(round) || B(round-1)), with B(0) = sha256(seed).
@@ -95,6 +142,52 @@ export interface GroupSet {
   firstRound: bigint;
   /** registered groups only, in index order */
   groups: Group[];
+}
+
+export interface SubmitMessageRequest {
+  /** at most the genesis consensus.maxMessageBytes */
+  payload: Uint8Array;
+}
+
+export interface SubmitMessageResponse {
+  /** sha256 of the payload: ask GetMessageStatus with it */
+  id: Uint8Array;
+}
+
+export interface GetMessageStatusRequest {
+  id: Uint8Array;
+}
+
+export interface MessageStatus {
+  id: Uint8Array;
+  state: MessageState;
+  /** the finalized block that holds it (FINALIZED only) */
+  height: bigint;
+  /** this node's wall clock when it learnt of the finalization */
+  finalizedAtMs: bigint;
+}
+
+export interface GetFinalizedBlockRequest {
+  /** 0 means the latest finalized block */
+  height: bigint;
+}
+
+/** A finalized block as this node delivered it: the payload is named by message ids. */
+export interface FinalizedBlock {
+  height: bigint;
+  hash: Uint8Array;
+  parent: Uint8Array;
+  maker: number;
+  rank: number;
+  messageIds: Uint8Array[];
+  payloadBytes: bigint;
+  /** this node's wall clock */
+  finalizedAtMs: bigint;
+}
+
+export interface WatchFinalizedRequest {
+  /** retained finalized blocks from this height first, then new ones */
+  fromHeight: bigint;
 }
 
 function createBaseBeacon(): Beacon {
@@ -1054,6 +1147,699 @@ export const GroupSet: MessageFns<GroupSet> = {
   },
 };
 
+function createBaseSubmitMessageRequest(): SubmitMessageRequest {
+  return { payload: new Uint8Array(0) };
+}
+
+export const SubmitMessageRequest: MessageFns<SubmitMessageRequest> = {
+  encode(message: SubmitMessageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.payload.length !== 0) {
+      writer.uint32(10).bytes(message.payload);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubmitMessageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSubmitMessageRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.payload = reader.bytes();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SubmitMessageRequest {
+    return { payload: isSet(object.payload) ? bytesFromBase64(object.payload) : new Uint8Array(0) };
+  },
+
+  toJSON(message: SubmitMessageRequest): unknown {
+    const obj: any = {};
+    if (message.payload.length !== 0) {
+      obj.payload = base64FromBytes(message.payload);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SubmitMessageRequest>): SubmitMessageRequest {
+    return SubmitMessageRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SubmitMessageRequest>): SubmitMessageRequest {
+    const message = createBaseSubmitMessageRequest();
+    message.payload = object.payload ?? new Uint8Array(0);
+    return message;
+  },
+};
+
+function createBaseSubmitMessageResponse(): SubmitMessageResponse {
+  return { id: new Uint8Array(0) };
+}
+
+export const SubmitMessageResponse: MessageFns<SubmitMessageResponse> = {
+  encode(message: SubmitMessageResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id.length !== 0) {
+      writer.uint32(10).bytes(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubmitMessageResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSubmitMessageResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.bytes();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SubmitMessageResponse {
+    return { id: isSet(object.id) ? bytesFromBase64(object.id) : new Uint8Array(0) };
+  },
+
+  toJSON(message: SubmitMessageResponse): unknown {
+    const obj: any = {};
+    if (message.id.length !== 0) {
+      obj.id = base64FromBytes(message.id);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SubmitMessageResponse>): SubmitMessageResponse {
+    return SubmitMessageResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SubmitMessageResponse>): SubmitMessageResponse {
+    const message = createBaseSubmitMessageResponse();
+    message.id = object.id ?? new Uint8Array(0);
+    return message;
+  },
+};
+
+function createBaseGetMessageStatusRequest(): GetMessageStatusRequest {
+  return { id: new Uint8Array(0) };
+}
+
+export const GetMessageStatusRequest: MessageFns<GetMessageStatusRequest> = {
+  encode(message: GetMessageStatusRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id.length !== 0) {
+      writer.uint32(10).bytes(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetMessageStatusRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetMessageStatusRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.bytes();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetMessageStatusRequest {
+    return { id: isSet(object.id) ? bytesFromBase64(object.id) : new Uint8Array(0) };
+  },
+
+  toJSON(message: GetMessageStatusRequest): unknown {
+    const obj: any = {};
+    if (message.id.length !== 0) {
+      obj.id = base64FromBytes(message.id);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetMessageStatusRequest>): GetMessageStatusRequest {
+    return GetMessageStatusRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetMessageStatusRequest>): GetMessageStatusRequest {
+    const message = createBaseGetMessageStatusRequest();
+    message.id = object.id ?? new Uint8Array(0);
+    return message;
+  },
+};
+
+function createBaseMessageStatus(): MessageStatus {
+  return { id: new Uint8Array(0), state: 0, height: 0n, finalizedAtMs: 0n };
+}
+
+export const MessageStatus: MessageFns<MessageStatus> = {
+  encode(message: MessageStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id.length !== 0) {
+      writer.uint32(10).bytes(message.id);
+    }
+    if (message.state !== 0) {
+      writer.uint32(16).int32(message.state);
+    }
+    if (message.height !== 0n) {
+      if (BigInt.asUintN(64, message.height) !== message.height) {
+        throw new globalThis.Error("value provided for field message.height of type uint64 too large");
+      }
+      writer.uint32(24).uint64(message.height);
+    }
+    if (message.finalizedAtMs !== 0n) {
+      if (BigInt.asUintN(64, message.finalizedAtMs) !== message.finalizedAtMs) {
+        throw new globalThis.Error("value provided for field message.finalizedAtMs of type uint64 too large");
+      }
+      writer.uint32(32).uint64(message.finalizedAtMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MessageStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMessageStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.bytes();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.height = reader.uint64() as bigint;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.finalizedAtMs = reader.uint64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MessageStatus {
+    return {
+      id: isSet(object.id) ? bytesFromBase64(object.id) : new Uint8Array(0),
+      state: isSet(object.state) ? messageStateFromJSON(object.state) : 0,
+      height: isSet(object.height) ? BigInt(object.height) : 0n,
+      finalizedAtMs: isSet(object.finalizedAtMs)
+        ? BigInt(object.finalizedAtMs)
+        : isSet(object.finalized_at_ms)
+        ? BigInt(object.finalized_at_ms)
+        : 0n,
+    };
+  },
+
+  toJSON(message: MessageStatus): unknown {
+    const obj: any = {};
+    if (message.id.length !== 0) {
+      obj.id = base64FromBytes(message.id);
+    }
+    if (message.state !== 0) {
+      obj.state = messageStateToJSON(message.state);
+    }
+    if (message.height !== 0n) {
+      obj.height = message.height.toString();
+    }
+    if (message.finalizedAtMs !== 0n) {
+      obj.finalizedAtMs = message.finalizedAtMs.toString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MessageStatus>): MessageStatus {
+    return MessageStatus.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MessageStatus>): MessageStatus {
+    const message = createBaseMessageStatus();
+    message.id = object.id ?? new Uint8Array(0);
+    message.state = object.state ?? 0;
+    message.height = (object.height !== undefined && object.height !== null) ? BigInt(object.height) : 0n;
+    message.finalizedAtMs = (object.finalizedAtMs !== undefined && object.finalizedAtMs !== null)
+      ? BigInt(object.finalizedAtMs)
+      : 0n;
+    return message;
+  },
+};
+
+function createBaseGetFinalizedBlockRequest(): GetFinalizedBlockRequest {
+  return { height: 0n };
+}
+
+export const GetFinalizedBlockRequest: MessageFns<GetFinalizedBlockRequest> = {
+  encode(message: GetFinalizedBlockRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.height !== 0n) {
+      if (BigInt.asUintN(64, message.height) !== message.height) {
+        throw new globalThis.Error("value provided for field message.height of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.height);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetFinalizedBlockRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetFinalizedBlockRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.height = reader.uint64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetFinalizedBlockRequest {
+    return { height: isSet(object.height) ? BigInt(object.height) : 0n };
+  },
+
+  toJSON(message: GetFinalizedBlockRequest): unknown {
+    const obj: any = {};
+    if (message.height !== 0n) {
+      obj.height = message.height.toString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetFinalizedBlockRequest>): GetFinalizedBlockRequest {
+    return GetFinalizedBlockRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetFinalizedBlockRequest>): GetFinalizedBlockRequest {
+    const message = createBaseGetFinalizedBlockRequest();
+    message.height = (object.height !== undefined && object.height !== null) ? BigInt(object.height) : 0n;
+    return message;
+  },
+};
+
+function createBaseFinalizedBlock(): FinalizedBlock {
+  return {
+    height: 0n,
+    hash: new Uint8Array(0),
+    parent: new Uint8Array(0),
+    maker: 0,
+    rank: 0,
+    messageIds: [],
+    payloadBytes: 0n,
+    finalizedAtMs: 0n,
+  };
+}
+
+export const FinalizedBlock: MessageFns<FinalizedBlock> = {
+  encode(message: FinalizedBlock, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.height !== 0n) {
+      if (BigInt.asUintN(64, message.height) !== message.height) {
+        throw new globalThis.Error("value provided for field message.height of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.height);
+    }
+    if (message.hash.length !== 0) {
+      writer.uint32(18).bytes(message.hash);
+    }
+    if (message.parent.length !== 0) {
+      writer.uint32(26).bytes(message.parent);
+    }
+    if (message.maker !== 0) {
+      writer.uint32(32).uint32(message.maker);
+    }
+    if (message.rank !== 0) {
+      writer.uint32(40).uint32(message.rank);
+    }
+    for (const v of message.messageIds) {
+      writer.uint32(50).bytes(v!);
+    }
+    if (message.payloadBytes !== 0n) {
+      if (BigInt.asUintN(64, message.payloadBytes) !== message.payloadBytes) {
+        throw new globalThis.Error("value provided for field message.payloadBytes of type uint64 too large");
+      }
+      writer.uint32(56).uint64(message.payloadBytes);
+    }
+    if (message.finalizedAtMs !== 0n) {
+      if (BigInt.asUintN(64, message.finalizedAtMs) !== message.finalizedAtMs) {
+        throw new globalThis.Error("value provided for field message.finalizedAtMs of type uint64 too large");
+      }
+      writer.uint32(64).uint64(message.finalizedAtMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FinalizedBlock {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFinalizedBlock();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.height = reader.uint64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.hash = reader.bytes();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.parent = reader.bytes();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.maker = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.rank = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.messageIds.push(reader.bytes());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.payloadBytes = reader.uint64() as bigint;
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.finalizedAtMs = reader.uint64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FinalizedBlock {
+    return {
+      height: isSet(object.height) ? BigInt(object.height) : 0n,
+      hash: isSet(object.hash) ? bytesFromBase64(object.hash) : new Uint8Array(0),
+      parent: isSet(object.parent) ? bytesFromBase64(object.parent) : new Uint8Array(0),
+      maker: isSet(object.maker) ? globalThis.Number(object.maker) : 0,
+      rank: isSet(object.rank) ? globalThis.Number(object.rank) : 0,
+      messageIds: globalThis.Array.isArray(object?.messageIds)
+        ? object.messageIds.map((e: any) => bytesFromBase64(e))
+        : globalThis.Array.isArray(object?.message_ids)
+        ? object.message_ids.map((e: any) => bytesFromBase64(e))
+        : [],
+      payloadBytes: isSet(object.payloadBytes)
+        ? BigInt(object.payloadBytes)
+        : isSet(object.payload_bytes)
+        ? BigInt(object.payload_bytes)
+        : 0n,
+      finalizedAtMs: isSet(object.finalizedAtMs)
+        ? BigInt(object.finalizedAtMs)
+        : isSet(object.finalized_at_ms)
+        ? BigInt(object.finalized_at_ms)
+        : 0n,
+    };
+  },
+
+  toJSON(message: FinalizedBlock): unknown {
+    const obj: any = {};
+    if (message.height !== 0n) {
+      obj.height = message.height.toString();
+    }
+    if (message.hash.length !== 0) {
+      obj.hash = base64FromBytes(message.hash);
+    }
+    if (message.parent.length !== 0) {
+      obj.parent = base64FromBytes(message.parent);
+    }
+    if (message.maker !== 0) {
+      obj.maker = Math.round(message.maker);
+    }
+    if (message.rank !== 0) {
+      obj.rank = Math.round(message.rank);
+    }
+    if (message.messageIds?.length) {
+      obj.messageIds = message.messageIds.map((e) => base64FromBytes(e));
+    }
+    if (message.payloadBytes !== 0n) {
+      obj.payloadBytes = message.payloadBytes.toString();
+    }
+    if (message.finalizedAtMs !== 0n) {
+      obj.finalizedAtMs = message.finalizedAtMs.toString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<FinalizedBlock>): FinalizedBlock {
+    return FinalizedBlock.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<FinalizedBlock>): FinalizedBlock {
+    const message = createBaseFinalizedBlock();
+    message.height = (object.height !== undefined && object.height !== null) ? BigInt(object.height) : 0n;
+    message.hash = object.hash ?? new Uint8Array(0);
+    message.parent = object.parent ?? new Uint8Array(0);
+    message.maker = object.maker ?? 0;
+    message.rank = object.rank ?? 0;
+    message.messageIds = object.messageIds?.map((e) => e) || [];
+    message.payloadBytes = (object.payloadBytes !== undefined && object.payloadBytes !== null)
+      ? BigInt(object.payloadBytes)
+      : 0n;
+    message.finalizedAtMs = (object.finalizedAtMs !== undefined && object.finalizedAtMs !== null)
+      ? BigInt(object.finalizedAtMs)
+      : 0n;
+    return message;
+  },
+};
+
+function createBaseWatchFinalizedRequest(): WatchFinalizedRequest {
+  return { fromHeight: 0n };
+}
+
+export const WatchFinalizedRequest: MessageFns<WatchFinalizedRequest> = {
+  encode(message: WatchFinalizedRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.fromHeight !== 0n) {
+      if (BigInt.asUintN(64, message.fromHeight) !== message.fromHeight) {
+        throw new globalThis.Error("value provided for field message.fromHeight of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.fromHeight);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchFinalizedRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchFinalizedRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.fromHeight = reader.uint64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchFinalizedRequest {
+    return {
+      fromHeight: isSet(object.fromHeight)
+        ? BigInt(object.fromHeight)
+        : isSet(object.from_height)
+        ? BigInt(object.from_height)
+        : 0n,
+    };
+  },
+
+  toJSON(message: WatchFinalizedRequest): unknown {
+    const obj: any = {};
+    if (message.fromHeight !== 0n) {
+      obj.fromHeight = message.fromHeight.toString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WatchFinalizedRequest>): WatchFinalizedRequest {
+    return WatchFinalizedRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WatchFinalizedRequest>): WatchFinalizedRequest {
+    const message = createBaseWatchFinalizedRequest();
+    message.fromHeight = (object.fromHeight !== undefined && object.fromHeight !== null)
+      ? BigInt(object.fromHeight)
+      : 0n;
+    return message;
+  },
+};
+
 export type PublicService = typeof PublicService;
 export const PublicService = {
   status: {
@@ -1092,6 +1878,47 @@ export const PublicService = {
     responseSerialize: (value: GroupSet): Buffer => Buffer.from(GroupSet.encode(value).finish()),
     responseDeserialize: (value: Buffer): GroupSet => GroupSet.decode(value),
   },
+  /** Ingress: INVALID_ARGUMENT above the size limit, RESOURCE_EXHAUSTED while the pool is full. */
+  submitMessage: {
+    path: "/relaylab.v1.Public/SubmitMessage" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SubmitMessageRequest): Buffer => Buffer.from(SubmitMessageRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SubmitMessageRequest => SubmitMessageRequest.decode(value),
+    responseSerialize: (value: SubmitMessageResponse): Buffer =>
+      Buffer.from(SubmitMessageResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SubmitMessageResponse => SubmitMessageResponse.decode(value),
+  },
+  getMessageStatus: {
+    path: "/relaylab.v1.Public/GetMessageStatus" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetMessageStatusRequest): Buffer =>
+      Buffer.from(GetMessageStatusRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetMessageStatusRequest => GetMessageStatusRequest.decode(value),
+    responseSerialize: (value: MessageStatus): Buffer => Buffer.from(MessageStatus.encode(value).finish()),
+    responseDeserialize: (value: Buffer): MessageStatus => MessageStatus.decode(value),
+  },
+  getFinalizedBlock: {
+    path: "/relaylab.v1.Public/GetFinalizedBlock" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetFinalizedBlockRequest): Buffer =>
+      Buffer.from(GetFinalizedBlockRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetFinalizedBlockRequest => GetFinalizedBlockRequest.decode(value),
+    responseSerialize: (value: FinalizedBlock): Buffer => Buffer.from(FinalizedBlock.encode(value).finish()),
+    responseDeserialize: (value: Buffer): FinalizedBlock => FinalizedBlock.decode(value),
+  },
+  watchFinalized: {
+    path: "/relaylab.v1.Public/WatchFinalized" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: WatchFinalizedRequest): Buffer =>
+      Buffer.from(WatchFinalizedRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WatchFinalizedRequest => WatchFinalizedRequest.decode(value),
+    responseSerialize: (value: FinalizedBlock): Buffer => Buffer.from(FinalizedBlock.encode(value).finish()),
+    responseDeserialize: (value: Buffer): FinalizedBlock => FinalizedBlock.decode(value),
+  },
 } as const;
 
 export interface PublicServer extends UntypedServiceImplementation {
@@ -1099,6 +1926,11 @@ export interface PublicServer extends UntypedServiceImplementation {
   getBeacon: handleUnaryCall<GetBeaconRequest, Beacon>;
   watchBeacons: handleServerStreamingCall<WatchBeaconsRequest, Beacon>;
   getGroups: handleUnaryCall<GetGroupsRequest, GroupSet>;
+  /** Ingress: INVALID_ARGUMENT above the size limit, RESOURCE_EXHAUSTED while the pool is full. */
+  submitMessage: handleUnaryCall<SubmitMessageRequest, SubmitMessageResponse>;
+  getMessageStatus: handleUnaryCall<GetMessageStatusRequest, MessageStatus>;
+  getFinalizedBlock: handleUnaryCall<GetFinalizedBlockRequest, FinalizedBlock>;
+  watchFinalized: handleServerStreamingCall<WatchFinalizedRequest, FinalizedBlock>;
 }
 
 export interface PublicClient extends Client {
@@ -1150,6 +1982,58 @@ export interface PublicClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GroupSet) => void,
   ): ClientUnaryCall;
+  /** Ingress: INVALID_ARGUMENT above the size limit, RESOURCE_EXHAUSTED while the pool is full. */
+  submitMessage(
+    request: SubmitMessageRequest,
+    callback: (error: ServiceError | null, response: SubmitMessageResponse) => void,
+  ): ClientUnaryCall;
+  submitMessage(
+    request: SubmitMessageRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SubmitMessageResponse) => void,
+  ): ClientUnaryCall;
+  submitMessage(
+    request: SubmitMessageRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SubmitMessageResponse) => void,
+  ): ClientUnaryCall;
+  getMessageStatus(
+    request: GetMessageStatusRequest,
+    callback: (error: ServiceError | null, response: MessageStatus) => void,
+  ): ClientUnaryCall;
+  getMessageStatus(
+    request: GetMessageStatusRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: MessageStatus) => void,
+  ): ClientUnaryCall;
+  getMessageStatus(
+    request: GetMessageStatusRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: MessageStatus) => void,
+  ): ClientUnaryCall;
+  getFinalizedBlock(
+    request: GetFinalizedBlockRequest,
+    callback: (error: ServiceError | null, response: FinalizedBlock) => void,
+  ): ClientUnaryCall;
+  getFinalizedBlock(
+    request: GetFinalizedBlockRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: FinalizedBlock) => void,
+  ): ClientUnaryCall;
+  getFinalizedBlock(
+    request: GetFinalizedBlockRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: FinalizedBlock) => void,
+  ): ClientUnaryCall;
+  watchFinalized(request: WatchFinalizedRequest, options?: Partial<CallOptions>): ClientReadableStream<FinalizedBlock>;
+  watchFinalized(
+    request: WatchFinalizedRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<FinalizedBlock>;
 }
 
 export const PublicClient = makeGenericClientConstructor(PublicService, "relaylab.v1.Public") as unknown as {

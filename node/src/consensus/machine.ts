@@ -1,0 +1,455 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * DFINITY-style block consensus on top of the beacon, as a pure state machine:
+ * `step(state, event, now) → [state, effects]`. No I/O, no clock, no cryptography: the driver feeds
+ * checked facts in and carries the effects out (signing, recovery, verification, sending).
+ *
+ * Height h works with the beacon of round h: it ranks every node as block maker and selects the group
+ * that notarizes. Rank k proposes at start + k × blockMakerDelay unless it saw a block of better rank.
+ * A notary signs the best-ranked valid block it has seen once start + notaryDelay + rank × blockMakerDelay
+ * has passed (several only when they share the best rank, i.e. an equivocating maker). t shares make a
+ * notarization; seeing one ends the height for this node, which never signs at that height again. A notary
+ * that signed exactly one block at the height, and that block is notarized, sends a finalization share;
+ * t of them finalize the block and all its ancestors.
+ *
+ * Safety (no two finalized blocks at one height) needs 2t > g + f for g notaries of which f are faulty: a
+ * finalized block has t members that signed no other block, a rival notarization needs t signers, so the
+ * two sets share more than f members, one of them honest.
+ */
+import type { BlockHash, BlockInfo, CertKind, ConsensusEffect, ConsensusEvent, ConsensusParams, Notaries } from "./types.js";
+
+/** Heights beyond the working height that the machine keeps state for (further ones trigger a sync). */
+export const LOOKAHEAD = 64n;
+/** Blocks kept per height while their parent or beacon is missing (a byzantine maker cannot fill memory). */
+const WAITING_CAP = 32;
+/** Unchecked certificates kept per height while their block or notaries are missing. */
+const PENDING_CERT_CAP = 16;
+
+/** Per-height working state (exported for the driver's read-only use). */
+export interface HeightState {
+  ranking: readonly number[] | undefined;
+  notaries: Notaries | undefined;
+  /** When this became the working height with its beacon known. */
+  startedAt: number | undefined;
+  /** Valid blocks: rank checked, parent notarized. */
+  readonly blocks: Map<BlockHash, BlockInfo>;
+  /** Blocks whose parent is not notarized yet or whose beacon is unknown. */
+  readonly waiting: Map<BlockHash, BlockInfo>;
+  readonly notarized: Map<BlockHash, Uint8Array>;
+  /** Certificates waiting for their block or notaries, by kind/hash. */
+  readonly pendingCerts: Map<string, { readonly signature: Uint8Array; readonly from: number }>;
+  readonly verifying: Set<string>;
+  /** Shares by kind/hash, then share index. */
+  readonly shares: Map<string, Map<number, Uint8Array>>;
+  readonly invalid: Set<string>;
+  /** Share count at the last recovery attempt, by kind/hash. */
+  readonly recovering: Map<string, number>;
+  /** When each kind/hash first had a threshold of shares (non-aggregators wait a retransmit interval after). */
+  readonly readyAt: Map<string, number>;
+  /** Blocks this node notarization-signed. */
+  readonly signed: Set<BlockHash>;
+  finalSigned: boolean;
+  proposed: boolean;
+  lastSend: number;
+}
+
+export interface ConsensusState {
+  readonly self: number;
+  readonly nodeCount: number;
+  readonly params: ConsensusParams;
+  readonly finalizedHeight: bigint;
+  readonly finalizedHash: BlockHash;
+  /** The height being worked on: one above the highest notarized height. */
+  readonly height: bigint;
+  readonly heights: ReadonlyMap<bigint, HeightState>;
+  /** A peer seen working above our height, asked for its chain if we make no progress. */
+  readonly ahead: { readonly peer: number; readonly height: bigint } | undefined;
+}
+
+/** The state of a node that has finalized only the genesis block. */
+export function initialState(self: number, nodeCount: number, params: ConsensusParams, genesis: BlockHash): ConsensusState {
+  return { self, nodeCount, params, finalizedHeight: 0n, finalizedHash: genesis, height: 1n, heights: new Map(), ahead: undefined };
+}
+
+const key = (kind: CertKind, hash: BlockHash): string => `${kind}/${hash}`;
+
+function emptyHeight(): HeightState {
+  return {
+    ranking: undefined,
+    notaries: undefined,
+    startedAt: undefined,
+    blocks: new Map(),
+    waiting: new Map(),
+    notarized: new Map(),
+    pendingCerts: new Map(),
+    verifying: new Set(),
+    shares: new Map(),
+    invalid: new Set(),
+    recovering: new Map(),
+    readyAt: new Map(),
+    signed: new Set(),
+    finalSigned: false,
+    proposed: false,
+    lastSend: 0,
+  };
+}
+
+function cloneHeight(h: HeightState): HeightState {
+  return {
+    ...h,
+    blocks: new Map(h.blocks),
+    waiting: new Map(h.waiting),
+    notarized: new Map(h.notarized),
+    pendingCerts: new Map(h.pendingCerts),
+    verifying: new Set(h.verifying),
+    shares: new Map([...h.shares].map(([k, v]) => [k, new Map(v)])),
+    invalid: new Set(h.invalid),
+    recovering: new Map(h.recovering),
+    readyAt: new Map(h.readyAt),
+    signed: new Set(h.signed),
+  };
+}
+
+/** Mutable working copy used inside one step; the caller's state is never touched. */
+class Step {
+  finalizedHeight: bigint;
+  finalizedHash: BlockHash;
+  height: bigint;
+  ahead: ConsensusState["ahead"];
+  readonly heights: Map<bigint, HeightState>;
+  readonly effects: ConsensusEffect[] = [];
+
+  constructor(
+    readonly prev: ConsensusState,
+    readonly now: number,
+  ) {
+    this.finalizedHeight = prev.finalizedHeight;
+    this.finalizedHash = prev.finalizedHash;
+    this.height = prev.height;
+    this.ahead = prev.ahead;
+    this.heights = new Map([...prev.heights].map(([h, s]) => [h, cloneHeight(s)]));
+  }
+
+  get params(): ConsensusParams {
+    return this.prev.params;
+  }
+
+  state(): ConsensusState {
+    return { ...this.prev, finalizedHeight: this.finalizedHeight, finalizedHash: this.finalizedHash, height: this.height, heights: this.heights, ahead: this.ahead };
+  }
+
+  /** Height state, created on demand within the window; undefined outside it. */
+  at(height: bigint): HeightState | undefined {
+    if (height <= this.finalizedHeight || height > this.height + LOOKAHEAD) return undefined;
+    let h = this.heights.get(height);
+    if (h === undefined) {
+      h = emptyHeight();
+      this.heights.set(height, h);
+    }
+    return h;
+  }
+
+  isNotarized(height: bigint, hash: BlockHash): boolean {
+    if (height === this.finalizedHeight) return hash === this.finalizedHash;
+    return this.heights.get(height)?.notarized.has(hash) ?? false;
+  }
+
+  /** The notarized block to build on at `height`: the finalized one, else the best rank (then lowest hash). */
+  bestNotarized(height: bigint): BlockHash | undefined {
+    if (height === this.finalizedHeight) return this.finalizedHash;
+    const h = this.heights.get(height);
+    if (h === undefined) return undefined;
+    let best: BlockInfo | undefined;
+    for (const hash of h.notarized.keys()) {
+      const b = h.blocks.get(hash);
+      if (b !== undefined && (best === undefined || b.rank < best.rank || (b.rank === best.rank && b.hash < best.hash))) best = b;
+    }
+    return best?.hash;
+  }
+
+  noteAhead(from: number, height: bigint): void {
+    if (from === this.prev.self || height <= this.height) return;
+    if (this.ahead === undefined || height > this.ahead.height) this.ahead = { peer: from, height };
+    // More than one height ahead: we certainly missed a notarization, ask now rather than after a timeout.
+    if (height > this.height + 1n) this.sync(from);
+  }
+
+  sync(peer: number): void {
+    this.effects.push({ type: "sync", peer, fromHeight: this.finalizedHeight + 1n });
+    this.ahead = undefined;
+  }
+
+  onBeacon(height: bigint, ranking: readonly number[], notaries: Notaries): void {
+    const h = this.at(height);
+    if (h === undefined || h.ranking !== undefined) return;
+    h.ranking = ranking;
+    h.notaries = notaries;
+    this.promote(height);
+  }
+
+  onBlock(from: number, block: BlockInfo): void {
+    const h = this.at(block.height);
+    if (h === undefined) {
+      if (block.height > this.height + LOOKAHEAD) this.sync(from);
+      return;
+    }
+    if (h.blocks.has(block.hash) || h.waiting.has(block.hash)) return;
+    if (h.waiting.size >= WAITING_CAP) return;
+    h.waiting.set(block.hash, block);
+    this.noteAhead(from, block.height);
+    this.promote(block.height);
+  }
+
+  /** Moves waiting blocks whose beacon is known and parent notarized into the valid set (or drops bad ranks). */
+  promote(height: bigint): void {
+    const h = this.heights.get(height);
+    if (h?.ranking === undefined) return;
+    for (const [hash, b] of h.waiting) {
+      if (!this.isNotarized(height - 1n, b.parent)) continue;
+      h.waiting.delete(hash);
+      if (h.ranking[b.rank] !== b.maker) continue; // a maker claiming a rank it does not hold
+      h.blocks.set(hash, b);
+      for (const kind of ["n", "f"] as const) this.retryPending(height, kind, hash);
+    }
+  }
+
+  retryPending(height: bigint, kind: CertKind, hash: BlockHash): void {
+    const h = this.heights.get(height);
+    const pending = h?.pendingCerts.get(key(kind, hash));
+    if (h === undefined || pending === undefined) return;
+    h.pendingCerts.delete(key(kind, hash));
+    this.onCert(kind, pending.from, height, hash, pending.signature, false);
+  }
+
+  onShare(kind: CertKind, from: number, height: bigint, hash: BlockHash, index: number, signature: Uint8Array): void {
+    const h = this.at(height);
+    if (h?.notaries === undefined) return;
+    if (h.notaries.members[index - 1] !== from) return;
+    if (kind === "n" && h.notarized.has(hash)) return;
+    const k = key(kind, hash);
+    if (h.invalid.has(`${k}/${index}`)) return;
+    let pool = h.shares.get(k);
+    if (pool === undefined) {
+      pool = new Map();
+      h.shares.set(k, pool);
+    }
+    pool.set(index, signature);
+    if (pool.size >= h.notaries.threshold && !h.readyAt.has(k)) h.readyAt.set(k, this.now);
+    if (kind === "n") this.noteAhead(from, height);
+  }
+
+  onCert(kind: CertKind, from: number, height: bigint, hash: BlockHash, signature: Uint8Array, verified: boolean): void {
+    const h = this.at(height);
+    if (h === undefined) {
+      if (height > this.height + LOOKAHEAD) this.sync(from);
+      return;
+    }
+    if (kind === "n" && h.notarized.has(hash)) return;
+    const k = key(kind, hash);
+    if (h.notaries === undefined || !h.blocks.has(hash)) {
+      if (h.pendingCerts.size < PENDING_CERT_CAP) h.pendingCerts.set(k, { signature, from });
+      // A certificate for a block we lack: the sender has it, ask for its chain.
+      if (from !== this.prev.self) this.sync(from);
+      return;
+    }
+    if (!verified) {
+      if (h.verifying.has(k)) return;
+      h.verifying.add(k);
+      this.effects.push({ type: "verify", kind, height, hash, notaries: h.notaries, signature });
+      return;
+    }
+    h.verifying.delete(k);
+    if (kind === "n") this.notarize(height, hash, signature);
+    else this.finalize(height, hash, signature);
+  }
+
+  notarize(height: bigint, hash: BlockHash, signature: Uint8Array): void {
+    const h = this.heights.get(height);
+    const block = h?.blocks.get(hash);
+    if (h === undefined || block === undefined) return;
+    h.notarized.set(hash, signature);
+    this.effects.push({ type: "notarized", block, signature });
+    if (height === this.height) this.enter(height + 1n);
+    this.maybeFinalizationShare(height);
+    this.promote(height + 1n);
+  }
+
+  /** Once a height is left, a notary that signed exactly one block there, now notarized, vouches for it. */
+  maybeFinalizationShare(height: bigint): void {
+    const h = this.heights.get(height);
+    if (h?.notaries === undefined || height >= this.height || h.finalSigned || h.signed.size !== 1) return;
+    const [only] = h.signed;
+    if (only === undefined || !h.notarized.has(only)) return;
+    h.finalSigned = true;
+    this.effects.push({ type: "sign", kind: "f", height, hash: only, notaries: h.notaries, resend: false });
+  }
+
+  enter(height: bigint): void {
+    this.height = height;
+    if (this.ahead !== undefined && this.ahead.height < height) this.ahead = undefined;
+  }
+
+  finalize(height: bigint, hash: BlockHash, signature: Uint8Array): void {
+    if (height <= this.finalizedHeight) return;
+    const chain: BlockInfo[] = [];
+    let cursor = hash;
+    for (let hh = height; hh > this.finalizedHeight; hh--) {
+      const b = this.heights.get(hh)?.blocks.get(cursor);
+      if (b === undefined) return; // cannot happen: valid blocks have notarized, known parents
+      chain.unshift(b);
+      cursor = b.parent;
+    }
+    if (cursor !== this.finalizedHash) {
+      this.effects.push({ type: "conflict", height: this.finalizedHeight, hash: cursor, finalized: this.finalizedHash });
+      return;
+    }
+    const notarizations = chain.map((b) => this.heights.get(b.height)?.notarized.get(b.hash) ?? new Uint8Array());
+    this.effects.push({ type: "finalized", blocks: chain, notarizations, finalization: { height, signature } });
+    this.finalizedHeight = height;
+    this.finalizedHash = hash;
+    // A finalized block was notarized by t members even if we missed that notarization: move past it.
+    if (this.height <= height) this.enter(height + 1n);
+    for (const hh of [...this.heights.keys()]) if (hh <= height) this.heights.delete(hh);
+    this.promote(height + 1n);
+  }
+
+  onInvalidShares(kind: CertKind, height: bigint, hash: BlockHash, indices: readonly number[]): void {
+    const h = this.heights.get(height);
+    const k = key(kind, hash);
+    const pool = h?.shares.get(k);
+    if (h === undefined || pool === undefined) return;
+    for (const i of indices) {
+      pool.delete(i);
+      h.invalid.add(`${k}/${i}`);
+    }
+    // Retry only once more shares arrive than at the failed attempt.
+    if (indices.length > 0) h.recovering.delete(k);
+    if (h.notaries !== undefined && pool.size < h.notaries.threshold) h.readyAt.delete(k);
+  }
+
+  /** Acts on the passage of time at the working height and on every height's share pools; schedules the next wake-up. */
+  evaluate(): void {
+    const wakes: number[] = [];
+    this.work(wakes);
+    for (const [height, h] of this.heights) this.recover(height, h, wakes);
+    if (this.ahead !== undefined) {
+      const started = this.heights.get(this.height)?.startedAt ?? this.now;
+      const due = started + this.params.retransmitMs;
+      if (this.now >= due) this.sync(this.ahead.peer);
+      else wakes.push(due);
+    }
+    const future = wakes.filter((w) => w > this.now);
+    if (future.length > 0) this.effects.push({ type: "wake", at: Math.min(...future) });
+  }
+
+  private work(wakes: number[]): void {
+    const height = this.height;
+    const h = this.at(height);
+    if (h?.ranking === undefined || h.notaries === undefined) return;
+    const { blockMakerDelayMs, notaryDelayMs, retransmitMs } = this.params;
+    if (h.startedAt === undefined) {
+      h.startedAt = this.now;
+      h.lastSend = this.now;
+    }
+    const start = h.startedAt;
+    let bestRank = Infinity;
+    for (const b of h.blocks.values()) bestRank = Math.min(bestRank, b.rank);
+
+    const myRank = h.ranking.indexOf(this.prev.self);
+    if (!h.proposed && myRank >= 0 && myRank < bestRank) {
+      const due = start + myRank * blockMakerDelayMs;
+      const parent = this.bestNotarized(height - 1n);
+      if (this.now >= due && parent !== undefined) {
+        h.proposed = true;
+        this.effects.push({ type: "propose", height, parent, rank: myRank });
+      } else wakes.push(due);
+    }
+
+    if (h.notaries.members.includes(this.prev.self)) {
+      let signedRank = Infinity;
+      for (const hash of h.signed) signedRank = Math.min(signedRank, h.blocks.get(hash)?.rank ?? Infinity);
+      for (const b of h.blocks.values()) {
+        if (b.rank !== bestRank || b.rank > signedRank || h.signed.has(b.hash)) continue;
+        const due = start + notaryDelayMs + b.rank * blockMakerDelayMs;
+        if (this.now < due) {
+          wakes.push(due);
+          continue;
+        }
+        h.signed.add(b.hash);
+        this.effects.push({ type: "sign", kind: "n", height, hash: b.hash, notaries: h.notaries, resend: false });
+      }
+    }
+
+    // No notarization within the retransmit interval: our shares or block may have been lost.
+    const due = h.lastSend + retransmitMs;
+    if (this.now >= due) {
+      h.lastSend = this.now;
+      for (const hash of h.signed) this.effects.push({ type: "sign", kind: "n", height, hash, notaries: h.notaries, resend: true });
+      for (const b of h.blocks.values()) if (b.maker === this.prev.self) this.effects.push({ type: "resend_block", block: b });
+      wakes.push(this.now + retransmitMs);
+    } else wakes.push(due);
+  }
+
+  private recover(height: bigint, h: HeightState, wakes: number[]): void {
+    const notaries = h.notaries;
+    if (notaries === undefined) return;
+    const aggregator = notaries.aggregators.includes(this.prev.self);
+    for (const [k, pool] of h.shares) {
+      const kind = k[0] as CertKind;
+      const hash = k.slice(2);
+      if (pool.size < notaries.threshold || !h.blocks.has(hash)) continue;
+      if (kind === "n" ? h.notarized.has(hash) : this.finalizedHeight >= height) continue;
+      if ((h.recovering.get(k) ?? -1) >= pool.size) continue;
+      const due = (h.readyAt.get(k) ?? this.now) + (aggregator ? 0 : this.params.retransmitMs);
+      if (this.now < due) {
+        wakes.push(due);
+        continue;
+      }
+      h.recovering.set(k, pool.size);
+      this.effects.push({ type: "recover", kind, height, hash, notaries, partials: [...pool].map(([index, signature]) => ({ index, signature })) });
+    }
+  }
+}
+
+/** Applies one event at clock time `now`; returns the next state and the effects to carry out, in order. */
+export function step(state: ConsensusState, event: ConsensusEvent, now: number): [ConsensusState, ConsensusEffect[]] {
+  const s = new Step(state, now);
+  switch (event.type) {
+    case "tick":
+      break;
+    case "beacon":
+      s.onBeacon(event.height, event.ranking, event.notaries);
+      break;
+    case "block":
+      s.onBlock(event.from, event.block);
+      break;
+    case "share":
+      s.onShare(event.kind, event.from, event.height, event.hash, event.index, event.signature);
+      break;
+    case "cert":
+      s.onCert(event.kind, event.from, event.height, event.hash, event.signature, event.verified);
+      break;
+    case "bad_cert":
+      s.heights.get(event.height)?.verifying.delete(key(event.kind, event.hash));
+      break;
+    case "invalid_shares":
+      s.onInvalidShares(event.kind, event.height, event.hash, event.indices);
+      break;
+  }
+  s.evaluate();
+  return [s.state(), s.effects];
+}
+
+/** The notarized chain this node would serve to a syncing peer: for each height from `from`, its notarized blocks. */
+export function notarizedAbove(state: ConsensusState, from: bigint): { block: BlockInfo; notarization: Uint8Array }[] {
+  const out: { block: BlockInfo; notarization: Uint8Array }[] = [];
+  for (const height of [...state.heights.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (height < from) continue;
+    const h = state.heights.get(height);
+    for (const [hash, notarization] of h?.notarized ?? []) {
+      const block = h?.blocks.get(hash);
+      if (block !== undefined) out.push({ block, notarization });
+    }
+  }
+  return out;
+}
