@@ -9,16 +9,15 @@ import type { AddressInfo } from "node:net";
 import * as grpc from "@grpc/grpc-js";
 import { Registry } from "prom-client";
 import { BeaconEngine } from "./beacon/engine.js";
-import { GroupSet } from "./beacon/group-set.js";
-import { drawGroups } from "./beacon/groups.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { Genesis } from "./config/index.js";
-import type { SecretShare } from "./crypto/index.js";
-import { DkgDriver } from "./dkg/driver.js";
+import { ConsensusDriver } from "./consensus/driver.js";
+import { EpochManager } from "./dkg/epochs.js";
 import { FaultController } from "./faults/controller.js";
 import { ControlService, type FaultSet } from "./gen/relaylab/v1/control.js";
 import type { SyncRequest } from "./gen/relaylab/v1/protocol.js";
 import { PublicService, type Beacon, type NodeStatus } from "./gen/relaylab/v1/public.js";
+import { ingressHandlers } from "./ingress/public.js";
 import { grpcError } from "./net/errors.js";
 import type { Logger } from "./log.js";
 import { metricsServer } from "./metrics/http.js";
@@ -27,7 +26,6 @@ import { controlService } from "./net/control-service.js";
 import { publicService } from "./net/public-service.js";
 import { Syncer } from "./net/sync.js";
 import { Transport } from "./net/transport.js";
-import { loadGroups, saveGroups } from "./store/groups.js";
 import { BeaconStore } from "./store/beacons.js";
 
 export interface NodeConfig {
@@ -80,6 +78,18 @@ export class RelayNode {
     if (config.faults) faults.apply(config.faults);
     const store = new BeaconStore(config.dataDir);
     const transport = new Transport({ self: index, genesis, identitySecret: config.identitySecret, clock, faults, log, metrics });
+    const epochs: EpochManager = new EpochManager({
+      self: index,
+      genesis,
+      identitySecret: config.identitySecret,
+      dataDir: config.dataDir,
+      send: (to, envelope) => transport.send(to, envelope),
+      clock,
+      faults,
+      log,
+      metrics,
+      onRegistered: () => engine.resume(),
+    });
     const engine = new BeaconEngine({
       self: index,
       genesis,
@@ -90,7 +100,22 @@ export class RelayNode {
       store,
       send: (to, envelope) => transport.send(to, envelope),
       requestSync: (peer) => syncer.request(peer),
+      epochs: { groupsFor: (round) => epochs.groupsFor(round), sharesFor: (epoch) => epochs.sharesFor(epoch) },
     });
+    const consensus = new ConsensusDriver({
+      self: index,
+      genesis,
+      identitySecret: config.identitySecret,
+      clock,
+      faults,
+      log,
+      metrics,
+      beacons: store,
+      send: (to, envelope) => transport.send(to, envelope),
+      groupsFor: (round) => epochs.groupsFor(round),
+      sharesFor: (epoch) => epochs.sharesFor(epoch),
+    });
+    engine.subscribe((beacon) => consensus.onBeacon(beacon));
     const syncer = new Syncer({
       self: index,
       nodeCount: genesis.nodes.length,
@@ -102,20 +127,19 @@ export class RelayNode {
       metrics,
     });
 
-    let groupsReady = false;
     let acceptedSinceStart = false;
-    engine.subscribe(() => (acceptedSinceStart = true));
-    let dkg: DkgDriver | undefined;
-    const startRounds = (set: GroupSet, shares: Map<number, SecretShare>): void => {
-      groupsReady = true;
-      engine.start(set, shares);
-      syncer.request(undefined);
-    };
+    engine.subscribe((beacon) => {
+      acceptedSinceStart = true;
+      epochs.onBeacon(beacon.round, beacon.signature);
+    });
+    /** Ready: this node's epoch-0 groups are registered and it accepted a beacon since it started. */
+    const ready = (): boolean => epochs.groupsOf(0n) !== undefined && acceptedSinceStart;
 
     transport.onEnvelope((from, envelope, wire) => {
       if (envelope.share) engine.onShare(from, envelope.share, wire);
       else if (envelope.beacon) engine.onBeacon(from, envelope.beacon);
-      else if (envelope.dkg) dkg?.receive(envelope.dkg);
+      else if (envelope.dkg) epochs.receive(envelope.dkg);
+      else if (consensus.onEnvelope(from, envelope)) return;
       else metrics.messagesDropped.inc({ reason: "malformed" });
     });
 
@@ -124,12 +148,12 @@ export class RelayNode {
       index,
       dataCenter: self.dataCenter,
       round: store.latestRound,
-      ready: groupsReady && acceptedSinceStart,
-      registeredGroups: engine.groupSet?.count ?? 0,
-      epoch: engine.groupSet?.epoch ?? 0n,
+      ready: ready(),
+      registeredGroups: epochs.groupsFor(store.latestRound + 1n)?.count ?? epochs.groupsOf(0n)?.count ?? 0,
+      epoch: epochs.epochOf(store.latestRound + 1n),
       stallEvents: BigInt(engine.stallEvents),
       stalled: engine.stalled,
-      finalizedHeight: 0n,
+      finalizedHeight: consensus.finalizedHeight,
       activeFaults: faults.activeKinds(),
       roundLatencyP50Seconds: engine.roundLatencyP50(),
     });
@@ -146,10 +170,10 @@ export class RelayNode {
         call.end();
       },
     });
-    server.addService(PublicService, publicService({ engine, store, status }));
+    server.addService(PublicService, { ...publicService({ engine, store, status, groupsOf: (e) => epochs.groupsOf(e) }), ...ingressHandlers(consensus, genesis.consensus.maxMessageBytes) });
     const control = new grpc.Server();
     control.addService(ControlService, controlService(faults, log, config.exit ?? ((code) => process.exit(code))));
-    const http = metricsServer(registry, () => groupsReady && acceptedSinceStart);
+    const http = metricsServer(registry, ready);
 
     const closers: (() => Promise<void> | void)[] = [];
     const node = new RelayNode(
@@ -162,7 +186,8 @@ export class RelayNode {
     );
     closers.push(
       () => engine.stop(),
-      () => dkg?.stop(),
+      () => consensus.stop(),
+      () => epochs.stop(),
       () => syncer.close(),
       () => transport.close(),
       () => shutdownGrpc(server),
@@ -170,21 +195,11 @@ export class RelayNode {
       () => new Promise<void>((resolve) => http.close(() => resolve())),
     );
 
-    const persisted = loadGroups(config.dataDir);
-    if (persisted !== undefined) {
-      log.info({ event: "groups_loaded", epoch: Number(persisted.epoch), registered: persisted.groups.length }, "groups loaded from data dir");
-      metrics.registeredGroups.set(persisted.groups.length);
-      startRounds(new GroupSet(persisted.epoch, persisted.firstRound, persisted.groups), persisted.shares);
-    } else {
-      const candidates = drawGroups(genesis.seed, 0n, genesis.nodes.length, genesis.groups.count, genesis.groups.size);
-      const driver = new DkgDriver({ self: index, genesis, identitySecret: config.identitySecret, epoch: 0n, candidates, send: (to, e) => transport.send(to, e), clock, faults, log, metrics });
-      dkg = driver;
-      driver.start();
-      void driver.registration.then(({ groups, shares }) => {
-        saveGroups(config.dataDir, { epoch: 0n, firstRound: 1n, groups, shares });
-        startRounds(new GroupSet(0n, 1n, groups), shares);
-      });
-    }
+    engine.start();
+    consensus.start();
+    epochs.start((round) => store.get(round)?.signature, store.latestRound);
+    // A restarted node catches up right away instead of waiting for a stall or a later beacon.
+    if (store.latestRound > 0n) syncer.request(undefined);
     return node;
   }
 

@@ -39,11 +39,21 @@ export interface EngineOptions {
   readonly send: (to: number, envelope: Envelope) => number;
   /** Asks for a catch-up sync, preferably from `peer`. */
   readonly requestSync: (peer: number | undefined) => void;
+  /** Registered groups per round (by epoch) and this node's shares per epoch; or fixed groups given to start(). */
+  readonly epochs?: EpochSource;
+}
+
+/** Where the engine finds the groups that sign a round, and this node's shares for them. */
+export interface EpochSource {
+  groupsFor(round: bigint): GroupSet | undefined;
+  sharesFor(epoch: bigint): ReadonlyMap<number, SecretShare>;
 }
 
 /** State of the open round. */
 interface OpenRound {
   readonly round: bigint;
+  readonly set: GroupSet;
+  readonly shares: ReadonlyMap<number, SecretShare>;
   readonly previous: Uint8Array;
   readonly group: number;
   readonly message: Uint8Array;
@@ -63,9 +73,9 @@ interface OpenRound {
 }
 
 export class BeaconEngine {
-  private groups: GroupSet | undefined;
-  private shares = new Map<number, SecretShare>();
+  private epochs: EpochSource | undefined;
   private open: OpenRound | undefined;
+  private waiting = false;
   private signTimer: Timer | undefined;
   private stallTimer: Timer | undefined;
   private readonly durations: number[] = [];
@@ -73,14 +83,25 @@ export class BeaconEngine {
   private stallEventCount = 0;
   private stopped = false;
 
-  constructor(private readonly opts: EngineOptions) {}
+  constructor(private readonly opts: EngineOptions) {
+    this.epochs = opts.epochs;
+  }
 
-  /** Starts rounds with the registered groups and this node's shares; resumes after the stored chain. */
-  start(groups: GroupSet, shares: Map<number, SecretShare>): void {
-    this.groups = groups;
-    this.shares = shares;
+  /**
+   * Starts rounds after the stored chain, waiting for the groups of the next round if they are not registered
+   * yet. Without an EpochSource in the options, `groups` and `shares` serve every round (one fixed epoch).
+   */
+  start(groups?: GroupSet, shares: ReadonlyMap<number, SecretShare> = new Map()): void {
+    if (groups !== undefined) this.epochs = { groupsFor: () => groups, sharesFor: () => shares };
     this.opts.metrics?.beaconRound.set(Number(this.opts.store.latestRound));
     this.openRound();
+  }
+
+  /** New groups were registered: open the round that was waiting for them. */
+  resume(): void {
+    if (!this.waiting || this.stopped) return;
+    this.openRound();
+    if (this.open !== undefined) this.opts.requestSync(undefined);
   }
 
   stop(): void {
@@ -103,10 +124,6 @@ export class BeaconEngine {
     return this.open?.stalled ?? false;
   }
 
-  get groupSet(): GroupSet | undefined {
-    return this.groups;
-  }
-
   /** Median of recent round durations in seconds (0 before two beacons). */
   roundLatencyP50(): number {
     if (this.durations.length === 0) return 0;
@@ -123,8 +140,7 @@ export class BeaconEngine {
   /** A share from peer `from` (authenticated stream), `wire` bytes on the wire. Cheap checks first. */
   onShare(from: number, share: Share, wire: number): void {
     const open = this.open;
-    const groups = this.groups;
-    if (open === undefined || groups === undefined) return this.drop("wrong_round");
+    if (open === undefined) return this.drop("wrong_round");
     if (share.round < open.round) {
       this.countShare("late");
       return this.replyWithBeacon(from, share.round, open);
@@ -133,8 +149,8 @@ export class BeaconEngine {
       this.drop("wrong_round");
       return this.opts.requestSync(from);
     }
-    if (share.group !== open.group || share.epoch !== groups.epoch) return this.drop("wrong_group");
-    const group = groups.group(open.group);
+    if (share.group !== open.group || share.epoch !== open.set.epoch) return this.drop("wrong_group");
+    const group = open.set.group(open.group);
     if (group === undefined || share.index < 1 || share.index > group.members.length || group.members[share.index - 1] !== from) return this.countShare("unknown_sender");
     open.bytes += wire;
     if (open.pool.has(share.index) || open.invalid.has(share.index)) return this.countShare("duplicate");
@@ -160,25 +176,39 @@ export class BeaconEngine {
 
   private acceptIfValid(beacon: Beacon): boolean {
     const open = this.open;
-    const key = this.groups?.publicKey(beacon.group);
+    const key = open?.set.publicKey(beacon.group);
     if (open === undefined || key === undefined) return false;
-    if (beacon.group !== open.group || bytesToHex(beacon.previousSignature) !== bytesToHex(open.previous)) return false;
+    if (beacon.epoch !== open.set.epoch || beacon.group !== open.group || bytesToHex(beacon.previousSignature) !== bytesToHex(open.previous)) return false;
     if (!verifyBeacon(beacon, key)) return false;
     this.accept(beacon, "received");
     return true;
   }
 
   private openRound(): void {
-    const groups = this.groups;
-    if (groups === undefined || this.stopped || groups.count === 0) return;
+    if (this.stopped) return;
     const latest = this.opts.store.latest();
     const round = this.opts.store.latestRound + 1n;
+    const groups = this.epochs?.groupsFor(round);
+    this.signTimer?.cancel();
+    this.stallTimer?.cancel();
+    if (groups === undefined || groups.count === 0) {
+      // The epoch's registration is still running (or found no group): wait until resume().
+      if (!this.waiting) this.opts.log.info({ event: "waiting_for_groups", round: Number(round) }, "waiting for the round's groups to be registered");
+      this.open = undefined;
+      this.waiting = true;
+      return;
+    }
+    this.waiting = false;
+    this.opts.metrics?.registeredGroups.set(groups.count);
+    const shares = this.epochs?.sharesFor(groups.epoch) ?? new Map<number, SecretShare>();
     const previous = latest?.signature ?? previousOfFirstRound(this.opts.genesis.seed);
     const group = selectGroup(previous, groups.count);
     const members = groups.group(group)?.members ?? [];
-    const myIndex = this.shares.has(group) ? groups.shareIndexOf(group, this.opts.self) : undefined;
+    const myIndex = shares.has(group) ? groups.shareIndexOf(group, this.opts.self) : undefined;
     this.open = {
       round,
+      set: groups,
+      shares,
       previous,
       group,
       message: roundMessage(round, previous),
@@ -193,8 +223,6 @@ export class BeaconEngine {
       bytes: 0,
       stalled: false,
     };
-    this.signTimer?.cancel();
-    this.stallTimer?.cancel();
     const open = this.open;
     if (myIndex !== undefined) {
       const wait = Math.max(0, this.opts.genesis.timings.minRoundPeriodMs - this.sinceLastAccept());
@@ -211,7 +239,7 @@ export class BeaconEngine {
 
   private signAndSend(open: OpenRound): void {
     if (this.open !== open || open.myIndex === undefined) return;
-    const share = this.shares.get(open.group);
+    const share = open.shares.get(open.group);
     if (share === undefined) return;
     if (open.mySignature === undefined) {
       open.mySignature = partialSign(share, open.message).signature;
@@ -228,9 +256,9 @@ export class BeaconEngine {
 
   private sendShare(open: OpenRound): void {
     const { faults } = this.opts;
-    const groups = this.groups;
-    const share = this.shares.get(open.group);
-    if (groups === undefined || share === undefined || open.myIndex === undefined || open.mySignature === undefined) return;
+    const groups = open.set;
+    const share = open.shares.get(open.group);
+    if (share === undefined || open.myIndex === undefined || open.mySignature === undefined) return;
     if (faults.byzantine(ByzantineBehaviour.BYZANTINE_BEHAVIOUR_WITHHOLD_SHARES)) return;
     const members = groups.group(open.group)?.members ?? [];
     let targets = (open.escalated ? members : open.aggregators).filter((m) => m !== this.opts.self);
@@ -242,9 +270,9 @@ export class BeaconEngine {
   }
 
   private tryRecover(open: OpenRound): void {
-    const groups = this.groups;
-    const group = groups?.group(open.group);
-    if (groups === undefined || group === undefined || this.open !== open || open.pool.size < group.threshold) return;
+    const groups = open.set;
+    const group = groups.group(open.group);
+    if (group === undefined || this.open !== open || open.pool.size < group.threshold) return;
     const partials: PartialSignature[] = [...open.pool].map(([index, signature]) => ({ index, signature }));
     let signature: Uint8Array;
     try {

@@ -62,7 +62,8 @@ export class DkgDriver {
   private deadline: Timer | undefined;
   private readonly identityKeys: Uint8Array[];
   private readonly startedAt: number;
-  private ownOutcomes: Envelope[] = [];
+  /** This node's signed outcome per candidate it was a member of (re-sent, and sent on request). */
+  private readonly ownOutcomes = new Map<number, Envelope>();
   /** Digests of packets already processed: retransmissions are skipped before the signature check. */
   private readonly seen = new Set<string>();
   private tickDelayMs = 0;
@@ -126,10 +127,12 @@ export class DkgDriver {
     const members = this.opts.candidates[body.group];
     if (members === undefined) return drop("wrong_group");
     const pos = members.indexOf(body.sender);
-    if (pos < 0) return drop("unknown_sender");
+    if (pos < 0 && body.outcomeRequest === undefined) return drop("unknown_sender");
     if (!verifyIdentitySignature(key, this.domain, packet.body, packet.signature)) return drop("bad_signature");
-    this.seen.add(digest);
+    // Requests are re-sent byte for byte (deterministic signatures) and must be answered again if a reply was lost.
+    if (body.outcomeRequest === undefined) this.seen.add(digest);
     if (body.outcome) return this.recordOutcome(body.group, pos, body.outcome);
+    if (body.outcomeRequest) return this.answerRequest(body.group, body.sender);
     const message = fromBody(body);
     const run = this.runs.get(body.group);
     if (message === undefined || run === undefined || run.finished) return;
@@ -182,7 +185,7 @@ export class DkgDriver {
       result ? "DKG finished" : "DKG failed",
     );
     const envelope = this.sign({ epoch: this.opts.epoch, group: run.candidate, sender: this.opts.self, outcome });
-    this.ownOutcomes.push(envelope);
+    this.ownOutcomes.set(run.candidate, envelope);
     this.broadcast(envelope);
     this.recordOutcome(run.candidate, run.members.indexOf(this.opts.self), outcome);
   }
@@ -244,7 +247,6 @@ export class DkgDriver {
       if (result && bytesToHex(result.groupPublicKey) === bytesToHex(decided.commitments[0] ?? new Uint8Array())) shares.set(index, result.secretShare);
     });
     this.opts.log.info({ event: "groups_registered", epoch: Number(this.opts.epoch), why, registered: groups.map((g) => g.candidate) }, "groups registered");
-    this.opts.metrics?.registeredGroups.set(groups.length);
     // Keep re-sending our outcomes a little longer: peers that started late still need them to register.
     const resendUntil = this.startedAt + this.opts.genesis.timings.dkgTimeoutMs;
     this.stop();
@@ -254,9 +256,9 @@ export class DkgDriver {
 
   /** Re-broadcasts our outcomes with exponential backoff until the DKG deadline. */
   private lingerOutcomes(until: number, delayMs: number): void {
-    if (this.opts.clock.now() >= until || this.ownOutcomes.length === 0) return;
+    if (this.opts.clock.now() >= until || this.ownOutcomes.size === 0) return;
     this.timer = this.opts.clock.setTimeout(() => {
-      for (const e of this.ownOutcomes) this.broadcast(e);
+      for (const e of this.ownOutcomes.values()) this.broadcast(e);
       this.lingerOutcomes(until, delayMs * 2);
     }, delayMs);
   }
@@ -276,8 +278,26 @@ export class DkgDriver {
       if (this.opts.clock.now() - run.phaseStartedAt > phaseTimeout) this.route(run, run.dkg.advance());
       else for (const { to, envelope } of run.sent) this.opts.send(to, envelope);
     }
-    for (const e of this.ownOutcomes) this.broadcast(e);
+    for (const e of this.ownOutcomes.values()) this.broadcast(e);
+    this.requestOutcomes();
     this.schedule(() => this.tick());
+  }
+
+  /** Asks the members of every undecided candidate for their outcome (covers late starters and missed broadcasts). */
+  private requestOutcomes(): void {
+    this.opts.candidates.forEach((members, candidate) => {
+      if (this.decision(candidate) !== undefined) return;
+      const have = this.outcomes.get(candidate);
+      const request = this.sign({ epoch: this.opts.epoch, group: candidate, sender: this.opts.self, outcomeRequest: {} });
+      members.forEach((member, pos) => {
+        if (member !== this.opts.self && have?.has(pos) !== true) this.opts.send(member, request);
+      });
+    });
+  }
+
+  private answerRequest(candidate: number, requester: number): void {
+    const envelope = this.ownOutcomes.get(candidate);
+    if (envelope !== undefined && requester !== this.opts.self) this.opts.send(requester, envelope);
   }
 
   /** Schedules the next tick with exponential backoff (retransmit interval … 8× it). */

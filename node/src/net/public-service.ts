@@ -2,6 +2,7 @@
 /** Public read API: status, beacons (by round and as a stream) and the registered groups. */
 import * as grpc from "@grpc/grpc-js";
 import type { BeaconEngine } from "../beacon/engine.js";
+import type { GroupSet } from "../beacon/group-set.js";
 import type { Beacon, NodeStatus, PublicServer } from "../gen/relaylab/v1/public.js";
 import type { BeaconStore } from "../store/beacons.js";
 import { grpcError } from "./errors.js";
@@ -10,9 +11,14 @@ export interface PublicDeps {
   readonly engine: BeaconEngine;
   readonly store: BeaconStore;
   readonly status: () => NodeStatus;
+  /** The registered groups of an epoch, undefined when that epoch has none (yet). */
+  readonly groupsOf: (epoch: bigint) => GroupSet | undefined;
 }
 
-export function publicService({ engine, store, status }: PublicDeps): PublicServer {
+/** The beacon half of the Public service; other Public RPCs (consensus) are served by their own modules. */
+export type BeaconPublicHandlers = Pick<PublicServer, "status" | "getBeacon" | "watchBeacons" | "getGroups">;
+
+export function publicService({ engine, store, status, groupsOf }: PublicDeps): BeaconPublicHandlers {
   return {
     status: (_call, callback) => callback(null, status()),
     getBeacon: (call, callback) => {
@@ -35,9 +41,8 @@ export function publicService({ engine, store, status }: PublicDeps): PublicServ
       for (const beacon of store.from(next)) emit(beacon);
     },
     getGroups: (call, callback) => {
-      const set = engine.groupSet;
-      if (set === undefined) return callback(grpcError(grpc.status.UNAVAILABLE, "groups are not registered yet (DKG still running)"));
-      if (call.request.epoch !== set.epoch) return callback(grpcError(grpc.status.NOT_FOUND, `epoch ${call.request.epoch} unknown; current epoch is ${set.epoch}`));
+      const set = groupsOf(call.request.epoch);
+      if (set === undefined) return callback(grpcError(grpc.status.NOT_FOUND, `no registered groups for epoch ${call.request.epoch} (not reached yet, or its DKG is still running)`));
       callback(null, {
         epoch: set.epoch,
         firstRound: set.firstRound,

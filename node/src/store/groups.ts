@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * The registered groups and this node's secret shares, persisted in the data dir (`groups.json`,
- * mode 0600 because it holds key shares) so a restarted node rejoins without a new DKG.
+ * The registered groups of every epoch and this node's secret shares, persisted in the data dir
+ * (`groups.json`, mode 0600 because it holds key shares) so a restarted node rejoins without a new DKG.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -9,14 +9,15 @@ import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
 import type { SecretShare } from "../crypto/index.js";
 import type { RegisteredGroup } from "../beacon/group-set.js";
 
+/** One epoch's registration as stored. */
 export interface PersistedGroups {
   readonly epoch: bigint;
   readonly firstRound: bigint;
-  readonly groups: RegisteredGroup[];
-  readonly shares: Map<number, SecretShare>;
+  readonly groups: readonly RegisteredGroup[];
+  readonly shares: ReadonlyMap<number, SecretShare>;
 }
 
-interface GroupsFile {
+interface EpochRecord {
   epoch: string;
   firstRound: string;
   groups: { index: number; candidate: number; members: number[]; threshold: number; commitments: string[] }[];
@@ -25,28 +26,30 @@ interface GroupsFile {
 
 const FILE = "groups.json";
 
-/** Writes atomically (temp file + rename), owner-readable only. */
-export function saveGroups(dataDir: string, value: PersistedGroups): void {
-  const doc: GroupsFile = {
-    epoch: value.epoch.toString(),
-    firstRound: value.firstRound.toString(),
-    groups: value.groups.map((g) => ({ ...g, members: [...g.members], commitments: g.commitments.map(bytesToHex) })),
-    shares: [...value.shares].map(([group, s]) => ({ group, index: s.index, secret: s.secret.toString(16) })),
+/** Writes every epoch atomically (temp file + rename), owner-readable only. */
+export function saveGroups(dataDir: string, epochs: readonly PersistedGroups[]): void {
+  const doc: { epochs: EpochRecord[] } = {
+    epochs: epochs.map((value) => ({
+      epoch: value.epoch.toString(),
+      firstRound: value.firstRound.toString(),
+      groups: value.groups.map((g) => ({ ...g, members: [...g.members], commitments: g.commitments.map(bytesToHex) })),
+      shares: [...value.shares].map(([group, s]) => ({ group, index: s.index, secret: s.secret.toString(16) })),
+    })),
   };
   const tmp = join(dataDir, `${FILE}.tmp`);
   writeFileSync(tmp, JSON.stringify(doc), { mode: 0o600 });
   renameSync(tmp, join(dataDir, FILE));
 }
 
-/** Loads what saveGroups wrote, or undefined when the data dir has none. */
-export function loadGroups(dataDir: string): PersistedGroups | undefined {
+/** Loads what saveGroups wrote (empty when the data dir has none). */
+export function loadGroups(dataDir: string): PersistedGroups[] {
   const path = join(dataDir, FILE);
-  if (!existsSync(path)) return undefined;
-  const doc = JSON.parse(readFileSync(path, "utf8")) as GroupsFile;
-  return {
-    epoch: BigInt(doc.epoch),
-    firstRound: BigInt(doc.firstRound),
-    groups: doc.groups.map((g) => ({ ...g, commitments: g.commitments.map(hexToBytes) })),
-    shares: new Map(doc.shares.map((s) => [s.group, { index: s.index, secret: BigInt(`0x${s.secret}`) }])),
-  };
+  if (!existsSync(path)) return [];
+  const doc = JSON.parse(readFileSync(path, "utf8")) as { epochs: EpochRecord[] };
+  return doc.epochs.map((e) => ({
+    epoch: BigInt(e.epoch),
+    firstRound: BigInt(e.firstRound),
+    groups: e.groups.map((g) => ({ ...g, commitments: g.commitments.map(hexToBytes) })),
+    shares: new Map(e.shares.map((s) => [s.group, { index: s.index, secret: BigInt(`0x${s.secret}`) }])),
+  }));
 }

@@ -6,8 +6,8 @@ import { previousOfFirstRound, selectGroup, verifyBeacon } from "../../src/beaco
 import type { Beacon, GroupSet, PublicClient } from "../../src/gen/relaylab/v1/public.js";
 import { unary } from "../../src/net/clients.js";
 
-export function getGroups(client: PublicClient): Promise<GroupSet> {
-  return unary<GroupSet>((cb) => client.getGroups({ epoch: 0n }, new Metadata(), { deadline: Date.now() + 10_000 }, cb));
+export function getGroups(client: PublicClient, epoch = 0n): Promise<GroupSet> {
+  return unary<GroupSet>((cb) => client.getGroups({ epoch }, new Metadata(), { deadline: Date.now() + 10_000 }, cb));
 }
 
 /** Beacons 1..upTo from `client`, fetched one by one with GetBeacon. */
@@ -17,10 +17,15 @@ export async function fetchChain(client: PublicClient, upTo: bigint): Promise<Be
   return out;
 }
 
-/** Asserts that `chain` is B(1..n) of this seed: links, group selection and every BLS signature. */
-export function assertValidChain(chain: readonly Beacon[], seedHex: string, groups: GroupSet): void {
+/**
+ * Asserts that `chain` is B(1..n) of this seed: links, group selection and every BLS signature. `groups` is the
+ * one epoch's set, or the sets of every epoch in order (beacon.epoch picks one).
+ */
+export function assertValidChain(chain: readonly Beacon[], seedHex: string, groupsByEpoch: GroupSet | readonly GroupSet[]): void {
   let previous = previousOfFirstRound(seedHex);
   chain.forEach((beacon, i) => {
+    const groups = "groups" in groupsByEpoch ? groupsByEpoch : groupsByEpoch[Number(beacon.epoch)];
+    assert.ok(groups, `round ${beacon.round}: no groups for epoch ${beacon.epoch}`);
     assert.equal(beacon.round, BigInt(i + 1), `beacon ${i} has round ${beacon.round}`);
     assert.equal(Buffer.from(beacon.previousSignature).toString("hex"), Buffer.from(previous).toString("hex"), `round ${beacon.round} does not chain from B(r-1)`);
     assert.equal(beacon.group, selectGroup(previous, groups.groups.length), `round ${beacon.round} signed by the wrong group`);

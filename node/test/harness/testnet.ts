@@ -15,6 +15,7 @@ export interface TestnetSpec {
   readonly timings?: Partial<Genesis["timings"]>;
   readonly dataCenters?: readonly string[];
   readonly seed?: string;
+  readonly epochLength?: number;
 }
 
 export interface Testnet {
@@ -42,6 +43,7 @@ export async function createTestnet(spec: TestnetSpec): Promise<Testnet> {
     nodes: identities.map((id, index) => ({ index, address: `127.0.0.1:${ports[index]}`, identityKey: id.publicKey, dataCenter: dcs[index % dcs.length] ?? "dc-a" })),
     groups: { count: spec.groups, size: spec.size, ...(spec.threshold !== undefined ? { threshold: spec.threshold } : {}) },
     timings: { ...TEST_TIMINGS, ...spec.timings },
+    epochLength: spec.epochLength ?? 0,
   };
   const genesis = parseGenesis(input);
   const genesisFile = join(dir, "genesis.json");
