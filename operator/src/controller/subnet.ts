@@ -14,6 +14,7 @@ import type { DataCenterShare, FaultSetSpec, Placement } from "../genesis/index.
 import { PlacementError, faultSetFor, genesisDocument, genesisForSubnet, shareDataCenters, shareIndices } from "../genesis/index.js";
 import {
   ANNOTATION_GENESIS_HASH,
+  LABEL_SUBNET,
   MONITORING_GROUP,
   PORTS,
   desiredChildren,
@@ -49,6 +50,8 @@ export const SUBNET_CONTROLLER_RULES: PolicyRule[] = [
   { apiGroups: [""], resources: ["secrets"], verbs: ["get", "create", "patch"] },
   { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ["create", "patch"] },
   { apiGroups: [MONITORING_GROUP], resources: ["podmonitors"], verbs: ["create", "patch"] },
+  // Pods of an old genesis are deleted all at once (restartStaleGenesisPods).
+  { apiGroups: [""], resources: ["pods"], verbs: ["list", "delete"] },
 ];
 
 export interface SubnetReconcilerDeps {
@@ -108,6 +111,7 @@ async function reconcileSubnet(deps: SubnetReconcilerDeps, pushed: Map<string, s
       newGenesis = { from: applied.previousHash, to: applied.genesisHash };
       await deps.events.record(subnet, "Normal", SUBNET_REASONS.newGenesis, "NewNetwork", `group parameters changed: new genesis ${applied.genesisHash.slice(0, 12)} (a new network)`);
     }
+    await restartStaleGenesisPods(deps, subnet, applied.genesisHash);
     for (const stale of mine.filter((s) => !shares.some((sh) => sh.dataCenter === dataCenterOf(s)))) {
       log.info({ subnet: key, statefulSet: stale.metadata.name }, "deleting the StatefulSet of a data center no longer used");
       await api.delete({ apiVersion: "apps/v1", kind: "StatefulSet", namespace: subnet.metadata.namespace ?? "", name: stale.metadata.name ?? "" });
@@ -183,6 +187,22 @@ async function applyChildren(
     await deps.events.record(subnet, "Normal", "IdentityKeysGenerated", "GenerateKeys", `generated ${generated} node identity keys`);
   }
   return { genesisHash: genesis.hash, previousHash };
+}
+
+/**
+ * A new genesis is a new network: a node restarted on it cannot become ready while its peers
+ * still run the old one, so a one-at-a-time rolling update would wait for ever. Every pod still
+ * on an old genesis is deleted at once; the StatefulSets recreate them on the new template.
+ */
+async function restartStaleGenesisPods(deps: SubnetReconcilerDeps, subnet: Subnet, genesisHash: string): Promise<void> {
+  const namespace = subnet.metadata.namespace ?? "";
+  const name = subnet.metadata.name ?? "";
+  const pods = await deps.api.list("v1", "Pod", { namespace, labelSelector: `${LABEL_SUBNET}=${name}` });
+  const stale = pods.items.filter((p) => p.metadata.deletionTimestamp === undefined && p.metadata.annotations?.[ANNOTATION_GENESIS_HASH] !== genesisHash);
+  if (stale.length === 0) return;
+  deps.log.info({ subnet: `${namespace}/${name}`, pods: stale.length }, "restarting every pod of the old genesis at once");
+  await deps.events.record(subnet, "Normal", "RestartingForNewGenesis", "RestartPods", `deleting ${stale.length} pods still on an old genesis so the new network starts together`);
+  for (const p of stale) await deps.api.delete({ apiVersion: "v1", kind: "Pod", namespace, name: p.metadata.name ?? "" });
 }
 
 async function readLive(deps: SubnetReconcilerDeps, subnet: Subnet, placements: readonly Placement[]): Promise<Map<number, NodeLiveStatus>> {

@@ -160,6 +160,14 @@ describe("reconcileSubnet", () => {
     assert.equal(tmpl.spec.template.metadata.annotations[ANNOTATION_GENESIS_HASH], hash, "the pod template rolls with the genesis");
     assert.ok(bed.events().includes("NewGenesis"));
 
+    // Pods of the old genesis restart together (a rolling update would wait for ever).
+    const pod = (n: string, h: string): KubeObject => ({ apiVersion: "v1", kind: "Pod", metadata: { name: n, namespace: "default", labels: { "relaylab.dev/subnet": "beta" }, annotations: { [ANNOTATION_GENESIS_HASH]: h } } });
+    await bed.kube.create(pod("beta-dc-a-0", oldHash));
+    await bed.kube.create(pod("beta-dc-a-1", hash!));
+    await bed.reconcileSubnet("beta");
+    assert.deepEqual(bed.kube.objects("v1", "Pod").map((p) => p.metadata.name), ["beta-dc-a-1"], "only the old-genesis pod is deleted");
+    assert.ok(bed.events().includes("RestartingForNewGenesis"));
+
     // A group-parameter change is a new network too.
     const sn2 = bed.subnet("beta");
     await bed.kube.update({ ...sn2, spec: { ...sn2.spec, groups: 5 } } as KubeObject);
