@@ -202,6 +202,15 @@ describe("reconcileSubnet", () => {
     await bed.reconcileSubnet("beta");
     assert.equal(bed.nodes.pushes.length, count, "unchanged faults are not pushed again");
 
+    // A node that restarted reports no faults although it should have some: it gets them again.
+    reportAll(bed, { activeFaults: ["delay"] });
+    const a0 = `${nodeHost("beta", "default", "dc-a", 0)}:${PORTS.peer}`;
+    bed.nodes.statuses.set(a0, { ...bed.nodes.statuses.get(a0)!, activeFaults: [] });
+    await bed.reconcileSubnet("beta");
+    assert.deepEqual(bed.nodes.pushes.slice(count).map((p) => p.address), [`${nodeHost("beta", "default", "dc-a", 0)}:${PORTS.control}`]);
+    bed.nodes.pushes.splice(count);
+    reportAll(bed, { activeFaults: ["delay"] });
+
     const dc = bed.dataCenter("dc-c")!;
     await bed.kube.update({ ...dc, spec: { ...dc.spec, outage: true } } as KubeObject);
     await bed.reconcileSubnet("beta");
