@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The scheme interface a BLS12-381 implementation must provide to stand in for the noble core: the three
+ * operations that dominate a round (sign a share, verify a beacon, recover the group signature by Lagrange
+ * interpolation + G1 multi-scalar multiplication). Every backend uses the same scheme (scheme.ts: signatures in
+ * G1 under SIGNATURE_DST, keys in G2) and the same strict ZCash encodings, so their outputs are identical bytes.
+ */
+import type { PartialSignature } from "../tbls.js";
+
+/** Names of the available backends. */
+export type BackendName = "noble" | "mcl-wasm";
+
+export interface SchemeBackend {
+  readonly name: BackendName;
+  /** The 48-byte signature secret·H(message). */
+  sign(secret: bigint, message: Uint8Array): Uint8Array;
+  /** True iff `signature` signs `message` under the 96-byte `publicKey`; CryptoError("malformed_point") for bad encodings. */
+  verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
+  /** Group signature interpolated from the first `threshold` partials (no verification), 48 bytes. */
+  recover(partials: readonly PartialSignature[], threshold: number): Uint8Array;
+}
