@@ -7,6 +7,8 @@ import { registerStatus } from "./commands/status.js";
 import { registerDown } from "./commands/down.js";
 import { registerLogs } from "./commands/logs.js";
 import { registerChaos } from "./commands/chaos.js";
+import { registerLoad } from "./commands/load.js";
+import { registerOperator } from "./commands/operator.js";
 import { EXIT, reportFailure } from "./errors.js";
 
 export function buildProgram(): Command {
@@ -20,6 +22,8 @@ export function buildProgram(): Command {
   registerDown(program);
   registerLogs(program);
   registerChaos(program);
+  registerLoad(program);
+  registerOperator(program);
   registerStallModel(program);
   return program;
 }
