@@ -97,8 +97,8 @@ export type IngressResult = (typeof INGRESS_RESULTS)[number];
 
 /** Histogram buckets (seconds) for round-scale latencies: 1 ms … 60 s. */
 export const ROUND_SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;
-/** Histogram buckets (bytes) for per-signature traffic: 1 KB … 10 MB. */
-export const SIGNATURE_BYTES_BUCKETS = [1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6, 1e7] as const;
+/** Histogram buckets (bytes) for per-signature traffic: 100 B (small groups, small fan-in) … 10 MB. */
+export const SIGNATURE_BYTES_BUCKETS = [100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6, 1e7] as const;
 
 /**
  * prom-client's process default metrics (`collectDefaultMetrics`, names fixed by prom-client 15)
