@@ -63,6 +63,8 @@ export class ConsensusDriver {
   /** Locally submitted messages still waiting for finality: id → submit time (clock ms). */
   private readonly submittedAt = new Map<string, number>();
   private readonly listeners = new Set<(block: FinalizedBlock) => void>();
+  /** This node's own shares by kind/height/hash, so retransmissions do not sign again (signing costs a hash-to-curve). */
+  private readonly ownShares = new Map<string, { readonly height: bigint; readonly signature: Uint8Array }>();
   private readonly domain: string;
   private readonly identityKeys: Uint8Array[];
   private stopped = false;
@@ -256,8 +258,7 @@ export class ConsensusDriver {
     const taken = this.mempool.take(blockPayloadLimit(consensus.maxBlockBytes), this.idsAbove(parent, height - 1n));
     const unsigned: Block = { height, parent: hexToBytes(parent), maker: this.opts.self, rank, proposedAtMs: BigInt(this.opts.clock.wallNow()), payload: taken.map((m) => m.payload), signature: new Uint8Array() };
     const block = this.signed(unsigned);
-    const info = this.checkBlock(block);
-    if (typeof info === "string") throw new Error(`own block failed its checks: ${info}`);
+    const info: BlockInfo = { hash: blockHash(block), height, parent, maker: this.opts.self, rank, block };
     this.opts.log.debug({ event: "block_proposed", height: Number(height), rank, messages: taken.length }, "block proposed");
     if (this.opts.faults.byzantine(ByzantineBehaviour.BYZANTINE_BEHAVIOUR_EQUIVOCATE_BLOCKS)) {
       // Byzantine maker: a second, different block at the same height and rank, for the odd-numbered peers.
@@ -289,7 +290,9 @@ export class ConsensusDriver {
     const share = this.opts.sharesFor(notaries.epoch).get(notaries.group);
     const index = notaries.members.indexOf(this.opts.self) + 1;
     if (share === undefined || index === 0) return;
-    const signature = partialSign(share, certMessage(kind, height, hash)).signature;
+    const cacheKey = `${kind}/${height}/${hash}`;
+    const signature = this.ownShares.get(cacheKey)?.signature ?? partialSign(share, certMessage(kind, height, hash)).signature;
+    this.ownShares.set(cacheKey, { height, signature });
     const wire: ConsensusShare = { height, blockHash: hexToBytes(hash), group: notaries.group, epoch: notaries.epoch, index, signature };
     for (const member of notaries.members) this.opts.send(member, kind === "n" ? { notarizationShare: wire } : { finalizationShare: wire });
     if (!resend) this.queue.push({ type: "share", kind, from: this.opts.self, height, hash, index, signature });
@@ -348,6 +351,7 @@ export class ConsensusDriver {
       for (const listener of this.listeners) listener(summary);
     });
     metrics?.finalizedHeight.set(Number(effect.finalization.height));
+    for (const [k, v] of this.ownShares) if (v.height <= effect.finalization.height) this.ownShares.delete(k);
     this.opts.log.info({ event: "block_finalized", height: Number(effect.finalization.height), blocks: effect.blocks.length }, "block finalized");
   }
 

@@ -15,6 +15,8 @@ import type { BlockHash, CertKind, Notaries } from "./types.js";
 const encoder = new TextEncoder();
 const RANKING_TAG = encoder.encode("relaylab/blockmaker-ranking/v1");
 const AGGREGATOR_TAG = encoder.encode("relaylab/notary-aggregators/v1");
+/** Notaries that recover each certificate at once: two, so one crashed aggregator costs no retransmit delay. */
+const CERT_AGGREGATORS = 2;
 
 function tagged(tag: Uint8Array, ...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(tag.length + parts.reduce((n, p) => n + p.length, 0));
@@ -52,7 +54,7 @@ export function notariesFor(beacon: Uint8Array, groups: GroupSet): Notaries | un
     epoch: groups.epoch,
     members: group.members,
     threshold: group.threshold,
-    aggregators: pickAggregators(sha256(tagged(AGGREGATOR_TAG, beacon)), group.members),
+    aggregators: pickAggregators(sha256(tagged(AGGREGATOR_TAG, beacon)), group.members).slice(0, CERT_AGGREGATORS),
   };
 }
 

@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: Apache-2.0
+// The pure consensus state machine: ranking, block making, notarization, the finalization rule.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { initialState, step, type ConsensusState } from "../../src/consensus/machine.js";
+import { blockMakerRanking } from "../../src/consensus/ranking.js";
+import type { BlockInfo, ConsensusEffect, ConsensusEvent, Notaries } from "../../src/consensus/types.js";
+
+const PARAMS = { blockMakerDelayMs: 100, notaryDelayMs: 20, retransmitMs: 1000 };
+const GENESIS = "00".repeat(32);
+const NODES = 4;
+/** The ranking every test height uses: node i has rank i. */
+const RANKING = [0, 1, 2, 3];
+const NOTARIES: Notaries = { group: 0, epoch: 0n, members: [0, 1, 2, 3], threshold: 3, aggregators: [0] };
+const SIG = new Uint8Array(48);
+
+let serial = 0;
+function block(height: bigint, parent: string, maker: number, tag = ""): BlockInfo {
+  const hash = (++serial).toString(16).padStart(8, "0") + tag.padEnd(56, "0").slice(0, 56);
+  return { hash, height, parent, maker, rank: RANKING.indexOf(maker), block: { height, parent: new Uint8Array(32), maker, rank: RANKING.indexOf(maker), proposedAtMs: 0n, payload: [], signature: new Uint8Array() } };
+}
+
+/** Drives one machine through events at given times, collecting every effect. */
+class Harness {
+  state: ConsensusState;
+  readonly effects: ConsensusEffect[] = [];
+
+  constructor(self: number) {
+    this.state = initialState(self, NODES, PARAMS, GENESIS);
+  }
+
+  at(now: number, event: ConsensusEvent): ConsensusEffect[] {
+    const [state, effects] = step(this.state, event, now);
+    this.state = state;
+    this.effects.push(...effects);
+    return effects;
+  }
+
+  beacon(now: number, height: bigint): ConsensusEffect[] {
+    return this.at(now, { type: "beacon", height, ranking: RANKING, notaries: NOTARIES });
+  }
+
+  /** Notarizes `b` through a verified certificate. */
+  notarize(now: number, b: BlockInfo): ConsensusEffect[] {
+    return this.at(now, { type: "cert", kind: "n", from: 3, height: b.height, hash: b.hash, signature: SIG, verified: true });
+  }
+
+  of<T extends ConsensusEffect["type"]>(type: T, from = 0): Extract<ConsensusEffect, { type: T }>[] {
+    return this.effects.slice(from).filter((e): e is Extract<ConsensusEffect, { type: T }> => e.type === type);
+  }
+}
+
+describe("ranking", () => {
+  test("is a permutation of every node, the same for the same beacon, and spreads rank 0", () => {
+    const firsts = new Set<number>();
+    for (let i = 0; i < 200; i++) {
+      const beacon = new Uint8Array(48).fill(i);
+      const ranking = blockMakerRanking(beacon, 7);
+      assert.deepEqual([...ranking].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6]);
+      assert.deepEqual(blockMakerRanking(beacon, 7), ranking);
+      firsts.add(ranking[0] ?? -1);
+    }
+    assert.equal(firsts.size, 7, "some node was never ranked first in 200 beacons");
+  });
+});
+
+describe("block makers", () => {
+  test("rank 0 proposes as soon as the height opens, on the genesis block", () => {
+    const h = new Harness(0);
+    const effects = h.beacon(0, 1n);
+    assert.deepEqual(effects.filter((e) => e.type === "propose"), [{ type: "propose", height: 1n, parent: GENESIS, rank: 0 }]);
+  });
+
+  test("rank k waits k × blockMakerDelay, then proposes", () => {
+    const h = new Harness(2);
+    h.beacon(0, 1n);
+    assert.equal(h.of("propose").length, 0);
+    assert.ok(h.of("wake").some((w) => w.at === 200), "no wake-up at 2 × blockMakerDelay");
+    h.at(199, { type: "tick" });
+    assert.equal(h.of("propose").length, 0);
+    h.at(200, { type: "tick" });
+    assert.deepEqual(h.of("propose"), [{ type: "propose", height: 1n, parent: GENESIS, rank: 2 }]);
+  });
+
+  test("rank k does not propose once it has seen a block of better rank", () => {
+    const h = new Harness(2);
+    h.beacon(0, 1n);
+    h.at(50, { type: "block", from: 1, block: block(1n, GENESIS, 1) });
+    h.at(500, { type: "tick" });
+    assert.equal(h.of("propose").length, 0);
+  });
+
+  test("a block claiming a rank its maker does not hold is ignored", () => {
+    const h = new Harness(1);
+    const forged = { ...block(1n, GENESIS, 3), rank: 0 };
+    h.beacon(0, 1n);
+    h.at(1, { type: "block", from: 3, block: forged });
+    h.at(1000, { type: "tick" });
+    assert.ok(!h.of("sign").some((s) => s.hash === forged.hash), "a notary signed a block with a forged rank");
+  });
+});
+
+describe("notaries", () => {
+  test("sign the best-ranked block after the notary delay, never a worse one afterwards", () => {
+    const h = new Harness(3);
+    h.beacon(0, 1n);
+    const b1 = block(1n, GENESIS, 1);
+    h.at(5, { type: "block", from: 1, block: b1 });
+    h.at(PARAMS.notaryDelayMs + PARAMS.blockMakerDelayMs - 1, { type: "tick" });
+    assert.equal(h.of("sign").length, 0, "signed before notaryDelay + rank × blockMakerDelay");
+    h.at(PARAMS.notaryDelayMs + PARAMS.blockMakerDelayMs, { type: "tick" });
+    assert.deepEqual(h.of("sign").map((s) => [s.kind, s.hash]), [["n", b1.hash]]);
+    const b2 = block(1n, GENESIS, 2);
+    h.at(400, { type: "block", from: 2, block: b2 });
+    assert.ok(!h.of("sign").some((s) => s.hash === b2.hash), "signed a worse block after a better one");
+    const b0 = block(1n, GENESIS, 0);
+    h.at(410, { type: "block", from: 0, block: b0 });
+    assert.ok(h.of("sign").some((s) => s.hash === b0.hash), "did not sign a better block that arrived late");
+  });
+
+  test("t shares make a recover effect at once on an aggregator, after the retransmit interval elsewhere", () => {
+    for (const [self, delay] of [[0, 0], [3, PARAMS.retransmitMs]] as const) {
+      const h = new Harness(self);
+      h.beacon(0, 1n);
+      const b = block(1n, GENESIS, 1);
+      h.at(1, { type: "block", from: 1, block: b });
+      for (const from of [1, 2]) h.at(2, { type: "share", kind: "n", from, height: 1n, hash: b.hash, index: from + 1, signature: SIG });
+      assert.equal(h.of("recover").length, 0, "recovered below the threshold");
+      h.at(3, { type: "share", kind: "n", from: 3 === self ? 0 : 3, height: 1n, hash: b.hash, index: (3 === self ? 0 : 3) + 1, signature: SIG });
+      h.at(3 + delay, { type: "tick" });
+      const recovers = h.of("recover");
+      assert.equal(recovers.length, 1, `node ${self} did not recover at +${delay} ms`);
+      assert.equal(recovers[0]?.partials.length, 3);
+    }
+  });
+
+  test("a share whose index is not the sender's position is ignored", () => {
+    const h = new Harness(0);
+    h.beacon(0, 1n);
+    const b = block(1n, GENESIS, 1);
+    h.at(1, { type: "block", from: 1, block: b });
+    for (const from of [1, 2, 3]) h.at(2, { type: "share", kind: "n", from, height: 1n, hash: b.hash, index: 1, signature: SIG });
+    assert.equal(h.of("recover").length, 0);
+  });
+});
+
+describe("notarization and finalization", () => {
+  test("a notarization ends the height; a notary that signed only that block sends one finalization share", () => {
+    const h = new Harness(3);
+    h.beacon(0, 1n);
+    h.beacon(0, 2n);
+    const b = block(1n, GENESIS, 0);
+    h.at(1, { type: "block", from: 0, block: b });
+    h.at(100, { type: "tick" });
+    const mark = h.effects.length;
+    h.notarize(120, b);
+    assert.equal(h.state.height, 2n);
+    assert.deepEqual(h.of("sign", mark).filter((s) => s.kind === "f").map((s) => [s.height, s.hash]), [[1n, b.hash]]);
+    // A late, better block at the left height is never signed.
+    const late = block(1n, GENESIS, 0, "late");
+    h.at(130, { type: "block", from: 0, block: late });
+    h.at(5000, { type: "tick" });
+    assert.ok(!h.of("sign").some((s) => s.hash === late.hash), "signed at a height it had left");
+  });
+
+  test("a notary that signed two blocks at a height (equivocating maker) sends no finalization share", () => {
+    const h = new Harness(3);
+    h.beacon(0, 1n);
+    const a = block(1n, GENESIS, 0, "a");
+    const b = block(1n, GENESIS, 0, "b");
+    h.at(1, { type: "block", from: 0, block: a });
+    h.at(2, { type: "block", from: 0, block: b });
+    h.at(100, { type: "tick" });
+    assert.equal(h.of("sign").filter((s) => s.kind === "n").length, 2);
+    h.notarize(120, a);
+    h.notarize(121, b);
+    assert.equal(h.of("sign").filter((s) => s.kind === "f").length, 0);
+  });
+
+  test("a finalization finalizes the block and its notarized ancestors, in height order", () => {
+    const h = new Harness(3);
+    h.beacon(0, 1n);
+    h.beacon(0, 2n);
+    h.beacon(0, 3n);
+    const b1 = block(1n, GENESIS, 0);
+    h.at(1, { type: "block", from: 0, block: b1 });
+    h.notarize(2, b1);
+    const b2 = block(2n, b1.hash, 0);
+    h.at(3, { type: "block", from: 0, block: b2 });
+    h.notarize(4, b2);
+    assert.equal(h.of("finalized").length, 0);
+    h.at(5, { type: "cert", kind: "f", from: 1, height: 2n, hash: b2.hash, signature: SIG, verified: true });
+    const [finalized] = h.of("finalized");
+    assert.deepEqual(finalized?.blocks.map((b) => b.hash), [b1.hash, b2.hash]);
+    assert.equal(h.state.finalizedHeight, 2n);
+    assert.equal(h.state.height, 3n);
+  });
+
+  test("an unverified certificate is verified once; a bad one can be followed by a good copy", () => {
+    const h = new Harness(3);
+    h.beacon(0, 1n);
+    const b = block(1n, GENESIS, 0);
+    h.at(1, { type: "block", from: 0, block: b });
+    const cert: ConsensusEvent = { type: "cert", kind: "n", from: 1, height: 1n, hash: b.hash, signature: SIG, verified: false };
+    h.at(2, cert);
+    h.at(2, cert);
+    assert.equal(h.of("verify").length, 1);
+    h.at(3, { type: "bad_cert", kind: "n", height: 1n, hash: b.hash });
+    h.at(4, { ...cert, from: 2 });
+    assert.equal(h.of("verify").length, 2);
+  });
+
+  test("a certificate for an unknown block asks its sender for the chain, and applies once the block arrives", () => {
+    const h = new Harness(3);
+    h.beacon(0, 1n);
+    const b = block(1n, GENESIS, 0);
+    h.at(1, { type: "cert", kind: "n", from: 2, height: 1n, hash: b.hash, signature: SIG, verified: false });
+    assert.deepEqual(h.of("sync"), [{ type: "sync", peer: 2, fromHeight: 1n }]);
+    h.at(2, { type: "block", from: 2, block: b });
+    assert.equal(h.of("verify").length, 1);
+  });
+});
