@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * Crypto backends side by side (issue 9 item 4): `npm run bench:backends -- [--json FILE]` from the node workspace
- * (or `npx tsx node/bench/backends.ts`). For each backend and (g, t), median milliseconds per operation:
+ * (or `npx tsx node/bench/backends.ts`). For each backend and (g, t), median CPU milliseconds per operation:
  *   signMs     one (partial) signature
  *   verifyMs   one signature verification (what every node does for every beacon)
  *   recoverMs  Lagrange + G1 MSM over t partials (decode included)
@@ -69,13 +69,17 @@ function measure(backend: SchemeBackend, g: number, t: number, groupKey: Uint8Ar
   return { backend: backend.name, g, t, signMs: round(signMs), verifyMs: round(verifyMs), recoverMs: round(recoverMs), floorMs: round(floorMs) };
 }
 
-/** Median of per-call times: on a shared machine the median resists other processes' bursts better than a mean. */
+/**
+ * Median CPU time per call (process.cpuUsage, user + system): on a shared, overloaded machine wall-clock times
+ * measure the other processes as much as this one; CPU time and the median resist that.
+ */
 function median(iterations: number, run: (i: number) => unknown): number {
   const samples: number[] = [];
   for (let i = 0; i < iterations; i++) {
-    const started = performance.now();
+    const started = process.cpuUsage();
     run(i);
-    samples.push(performance.now() - started);
+    const spent = process.cpuUsage(started);
+    samples.push((spent.user + spent.system) / 1000);
   }
   samples.sort((a, b) => a - b);
   return samples[Math.floor(samples.length / 2)] ?? 0;
