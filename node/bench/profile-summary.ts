@@ -25,34 +25,40 @@ interface Profile {
   timeDeltas: number[];
 }
 
-type Matcher = (frame: CallFrame) => boolean;
-const fn = (...names: string[]): Matcher => (f) => names.includes(f.functionName);
-const url = (...parts: string[]): Matcher => (f) => parts.some((p) => f.url.includes(p));
+type FrameMatcher = (frame: CallFrame) => boolean;
+/** True for a sample whose stack (leaf first) belongs to the category. */
+type Matcher = (stack: readonly CallFrame[]) => boolean;
+const fn = (...names: string[]): FrameMatcher => (f) => names.includes(f.functionName);
+const url = (...parts: string[]): FrameMatcher => (f) => parts.some((p) => f.url.includes(p));
+const any = (frame: FrameMatcher): Matcher => (stack) => stack.some(frame);
+const all = (...frames: FrameMatcher[]): Matcher => (stack) => frames.every((f) => stack.some(f));
 
-/** Categories, most specific first: a sample goes to the first one with a matching frame on its stack. */
+/** Categories, most specific first: a sample goes to the first one that matches its stack. */
 const CATEGORIES: readonly [string, Matcher][] = [
-  ["idle", fn("(idle)")],
-  ["gc", fn("(garbage collector)")],
-  ["beacon verify (pairing check)", fn("verifyBeacon")],
-  ["recover (interpolate + verify once)", fn("recoverVerified")],
-  ["partial verify (fallback)", fn("partialVerify")],
-  ["sign share", fn("partialSign")],
-  ["dkg", url("/src/dkg/", "/crypto/dkg.ts")],
-  ["sync", url("/net/sync.ts")],
-  ["hello (ed25519)", fn("checkHello", "signWithIdentity")],
-  ["protobuf encode/decode", url("/src/gen/", "@bufbuild/protobuf")],
-  ["logging (pino)", url("/pino/", "sonic-boom", "thread-stream", "/src/log.ts")],
-  ["metrics (prom-client)", url("prom-client", "/metrics/")],
-  ["grpc-js + http2", url("@grpc/grpc-js", "node:internal/http2", "node:http2")],
-  ["streams/net (node internals)", url("node:internal/streams", "node:net", "node:internal/stream_base", "node:internal/net")],
-  ["module loading (tsx/esbuild)", url("/tsx/", "esbuild", "node:internal/modules")],
-  ["engine bookkeeping", url("/src/beacon/")],
-  ["transport bookkeeping", url("/src/net/")],
-  ["faults", url("/src/faults/")],
-  ["(program)", fn("(program)")],
+  ["idle", any(fn("(idle)"))],
+  ["gc", any(fn("(garbage collector)"))],
+  ["consensus: BLS crypto", all(url("/src/consensus/"), url("/src/crypto/"))],
+  ["consensus: other", any(url("/src/consensus/"))],
+  ["dkg", any(url("/src/dkg/", "/crypto/dkg.ts"))],
+  ["beacon: verify beacon (pairing check)", any(fn("verifyBeacon"))],
+  ["beacon: recover (interpolate + verify once)", any(fn("recoverVerified"))],
+  ["beacon: partial verify (fallback)", any(fn("partialVerify"))],
+  ["beacon: sign share", any(fn("partialSign"))],
+  ["sync", any(url("/net/sync.ts"))],
+  ["hello (ed25519)", any(fn("checkHello", "signWithIdentity"))],
+  ["protobuf encode/decode", any(url("/src/gen/", "@bufbuild/protobuf"))],
+  ["logging (pino)", any(url("/pino/", "sonic-boom", "thread-stream", "/src/log.ts"))],
+  ["metrics (prom-client)", any(url("prom-client", "/metrics/"))],
+  ["grpc-js + http2", any(url("@grpc/grpc-js", "node:internal/http2", "node:http2"))],
+  ["streams/net (node internals)", any(url("node:internal/streams", "node:net", "node:internal/stream_base", "node:internal/net"))],
+  ["module loading (tsx/esbuild)", any(url("/tsx/", "esbuild", "node:internal/modules"))],
+  ["engine bookkeeping", any(url("/src/beacon/"))],
+  ["transport bookkeeping", any(url("/src/net/"))],
+  ["faults", any(url("/src/faults/"))],
+  ["(program)", any(fn("(program)"))],
 ];
 /** Frames that mark a sample as beacon-round work, for the window. */
-const ENGINE: Matcher = url("/src/beacon/engine.ts");
+const ENGINE: Matcher = any(url("/src/beacon/engine.ts"));
 
 interface Summary {
   file: string;
@@ -82,7 +88,7 @@ function summarise(file: string): Summary {
     let category = categoryCache.get(id);
     if (category === undefined) {
       const stack = stackOf(id);
-      category = CATEGORIES.find(([, match]) => stack.some(match))?.[0] ?? "other";
+      category = CATEGORIES.find(([, match]) => match(stack))?.[0] ?? "other";
       categoryCache.set(id, category);
     }
     return category;
@@ -91,7 +97,7 @@ function summarise(file: string): Summary {
   const inEngine = (id: number): boolean => {
     let value = engineCache.get(id);
     if (value === undefined) {
-      value = stackOf(id).some(ENGINE);
+      value = ENGINE(stackOf(id));
       engineCache.set(id, value);
     }
     return value;
