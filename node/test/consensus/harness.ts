@@ -1,52 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 /** Consensus test helpers: process testnets with consensus parameters, finalized-chain reads and the safety check. */
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
-import { after, before } from "node:test";
 import { Metadata } from "@grpc/grpc-js";
-import { parseGenesis, type ConsensusParams } from "../../src/config/index.js";
+import type { ConsensusParams } from "../../src/config/index.js";
 import type { FinalizedBlock, PublicClient } from "../../src/gen/relaylab/v1/public.js";
 import { unary } from "../../src/net/clients.js";
-import { ProcessCluster } from "../harness/cluster.js";
-import type { ProcessFixture } from "../harness/fixture.js";
-import { createTestnet, type Testnet, type TestnetSpec } from "../harness/testnet.js";
+import type { ProcessCluster } from "../harness/cluster.js";
+import { useProcessTestnet, type ProcessFixture } from "../harness/fixture.js";
+import type { TestnetSpec } from "../harness/testnet.js";
 import { waitFor } from "../harness/wait.js";
 
 /** Short consensus delays for tests: a height takes a few crypto operations plus these. */
 export const TEST_CONSENSUS: Partial<ConsensusParams> = { blockMakerDelayMs: 150, notaryDelayMs: 30 };
 
-/** A test subnet whose genesis also carries `consensus` parameters. */
-export async function createConsensusTestnet(spec: TestnetSpec, consensus: Partial<ConsensusParams> = TEST_CONSENSUS): Promise<Testnet> {
-  const net = await createTestnet(spec);
-  const input = JSON.parse(readFileSync(net.genesisFile, "utf8")) as Record<string, unknown>;
-  input.consensus = consensus;
-  writeFileSync(net.genesisFile, JSON.stringify(input, null, 2));
-  return { ...net, genesis: parseGenesis(input) };
-}
-
-/** Like useProcessTestnet, with consensus parameters: every node runs as a process for the enclosing suite. */
-export function useConsensusTestnet(spec: TestnetSpec, consensus?: Partial<ConsensusParams>): ProcessFixture {
-  let net: Testnet | undefined;
-  let cluster: ProcessCluster | undefined;
-  before(async () => {
-    net = await createConsensusTestnet(spec, consensus);
-    cluster = new ProcessCluster(net);
-    await cluster.startAll();
-  });
-  after(async () => {
-    await cluster?.stopAll();
-    net?.remove();
-  });
-  return {
-    get net(): Testnet {
-      if (net === undefined) throw new Error("testnet used before its before hook ran");
-      return net;
-    },
-    get cluster(): ProcessCluster {
-      if (cluster === undefined) throw new Error("cluster used before its before hook ran");
-      return cluster;
-    },
-  };
+/** A process testnet (useProcessTestnet) whose genesis carries consensus parameters, TEST_CONSENSUS by default. */
+export function useConsensusTestnet(spec: TestnetSpec, consensus: Partial<ConsensusParams> = TEST_CONSENSUS): ProcessFixture {
+  return useProcessTestnet({ ...spec, consensus });
 }
 
 const deadline = (): { deadline: number } => ({ deadline: Date.now() + 10_000 });

@@ -13,6 +13,7 @@ export interface TestnetSpec {
   readonly size: number;
   readonly threshold?: number;
   readonly timings?: Partial<Genesis["timings"]>;
+  readonly consensus?: Partial<Genesis["consensus"]>;
   readonly dataCenters?: readonly string[];
   readonly seed?: string;
   readonly epochLength?: number;
