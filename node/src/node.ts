@@ -111,6 +111,7 @@ export class RelayNode {
       log,
       metrics,
       beacons: store,
+      dataDir: config.dataDir,
       send: (to, envelope) => transport.send(to, envelope),
       groupsFor: (round) => epochs.groupsFor(round),
       sharesFor: (epoch) => epochs.sharesFor(epoch),

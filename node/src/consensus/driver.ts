@@ -5,6 +5,8 @@
  * from the mempool, threshold signing, recovery and verification with the crypto core, sending), feeds
  * beacons in as they are accepted, and keeps the finalized archive that the Public API reads.
  */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { hexToBytes, bytesToHex } from "@noble/hashes/utils.js";
 import type { GroupSet } from "../beacon/group-set.js";
 import type { Clock, Timer } from "../clock.js";
@@ -40,6 +42,8 @@ export interface ConsensusOptions {
   readonly log: Logger;
   readonly metrics: Metrics | null;
   readonly beacons: BeaconStore;
+  /** Where the highest height this node signed at is kept, so a restart never signs twice at one height. */
+  readonly dataDir: string;
   readonly send: (to: number, envelope: Envelope) => number;
   /** The registered groups that sign beacon round `round` (undefined while that epoch's DKG runs). */
   readonly groupsFor: (round: bigint) => GroupSet | undefined;
@@ -68,17 +72,22 @@ export class ConsensusDriver {
   private readonly domain: string;
   private readonly identityKeys: Uint8Array[];
   private stopped = false;
+  private readonly signedFile: string;
+  private signedUpTo: bigint;
 
   constructor(private readonly opts: ConsensusOptions) {
     const { genesis } = opts;
     this.domain = `block/${genesis.subnet}`;
     this.identityKeys = genesis.nodes.map((n) => hexToBytes(n.identityKey));
     this.mempool = new Mempool(genesis.consensus.mempoolCapacity);
+    this.signedFile = join(opts.dataDir, "consensus-signed-height");
+    this.signedUpTo = readSignedHeight(this.signedFile);
     this.state = initialState(
       opts.self,
       genesis.nodes.length,
       { blockMakerDelayMs: genesis.consensus.blockMakerDelayMs, notaryDelayMs: genesis.consensus.notaryDelayMs, retransmitMs: genesis.timings.shareRetransmitMs },
       genesisHash(genesis.seed),
+      this.signedUpTo,
     );
     const { groups } = genesis;
     if (2 * groups.threshold <= groups.size) {
@@ -290,6 +299,11 @@ export class ConsensusDriver {
     const share = this.opts.sharesFor(notaries.epoch).get(notaries.group);
     const index = notaries.members.indexOf(this.opts.self) + 1;
     if (share === undefined || index === 0) return;
+    if (height > this.signedUpTo) {
+      // Recorded before the share leaves: after a crash the machine starts with this as its sign floor.
+      writeFileSync(this.signedFile, `${height}\n`);
+      this.signedUpTo = height;
+    }
     const cacheKey = `${kind}/${height}/${hash}`;
     const signature = this.ownShares.get(cacheKey)?.signature ?? partialSign(share, certMessage(kind, height, hash)).signature;
     this.ownShares.set(cacheKey, { height, signature });
@@ -411,6 +425,14 @@ export class ConsensusDriver {
 
   private drop(reason: DropReason): void {
     this.opts.metrics?.messagesDropped.inc({ reason });
+  }
+}
+
+function readSignedHeight(file: string): bigint {
+  try {
+    return BigInt(readFileSync(file, "utf8").trim());
+  } catch {
+    return 0n;
   }
 }
 

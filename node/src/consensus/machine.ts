@@ -64,11 +64,13 @@ export interface ConsensusState {
   readonly heights: ReadonlyMap<bigint, HeightState>;
   /** A peer seen working above our height, asked for its chain if we make no progress. */
   readonly ahead: { readonly peer: number; readonly height: bigint } | undefined;
+  /** This node signs nothing at or below this height: it may have signed there before a restart. */
+  readonly signFloor: bigint;
 }
 
 /** The state of a node that has finalized only the genesis block. */
-export function initialState(self: number, nodeCount: number, params: ConsensusParams, genesis: BlockHash): ConsensusState {
-  return { self, nodeCount, params, finalizedHeight: 0n, finalizedHash: genesis, height: 1n, heights: new Map(), ahead: undefined };
+export function initialState(self: number, nodeCount: number, params: ConsensusParams, genesis: BlockHash, signFloor = 0n): ConsensusState {
+  return { self, nodeCount, params, finalizedHeight: 0n, finalizedHash: genesis, height: 1n, heights: new Map(), ahead: undefined, signFloor };
 }
 
 const key = (kind: CertKind, hash: BlockHash): string => `${kind}/${hash}`;
@@ -277,7 +279,7 @@ class Step {
   /** Once a height is left, a notary that signed exactly one block there, now notarized, vouches for it. */
   maybeFinalizationShare(height: bigint): void {
     const h = this.heights.get(height);
-    if (h?.notaries === undefined || height >= this.height || h.finalSigned || h.signed.size !== 1) return;
+    if (h?.notaries === undefined || height >= this.height || height <= this.prev.signFloor || h.finalSigned || h.signed.size !== 1) return;
     const [only] = h.signed;
     if (only === undefined || !h.notarized.has(only)) return;
     h.finalSigned = true;
@@ -365,7 +367,7 @@ class Step {
       } else wakes.push(due);
     }
 
-    if (h.notaries.members.includes(this.prev.self)) {
+    if (h.notaries.members.includes(this.prev.self) && height > this.prev.signFloor) {
       let signedRank = Infinity;
       for (const hash of h.signed) signedRank = Math.min(signedRank, h.blocks.get(hash)?.rank ?? Infinity);
       for (const b of h.blocks.values()) {

@@ -25,8 +25,8 @@ class Harness {
   state: ConsensusState;
   readonly effects: ConsensusEffect[] = [];
 
-  constructor(self: number) {
-    this.state = initialState(self, NODES, PARAMS, GENESIS);
+  constructor(self: number, signFloor = 0n) {
+    this.state = initialState(self, NODES, PARAMS, GENESIS, signFloor);
   }
 
   at(now: number, event: ConsensusEvent): ConsensusEffect[] {
@@ -132,6 +132,21 @@ describe("notaries", () => {
       assert.equal(recovers.length, 1, `node ${self} did not recover at +${delay} ms`);
       assert.equal(recovers[0]?.partials.length, 3);
     }
+  });
+
+  test("after a restart, a notary signs nothing at or below the height it last signed at", () => {
+    const h = new Harness(3, 1n);
+    h.beacon(0, 1n);
+    h.beacon(0, 2n);
+    const b1 = block(1n, GENESIS, 0);
+    h.at(1, { type: "block", from: 0, block: b1 });
+    h.at(500, { type: "tick" });
+    assert.equal(h.of("sign").length, 0, "signed at the height it may have signed at before the restart");
+    h.notarize(501, b1);
+    const b2 = block(2n, b1.hash, 0);
+    h.at(502, { type: "block", from: 0, block: b2 });
+    h.at(1000, { type: "tick" });
+    assert.deepEqual(h.of("sign").map((s) => [s.kind, s.height]), [["n", 2n]]);
   });
 
   test("a share whose index is not the sender's position is ignored", () => {
