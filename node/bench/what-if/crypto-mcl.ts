@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * What-if crypto for the beacon engine: the crypto core's exports with sign, verify and the fast path of
- * recoverVerified done by the mcl-wasm backend (the fallback stays noble's). Loaded in place of
- * src/crypto/index.ts for imports from src/beacon/ by use-mcl.ts; a measurement tool, not a node option.
+ * What-if crypto for the beacon engine and consensus: the crypto core's exports with sign, verify and the fast
+ * path of recoverVerified done by the mcl-wasm backend (the fallback stays noble's). Loaded in place of
+ * src/crypto/index.ts for imports from src/beacon/ and src/consensus/ by use-mcl.ts; a measurement tool, not a
+ * node option.
  */
 import { createMclBackend } from "../../src/crypto/backend/index.js";
 import { CryptoError, recoverVerified as nobleRecoverVerified, type PartialSignature, type RecoverVerifiedInput, type RecoverVerifiedResult, type SecretShare } from "../../src/crypto/index.js";

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * Crypto backends behind one scheme interface: noble (default, pure TypeScript) and mcl-wasm (optional,
- * WebAssembly). See docs/performance.md for the measured difference and why noble stays the default.
+ * WebAssembly). docs/performance.md has the measured difference and the recommendation.
  */
 import { createMclBackend } from "./mcl.js";
 import { nobleBackend } from "./noble.js";
