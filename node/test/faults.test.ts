@@ -10,7 +10,7 @@ import { NODE_METRICS } from "../src/metrics/names.js";
 import { assertValidChain, fetchChain, getGroups } from "./harness/chain.js";
 import { sample, scrape } from "./harness/metrics.js";
 import { useProcessTestnet } from "./harness/fixture.js";
-import { waitFor } from "./harness/wait.js";
+import { CALL_DEADLINE_MS, waitFor } from "./harness/wait.js";
 
 const NONE: FaultSet = { links: [], byzantine: [], selectivePeers: [], pauseMs: 0 };
 const link = (fields: Partial<LinkFault>): LinkFault => ({ peers: [], dataCenters: [], delayMs: 0, jitterMs: 0, loss: 0, bandwidthBps: 0n, partition: false, ...fields });
@@ -22,7 +22,7 @@ describe("network faults, pause and byzantine shares at run time", () => {
 
   const setFaults = (set: FaultSet): Promise<FaultSet> => {
     const control = fx.cluster.node(X).control;
-    return unary<FaultSet>((cb) => control.setFaults(set, new Metadata(), { deadline: Date.now() + 10_000 }, cb));
+    return unary<FaultSet>((cb) => control.setFaults(set, new Metadata(), { deadline: Date.now() + CALL_DEADLINE_MS }, cb));
   };
 
   const maxRound = async (nodes: number[]): Promise<bigint> => (await Promise.all(nodes.map((i) => fx.cluster.status(i)))).reduce((m, s) => (s.round > m ? s.round : m), 0n);

@@ -8,6 +8,7 @@ import { NODE_METRICS } from "../src/metrics/names.js";
 import { assertValidChain, fetchChain, getGroups } from "./harness/chain.js";
 import { sample, scrape } from "./harness/metrics.js";
 import { useProcessTestnet } from "./harness/fixture.js";
+import { CALL_DEADLINE_MS } from "./harness/wait.js";
 
 const fx = useProcessTestnet({ nodes: 7, groups: 1, size: 7, threshold: 4 });
 
@@ -16,7 +17,7 @@ test("a crashed node restarts from its data dir, syncs the rounds it missed and 
   const victim = 5;
   const control = fx.cluster.node(victim).control;
   const exited = fx.cluster.node(victim).exited;
-  await unary((cb) => control.crash({ exitCode: 3 }, new Metadata(), { deadline: Date.now() + 10_000 }, cb));
+  await unary((cb) => control.crash({ exitCode: 3 }, new Metadata(), { deadline: Date.now() + CALL_DEADLINE_MS }, cb));
   assert.equal(await exited, 3, "Control.Crash must exit with the requested code");
   await fx.cluster.kill(victim).catch(() => undefined);
   const crashedAt = (await fx.cluster.status(0)).round;

@@ -67,6 +67,8 @@ interface OpenRound {
   readonly lateReplies: Set<number>;
   mySignature: Uint8Array | undefined;
   escalated: boolean;
+  /** How many times this node has sent its share this round (drives the retransmit backoff). */
+  sends: number;
   /** Wire bytes of this round's shares in and out and beacons out. */
   bytes: number;
   stalled: boolean;
@@ -220,6 +222,7 @@ export class BeaconEngine {
       lateReplies: new Set(),
       mySignature: undefined,
       escalated: false,
+      sends: 0,
       bytes: 0,
       stalled: false,
     };
@@ -247,11 +250,14 @@ export class BeaconEngine {
     }
     this.sendShare(open);
     this.tryRecover(open);
+    // Back off (1×, 2×, 4×, 8× the interval): a slow round should not multiply its own traffic.
+    const delay = this.opts.genesis.timings.shareRetransmitMs * 2 ** Math.min(open.sends, 3);
+    open.sends++;
     this.signTimer = this.opts.clock.setTimeout(() => {
       // No beacon within the retransmit interval: escalate from the aggregators to every member.
       open.escalated = true;
       this.signAndSend(open);
-    }, this.opts.genesis.timings.shareRetransmitMs);
+    }, delay);
   }
 
   private sendShare(open: OpenRound): void {

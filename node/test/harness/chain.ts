@@ -5,16 +5,16 @@ import { Metadata } from "@grpc/grpc-js";
 import { previousOfFirstRound, selectGroup, verifyBeacon } from "../../src/beacon/chain.js";
 import type { Beacon, GroupSet, PublicClient } from "../../src/gen/relaylab/v1/public.js";
 import { unary } from "../../src/net/clients.js";
+import { CALL_DEADLINE_MS } from "./wait.js";
 
 export function getGroups(client: PublicClient, epoch = 0n): Promise<GroupSet> {
-  return unary<GroupSet>((cb) => client.getGroups({ epoch }, new Metadata(), { deadline: Date.now() + 10_000 }, cb));
+  return unary<GroupSet>((cb) => client.getGroups({ epoch }, new Metadata(), { deadline: Date.now() + CALL_DEADLINE_MS }, cb));
 }
 
-/** Beacons 1..upTo from `client`, fetched one by one with GetBeacon. */
-export async function fetchChain(client: PublicClient, upTo: bigint): Promise<Beacon[]> {
-  const out: Beacon[] = [];
-  for (let r = 1n; r <= upTo; r++) out.push(await unary<Beacon>((cb) => client.getBeacon({ round: r }, new Metadata(), { deadline: Date.now() + 10_000 }, cb)));
-  return out;
+/** Beacons 1..upTo from `client` (concurrent GetBeacon calls on one channel). */
+export function fetchChain(client: PublicClient, upTo: bigint): Promise<Beacon[]> {
+  const rounds = Array.from({ length: Number(upTo) }, (_, i) => BigInt(i + 1));
+  return Promise.all(rounds.map((round) => unary<Beacon>((cb) => client.getBeacon({ round }, new Metadata(), { deadline: Date.now() + CALL_DEADLINE_MS }, cb))));
 }
 
 /**

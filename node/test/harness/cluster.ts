@@ -13,7 +13,7 @@ import { controlClient, publicClient, unary, type ControlClient, type PublicClie
 import { FaultSet } from "../../src/gen/relaylab/v1/control.js";
 import type { NodeStatus } from "../../src/gen/relaylab/v1/public.js";
 import type { Testnet } from "./testnet.js";
-import { waitFor } from "./wait.js";
+import { CALL_DEADLINE_MS, waitFor } from "./wait.js";
 
 const NODE_DIR = resolve(import.meta.dirname, "../..");
 const MAIN = join(NODE_DIR, "src/main.ts");
@@ -103,7 +103,7 @@ export class ProcessCluster {
 
   status(index: number): Promise<NodeStatus> {
     const client = this.node(index).public;
-    return unary<NodeStatus>((cb) => client.status({}, new Metadata(), { deadline: Date.now() + 10_000 }, cb));
+    return unary<NodeStatus>((cb) => client.status({}, new Metadata(), { deadline: Date.now() + CALL_DEADLINE_MS }, cb));
   }
 
   /** Kills node `index` with `signal` and waits for it to exit; returns its exit code or signal. */

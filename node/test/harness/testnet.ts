@@ -45,6 +45,7 @@ export async function createTestnet(spec: TestnetSpec): Promise<Testnet> {
     groups: { count: spec.groups, size: spec.size, ...(spec.threshold !== undefined ? { threshold: spec.threshold } : {}) },
     timings: { ...TEST_TIMINGS, ...spec.timings },
     epochLength: spec.epochLength ?? 0,
+    ...(spec.consensus ? { consensus: spec.consensus } : {}),
   };
   const genesis = parseGenesis(input);
   const genesisFile = join(dir, "genesis.json");

@@ -19,3 +19,6 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     await sleep(intervalMs);
   }
 }
+
+/** Deadline for one gRPC call from a test: generous, since a busy 2-core machine can stall a node for seconds. */
+export const CALL_DEADLINE_MS = 60_000;
