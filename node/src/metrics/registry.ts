@@ -7,12 +7,15 @@
 import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from "prom-client";
 import {
   DIRECTIONS,
+  DKG_RESULTS,
+  DROP_REASONS,
   FAULT_KINDS,
   INGRESS_RESULTS,
   LABELS,
   NODE_METRICS,
   P2P_MESSAGES,
   ROUND_SECONDS_BUCKETS,
+  SHARE_RESULTS,
   SIGNATURE_BYTES_BUCKETS,
   type DkgResult,
   type Direction,
@@ -122,6 +125,9 @@ export function createMetrics(registry: Registry): Metrics {
   for (const direction of DIRECTIONS) for (const message of P2P_MESSAGES) metrics.p2pBytes.inc({ direction, message }, 0);
   for (const kind of FAULT_KINDS) metrics.faultsActive.set({ kind }, 0);
   for (const result of INGRESS_RESULTS) metrics.ingressMessages.inc({ result }, 0);
+  for (const result of SHARE_RESULTS) metrics.shares.inc({ result }, 0);
+  for (const reason of DROP_REASONS) metrics.messagesDropped.inc({ reason }, 0);
+  for (const result of DKG_RESULTS) metrics.dkg.inc({ result }, 0);
   return metrics;
 }
 
