@@ -3,33 +3,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Registry } from "prom-client";
-import type { Clock } from "../src/clock.js";
 import { FaultController } from "../src/faults/controller.js";
 import { ByzantineBehaviour, type FaultSet, type LinkFault } from "../src/gen/relaylab/v1/control.js";
 import { silentLogger } from "../src/log.js";
 import { createMetrics } from "../src/metrics/registry.js";
-
-/** A clock that only moves when told to; timers fire when time passes them. */
-function manualClock(): Clock & { advance(ms: number): void } {
-  let now = 0;
-  const timers: { at: number; fn: () => void; live: boolean }[] = [];
-  return {
-    now: () => now,
-    wallNow: () => now,
-    setTimeout(fn, ms) {
-      const t = { at: now + ms, fn, live: true };
-      timers.push(t);
-      return { cancel: () => (t.live = false) };
-    },
-    advance(ms) {
-      now += ms;
-      for (const t of timers.filter((x) => x.live && x.at <= now)) {
-        t.live = false;
-        t.fn();
-      }
-    },
-  };
-}
+import { manualClock } from "./harness/clock.js";
 
 const NONE: FaultSet = { links: [], byzantine: [], selectivePeers: [], pauseMs: 0 };
 const link = (f: Partial<LinkFault>): LinkFault => ({ peers: [], dataCenters: [], delayMs: 0, jitterMs: 0, loss: 0, bandwidthBps: 0n, partition: false, ...f });

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: Apache-2.0
+// The round engine in one process (drand's BeaconTest shape): five engines, trusted-dealer shares, a manual clock
+// and an in-memory network. Covers share fan-in, an invalid-share member, and verification of synced beacons.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Registry } from "prom-client";
+import { BeaconEngine } from "../src/beacon/engine.js";
+import { GroupSet } from "../src/beacon/group-set.js";
+import { parseGenesis } from "../src/config/index.js";
+import { dealShares } from "../src/crypto/index.js";
+import { FaultController } from "../src/faults/controller.js";
+import { ByzantineBehaviour } from "../src/gen/relaylab/v1/control.js";
+import { Envelope } from "../src/gen/relaylab/v1/protocol.js";
+import type { Beacon } from "../src/gen/relaylab/v1/public.js";
+import { generateIdentity } from "../src/identity/index.js";
+import { silentLogger } from "../src/log.js";
+import { createMetrics, type Metrics } from "../src/metrics/registry.js";
+import { BeaconStore } from "../src/store/beacons.js";
+import { wireBytes } from "../src/net/framing.js";
+import { assertValidChain } from "./harness/chain.js";
+import { manualClock } from "./harness/clock.js";
+
+const N = 5;
+const T = 3;
+const BYZANTINE = 2;
+const genesis = parseGenesis({
+  version: 1,
+  subnet: "engine",
+  seed: "ab".repeat(32),
+  nodes: Array.from({ length: N }, (_, index) => ({ index, address: `127.0.0.1:${7000 + index}`, identityKey: generateIdentity().publicKey, dataCenter: "dc-a" })),
+  groups: { count: 1, size: N, threshold: T },
+  timings: { minRoundPeriodMs: 0, shareRetransmitMs: 100, stallTimeoutMs: 5000, dkgTimeoutMs: 1000 },
+});
+const dealt = dealShares(T, N);
+const groups = new GroupSet(0n, 1n, [{ index: 0, candidate: 0, members: [0, 1, 2, 3, 4], threshold: T, commitments: dealt.commitments }]);
+const publicGroups = { epoch: 0n, firstRound: 1n, groups: [{ index: 0, members: [0, 1, 2, 3, 4], threshold: T, publicKey: dealt.groupPublicKey }] };
+
+interface Net {
+  engines: BeaconEngine[];
+  stores: BeaconStore[];
+  metrics: Metrics[];
+  run(until: () => boolean, maxSteps?: number): void;
+}
+
+function network(byzantine: ReadonlySet<number>): Net {
+  const clock = manualClock();
+  const queue: { from: number; to: number; envelope: Envelope }[] = [];
+  const stores = Array.from({ length: N }, () => new BeaconStore(undefined));
+  const metrics = Array.from({ length: N }, () => createMetrics(new Registry()));
+  const engines = stores.map((store, self) => {
+    const faults = new FaultController(() => "dc-a", clock, silentLogger(), null);
+    if (byzantine.has(self)) faults.apply({ links: [], byzantine: [ByzantineBehaviour.BYZANTINE_BEHAVIOUR_INVALID_SHARES], selectivePeers: [], pauseMs: 0 });
+    return new BeaconEngine({
+      self,
+      genesis,
+      clock,
+      faults,
+      log: silentLogger(),
+      metrics: metrics[self] ?? null,
+      store,
+      send: (to, envelope) => {
+        queue.push({ from: self, to, envelope });
+        return wireBytes(Envelope.encode(envelope).finish().length);
+      },
+      requestSync: () => undefined,
+    });
+  });
+  engines.forEach((e, i) => e.start(groups, new Map([[0, dealt.secretShares[i]!]])));
+  return {
+    engines,
+    stores,
+    metrics,
+    run(until, maxSteps = 5000) {
+      for (let step = 0; step < maxSteps && !until(); step++) {
+        while (queue.length > 0) {
+          const { from, to, envelope } = queue.shift()!;
+          const wire = wireBytes(Envelope.encode(envelope).finish().length);
+          if (envelope.share) engines[to]?.onShare(from, envelope.share, wire);
+          if (envelope.beacon) engines[to]?.onBeacon(from, envelope.beacon);
+        }
+        clock.advance(10);
+      }
+    },
+  };
+}
+
+const chainOf = (store: BeaconStore): Beacon[] => [...store.from(1n)];
+
+test("five engines build one verified chain; an invalid-share member is caught and counted", async () => {
+  const net = network(new Set([BYZANTINE]));
+  net.run(() => net.stores.every((s) => s.latestRound >= 8n));
+  const reference = chainOf(net.stores[0]!).slice(0, 8);
+  assert.equal(reference.length, 8);
+  assertValidChain(reference, genesis.seed, publicGroups);
+  for (const store of net.stores) assert.deepEqual(chainOf(store).slice(0, 8), reference);
+  let invalid = 0;
+  for (const m of net.metrics) invalid += (await m.shares.get()).values.find((v) => v.labels.result === "invalid")?.value ?? 0;
+  assert.ok(invalid > 0, "no invalid share was counted");
+  const bytes = await net.metrics[0]!.groupSignatureBytes.get();
+  assert.ok((bytes.values.find((v) => v.metricName?.endsWith("_count"))?.value ?? 0) >= 1);
+  for (const e of net.engines) e.stop();
+});
+
+test("a lagging engine accepts synced beacons only when they verify, in order", () => {
+  const net = network(new Set());
+  net.run(() => net.stores[0]!.latestRound >= 4n);
+  const chain = chainOf(net.stores[0]!);
+  for (const e of net.engines) e.stop();
+  const clock = manualClock();
+  const store = new BeaconStore(undefined);
+  const late = new BeaconEngine({
+    self: 4,
+    genesis,
+    clock,
+    faults: new FaultController(() => "dc-a", clock, silentLogger(), null),
+    log: silentLogger(),
+    metrics: null,
+    store,
+    send: () => 0,
+    requestSync: () => undefined,
+  });
+  late.start(groups, new Map());
+  const [b1, b2, b3] = chain;
+  assert.ok(b1 && b2 && b3);
+  assert.equal(late.acceptSynced({ ...b1, signature: b2.signature }), false, "a beacon with another round's signature was accepted");
+  assert.equal(late.acceptSynced({ ...b1, previousSignature: b2.signature }), false, "a beacon with the wrong link was accepted");
+  assert.equal(late.acceptSynced({ ...b1, group: 1 }), false, "a beacon naming an unregistered group was accepted");
+  assert.equal(late.acceptSynced(b2), false, "a beacon out of order was accepted");
+  assert.equal(store.latestRound, 0n);
+  for (const b of [b1, b2, b3]) assert.equal(late.acceptSynced(b), true);
+  assert.equal(store.latestRound, 3n);
+  late.stop();
+});
