@@ -30,8 +30,12 @@ import { blockPayloadLimit } from "./wire.js";
 
 /** Heights of archived chain one sync answer carries (the peer asks again when it is still behind). */
 const SYNC_BATCH = 64n;
-/** Payload bytes one sync answer carries at most, below the transport's per-stream buffer. */
-const SYNC_BYTES = 2 * 1024 * 1024;
+/** Payload bytes one sync answer carries at most, well below the transport's per-stream buffer. */
+const SYNC_BYTES = 1024 * 1024;
+/** Accepted ingress is passed on in batches collected over this long (one envelope instead of hundreds)... */
+const GOSSIP_BATCH_MS = 20;
+/** ...or as soon as a batch holds this many bytes. */
+const GOSSIP_BATCH_BYTES = 128 * 1024;
 
 export interface ConsensusOptions {
   readonly self: number;
@@ -72,6 +76,7 @@ export class ConsensusDriver {
   private readonly domain: string;
   private readonly identityKeys: Uint8Array[];
   private stopped = false;
+  private gossip: { payloads: Uint8Array[]; bytes: number; timer: Timer } | undefined;
   private readonly signedFile: string;
   private signedUpTo: bigint;
 
@@ -113,6 +118,7 @@ export class ConsensusDriver {
   stop(): void {
     this.stopped = true;
     this.timer?.handle.cancel();
+    this.gossip?.timer.cancel();
     this.listeners.clear();
   }
 
@@ -134,9 +140,24 @@ export class ConsensusDriver {
     this.opts.metrics?.ingressMessages.inc({ result });
     if (result === "accepted" && !this.submittedAt.has(id) && this.archive.message(id) === undefined) {
       this.submittedAt.set(id, this.opts.clock.now());
-      for (const node of this.opts.genesis.nodes) this.opts.send(node.index, { ingress: { payload } });
+      this.passOn(payload);
     }
     return { result, id };
+  }
+
+  private passOn(payload: Uint8Array): void {
+    this.gossip ??= { payloads: [], bytes: 0, timer: this.opts.clock.setTimeout(() => this.flushGossip(), GOSSIP_BATCH_MS) };
+    this.gossip.payloads.push(payload);
+    this.gossip.bytes += payload.length;
+    if (this.gossip.bytes >= GOSSIP_BATCH_BYTES) this.flushGossip();
+  }
+
+  private flushGossip(): void {
+    const batch = this.gossip;
+    this.gossip = undefined;
+    if (batch === undefined || this.stopped) return;
+    batch.timer.cancel();
+    this.broadcast({ ingress: { payload: new Uint8Array(), payloads: batch.payloads } });
   }
 
   /** Where message `id` is: finalized (height, time), pending in the pool, or unknown. */
@@ -159,14 +180,15 @@ export class ConsensusDriver {
     else if (envelope.finalizationShare) this.onShare("f", from, envelope.finalizationShare);
     else if (envelope.notarization) this.onCert("n", from, envelope.notarization);
     else if (envelope.finalization) this.onCert("f", from, envelope.finalization);
-    else if (envelope.ingress) this.onIngress(envelope.ingress.payload);
+    else if (envelope.ingress) for (const payload of [envelope.ingress.payload, ...envelope.ingress.payloads]) this.onIngress(payload);
     else if (envelope.consensusSync) this.serveSync(from, envelope.consensusSync.fromHeight);
     else return false;
     return true;
   }
 
   private onIngress(payload: Uint8Array): void {
-    if (payload.length === 0 || payload.length > this.opts.genesis.consensus.maxMessageBytes) return this.drop("oversized");
+    if (payload.length === 0) return;
+    if (payload.length > this.opts.genesis.consensus.maxMessageBytes) return this.drop("oversized");
     const id = messageId(payload);
     if (this.archive.message(id) === undefined) this.mempool.add(id, payload);
   }

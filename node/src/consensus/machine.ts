@@ -51,6 +51,8 @@ export interface HeightState {
   finalSigned: boolean;
   proposed: boolean;
   lastSend: number;
+  /** Retransmissions so far at this height: each waits twice as long as the one before (at most 8×). */
+  retransmits: number;
 }
 
 export interface ConsensusState {
@@ -93,6 +95,7 @@ function emptyHeight(): HeightState {
     finalSigned: false,
     proposed: false,
     lastSend: 0,
+    retransmits: 0,
   };
 }
 
@@ -382,13 +385,16 @@ class Step {
       }
     }
 
-    // No notarization within the retransmit interval: our shares or block may have been lost.
-    const due = h.lastSend + retransmitMs;
+    // No notarization within the retransmit interval: our shares or block may have been lost. Back off, so a slow
+    // (overloaded) network is not buried under copies; the block, the big one, is sent again only once.
+    const backoff = (n: number): number => retransmitMs * Math.min(8, 2 ** n);
+    const due = h.lastSend + backoff(h.retransmits);
     if (this.now >= due) {
       h.lastSend = this.now;
       for (const hash of h.signed) this.effects.push({ type: "sign", kind: "n", height, hash, notaries: h.notaries, resend: true });
-      for (const b of h.blocks.values()) if (b.maker === this.prev.self) this.effects.push({ type: "resend_block", block: b });
-      wakes.push(this.now + retransmitMs);
+      if (h.retransmits === 0) for (const b of h.blocks.values()) if (b.maker === this.prev.self) this.effects.push({ type: "resend_block", block: b });
+      h.retransmits++;
+      wakes.push(this.now + backoff(h.retransmits));
     } else wakes.push(due);
   }
 

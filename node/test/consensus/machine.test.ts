@@ -149,6 +149,20 @@ describe("notaries", () => {
     assert.deepEqual(h.of("sign").map((s) => [s.kind, s.height]), [["n", 2n]]);
   });
 
+  test("without progress, own shares are re-sent with backoff and the own block once", () => {
+    const h = new Harness(0);
+    h.beacon(0, 1n);
+    const [proposal] = h.of("propose");
+    assert.ok(proposal);
+    const own = block(1n, GENESIS, 0);
+    h.at(1, { type: "block", from: 0, block: own });
+    h.at(PARAMS.notaryDelayMs, { type: "tick" });
+    for (const t of [999, 1000, 2999, 3000, 6999, 7000]) h.at(t, { type: "tick" });
+    // Re-sent at +1 s, then +2 s after that, then +4 s: three times by 7 s.
+    assert.equal(h.of("sign").filter((s) => s.resend).length, 3);
+    assert.equal(h.of("resend_block").length, 1);
+  });
+
   test("a share whose index is not the sender's position is ignored", () => {
     const h = new Harness(0);
     h.beacon(0, 1n);

@@ -184,9 +184,12 @@ export interface Certificate {
   signature: Uint8Array;
 }
 
-/** An ingress message a node accepted from a client, passed on so every block maker can include it. */
+/** Ingress messages a node accepted from clients, passed on so every block maker can include them. */
 export interface IngressGossip {
+  /** one message (unbatched senders) */
   payload: Uint8Array;
+  /** a batch of messages collected over a few milliseconds */
+  payloads: Uint8Array[];
 }
 
 /**
@@ -2178,13 +2181,16 @@ export const Certificate: MessageFns<Certificate> = {
 };
 
 function createBaseIngressGossip(): IngressGossip {
-  return { payload: new Uint8Array(0) };
+  return { payload: new Uint8Array(0), payloads: [] };
 }
 
 export const IngressGossip: MessageFns<IngressGossip> = {
   encode(message: IngressGossip, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.payload.length !== 0) {
       writer.uint32(10).bytes(message.payload);
+    }
+    for (const v of message.payloads) {
+      writer.uint32(18).bytes(v!);
     }
     return writer;
   },
@@ -2210,6 +2216,14 @@ export const IngressGossip: MessageFns<IngressGossip> = {
             message.payload = reader.bytes();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.payloads.push(reader.bytes());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2223,13 +2237,19 @@ export const IngressGossip: MessageFns<IngressGossip> = {
   },
 
   fromJSON(object: any): IngressGossip {
-    return { payload: isSet(object.payload) ? bytesFromBase64(object.payload) : new Uint8Array(0) };
+    return {
+      payload: isSet(object.payload) ? bytesFromBase64(object.payload) : new Uint8Array(0),
+      payloads: globalThis.Array.isArray(object?.payloads) ? object.payloads.map((e: any) => bytesFromBase64(e)) : [],
+    };
   },
 
   toJSON(message: IngressGossip): unknown {
     const obj: any = {};
     if (message.payload.length !== 0) {
       obj.payload = base64FromBytes(message.payload);
+    }
+    if (message.payloads?.length) {
+      obj.payloads = message.payloads.map((e) => base64FromBytes(e));
     }
     return obj;
   },
@@ -2240,6 +2260,7 @@ export const IngressGossip: MessageFns<IngressGossip> = {
   fromPartial(object: DeepPartial<IngressGossip>): IngressGossip {
     const message = createBaseIngressGossip();
     message.payload = object.payload ?? new Uint8Array(0);
+    message.payloads = object.payloads?.map((e) => e) || [];
     return message;
   },
 };
