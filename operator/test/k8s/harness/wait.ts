@@ -18,13 +18,13 @@ export interface WaitOptions {
  * A throwing probe counts as "not yet" (the API server may be restarting), unless it throws
  * `StopWaiting`, which ends the wait at once.
  */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, options: WaitOptions = {}): Promise<T> {
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, options: WaitOptions = {}): Promise<Exclude<T, undefined>> {
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
   let last: string;
   for (;;) {
     try {
       const value = await probe();
-      if (value !== undefined) return value;
+      if (value !== undefined) return value as Exclude<T, undefined>;
       last = "condition not met";
     } catch (e) {
       if (e instanceof StopWaiting) throw e.cause instanceof Error ? e.cause : e;
