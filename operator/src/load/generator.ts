@@ -74,7 +74,11 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const heights = { from: 0, to: 0 };
 
   const stream: ClientReadableStream<FinalizedBlock> = watched.watchFinalized({ fromHeight: 0n });
+  let replayWait: NodeJS.Timeout | undefined;
   const streamReady = new Promise<void>((resolve) => {
+    // The replay of already-finalized blocks ends quickly; do not wait for one if the chain is empty or the node is down.
+    replayWait = setTimeout(resolve, 2000);
+    stream.on("error", () => resolve());
     stream.on("data", (block: FinalizedBlock) => {
       const now = performance.now();
       const height = Number(block.height);
@@ -90,13 +94,12 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
       }
       resolve();
     });
-    // The replay of already-finalized blocks ends quickly; do not wait for one if the chain is empty.
-    setTimeout(resolve, 2000).unref();
   });
   stream.on("error", (err: ServiceError) => {
     if (err.code !== grpcStatus.CANCELLED) firstError ??= `watching finalized blocks on ${opts.endpoints[0]}: ${err.details || err.message}`;
   });
   await streamReady;
+  clearTimeout(replayWait);
 
   const payload = new Uint8Array(opts.size);
   const submit = (client: PublicClient): void => {
