@@ -13,13 +13,11 @@ import { after, describe, it } from "node:test";
 import { parseGenesisJson } from "@relaylab/node/config";
 import { GROUP, VERSION } from "../../src/api/index.js";
 import { GrpcNodeApi } from "../../src/controller/node-api.js";
-import { crdManifests, operatorRbacRules } from "../../src/manifests.js";
 import { genesisConfigMapName, identityKeyName, identitySecretName } from "../../src/resources/names.js";
 import { freePorts } from "../../src/runner/ports.js";
 import { NodeSupervisor } from "../../src/runner/supervisor.js";
 import { StopWaiting, waitFor } from "./harness.js";
-import { installCrds } from "./harness/crds.js";
-import { installOperatorIdentity } from "./harness/identity.js";
+import { installChart } from "./harness/chart.js";
 import { OperatorRun } from "./harness/operator.js";
 import { k8sSuite } from "./harness/suite.js";
 
@@ -31,8 +29,7 @@ const NODES = 4;
 describe("operator output starts a working network", { skip: suite.skip }, () => {
   let operator: OperatorRun | undefined;
   const plane = suite.controlPlane(async (p) => {
-    await installCrds(p.admin, crdManifests());
-    const identity = await installOperatorIdentity(p, operatorRbacRules());
+    const identity = await installChart(p, p.binaries.helm);
     await p.addNodes([{ name: "kwok-0" }]);
     await p.admin.create("/api/v1/namespaces", { metadata: { name: ns } });
     await p.admin.create(`/apis/${GROUP}/${VERSION}/datacenters`, { apiVersion: `${GROUP}/${VERSION}`, kind: "DataCenter", metadata: { name: "dc-a" }, spec: {} });

@@ -67,7 +67,8 @@ export class ControlPlane {
   readonly #pki: Pki;
   readonly #ports: Ports;
   readonly #adminToken: string;
-  readonly #binaries: Binaries;
+  /** The binaries this control plane runs (and helm, which renders the chart under test). */
+  readonly binaries: Binaries;
   readonly #processes: Map<string, ManagedProcess>;
   readonly #stopWatchdog: () => Promise<void>;
   #stopped = false;
@@ -88,7 +89,7 @@ export class ControlPlane {
     this.#pki = init.pki;
     this.#ports = init.ports;
     this.#adminToken = init.adminToken;
-    this.#binaries = init.binaries;
+    this.binaries = init.binaries;
     this.#processes = init.processes;
     this.#stopWatchdog = init.stopWatchdog;
   }
@@ -149,7 +150,7 @@ export class ControlPlane {
         stopWatchdog,
       });
       await waitFor("kube-controller-manager to create the default ServiceAccount", async () => {
-        plane.#assertAllRunning();
+        plane.assertRunning();
         return plane.admin.find("/api/v1/namespaces/default/serviceaccounts/default");
       });
       process.stdout.write(`control plane: kube-apiserver ${version.gitVersion}, etcd v${etcdVersion} (${dir})\n`);
@@ -159,9 +160,17 @@ export class ControlPlane {
     }
   }
 
-  #assertAllRunning(): void {
+  /**
+   * Throws (StopWaiting, so a waitFor ends at once) when a component has stopped: a dead
+   * scheduler or controller manager would otherwise look like an operator that does nothing.
+   */
+  assertRunning(): void {
     for (const p of this.#processes.values()) {
-      if (!p.running) throw new StopWaiting(new Error(`${p.name} exited; log ${p.logFile}:\n${p.logTail()}`));
+      try {
+        p.assertRunning();
+      } catch (e) {
+        throw new StopWaiting(e);
+      }
     }
   }
 
@@ -213,7 +222,7 @@ export class ControlPlane {
       });
     }
     await waitFor(`kwok to mark nodes ${nodes.map((n) => n.name).join(", ")} Ready`, async () => {
-      this.#assertAllRunning();
+      this.assertRunning();
       for (const node of nodes) {
         const n = await this.admin.get<{ status?: { conditions?: { type: string; status: string }[] } }>(`/api/v1/nodes/${node.name}`);
         if (n.status?.conditions?.find((c) => c.type === "Ready")?.status !== "True") return undefined;
@@ -228,7 +237,7 @@ export class ControlPlane {
    */
   async restartApiServer(): Promise<void> {
     await this.#processes.get("kube-apiserver")?.stop();
-    const apiServer = startApiServer(this.#binaries, this.dir, this.#pki, this.#ports);
+    const apiServer = startApiServer(this.binaries, this.dir, this.#pki, this.#ports);
     this.#processes.set("kube-apiserver", apiServer);
     await waitReady(this.server, this.#pki.caPem, this.#adminToken, apiServer);
   }

@@ -7,11 +7,9 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { GROUP, VERSION } from "../../src/api/index.js";
-import { crdManifests, operatorRbacRules } from "../../src/manifests.js";
 import { statefulSetName } from "../../src/resources/names.js";
 import { waitFor } from "./harness.js";
-import { installCrds } from "./harness/crds.js";
-import { type OperatorIdentity, installOperatorIdentity } from "./harness/identity.js";
+import { type OperatorIdentity, installChart } from "./harness/chart.js";
 import { OperatorRun } from "./harness/operator.js";
 import { k8sSuite } from "./harness/suite.js";
 
@@ -22,8 +20,7 @@ const api = `/apis/${GROUP}/${VERSION}`;
 describe("two operator replicas on a real API server", { skip: suite.skip }, () => {
   let identity: OperatorIdentity;
   const plane = suite.controlPlane(async (p) => {
-    await installCrds(p.admin, crdManifests());
-    identity = await installOperatorIdentity(p, operatorRbacRules());
+    identity = await installChart(p, p.binaries.helm);
     await p.addNodes([{ name: "kwok-0" }]);
     await p.admin.create("/api/v1/namespaces", { metadata: { name: ns } });
     await p.admin.create(`${api}/datacenters`, { apiVersion: `${GROUP}/${VERSION}`, kind: "DataCenter", metadata: { name: "dc-a" }, spec: {} });

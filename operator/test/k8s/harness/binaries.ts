@@ -23,6 +23,8 @@ export interface Binaries {
   readonly kwok: string;
   /** kwok's Stage definitions (the Node and Pod lifecycle it plays); build.sh puts them next to kwok. */
   readonly kwokStages: string;
+  /** Renders the chart whose RBAC the operator runs under. */
+  readonly helm: string;
 }
 
 export type BinaryLookup = { readonly binaries: Binaries } | { readonly skip: string };
@@ -82,6 +84,7 @@ function fromDir(dir: string): Binaries {
     kubeScheduler: join(dir, "kube-scheduler"),
     kwok: join(dir, "kwok"),
     kwokStages: join(dir, "kwok-stages.yaml"),
+    helm: join(dir, "helm"),
   };
 }
 
@@ -94,7 +97,7 @@ function withKubebuilderAssets(binaries: Binaries): Binaries {
 }
 
 function missing(binaries: Binaries): string[] {
-  const programs: string[] = [binaries.etcd, binaries.kubeApiServer, binaries.kubeControllerManager, binaries.kubeScheduler, binaries.kwok];
+  const programs: string[] = [binaries.etcd, binaries.kubeApiServer, binaries.kubeControllerManager, binaries.kubeScheduler, binaries.kwok, binaries.helm];
   return [...programs.filter((file) => !executable(file)), ...(existsSync(binaries.kwokStages) ? [] : [binaries.kwokStages])];
 }
 
@@ -113,7 +116,7 @@ export async function locateBinaries(): Promise<BinaryLookup> {
     `no control-plane binaries: ${cache.dir} is incomplete, Go is not installed, and KUBEBUILDER_ASSETS ` +
     `${assets ? `(${assets}) lacks ${missing(fromDir(assets)).join(", ")}` : "is not set"}. ` +
     "Install Go 1.26 and run operator/test/k8s/bin/build.sh, or point KUBEBUILDER_ASSETS at a directory with " +
-    "etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok and kwok-stages.yaml.";
+    "etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok, kwok-stages.yaml and helm.";
   if (process.env.CI === "true") throw new Error(`CI=true and ${reason}`);
   process.stderr.write(`\n${"!".repeat(100)}\n!!! SKIPPING the real Kubernetes control-plane suite: ${reason}\n${"!".repeat(100)}\n\n`);
   return { skip: reason };

@@ -19,7 +19,7 @@ export class ManagedProcess {
   readonly #child: ChildProcess;
   readonly #pidFile: string;
   readonly #exited: Promise<void>;
-  #exitCode: number | null = null;
+  #exit = "still running";
   #running = true;
 
   constructor(options: { name: string; bin: string; args: readonly string[]; dir: string; env?: NodeJS.ProcessEnv }) {
@@ -36,14 +36,15 @@ export class ManagedProcess {
     this.#pidFile = join(options.dir, "pids", options.name);
     if (this.#child.pid !== undefined) writeFileSync(this.#pidFile, String(this.#child.pid));
     this.#exited = new Promise((resolve) => {
-      this.#child.once("exit", (code) => {
+      this.#child.once("exit", (code, signal) => {
         this.#running = false;
-        this.#exitCode = code;
+        this.#exit = signal !== null ? `killed by ${signal}` : `exit code ${code ?? "?"}`;
         rmSync(this.#pidFile, { force: true });
         resolve();
       });
-      this.#child.once("error", () => {
+      this.#child.once("error", (err) => {
         this.#running = false;
+        this.#exit = `could not start: ${err.message}`;
         resolve();
       });
     });
@@ -55,7 +56,7 @@ export class ManagedProcess {
 
   /** Fails with the end of the log when the process has exited: for readiness loops. */
   assertRunning(): void {
-    if (!this.#running) throw new Error(`${this.name} exited (code ${this.#exitCode}); log ${this.logFile}:\n${this.logTail()}`);
+    if (!this.#running) throw new Error(`${this.name} stopped (${this.#exit}); log ${this.logFile}:\n${this.logTail()}`);
   }
 
   /** The last lines of this process's output, for error messages. */
