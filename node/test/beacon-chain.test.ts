@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { test } from "node:test";
 import { previousOfFirstRound, roundMessage, selectGroup, verifyBeacon } from "../src/beacon/chain.js";
 import { drawGroups } from "../src/beacon/groups.js";
-import { pickAggregators } from "../src/beacon/engine.js";
+import { fanOutOrder, pickAggregators } from "../src/beacon/engine.js";
 import { dealShares, partialSign, recoverSignature } from "../src/crypto/index.js";
 
 const sha256 = (...parts: Uint8Array[]): Buffer => createHash("sha256").update(Buffer.concat(parts)).digest();
@@ -59,4 +59,12 @@ test("aggregators are distinct members chosen by the previous beacon", () => {
   for (const c of chosen) assert.ok(members.includes(c));
   assert.deepEqual(pickAggregators(Buffer.from("x"), members), chosen);
   assert.deepEqual(pickAggregators(Buffer.from("y"), [5, 6]).sort(), [5, 6]);
+});
+
+test("the fan-out order lists every member once, aggregators first", () => {
+  const members = [4, 9, 1, 7, 3, 12, 0];
+  const order = fanOutOrder(Buffer.from("x"), members);
+  assert.deepEqual([...order].sort((a, b) => a - b), [...members].sort((a, b) => a - b));
+  assert.deepEqual(order.slice(0, 3), pickAggregators(Buffer.from("x"), members));
+  assert.deepEqual(fanOutOrder(Buffer.from("x"), members), order);
 });

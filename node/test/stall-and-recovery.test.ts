@@ -13,10 +13,10 @@ const SIZE = 7;
 const THRESHOLD = 4;
 let groups: GroupSet;
 const fx = useProcessTestnet(
-  { nodes: 16, groups: 4, size: SIZE, threshold: THRESHOLD, timings: { stallTimeoutMs: 8000 } },
+  { nodes: 16, groups: 4, size: SIZE, threshold: THRESHOLD, timings: { stallTimeoutMs: 8000, dkgTimeoutMs: 150_000 } },
   {
     ready: async (f) => {
-      await f.cluster.waitForRound(3n, 180_000);
+      await f.cluster.waitForRound(3n, 300_000);
       groups = await getGroups(f.cluster.node(0).public);
     },
   },

@@ -60,13 +60,13 @@ interface OpenRound {
   readonly openedAt: number;
   /** This node's 1-based share index in the signing group, when it holds a share for it. */
   readonly myIndex: number | undefined;
-  readonly aggregators: readonly number[];
+  /** Members in the order this round's shares fan out to: the first AGGREGATORS, then twice as many per retransmit. */
+  readonly fanOut: readonly number[];
   /** Received (and own) partials in arrival order, own first. */
   pool: Map<number, Uint8Array>;
   readonly invalid: Set<number>;
   readonly lateReplies: Set<number>;
   mySignature: Uint8Array | undefined;
-  escalated: boolean;
   /** How many times this node has sent its share this round (drives the retransmit backoff). */
   sends: number;
   /** Wire bytes of this round's shares in and out and beacons out. */
@@ -216,12 +216,11 @@ export class BeaconEngine {
       message: roundMessage(round, previous),
       openedAt: this.opts.clock.now(),
       myIndex,
-      aggregators: pickAggregators(previous, members),
+      fanOut: fanOutOrder(previous, members),
       pool: new Map(),
       invalid: new Set(),
       lateReplies: new Set(),
       mySignature: undefined,
-      escalated: false,
       sends: 0,
       bytes: 0,
       stalled: false,
@@ -253,11 +252,8 @@ export class BeaconEngine {
     // Back off (1×, 2×, 4×, 8× the interval): a slow round should not multiply its own traffic.
     const delay = this.opts.genesis.timings.shareRetransmitMs * 2 ** Math.min(open.sends, 3);
     open.sends++;
-    this.signTimer = this.opts.clock.setTimeout(() => {
-      // No beacon within the retransmit interval: escalate from the aggregators to every member.
-      open.escalated = true;
-      this.signAndSend(open);
-    }, delay);
+    // No beacon within the retransmit interval: re-send, fanning out to twice as many members each time.
+    this.signTimer = this.opts.clock.setTimeout(() => this.signAndSend(open), delay);
   }
 
   private sendShare(open: OpenRound): void {
@@ -266,8 +262,7 @@ export class BeaconEngine {
     const share = open.shares.get(open.group);
     if (share === undefined || open.myIndex === undefined || open.mySignature === undefined) return;
     if (faults.byzantine(ByzantineBehaviour.BYZANTINE_BEHAVIOUR_WITHHOLD_SHARES)) return;
-    const members = groups.group(open.group)?.members ?? [];
-    let targets = (open.escalated ? members : open.aggregators).filter((m) => m !== this.opts.self);
+    let targets = open.fanOut.slice(0, AGGREGATORS * 2 ** open.sends).filter((m) => m !== this.opts.self);
     if (faults.byzantine(ByzantineBehaviour.BYZANTINE_BEHAVIOUR_SELECTIVE_SHARES)) targets = targets.filter((m) => faults.selectivePeers().includes(m));
     // Invalid-shares fault: a well-formed G1 point that is a signature on a different message.
     const signature = faults.byzantine(ByzantineBehaviour.BYZANTINE_BEHAVIOUR_INVALID_SHARES) ? partialSign(share, sha256(open.message)).signature : open.mySignature;
@@ -375,6 +370,17 @@ export class BeaconEngine {
   private drop(reason: DropReason): void {
     this.opts.metrics?.messagesDropped.inc({ reason });
   }
+}
+
+/**
+ * Every member in fan-out order: the round's first-contact aggregators (pickAggregators), then the others
+ * rotated by sha256(previous), so retransmits widen to members every sender agrees on.
+ */
+export function fanOutOrder(previous: Uint8Array, members: readonly number[]): number[] {
+  const first = pickAggregators(previous, members);
+  const rest = members.filter((m) => !first.includes(m));
+  const offset = rest.length === 0 ? 0 : (sha256(previous)[31] ?? 0) % rest.length;
+  return [...first, ...rest.slice(offset), ...rest.slice(0, offset)];
 }
 
 /** The round's first-contact aggregators: up to AGGREGATORS members chosen by sha256(previous). */
