@@ -137,7 +137,7 @@ export class ControlPlane {
       const kubeconfig = join(dir, "admin.kubeconfig");
       writeFileSync(kubeconfig, kubeConfigFor(server, pki.caPem, "admin", adminToken).exportConfig(), { mode: 0o600 });
       for (const [name, bin, args] of controllers(binaries, kubeconfig, pki, ports)) {
-        processes.set(name, new ManagedProcess({ name, bin, args, dir }));
+        processes.set(name, new ManagedProcess({ name, bin, args, dir, restartOnExit: true }));
       }
       const plane = new ControlPlane({
         versions: { kubeApiServer: version.gitVersion, etcd: etcdVersion },

@@ -12,37 +12,72 @@ import { join } from "node:path";
 
 const STOP_GRACE_MS = 20_000;
 
+/** How to run one binary. */
+export interface ProcessSpec {
+  readonly name: string;
+  readonly bin: string;
+  readonly args: readonly string[];
+  readonly dir: string;
+  /**
+   * Start it again when it exits by itself, as the kubelet restarts a static pod. For
+   * kube-scheduler and kube-controller-manager, which exit on purpose on some internal errors
+   * (e.g. the scheduler on "cache is corrupted" after a lost binding race on a slow API server).
+   */
+  readonly restartOnExit?: boolean;
+}
+
+const RESTART_DELAY_MS = 1000;
+
 /** One running binary; `stop()` is idempotent. */
 export class ManagedProcess {
   readonly name: string;
   readonly logFile: string;
-  readonly #child: ChildProcess;
+  readonly #spec: ProcessSpec;
   readonly #pidFile: string;
-  readonly #exited: Promise<void>;
+  #child!: ChildProcess;
+  #exited!: Promise<void>;
   #exit = "still running";
   #running = true;
+  #stopping = false;
+  /** Times it exited by itself and was started again. */
+  restarts = 0;
 
-  constructor(options: { name: string; bin: string; args: readonly string[]; dir: string; env?: NodeJS.ProcessEnv }) {
-    this.name = options.name;
-    this.logFile = join(options.dir, "logs", `${options.name}.log`);
-    mkdirSync(join(options.dir, "logs"), { recursive: true });
-    mkdirSync(join(options.dir, "pids"), { recursive: true });
+  constructor(spec: ProcessSpec) {
+    this.#spec = spec;
+    this.name = spec.name;
+    this.logFile = join(spec.dir, "logs", `${spec.name}.log`);
+    this.#pidFile = join(spec.dir, "pids", spec.name);
+    mkdirSync(join(spec.dir, "logs"), { recursive: true });
+    mkdirSync(join(spec.dir, "pids"), { recursive: true });
+    this.#spawn();
+  }
+
+  #spawn(): void {
     const out = openSync(this.logFile, "a", 0o600);
     try {
-      this.#child = spawn(options.bin, options.args, { stdio: ["ignore", out, out], env: options.env ?? process.env });
+      this.#child = spawn(this.#spec.bin, this.#spec.args, { stdio: ["ignore", out, out] });
     } finally {
       closeSync(out);
     }
-    this.#pidFile = join(options.dir, "pids", options.name);
-    if (this.#child.pid !== undefined) writeFileSync(this.#pidFile, String(this.#child.pid));
+    this.#running = true;
+    const child = this.#child;
+    if (child.pid !== undefined) writeFileSync(this.#pidFile, String(child.pid));
     this.#exited = new Promise((resolve) => {
-      this.#child.once("exit", (code, signal) => {
-        this.#running = false;
+      child.once("exit", (code, signal) => {
         this.#exit = signal !== null ? `killed by ${signal}` : `exit code ${code ?? "?"}`;
         rmSync(this.#pidFile, { force: true });
+        if (this.#spec.restartOnExit === true && !this.#stopping) {
+          this.restarts++;
+          setTimeout(() => {
+            if (!this.#stopping) this.#spawn();
+            resolve();
+          }, RESTART_DELAY_MS);
+          return;
+        }
+        this.#running = false;
         resolve();
       });
-      this.#child.once("error", (err) => {
+      child.once("error", (err) => {
         this.#running = false;
         this.#exit = `could not start: ${err.message}`;
         resolve();
@@ -70,11 +105,14 @@ export class ManagedProcess {
 
   /** SIGTERM, then SIGKILL after a grace period; resolves once the process is gone. */
   async stop(): Promise<void> {
+    this.#stopping = true;
     if (!this.#running) return;
-    this.#child.kill("SIGTERM");
-    const timer = setTimeout(() => this.#child.kill("SIGKILL"), STOP_GRACE_MS);
+    const child = this.#child;
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), STOP_GRACE_MS);
     await this.#exited;
     clearTimeout(timer);
+    this.#running = false;
   }
 }
 
