@@ -14,9 +14,9 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { OPERATOR_METRICS } from "@relaylab/operator/metrics-names";
-import { allAlertExpressions, allDashboardQueries } from "../src/expressions.js";
+import { allAlertExpressions } from "../src/expressions.js";
+import { liveCheck, prometheusQuery } from "../src/live-check.js";
 import { metricNames } from "../src/metric-refs.js";
-import { expandVariables } from "../src/queries.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const CLI = join(ROOT, "operator/bin/relaylab.js");
@@ -26,6 +26,9 @@ const ALERTS = join(ROOT, "dashboards/generated/alerts.yaml");
 const NODE_DASHBOARDS = new Set(["relaylab-subnet-overview", "relaylab-datacenter", "relaylab-node"]);
 const operatorMetrics = new Set<string>(Object.values(OPERATOR_METRICS));
 const nodeAlerts = () => allAlertExpressions().filter((a) => !metricNames(a.expr).some((m) => operatorMetrics.has(m)));
+const nodeAlertNames = new Set(nodeAlerts().map((a) => a.alert));
+/** liveCheck names results `<dashboard uid> / …` or `alert <name> / <metric>`. */
+const isNodeResult = (where: string) => NODE_DASHBOARDS.has(where.split(" / ")[0] ?? "") || nodeAlertNames.has(/^alert (\S+) \//.exec(where)?.[1] ?? "");
 
 const hasPrometheus = spawnSync("prometheus", ["--version"]).status === 0;
 if (!hasPrometheus && process.env.CI === "true") throw new Error("prometheus is not installed; .ci/run installs Debian's prometheus package");
@@ -51,17 +54,6 @@ function cli(args: string[]): { status: number | null; stdout: string; stderr: s
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-interface QueryResult {
-  status: string;
-  error?: string;
-  data?: { resultType: string; result: unknown[] };
-}
-
-async function query(expr: string): Promise<QueryResult> {
-  const res = await fetch(`${base}/api/v1/query?query=${encodeURIComponent(expr)}`, { signal: AbortSignal.timeout(10_000) });
-  return (await res.json()) as QueryResult;
-}
-
 async function eventually(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!(await check().catch(() => false))) {
@@ -82,10 +74,8 @@ describe("dashboards and alerts against a real Prometheus scraping a local testn
     writeFileSync(config, runConfig);
     prometheus = spawn("prometheus", [`--config.file=${config}`, `--storage.tsdb.path=${join(tmp, "tsdb")}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: "ignore" });
     // Rates need a few samples: wait until every node's beacon round is being scraped and moving.
-    await eventually(async () => {
-      const r = await query(`count(rate(relaylab_beacon_round[30s]) > 0)`);
-      return r.status === "success" && Number((r.data?.result[0] as { value?: [number, string] } | undefined)?.value?.[1] ?? 0) === 10;
-    }, 240_000, "Prometheus to scrape 10 advancing nodes");
+    const query = prometheusQuery(base);
+    await eventually(async () => (await query(`count(rate(relaylab_beacon_round[30s]) > 0) == 10`)) === 1, 240_000, "Prometheus to scrape 10 advancing nodes");
   });
 
   after(() => {
@@ -103,30 +93,16 @@ describe("dashboards and alerts against a real Prometheus scraping a local testn
     }, 60_000, "every rule to be evaluated healthy");
   });
 
-  it("every node dashboard query returns data", async () => {
-    const queries = allDashboardQueries().filter((q) => NODE_DASHBOARDS.has(q.dashboard));
-    assert.ok(queries.length > 20, `only ${queries.length} queries found`);
-    const empty: string[] = [];
-    for (const q of queries) {
-      const r = await query(expandVariables(q.expr, { interval: "30s" }));
-      assert.equal(r.status, "success", `${q.dashboard} / ${q.panel}: ${r.error ?? ""}`);
-      if ((r.data?.result.length ?? 0) === 0) empty.push(`${q.dashboard} / ${q.panel} [${q.refId}]: ${q.expr}`);
-    }
-    assert.deepEqual(empty, [], `empty panels:\n${empty.join("\n")}`);
+  it("every node dashboard query returns data, and every metric a node alert reads has series", async () => {
+    const results = await liveCheck(prometheusQuery(base), "30s");
+    const mine = results.filter((r) => isNodeResult(r.where));
+    assert.ok(mine.length > 30, `only ${mine.length} node expressions found`);
+    const empty = mine.filter((r) => r.series === 0).map((r) => `${r.where}: ${r.expr}`);
+    assert.deepEqual(empty, [], `empty:\n${empty.join("\n")}`);
   });
 
-  it("every alert expression evaluates and reads metrics that exist", async () => {
-    const missing: string[] = [];
-    const alerts = nodeAlerts();
-    assert.ok(alerts.length >= 4, `only ${alerts.length} node alerts`);
-    for (const a of alerts) {
-      const r = await query(a.expr);
-      assert.equal(r.status, "success", `${a.alert}: ${r.error ?? ""}`);
-      for (const name of metricNames(a.expr)) {
-        const series = await query(`count({__name__=~"${name}(_bucket|_count|_sum)?"})`);
-        if ((series.data?.result.length ?? 0) === 0) missing.push(`${a.alert}: ${name}`);
-      }
-    }
-    assert.deepEqual(missing, [], `alert expressions read metrics with no series:\n${missing.join("\n")}`);
+  it("every node alert expression evaluates", async () => {
+    const query = prometheusQuery(base);
+    for (const a of nodeAlerts()) await assert.doesNotReject(query(a.expr), a.alert);
   });
 });
