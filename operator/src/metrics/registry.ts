@@ -5,7 +5,7 @@
  */
 import { Counter, Gauge, Histogram, collectDefaultMetrics } from "prom-client";
 import type { Registry } from "prom-client";
-import { OPERATOR_LABELS, OPERATOR_METRICS } from "./names.js";
+import { CONTROLLERS, OPERATOR_LABELS, OPERATOR_METRICS, RECONCILE_RESULTS } from "./names.js";
 import type { ControllerName, ReconcileResult } from "./names.js";
 
 export interface OperatorMetrics {
@@ -19,7 +19,7 @@ export interface OperatorMetrics {
 export function createOperatorMetrics(registry: Registry): OperatorMetrics {
   collectDefaultMetrics({ register: registry });
   const labels = [OPERATOR_LABELS.controller] as const;
-  return {
+  const metrics: OperatorMetrics = {
     reconcile: new Counter({
       name: OPERATOR_METRICS.reconcile,
       help: "Reconciles by controller and result.",
@@ -37,6 +37,9 @@ export function createOperatorMetrics(registry: Registry): OperatorMetrics {
     queueDepth: new Gauge({ name: OPERATOR_METRICS.queueDepth, help: "Keys waiting in the work queue.", labelNames: labels, registers: [registry] }),
     leader: new Gauge({ name: OPERATOR_METRICS.leader, help: "1 while this replica holds the leader lease.", registers: [registry] }),
   };
+  // Every (controller, result) from the start: an error ratio is 0, not an empty panel, until the first error.
+  for (const controller of CONTROLLERS) for (const result of RECONCILE_RESULTS) metrics.reconcile.inc({ controller, result }, 0);
+  return metrics;
 }
 
 /** Records one reconcile; a no-op without metrics (tests). */

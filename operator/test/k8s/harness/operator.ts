@@ -111,6 +111,12 @@ export class OperatorRun {
     return run;
   }
 
+  /** host:port of the operator's /metrics, /healthz and /readyz. */
+  get metricsAddress(): string {
+    if (this.#metricsAddress === undefined) throw new Error(`operator ${this.identity} is not listening`);
+    return this.#metricsAddress;
+  }
+
   /** Why the operator stopped by itself, for assertions and error messages. */
   failure(): Error {
     return this.#error instanceof Error ? this.#error : new Error(`operator ${this.identity} stopped: ${String(this.#error)}`);
