@@ -20,13 +20,19 @@ function withSpec(spec: Record<string, unknown>): unknown {
 }
 
 describe("chaos experiment files", () => {
-  it("every shipped example validates and names its topology file", () => {
+  it("every shipped example validates and names its topology: the shared file or inline objects", () => {
     const files = readdirSync(EXAMPLES).filter((f) => f.endsWith(".yaml") && f !== "topology.yaml");
     assert.ok(files.length >= 3);
     for (const f of files) {
       const { experiment, topologyFiles } = loadExperiment(join(EXAMPLES, f));
       assert.ok(experiment.spec.steps.length > 0, f);
-      assert.deepEqual(topologyFiles, [join(EXAMPLES, "topology.yaml")]);
+      const topo = experiment.spec.topology;
+      if ("inline" in topo) {
+        assert.equal(topologyFiles, undefined, f);
+        assert.deepEqual(topo.inline.map((o) => o.kind).sort(), ["DataCenter", "Subnet"], f);
+      } else {
+        assert.deepEqual(topologyFiles, [join(EXAMPLES, "topology.yaml")], f);
+      }
     }
   });
 
