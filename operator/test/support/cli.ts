@@ -4,6 +4,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
+export { alive } from "../../src/cli/commands/status.js";
+
 export const CLI = fileURLToPath(new URL("../../bin/relaylab.js", import.meta.url));
 export const EXAMPLES = fileURLToPath(new URL("../../examples/", import.meta.url));
 
@@ -33,16 +35,6 @@ export function exited(child: ReturnType<typeof startCli>): Promise<CliResult> {
 /** Runs the CLI to completion. */
 export function runCli(args: readonly string[]): Promise<CliResult> {
   return exited(startCli(args));
-}
-
-export function alive(pid: number | undefined): boolean {
-  if (pid === undefined) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Polls `check` until it returns a value (not undefined) or the deadline passes. */
