@@ -76,7 +76,11 @@ export function addStatefulSet(chart: Chart, subnet: Subnet, share: DataCenterSh
       serviceName: peersServiceName(name),
       // Every member must be up for the groups' DKG; start them together.
       podManagementPolicy: "Parallel",
-      updateStrategy: { type: "RollingUpdate" },
+      // An explicit partition: with `rollingUpdate` left out, the StatefulSet controller recreates a
+      // deleted pod whose ordinal is below start + status.currentReplicas from the *old* revision.
+      // After a genesis change the operator deletes every stale pod at once (restartStaleGenesisPods),
+      // so those pods would come back on the old genesis, be deleted again, and never settle.
+      updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 0 } },
       selector: { matchLabels: selector },
       template: {
         metadata: { labels, annotations: { [ANNOTATION_GENESIS_HASH]: genesisHash } },
