@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # Builds the binaries of the real-control-plane suite (operator/test/k8s) from their Go modules:
-# etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok and helm.
+# etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok and helm, plus the
+# Prometheus Operator's CRDs (ServiceMonitor, PodMonitor, PrometheusRule) from its module.
 # There is no container engine here, so no kind; see shared/notes/envtest.md for the recipe.
 #
 # Binaries are cached by version outside the repository, in
@@ -23,6 +24,10 @@ K8S_VERSION=v1.36.3
 ETCD_VERSION=v3.6.8
 KWOK_VERSION=v0.8.0
 HELM_VERSION=v3.21.4
+# The CRDs kube-prometheus-stack installs; the chart's and the operator's monitoring objects are
+# applied against them.
+PROMETHEUS_OPERATOR_VERSION=v0.85.0
+MONITORING_CRDS=(servicemonitors podmonitors prometheusrules)
 K8S_TOOLS=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -35,6 +40,9 @@ recipe_k8s="kubernetes $K8S_VERSION tools=${K8S_TOOLS[*]} recipe=2"
 recipe_etcd="etcd $ETCD_VERSION recipe=1 main=$(sha256sum "$here/go/etcd/main.go" | cut -c1-16)"
 recipe_kwok="kwok $KWOK_VERSION recipe=2"
 recipe_helm="helm $HELM_VERSION kube=1.$k8s_minor recipe=1"
+recipe_monitoring="prometheus-operator $PROMETHEUS_OPERATOR_VERSION crds=${MONITORING_CRDS[*]} recipe=1"
+monitoring_files=("${MONITORING_CRDS[@]/#/monitoring.coreos.com_}")
+monitoring_files=("${monitoring_files[@]/%/.yaml}")
 
 log() { printf '%s build.sh: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -48,7 +56,8 @@ fresh() {
 
 all_fresh() {
   fresh kubernetes "$recipe_k8s" "${K8S_TOOLS[@]}" && fresh etcd "$recipe_etcd" etcd &&
-    fresh kwok "$recipe_kwok" kwok kwok-stages.yaml && fresh helm "$recipe_helm" helm
+    fresh kwok "$recipe_kwok" kwok kwok-stages.yaml && fresh helm "$recipe_helm" helm &&
+    fresh monitoring "$recipe_monitoring" "${monitoring_files[@]}"
 }
 
 if [[ ${1:-} == --dir ]]; then
@@ -160,6 +169,18 @@ build_helm() {
   install_to_bin helm "$recipe_helm" "$w/out" helm
 }
 
+# Nothing to build: the module zip carries the generated CRDs under example/prometheus-operator-crd.
+fetch_monitoring_crds() {
+  local w=$out/src/monitoring
+  rm -rf "$w" && mkdir -p "$w/out"
+  local src; src=$(go mod download -json "github.com/prometheus-operator/prometheus-operator@$PROMETHEUS_OPERATOR_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')
+  local f; for f in "${monitoring_files[@]}"; do
+    [[ -f $src/example/prometheus-operator-crd/$f ]] || die "prometheus-operator $PROMETHEUS_OPERATOR_VERSION has no $f"
+    cp "$src/example/prometheus-operator-crd/$f" "$w/out/$f"
+  done
+  install_to_bin monitoring "$recipe_monitoring" "$w/out" "${monitoring_files[@]}"
+}
+
 # timed NAME COMMAND...: run one build step and log how long it took.
 timed() {
   local name=$1 start=$SECONDS; shift
@@ -176,6 +197,7 @@ fresh etcd "$recipe_etcd" etcd || timed "etcd $ETCD_VERSION" build_etcd
 fresh kwok "$recipe_kwok" kwok kwok-stages.yaml || timed "kwok $KWOK_VERSION" build_kwok
 fresh kubernetes "$recipe_k8s" "${K8S_TOOLS[@]}" || timed "kubernetes $K8S_VERSION (${K8S_TOOLS[*]})" build_kubernetes
 fresh helm "$recipe_helm" helm || timed "helm $HELM_VERSION" build_helm
+fresh monitoring "$recipe_monitoring" "${monitoring_files[@]}" || timed "prometheus-operator $PROMETHEUS_OPERATOR_VERSION CRDs" fetch_monitoring_crds
 all_fresh || die "a component is still missing after the build"
 log "all binaries in $bin ($((SECONDS - total)) s)"
 echo "$bin"

@@ -25,7 +25,11 @@ export interface Binaries {
   readonly kwokStages: string;
   /** Renders the chart whose RBAC the operator runs under. */
   readonly helm: string;
+  /** The Prometheus Operator's ServiceMonitor, PodMonitor and PrometheusRule CRDs (YAML files). */
+  readonly monitoringCrds: readonly string[];
 }
+
+const MONITORING_CRDS = ["servicemonitors", "podmonitors", "prometheusrules"].map((plural) => `monitoring.coreos.com_${plural}.yaml`);
 
 export type BinaryLookup = { readonly binaries: Binaries } | { readonly skip: string };
 
@@ -85,6 +89,7 @@ function fromDir(dir: string): Binaries {
     kwok: join(dir, "kwok"),
     kwokStages: join(dir, "kwok-stages.yaml"),
     helm: join(dir, "helm"),
+    monitoringCrds: MONITORING_CRDS.map((file) => join(dir, file)),
   };
 }
 
@@ -98,7 +103,7 @@ function withKubebuilderAssets(binaries: Binaries): Binaries {
 
 function missing(binaries: Binaries): string[] {
   const programs: string[] = [binaries.etcd, binaries.kubeApiServer, binaries.kubeControllerManager, binaries.kubeScheduler, binaries.kwok, binaries.helm];
-  return [...programs.filter((file) => !executable(file)), ...(existsSync(binaries.kwokStages) ? [] : [binaries.kwokStages])];
+  return [...programs.filter((file) => !executable(file)), ...[binaries.kwokStages, ...binaries.monitoringCrds].filter((file) => !existsSync(file))];
 }
 
 /**
@@ -116,7 +121,7 @@ export async function locateBinaries(): Promise<BinaryLookup> {
     `no control-plane binaries: ${cache.dir} is incomplete, Go is not installed, and KUBEBUILDER_ASSETS ` +
     `${assets ? `(${assets}) lacks ${missing(fromDir(assets)).join(", ")}` : "is not set"}. ` +
     "Install Go 1.26 and run operator/test/k8s/bin/build.sh, or point KUBEBUILDER_ASSETS at a directory with " +
-    "etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok, kwok-stages.yaml and helm.";
+    "etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok, kwok-stages.yaml, helm and the monitoring.coreos.com CRDs.";
   if (process.env.CI === "true") throw new Error(`CI=true and ${reason}`);
   process.stderr.write(`\n${"!".repeat(100)}\n!!! SKIPPING the real Kubernetes control-plane suite: ${reason}\n${"!".repeat(100)}\n\n`);
   return { skip: reason };

@@ -44,9 +44,9 @@ function collection(kind: string, namespace: string): string | undefined {
   }[kind];
 }
 
-/** `helm template` of charts/relaylab into release namespace `namespace`. */
-export async function renderChart(helm: string, namespace: string): Promise<Manifest[]> {
-  const { stdout } = await run(helm, ["template", "relaylab", CHART, "--namespace", namespace], { maxBuffer: 64 << 20 });
+/** `helm template` of charts/relaylab into release namespace `namespace`; `args` adds e.g. `--values FILE`. */
+export async function renderChart(helm: string, namespace: string, args: readonly string[] = []): Promise<Manifest[]> {
+  const { stdout } = await run(helm, ["template", "relaylab", CHART, "--namespace", namespace, ...args], { maxBuffer: 64 << 20 });
   return parseAllDocuments(stdout)
     .map((d) => d.toJS() as Manifest | null)
     .filter((m): m is Manifest => m !== null && typeof m.kind === "string");
