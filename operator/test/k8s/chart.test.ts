@@ -8,7 +8,9 @@
  * - the operator's pods and the node pods it creates pass the `restricted` Pod Security Standard,
  *   enforced by the API server's own PodSecurity admission;
  * - with monitoring.coreos.com served, the operator creates a PodMonitor per Subnet under the
- *   chart's RBAC.
+ *   chart's RBAC;
+ * - node data on PersistentVolumeClaims (static volumes; no provisioner runs here) is bound, and
+ *   deleted with a removed node and with the Subnet.
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -16,7 +18,7 @@ import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
 import { GROUP, VERSION, type Subnet } from "../../src/api/index.js";
-import { LABEL_POD_INDEX, LABEL_SUBNET } from "../../src/resources/names.js";
+import { LABEL_POD_INDEX, LABEL_SUBNET, statefulSetName } from "../../src/resources/names.js";
 import { ApiError, type KubeObject, type Rest, waitFor } from "./harness.js";
 import { installChart, renderChart } from "./harness/chart.js";
 import { installCrds } from "./harness/crds.js";
@@ -30,6 +32,7 @@ const OTHER_NAMESPACES = ["monitoring", "relaylab-load"];
 const ALL_ON_VALUES = fileURLToPath(new URL("../../../charts/relaylab/ci/all-on-values.yaml", import.meta.url));
 const RESTRICTED = { "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/enforce-version": "latest" };
 const api = `/apis/${GROUP}/${VERSION}`;
+const STORAGE_CLASS = "static";
 
 interface Manifest extends KubeObject {
   apiVersion: string;
@@ -109,11 +112,24 @@ describe("the Helm chart on a real API server", { skip: suite.skip }, () => {
     assert.match(refused.statusMessage, /violates PodSecurity "restricted:latest".*allowPrivilegeEscalation/);
   });
 
-  it("reconciles a Subnet in a restricted namespace: node pods admitted and Running, and a PodMonitor under the chart's RBAC", async () => {
+  it("reconciles a Subnet in a restricted namespace: node pods admitted with their data volumes, a PodMonitor, PVCs deleted with the nodes", async () => {
     const p = plane();
     const { admin } = p;
     const identity = await installChart(p, p.binaries.helm, "relaylab-operator");
     await p.addNodes([{ name: "zone-a-0", labels: { "topology.kubernetes.io/zone": "zone-a" } }]);
+    // No provisioner runs here: static volumes of a class with immediate binding stand in for one,
+    // and kube-controller-manager's PersistentVolume binder binds the claims to them.
+    await admin.create("/apis/storage.k8s.io/v1/storageclasses", {
+      metadata: { name: STORAGE_CLASS },
+      provisioner: "kubernetes.io/no-provisioner",
+      volumeBindingMode: "Immediate",
+    });
+    for (let i = 0; i < 3; i++) {
+      await admin.create("/api/v1/persistentvolumes", {
+        metadata: { name: `static-${i}` },
+        spec: { storageClassName: STORAGE_CLASS, capacity: { storage: "1Gi" }, accessModes: ["ReadWriteOnce"], hostPath: { path: `/var/relaylab/static-${i}` } },
+      });
+    }
     const ns = "restricted-testnet";
     await admin.create("/api/v1/namespaces", { metadata: { name: ns, labels: RESTRICTED } });
     await admin.create(`${api}/datacenters`, { apiVersion: `${GROUP}/${VERSION}`, kind: "DataCenter", metadata: { name: "dc-a" }, spec: { region: "test" } });
@@ -121,27 +137,43 @@ describe("the Helm chart on a real API server", { skip: suite.skip }, () => {
     try {
       await operator.ready();
       const subnet = "gamma";
+      const subnetPath = `${api}/namespaces/${ns}/subnets/${subnet}`;
       await admin.create(`${api}/namespaces/${ns}/subnets`, {
         apiVersion: `${GROUP}/${VERSION}`,
         kind: "Subnet",
         metadata: { name: subnet },
-        spec: { nodes: 3, groups: 1, groupSize: 3, dataCenters: { names: ["dc-a"] } },
+        spec: { nodes: 3, groups: 1, groupSize: 3, dataCenters: { names: ["dc-a"] }, storage: { size: "1Gi", storageClassName: STORAGE_CLASS } },
       });
       const selector = { labelSelector: `${LABEL_SUBNET}=${subnet}` };
-      // A pod PodSecurity refused never exists: the StatefulSet controller's creates fail and retry.
-      const running = await waitFor(
-        "3 node pods Running in the restricted namespace",
-        async () => {
-          operator.assertRunning();
-          const pods = (await admin.list<KubeObject & { status?: { phase?: string } }>(`/api/v1/namespaces/${ns}/pods`, selector)).items;
-          return pods.filter((pod) => pod.status?.phase === "Running").length === 3 ? pods : undefined;
-        },
-        { timeoutMs: 180_000 },
-      );
-      assert.deepEqual(running.map((pod) => pod.metadata.labels?.[LABEL_POD_INDEX]).sort(), ["0", "1", "2"]);
+      const until = <T>(what: string, probe: () => Promise<T | undefined>): Promise<Exclude<T, undefined>> =>
+        waitFor(
+          what,
+          () => {
+            operator.assertRunning();
+            return probe();
+          },
+          { timeoutMs: 180_000 },
+        );
+      const claims = async (): Promise<string[]> =>
+        (await admin.list<KubeObject & { status?: { phase?: string } }>(`/api/v1/namespaces/${ns}/persistentvolumeclaims`, selector)).items
+          .filter((c) => c.metadata.deletionTimestamp === undefined)
+          .map((c) => `${c.metadata.name} ${c.status?.phase ?? "?"}`)
+          .sort();
+      const runningPods = async (count: number): Promise<KubeObject[] | undefined> => {
+        const pods = (await admin.list<KubeObject & { status?: { phase?: string } }>(`/api/v1/namespaces/${ns}/pods`, selector)).items;
+        const running = pods.filter((pod) => pod.status?.phase === "Running" && pod.metadata.deletionTimestamp === undefined);
+        return running.length === count && pods.length === count ? running : undefined;
+      };
 
-      const uid = (await admin.get<Subnet>(`${api}/namespaces/${ns}/subnets/${subnet}`)).metadata.uid;
-      const monitor = await waitFor("the Subnet's PodMonitor", () =>
+      // A pod PodSecurity refused never exists (the StatefulSet controller's creates fail and retry),
+      // and a pod whose claim is unbound is never scheduled.
+      const running = await until("3 node pods Running in the restricted namespace", () => runningPods(3));
+      assert.deepEqual(running.map((pod) => pod.metadata.labels?.[LABEL_POD_INDEX]).sort(), ["0", "1", "2"]);
+      const sts = statefulSetName(subnet, "dc-a");
+      assert.deepEqual(await claims(), [0, 1, 2].map((i) => `data-${sts}-${i} Bound`));
+
+      const uid = (await admin.get<Subnet>(subnetPath)).metadata.uid;
+      const monitor = await until("the Subnet's PodMonitor", () =>
         admin.find<KubeObject & { spec: { selector: { matchLabels: Record<string, string> }; podMetricsEndpoints: { port: string }[] } }>(
           `/apis/monitoring.coreos.com/v1/namespaces/${ns}/podmonitors/${subnet}`,
         ),
@@ -149,6 +181,13 @@ describe("the Helm chart on a real API server", { skip: suite.skip }, () => {
       assert.deepEqual(monitor.spec.selector.matchLabels, { [LABEL_SUBNET]: subnet });
       assert.equal(monitor.spec.podMetricsEndpoints[0]?.port, "metrics");
       assert.equal(monitor.metadata.ownerReferences?.find((o) => o.controller === true)?.uid, uid, "the PodMonitor is owned by its Subnet");
+
+      // persistentVolumeClaimRetentionPolicy: a removed node's data goes with it, and all of it with the Subnet.
+      await admin.merge(subnetPath, { spec: { nodes: 2, groupSize: 2 } });
+      await until("the third node's claim to be deleted", async () => ((await claims()).length === 2 && (await runningPods(2)) !== undefined ? true : undefined));
+      assert.deepEqual(await claims(), [0, 1].map((i) => `data-${sts}-${i} Bound`));
+      await admin.delete(subnetPath);
+      await until("every claim to be deleted with the Subnet", async () => ((await claims()).length === 0 ? true : undefined));
     } finally {
       await operator.stop();
     }
