@@ -7,7 +7,7 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { crdManifests, operatorRbacRules } from "@relaylab/operator/manifests";
+import { crdManifests, nodePodContract, operatorRbacRules } from "@relaylab/operator/manifests";
 import { GENERATED_DIRS, chartFiles } from "./chart.js";
 import { generatedFiles } from "./render.js";
 
@@ -27,4 +27,4 @@ function writeTree(base: string, files: ReadonlyMap<string, string>, owned: read
 
 const generated = generatedFiles();
 writeTree(join(root, "dashboards", "generated"), generated, ["."]);
-writeTree(join(root, "charts", "relaylab"), chartFiles(generated, { crds: crdManifests(), rules: operatorRbacRules() }), GENERATED_DIRS);
+writeTree(join(root, "charts", "relaylab"), chartFiles(generated, { crds: crdManifests(), rules: operatorRbacRules(), nodePods: nodePodContract() }), GENERATED_DIRS);

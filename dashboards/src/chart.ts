@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * The generated files of the Helm chart charts/relaylab: Helm's `.Files` cannot read outside the
- * chart, so the dashboards and the alert rule file are copied in, and the CRDs and RBAC rules are
- * rendered from the operator's code (never hand-copied). Pure; `npm run gen` writes the result
+ * chart, so the dashboards and the alert rule file are copied in, and the CRDs, RBAC rules and
+ * node pod labels and ports are rendered from the operator's code (never hand-copied). Pure; `npm run gen` writes the result
  * and a drift test compares it with the committed chart.
  */
 import { stringify } from "yaml";
@@ -21,10 +21,18 @@ export interface PolicyRule {
   readonly verbs: readonly string[];
 }
 
+/** The labels and port names of every node pod, which the PodMonitor and NetworkPolicies select. */
+export interface NodePodContract {
+  readonly selector: Readonly<Record<string, string>>;
+  readonly labels: { readonly subnet: string; readonly dataCenter: string; readonly node: string };
+  readonly ports: { readonly peer: string; readonly control: string; readonly metrics: string };
+}
+
 /** What the operator's code says the chart must install. */
 export interface OperatorManifests {
   readonly crds: readonly Crd[];
   readonly rules: readonly PolicyRule[];
+  readonly nodePods: NodePodContract;
 }
 
 /** Chart folders whose every file is generated here (stale files in them are removed). */
@@ -60,5 +68,6 @@ export function chartFiles(generated: ReadonlyMap<string, string>, operator: Ope
   const namespaced = operator.rules.filter((r) => r.apiGroups.every((g) => NAMESPACED_GROUPS.has(g)));
   files.set("files/rbac-cluster-rules.yaml", rulesFile(operator.rules.filter((r) => !namespaced.includes(r))));
   files.set("files/rbac-namespace-rules.yaml", rulesFile(namespaced));
+  files.set("files/node-pods.yaml", header("operator/src/resources/names.ts (nodePodContract)") + stringify(operator.nodePods));
   return files;
 }

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { parseAllDocuments } from "yaml";
 import { LABELS } from "@relaylab/node/metrics-names";
-import { crdManifests, operatorRbacRules } from "@relaylab/operator/manifests";
+import { crdManifests, nodePodContract, operatorRbacRules } from "@relaylab/operator/manifests";
 import { alertRuleGroups } from "../src/alerts.js";
 import { GENERATED_DIRS, chartFiles } from "../src/chart.js";
 import { DASHBOARDS } from "../src/dashboards.js";
@@ -24,7 +24,7 @@ const chart = join(root, "charts", "relaylab");
 
 describe("chart files generated from code", () => {
   test("charts/relaylab holds exactly the rendered dashboards, alerts, CRDs and RBAC rules", () => {
-    const rendered = chartFiles(generatedFiles(), { crds: crdManifests(), rules: operatorRbacRules() });
+    const rendered = chartFiles(generatedFiles(), { crds: crdManifests(), rules: operatorRbacRules(), nodePods: nodePodContract() });
     const onDisk = GENERATED_DIRS.flatMap((dir) => readdirSync(join(chart, dir)).map((name) => `${dir}/${name}`));
     assert.deepEqual(onDisk.sort(), [...rendered.keys()].sort(), "run `npm run gen` and commit charts/relaylab");
     for (const [path, content] of rendered) assert.equal(readFileSync(join(chart, path), "utf8"), content, `charts/relaylab/${path} is stale: run \`npm run gen\``);
@@ -32,7 +32,7 @@ describe("chart files generated from code", () => {
 
   test("a CRD is guarded by crd.enabled and kept on uninstall", () => {
     const crd = { metadata: { name: "things.example.dev" }, spec: { names: { plural: "things" } } };
-    const file = chartFiles(new Map(), { crds: [crd], rules: [] }).get("templates/crd/things.yaml") ?? "";
+    const file = chartFiles(new Map(), { crds: [crd], rules: [], nodePods: nodePodContract() }).get("templates/crd/things.yaml") ?? "";
     assert.match(file, /^\{\{- if \.Values\.crd\.enabled \}\}\n/);
     assert.match(file, /\n\{\{- end \}\}\n$/);
     assert.match(file, /helm\.sh\/resource-policy: keep/);
@@ -40,7 +40,7 @@ describe("chart files generated from code", () => {
 
   test("a CRD text that Helm would read as a template is refused", () => {
     const crd = { metadata: { name: "things.example.dev", annotations: { note: "{{ oops }}" } }, spec: { names: { plural: "things" } } };
-    assert.throws(() => chartFiles(new Map(), { crds: [crd], rules: [] }), /contains "\{\{"/);
+    assert.throws(() => chartFiles(new Map(), { crds: [crd], rules: [], nodePods: nodePodContract() }), /contains "\{\{"/);
   });
 
   test("lease rules go to the namespaced Role, everything else to the ClusterRole", () => {
@@ -50,6 +50,7 @@ describe("chart files generated from code", () => {
         { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get"] },
         { apiGroups: [""], resources: ["pods"], verbs: ["list"] },
       ],
+      nodePods: nodePodContract(),
     });
     assert.match(files.get("files/rbac-namespace-rules.yaml") ?? "", /leases/);
     assert.doesNotMatch(files.get("files/rbac-namespace-rules.yaml") ?? "", /pods/);
@@ -121,7 +122,16 @@ describe("chart rendered by helm", async () => {
     const [rule] = objects.filter((o) => o.kind === "PrometheusRule");
     assert.deepEqual(JSON.parse(JSON.stringify(rule?.spec)), { groups: JSON.parse(JSON.stringify(alertRuleGroups())) as unknown });
     assert.equal(objects.filter((o) => o.kind === "ServiceMonitor").length, 1);
-    assert.equal(objects.filter((o) => o.kind === "PodMonitor").length, 1);
+    const monitors = objects.filter((o) => o.kind === "PodMonitor");
+    assert.equal(monitors.length, 1);
+    // The node pods' labels and port names come from the operator's code (files/node-pods.yaml).
+    const contract = nodePodContract();
+    const monitor = monitors[0]?.spec as { selector: { matchLabels: Record<string, string> }; podMetricsEndpoints: [{ port: string; relabelings: { sourceLabels: string[] }[] }] };
+    assert.deepEqual(monitor.selector.matchLabels, contract.selector);
+    const [endpoint] = monitor.podMetricsEndpoints;
+    assert.equal(endpoint.port, contract.ports.metrics);
+    const sources = endpoint.relabelings.flatMap((r) => r.sourceLabels);
+    for (const label of Object.values(contract.labels)) assert.ok(sources.includes(`__meta_kubernetes_pod_label_${label.replace(/[^a-zA-Z0-9_]/g, "_")}`), `the PodMonitor copies ${label}`);
     const policies = objects.filter((o) => o.kind === "NetworkPolicy").map((o) => o.metadata.name);
     assert.deepEqual(policies.sort(), ["relaylab-operator", "relaylab-subnet-demo", "relaylab-subnet-load"]);
   });

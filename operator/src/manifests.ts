@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * What the chart renders from code: the CRDs and the operator's exact RBAC. The rules are
+ * What the chart renders from code: the CRDs, the operator's exact RBAC, and the labels and port
+ * names of the node pods it creates. The rules are
  * collected from the modules that make the calls, so they stay true as the code changes; the
  * real-API-server suite runs the operator under exactly these rules.
  */
@@ -12,6 +13,7 @@ import type { PolicyRule } from "./runtime/rbac.js";
 import { mergeRules } from "./runtime/rbac.js";
 
 export { crdManifests } from "./api/crd.js";
+export { nodePodContract } from "./resources/names.js";
 export type { CustomResourceDefinition, PrinterColumn } from "./api/crd.js";
 export type { JSONSchemaProps, ValidationRule } from "./api/schema.js";
 export type { PolicyRule } from "./runtime/rbac.js";

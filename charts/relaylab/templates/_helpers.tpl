@@ -52,7 +52,12 @@ app.kubernetes.io/component: operator
 {{- printf "%s:%s" .Values.operator.image.repository (default .Chart.AppVersion .Values.operator.image.tag) }}
 {{- end }}
 
+{{/* Labels and port names of the node pods the operator creates (generated from its code). */}}
+{{- define "relaylab.nodePods" -}}
+{{ .Files.Get "files/node-pods.yaml" }}
+{{- end }}
+
 {{/* Labels of relaylab node pods (any subnet). */}}
 {{- define "relaylab.nodePodLabels" -}}
-{{ toYaml .Values.nodePods.selector }}
+{{ toYaml (include "relaylab.nodePods" . | fromYaml).selector }}
 {{- end }}

@@ -13,7 +13,30 @@ export const LABEL_POD_INDEX = "apps.kubernetes.io/pod-index";
 /** Annotation carrying the sha256 of the genesis a pod template was built for: a new genesis rolls the pods. */
 export const ANNOTATION_GENESIS_HASH = "relaylab.dev/genesis-hash";
 
+/** Container ports by name: the keys are the port names every node pod and the peers Service carry. */
 export const PORTS = { peer: 7000, control: 7001, metrics: 9100 } as const;
+export type PortName = keyof typeof PORTS;
+/** Every named port, for the container and the Service. */
+export const namedPorts = (): { name: PortName; port: number }[] => (Object.keys(PORTS) as PortName[]).map((name) => ({ name, port: PORTS[name] }));
+
+/** The label every relaylab node pod carries, whatever its Subnet. */
+const NODE_POD_SELECTOR = { "app.kubernetes.io/name": "relaylab-node" } as const;
+
+/**
+ * What tools outside the operator may rely on in every node pod: the chart's PodMonitor and
+ * NetworkPolicies are rendered from this (`npm run gen`), never from hand-copied values.
+ */
+export function nodePodContract(): {
+  selector: Record<string, string>;
+  labels: { subnet: string; dataCenter: string; node: string };
+  ports: Record<PortName, PortName>;
+} {
+  return {
+    selector: { ...NODE_POD_SELECTOR },
+    labels: { subnet: LABEL_SUBNET, dataCenter: LABEL_DATA_CENTER, node: LABEL_POD_INDEX },
+    ports: { peer: "peer", control: "control", metrics: "metrics" },
+  };
+}
 
 /** Where the container finds its inputs, and the node flags that point at them. */
 export const PATHS = {
@@ -38,7 +61,7 @@ export function nodeHost(subnet: string, namespace: string, dataCenter: string, 
 /** Labels every child carries. */
 export function commonLabels(subnet: string): Record<string, string> {
   return {
-    "app.kubernetes.io/name": "relaylab-node",
+    ...NODE_POD_SELECTOR,
     "app.kubernetes.io/instance": subnet,
     "app.kubernetes.io/part-of": "relaylab",
     "app.kubernetes.io/managed-by": "relaylab-operator",

@@ -3,7 +3,7 @@
 import { ApiObject } from "cdk8s";
 import type { Chart } from "cdk8s";
 import type { Subnet } from "../api/index.js";
-import { LABEL_DATA_CENTER, LABEL_POD_INDEX, LABEL_SUBNET, commonLabels, ownerReference, subnetMeta } from "./names.js";
+import { LABEL_DATA_CENTER, LABEL_POD_INDEX, LABEL_SUBNET, commonLabels, nodePodContract, ownerReference, subnetMeta } from "./names.js";
 
 export const MONITORING_GROUP = "monitoring.coreos.com";
 
@@ -32,7 +32,7 @@ export function addPodMonitor(chart: Chart, subnet: Subnet): ApiObject {
       selector: { matchLabels: { [LABEL_SUBNET]: name } },
       podMetricsEndpoints: [
         {
-          port: "metrics",
+          port: nodePodContract().ports.metrics,
           path: "/metrics",
           interval: "15s",
           relabelings: TARGET_LABELS.map(([label, target]) => ({ sourceLabels: [podLabelMeta(label)], targetLabel: target })),

@@ -7,7 +7,7 @@
 import { ApiObject } from "cdk8s";
 import type { Chart } from "cdk8s";
 import type { Subnet } from "../api/index.js";
-import { LABEL_SUBNET, PORTS, commonLabels, ownerReference, peersServiceName, subnetMeta } from "./names.js";
+import { LABEL_SUBNET, commonLabels, namedPorts, ownerReference, peersServiceName, subnetMeta } from "./names.js";
 
 export function addPeersService(chart: Chart, subnet: Subnet): ApiObject {
   const { name, namespace } = subnetMeta(subnet);
@@ -19,11 +19,7 @@ export function addPeersService(chart: Chart, subnet: Subnet): ApiObject {
       clusterIP: "None",
       publishNotReadyAddresses: true,
       selector: { [LABEL_SUBNET]: name },
-      ports: [
-        { name: "peer", port: PORTS.peer, targetPort: "peer", protocol: "TCP" },
-        { name: "control", port: PORTS.control, targetPort: "control", protocol: "TCP" },
-        { name: "metrics", port: PORTS.metrics, targetPort: "metrics", protocol: "TCP" },
-      ],
+      ports: namedPorts().map(({ name, port }) => ({ name, port, targetPort: name, protocol: "TCP" })),
     },
   });
 }

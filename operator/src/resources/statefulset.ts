@@ -20,13 +20,16 @@ import {
   genesisConfigMapName,
   identityKeyName,
   identitySecretName,
+  namedPorts,
   ownerReference,
   peersServiceName,
   statefulSetName,
   subnetMeta,
 } from "./names.js";
+import type { PortName } from "./names.js";
 
 const INDEX_ENV = "RELAYLAB_NODE_INDEX";
+const METRICS_PORT: PortName = "metrics";
 /** Non-root user of the node image (distroless "nonroot"). */
 const NODE_UID = 65532;
 
@@ -112,13 +115,9 @@ export function addStatefulSet(chart: Chart, subnet: Subnet, share: DataCenterSh
                 { name: "RELAYLAB_SUBNET", value: name },
                 { name: "RELAYLAB_DATA_CENTER", value: share.dataCenter },
               ],
-              ports: [
-                { name: "peer", containerPort: PORTS.peer, protocol: "TCP" },
-                { name: "control", containerPort: PORTS.control, protocol: "TCP" },
-                { name: "metrics", containerPort: PORTS.metrics, protocol: "TCP" },
-              ],
-              readinessProbe: { httpGet: { path: "/readyz", port: "metrics" }, periodSeconds: 5, failureThreshold: 3 },
-              livenessProbe: { httpGet: { path: "/healthz", port: "metrics" }, initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 6 },
+              ports: namedPorts().map(({ name, port }) => ({ name, containerPort: port, protocol: "TCP" })),
+              readinessProbe: { httpGet: { path: "/readyz", port: METRICS_PORT }, periodSeconds: 5, failureThreshold: 3 },
+              livenessProbe: { httpGet: { path: "/healthz", port: METRICS_PORT }, initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 6 },
               ...(spec.resources !== undefined ? { resources: spec.resources } : {}),
               securityContext: restricted,
               volumeMounts: [
