@@ -54,8 +54,8 @@ export class ChaosEngine {
     return this.#busy;
   }
 
-  record(experiment: string, genesisSeed: string, selectorSeed: number): ChaosRecord {
-    return { experiment, genesisSeed, selectorSeed, steps: this.records };
+  record(experiment: string, genesisSeed: string, selectorSeed: number, roundIntervals: readonly number[]): ChaosRecord {
+    return { experiment, genesisSeed, selectorSeed, steps: this.records, roundIntervals: [...roundIntervals] };
   }
 
   async #tick(): Promise<void> {

@@ -94,6 +94,19 @@ export const ExpectationsSchema = z
      * hypergeometric stall model: the model's probability lies in the measured fraction's Wilson interval.
      */
     stallModel: z.object({ confidence: z.union([z.literal(0.9), z.literal(0.95), z.literal(0.99)]).default(0.95) }).strict().optional(),
+    /**
+     * How `--baseline RECORD` judges round latency against an earlier run: a regression is a
+     * significant shift (one-sided Mann-Whitney at `confidence`) that also moves `quantile` by more
+     * than `maxRegressionPercent`. Without `--baseline` nothing is compared.
+     */
+    baseline: z
+      .object({
+        quantile: z.number().min(0.5, "must be between 0.5 and 1").max(1, "must be between 0.5 and 1").default(0.99),
+        maxRegressionPercent: z.number().min(0).default(5),
+        confidence: z.union([z.literal(0.9), z.literal(0.95), z.literal(0.99)]).default(0.95),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 export type Expectations = z.infer<typeof ExpectationsSchema>;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * The record of a chaos run: the genesis seed, and for each step the round it fired at and the
- * victims it resolved. `relaylab chaos run --replay RECORD` re-applies exactly these.
+ * victims it resolved. `relaylab chaos run --replay RECORD` re-applies exactly these, and
+ * `--baseline RECORD` compares a later run's round latency with its round intervals.
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
@@ -22,15 +23,18 @@ export const ChaosRecordSchema = z.object({
   genesisSeed: z.string().regex(/^[0-9a-f]{64}$/),
   selectorSeed: z.number().int(),
   steps: z.array(StepRecordSchema),
+  /** Seconds between consecutive verified rounds, in round order (absent in records made before it existed). */
+  roundIntervals: z.array(z.number().nonnegative()).optional(),
 });
 export type ChaosRecord = z.infer<typeof ChaosRecordSchema>;
 
-export function readChaosRecord(file: string): ChaosRecord {
+/** Reads a record given as the `role` of this run ("replay", "baseline"); errors say which file is wrong and how. */
+export function readChaosRecord(file: string, role: string): ChaosRecord {
   let value: unknown;
   try {
     value = JSON.parse(readFileSync(file, "utf8"));
   } catch (err) {
-    throw new Error(`cannot read replay record ${file}: ${(err as Error).message}`, { cause: err });
+    throw new Error(`cannot read ${role} record ${file}: ${(err as Error).message}`, { cause: err });
   }
   const r = ChaosRecordSchema.safeParse(value);
   if (!r.success) throw new Error(`${file} is not a chaos record: ${r.error.issues[0]?.path.join(".") ?? ""} ${r.error.issues[0]?.message ?? ""}`);

@@ -4,7 +4,7 @@
  * verdict, a JUnit report and a replayable record.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -15,7 +15,7 @@ const tmp = mkdtempSync(join(tmpdir(), "relaylab-chaos-"));
 interface ChaosOutput {
   passed: boolean;
   verdicts: { name: string; passed: boolean; measured: string }[];
-  record: { genesisSeed: string; steps: { name: string; firedAtRound: number; victims: number[] }[] };
+  record: { genesisSeed: string; steps: { name: string; firedAtRound: number; victims: number[] }[]; roundIntervals: number[] };
   recordFile: string;
 }
 
@@ -47,11 +47,17 @@ describe("shipped chaos experiments", () => {
     assert.equal(out.record.steps.length, 4);
   });
 
-  it("crash of g-t+1 members with restart, and an exact replay of it", async () => {
+  it("crash of g-t+1 members with restart, and an exact replay of it judged against a baseline", async () => {
     const first = await runExperiment("crash-recovery");
     const step = first.out.record.steps[0];
     assert.equal(step?.victims.length, 3, "g-t+1 = 3 members of a group of 5 with t = 3");
-    const again = await runExperiment("crash-recovery", ["--replay", first.out.recordFile]);
+    assert.ok(first.out.record.roundIntervals.length >= 20, "the record keeps the round intervals a later run is compared with");
+    // A baseline ten times slower than this run: the comparison runs end to end and must pass
+    // whatever the machine's load (the statistics themselves are tested in baseline.test.ts).
+    const baseline = join(tmp, "slow-baseline.json");
+    writeFileSync(baseline, JSON.stringify({ ...first.out.record, roundIntervals: first.out.record.roundIntervals.map((s) => s * 10) }));
+    const again = await runExperiment("crash-recovery", ["--replay", first.out.recordFile, "--baseline", baseline]);
+    assert.ok(again.out.verdicts.some((v) => v.name === "round latency vs baseline" && v.passed));
     assert.equal(again.out.record.genesisSeed, first.out.record.genesisSeed);
     assert.deepEqual(again.out.record.steps.map((s) => [s.name, s.firedAtRound, s.victims]), first.out.record.steps.map((s) => [s.name, s.firedAtRound, s.victims]));
   });

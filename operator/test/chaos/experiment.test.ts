@@ -40,6 +40,7 @@ describe("chaos experiment files", () => {
     const e = parseExperiment(withSpec({}), "x.yaml");
     assert.equal(e.spec.seed, 1);
     assert.equal(e.spec.expectations.safetyViolations, 0);
+    assert.deepEqual(e.spec.expectations.baseline, { quantile: 0.99, maxRegressionPercent: 5, confidence: 0.95 });
   });
 
   const bad: [string, Record<string, unknown>, RegExp][] = [
@@ -52,6 +53,7 @@ describe("chaos experiment files", () => {
     ["an unknown action", { steps: [{ name: "a", at: { round: 1 }, action: "explode", target: { nodes: [1] } }] }, /steps\[0\]\.action/],
     ["a loss above 1", { steps: [{ name: "a", at: { round: 1 }, action: "loss", loss: 2, target: { nodes: [1] } }] }, /between 0 and 1/],
     ["an unknown expectation", { expectations: { maxStall: 1 } }, /expectations/],
+    ["a baseline quantile below the median", { expectations: { baseline: { quantile: 0.2 } } }, /expectations\.baseline\.quantile: must be between 0\.5 and 1/],
   ];
   for (const [what, spec, message] of bad) {
     it(`rejects ${what} with the field's path`, () => {

@@ -6,6 +6,7 @@ import { NODE_METRICS } from "@relaylab/node/metrics-names";
 import { ChaosEngine } from "../../chaos/engine.js";
 import { ExperimentError, loadExperiment } from "../../chaos/experiment.js";
 import { junitXml } from "../../chaos/junit.js";
+import { compareToBaseline } from "../../chaos/baseline.js";
 import { type ChaosRecord, readChaosRecord } from "../../chaos/record.js";
 import { judge, type Verdict } from "../../chaos/verdict.js";
 import { createProgress } from "../../runner/progress.js";
@@ -21,6 +22,7 @@ interface ChaosOptions {
   junit?: string;
   json?: boolean;
   replay?: string;
+  baseline?: string;
   record?: string;
   runDir?: string;
   logLevel: string;
@@ -38,6 +40,21 @@ async function invalidSharesCounted(addresses: readonly string[]): Promise<numbe
   return all.flat().filter((s) => s.name === NODE_METRICS.shares && s.labels.result === "invalid").reduce((a, s) => a + s.value, 0);
 }
 
+function usageRecord(file: string, role: string): ChaosRecord {
+  try {
+    return readChaosRecord(userPath(file), role);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function baselineIntervals(record: ChaosRecord, file: string): number[] {
+  if (record.roundIntervals === undefined || record.roundIntervals.length === 0) {
+    throw new UsageError(`baseline record ${file} holds no round intervals; make a new baseline with this relaylab version (chaos run --record FILE)`);
+  }
+  return record.roundIntervals;
+}
+
 export function registerChaos(program: Command): void {
   const chaos = program.command("chaos").description("chaos experiments with a verdict for CI");
   chaos
@@ -47,6 +64,7 @@ export function registerChaos(program: Command): void {
     .option("--junit <FILE>", "write a JUnit XML report (one testcase per expectation)")
     .option("--json", "print the verdicts, the run summary and the record as one JSON object")
     .option("--replay <RECORD>", "re-apply a recorded run: same genesis seed, victims and firing rounds")
+    .option("--baseline <RECORD>", "also judge round latency against an earlier run's record (see expectations.baseline)")
     .option("--record <FILE>", "where to write the run record (default <run dir>/chaos-record.json)")
     .option("--run-dir <DIR>", "run directory (default .relaylab/<subnet>)")
     .option("--log-level <LEVEL>", "node log level", "info")
@@ -60,14 +78,8 @@ export function registerChaos(program: Command): void {
           throw err;
         }
       });
-      let replay: ChaosRecord | undefined;
-      if (opts.replay) {
-        try {
-          replay = readChaosRecord(userPath(opts.replay));
-        } catch (err) {
-          throw new UsageError((err as Error).message);
-        }
-      }
+      const replay = opts.replay !== undefined ? usageRecord(opts.replay, "replay") : undefined;
+      const baseline = opts.baseline !== undefined ? baselineIntervals(usageRecord(opts.baseline, "baseline"), opts.baseline) : undefined;
       const topo = experiment.spec.topology;
       const topology = await usageErrors(() =>
         topologyFiles ? loadTopology(topologyFiles) : topologyFromDocuments("inline" in topo ? topo.inline.map((value, i) => ({ value, where: `${path} spec.topology.inline[${i}]` })) : [], path),
@@ -100,7 +112,9 @@ export function registerChaos(program: Command): void {
         nodes: testnet.endpoints.length,
         groups: testnet.observer.ledger.groupSet(0)?.groups ?? [],
       });
-      const record = engine.record(experiment.metadata.name, testnet.genesis.seed, replay?.selectorSeed ?? experiment.spec.seed);
+      const roundIntervals = [...intervals.entries()].sort(([a], [b]) => a - b).map(([, seconds]) => seconds);
+      if (baseline !== undefined) verdicts.push(compareToBaseline(roundIntervals, baseline, experiment.spec.expectations.baseline));
+      const record = engine.record(experiment.metadata.name, testnet.genesis.seed, replay?.selectorSeed ?? experiment.spec.seed, roundIntervals);
       const recordFile = opts.record ? userPath(opts.record) : join(testnet.runDir, "chaos-record.json");
       writeJson(recordFile, record);
       const seconds = (performance.now() - started) / 1000;
