@@ -119,6 +119,7 @@ const subnetSpec = obj(
       ),
     }),
     paused: bool("Stop changing children (they keep running); status still updates.", { default: false }),
+    ttlSeconds: int("Delete the Subnet this many seconds after its creation (a janitor for CI clusters); unset keeps it until deleted.", { minimum: 1 }),
   },
   {
     required: ["nodes", "groups", "groupSize", "dataCenters"],
@@ -172,6 +173,7 @@ const subnetStatus = obj("Observed state, written by the operator.", {
     { "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["dataCenter"] },
   ),
   genesisHash: str("sha256 of the genesis document in use; a new value means a new network."),
+  expiresAt: str("When spec.ttlSeconds deletes the Subnet.", { format: "date-time" }),
 });
 
 const dataCenterSpec = obj("A place nodes run and the network it emulates.", {

@@ -5,6 +5,7 @@
  * controller (it is enqueued for every DataCenter change and pushes fault sets); this one only
  * tracks usage, capacity and outage in the status.
  */
+import { isDeepStrictEqual } from "node:util";
 import type { Logger } from "pino";
 import type { DataCenter, DataCenterStatus } from "../api/index.js";
 import { API_VERSION, DATACENTER_CONDITIONS as C, DATACENTER_FINALIZER, DATACENTER_KIND, DATACENTER_REASONS as R } from "../api/index.js";
@@ -70,7 +71,8 @@ async function reconcileDataCenter(deps: DataCenterReconcilerDeps, key: string):
   }
 
   const status = computeDataCenterStatus(dc, usage, new Date(deps.clock.now()).toISOString());
-  if (JSON.stringify(status) !== JSON.stringify(dc.status ?? {})) {
+  // Key order differs (the API server returns custom resources with sorted keys): compare values.
+  if (!isDeepStrictEqual(status, dc.status ?? {})) {
     await api.applyStatus({ apiVersion: API_VERSION, kind: DATACENTER_KIND, metadata: { name }, status } as KubeObject);
     for (const c of changedConditions(dc.status?.conditions, status.conditions ?? [])) {
       if (dc.status?.conditions === undefined && c.status !== "True") continue;

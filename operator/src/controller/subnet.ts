@@ -6,6 +6,7 @@
  * fault set (its data center's network profile, byzantine behaviour) through the Control API;
  * reads live figures from the Public API; and writes the status once.
  */
+import { isDeepStrictEqual } from "node:util";
 import type { Logger } from "pino";
 import { GenesisError, parseGenesis } from "@relaylab/node/config";
 import type { DataCenter, Subnet, SubnetStatus } from "../api/index.js";
@@ -40,7 +41,8 @@ import { dataCenterOf, shareOf, toView } from "./workloads.js";
 
 /** Exactly the API access reconcileSubnet and its informers use. */
 export const SUBNET_CONTROLLER_RULES: PolicyRule[] = [
-  { apiGroups: ["relaylab.dev"], resources: ["subnets"], verbs: ["list", "watch"] },
+  // "delete": a Subnet whose spec.ttlSeconds elapsed is deleted (expireSubnet).
+  { apiGroups: ["relaylab.dev"], resources: ["subnets"], verbs: ["list", "watch", "delete"] },
   { apiGroups: ["relaylab.dev"], resources: ["subnets/status"], verbs: ["patch"] },
   { apiGroups: ["relaylab.dev"], resources: ["datacenters"], verbs: ["list", "watch"] },
   // Server-side apply is a PATCH, but one that creates the object needs "create" as well.
@@ -86,6 +88,11 @@ async function reconcileSubnet(deps: SubnetReconcilerDeps, pushed: Map<string, s
   const subnet = deps.subnets.get(`${namespace ?? ""}/${name}`);
   if (subnet === undefined || subnet.metadata.deletionTimestamp !== undefined) return {}; // children go by garbage collection
   const spec = resolveSubnetSpec(subnet.spec);
+  const expiresAtMs = expiryOf(subnet);
+  if (expiresAtMs !== undefined && clock.now() >= expiresAtMs) {
+    await expireSubnet(deps, subnet);
+    return {};
+  }
   const mine = deps.statefulSets.list().filter((s) => controllerOwnerKey(s, SUBNET_KIND) === key);
 
   let shares: readonly DataCenterShare[] = mine.map(shareOf);
@@ -132,8 +139,24 @@ async function reconcileSubnet(deps: SubnetReconcilerDeps, pushed: Map<string, s
     ...(newGenesis !== undefined ? { newGenesis } : {}),
     nowIso: new Date(clock.now()).toISOString(),
   });
-  await writeStatus(deps, subnet, status);
-  return { requeueAfterMs: deps.statusRefreshMs ?? 10_000 };
+  await writeStatus(deps, subnet, expiresAtMs !== undefined ? { ...status, expiresAt: new Date(expiresAtMs).toISOString() } : status);
+  const refreshMs = deps.statusRefreshMs ?? 10_000;
+  return { requeueAfterMs: expiresAtMs !== undefined ? Math.min(refreshMs, expiresAtMs - clock.now()) : refreshMs };
+}
+
+/** When spec.ttlSeconds runs out (ms since the epoch), or undefined without a TTL. */
+function expiryOf(subnet: Subnet): number | undefined {
+  const ttl = subnet.spec.ttlSeconds;
+  const created = Date.parse(subnet.metadata.creationTimestamp ?? "");
+  return ttl === undefined || Number.isNaN(created) ? undefined : created + ttl * 1000;
+}
+
+/** Deletes a Subnet whose TTL elapsed; its children follow by garbage collection. */
+async function expireSubnet(deps: SubnetReconcilerDeps, subnet: Subnet): Promise<void> {
+  const ttl = subnet.spec.ttlSeconds ?? 0;
+  deps.log.info({ subnet: key(subnet), ttlSeconds: ttl }, "spec.ttlSeconds elapsed: deleting the Subnet");
+  await deps.events.record(subnet, "Normal", SUBNET_REASONS.expired, "Delete", `spec.ttlSeconds (${ttl}) elapsed since creation: deleting the Subnet and, by garbage collection, its nodes`);
+  await deps.api.delete({ apiVersion: API_VERSION, kind: SUBNET_KIND, namespace: subnet.metadata.namespace ?? "", name: subnet.metadata.name ?? "" });
 }
 
 /** Nodes other Subnets run per data center, from their StatefulSets. */
@@ -263,7 +286,8 @@ async function pushFaults(
 const key = (subnet: Subnet): string => objectKey(SUBNET_KIND, subnet.metadata.name ?? "", subnet.metadata.namespace);
 
 async function writeStatus(deps: SubnetReconcilerDeps, subnet: Subnet, status: SubnetStatus): Promise<void> {
-  if (JSON.stringify(status) === JSON.stringify(subnet.status ?? {})) return;
+  // Key order differs (the API server returns custom resources with sorted keys): compare values.
+  if (isDeepStrictEqual(status, subnet.status ?? {})) return;
   await deps.api.applyStatus({ apiVersion: API_VERSION, kind: SUBNET_KIND, metadata: { name: subnet.metadata.name, namespace: subnet.metadata.namespace }, status } as KubeObject);
   for (const c of changedConditions(subnet.status?.conditions, status.conditions ?? [])) {
     if (c.type !== SUBNET_CONDITIONS.ready && c.type !== SUBNET_CONDITIONS.stalled && c.type !== SUBNET_CONDITIONS.degraded) continue;

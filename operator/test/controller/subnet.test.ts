@@ -263,4 +263,39 @@ describe("reconcileSubnet", () => {
     }
     assert.deepEqual(await bed.reconcileSubnet("beta"), {}, "a deleted Subnet is a no-op");
   });
+
+  it("deletes a Subnet when spec.ttlSeconds has elapsed since its creation, and says when in the status", async () => {
+    const bed = await setup({ ttlSeconds: 3600 });
+    const expiresAt = Date.parse(bed.subnet("beta").metadata.creationTimestamp ?? "") + 3_600_000;
+    bed.clock.advance(expiresAt - bed.clock.now() - 4_000);
+    const early = await bed.reconcileSubnet("beta");
+    assert.equal(early.requeueAfterMs, 4_000, "the next reconcile is due when the TTL runs out, not at the next refresh");
+    assert.equal(bed.subnet("beta").status?.expiresAt, new Date(expiresAt).toISOString());
+    assert.ok(bed.statefulSet("beta-dc-a"), "still running before it expires");
+
+    bed.clock.advance(4_000);
+    assert.deepEqual(await bed.reconcileSubnet("beta"), {});
+    assert.equal(bed.kube.find("relaylab.dev/v1alpha1", "Subnet", "beta", "default"), undefined);
+    assert.equal(bed.kube.objects("apps/v1", "StatefulSet").length, 0, "its nodes go by garbage collection");
+    assert.ok(bed.events().includes("Expired"));
+  });
+
+  it("sends no status when nothing changed, whatever the key order the API server returns", async () => {
+    const bed = await setup();
+    await bed.reconcileSubnet("beta");
+    // As the API server serves custom resources: the same status with its keys sorted (the fake
+    // hands out its stored object, so this rewrites the store without recording a write).
+    const stored = bed.subnet("beta") as unknown as { status: Record<string, unknown> };
+    const keys = Object.keys(stored.status);
+    stored.status = Object.fromEntries(Object.entries(stored.status).sort(([a], [b]) => a.localeCompare(b)));
+    assert.notDeepEqual(Object.keys(stored.status), keys, "the order really changed");
+    // Every call counts, even a no-op apply the fake (like the API server) would not record as a write.
+    const sent: string[] = [];
+    bed.kube.interceptor = (op, kind) => {
+      if (kind === "Subnet" && op === "applyStatus") sent.push(op);
+      return undefined;
+    };
+    await bed.reconcileSubnet("beta");
+    assert.deepEqual(sent, []);
+  });
 });

@@ -77,6 +77,7 @@ const badSubnets: readonly BadSpec[] = [
   { name: "negative timing", spec: { timings: { stallTimeoutMs: -5 } }, says: ["spec.timings.stallTimeoutMs", "greater than or equal to 1"] },
   { name: "zero nodes", spec: { nodes: 0, groupSize: 0 }, says: ["spec.nodes", "greater than or equal to 1"] },
   { name: "negative epoch length", spec: { epochLength: -1 }, says: ["spec.epochLength", "greater than or equal to 0"] },
+  { name: "a zero TTL", spec: { ttlSeconds: 0 }, says: ["spec.ttlSeconds", "greater than or equal to 1"] },
   { name: "missing groups", spec: { groups: null }, says: ["spec.groups", "Required value"] },
   {
     name: "unknown byzantine behaviour",

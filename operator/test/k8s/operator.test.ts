@@ -248,9 +248,9 @@ describe("operator on a real API server", { skip: suite.skip }, () => {
       return subnets >= 2 && dcs >= 2 ? true : undefined;
     });
     assert.deepEqual(await versions(), before, "resourceVersions changed across an operator restart");
-    // Server-side applies of unchanged objects are no-ops (the resourceVersions above prove it);
-    // a create, update or delete (a regenerated key, a finalizer, an Event) would be a real write.
-    const writes = restarted.objectWrites().filter((w) => w.verb !== "apply" && w.verb !== "applyStatus");
+    // Server-side applies of unchanged children are no-ops (the resourceVersions above prove it);
+    // a status apply, create, update or delete (a regenerated key, a finalizer, an Event) would be a real write.
+    const writes = restarted.objectWrites().filter((w) => w.verb !== "apply");
     assert.deepEqual(writes, [], "a restarted operator must not write when nothing changed");
   });
 
@@ -300,4 +300,26 @@ describe("operator on a real API server", { skip: suite.skip }, () => {
     });
     await waitOp("dc-b, no longer in use, to be deleted", async () => ((await admin.find(`${api}/datacenters/dc-b`)) === undefined ? true : undefined));
   });
+
+  it("deletes a Subnet whose spec.ttlSeconds elapsed, under the chart's RBAC, and its nodes with it", async () => {
+    const { admin } = plane();
+    const name = "ephemeral";
+    const path = `${api}/namespaces/${ns}/subnets/${name}`;
+    await admin.create(`${api}/namespaces/${ns}/subnets`, {
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: "Subnet",
+      metadata: { name },
+      spec: { nodes: 2, groups: 1, groupSize: 2, dataCenters: { names: ["dc-a"] }, ttlSeconds: 5 },
+    });
+    const announced = await waitOp("the Subnet's status to say when it expires", async () => (await admin.get<Subnet>(path)).status?.expiresAt);
+    const created = Date.parse((await admin.get<Subnet>(path)).metadata.creationTimestamp ?? "");
+    assert.equal(Date.parse(announced), created + 5_000);
+    await waitOp("the expired Subnet and its StatefulSet to be gone", async () => {
+      const left = (await admin.list(`/apis/apps/v1/namespaces/${ns}/statefulsets`, { labelSelector: `${LABEL_SUBNET}=${name}` })).items;
+      return (await admin.find(path)) === undefined && left.length === 0 ? true : undefined;
+    });
+    const events = (await admin.list<KubeObject & { reason?: string; regarding?: { name?: string } }>(`/apis/events.k8s.io/v1/namespaces/${ns}/events`)).items;
+    assert.ok(events.some((e) => e.reason === "Expired" && e.regarding?.name === name), "an Expired event says why the Subnet went");
+  });
 });
+

@@ -36,6 +36,7 @@ export interface ResolvedSubnetSpec {
   storage?: DataVolume;
   byzantine?: ByzantineFaults;
   paused: boolean;
+  ttlSeconds?: number;
 }
 
 /** Fills in every default of a Subnet spec (pure). */
@@ -55,5 +56,6 @@ export function resolveSubnetSpec(spec: SubnetSpec): ResolvedSubnetSpec {
     ...(spec.storage ? { storage: spec.storage } : {}),
     ...(spec.faults?.byzantine ? { byzantine: spec.faults.byzantine } : {}),
     paused: spec.paused ?? false,
+    ...(spec.ttlSeconds !== undefined ? { ttlSeconds: spec.ttlSeconds } : {}),
   };
 }

@@ -86,6 +86,12 @@ export interface SubnetSpec {
   faults?: SubnetFaults;
   /** Stops reconciling children (they keep running as they are); status still updates. @default false */
   paused?: boolean;
+  /**
+   * Seconds after creation at which the operator deletes the Subnet (and so, by garbage
+   * collection, its nodes): a janitor for CI clusters, so a testnet never outlives the pipeline
+   * that made it, even one that died. Unset: kept until deleted.
+   */
+  ttlSeconds?: number;
 }
 
 /** Lifecycle summary of a Subnet, for humans; conditions carry the detail. */
@@ -117,6 +123,8 @@ export interface SubnetStatus {
   placement?: DataCenterPlacementStatus[];
   /** sha256 of the genesis document in use; a new value means a new network. */
   genesisHash?: string;
+  /** When spec.ttlSeconds deletes the Subnet (RFC 3339). */
+  expiresAt?: string;
 }
 
 export interface Subnet {
@@ -149,6 +157,7 @@ export const SUBNET_REASONS = {
   dkgPending: "DKGPending",
   rollingOut: "RollingOut",
   newGenesis: "NewGenesis",
+  expired: "Expired",
   upToDate: "UpToDate",
   placementFailed: "PlacementFailed",
   invalidSpec: "InvalidSpec",
