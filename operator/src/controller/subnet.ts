@@ -118,7 +118,10 @@ async function reconcileSubnet(deps: SubnetReconcilerDeps, pushed: Map<string, s
       newGenesis = { from: applied.previousHash, to: applied.genesisHash };
       await deps.events.record(subnet, "Normal", SUBNET_REASONS.newGenesis, "NewNetwork", `group parameters changed: new genesis ${applied.genesisHash.slice(0, 12)} (a new network)`);
     }
-    await restartStaleGenesisPods(deps, subnet, applied.genesisHash);
+    // Listing pods costs an API call per Subnet per refresh; a stale pod can only exist while the
+    // genesis just changed or some StatefulSet has not rolled out its latest template.
+    const settled = newGenesis === undefined && mine.length === shares.length && mine.every((s) => toView(s).rolledOut);
+    if (!settled) await restartStaleGenesisPods(deps, subnet, applied.genesisHash);
     for (const stale of mine.filter((s) => !shares.some((sh) => sh.dataCenter === dataCenterOf(s)))) {
       log.info({ subnet: key, statefulSet: stale.metadata.name }, "deleting the StatefulSet of a data center no longer used");
       await api.delete({ apiVersion: "apps/v1", kind: "StatefulSet", namespace: subnet.metadata.namespace ?? "", name: stale.metadata.name ?? "" });

@@ -298,4 +298,22 @@ describe("reconcileSubnet", () => {
     await bed.reconcileSubnet("beta");
     assert.deepEqual(sent, []);
   });
+
+  it("lists pods only while a new genesis or a template is rolling out", async () => {
+    const bed = await setup();
+    await bed.reconcileSubnet("beta");
+    bed.markReady();
+    const podLists: string[] = [];
+    bed.kube.interceptor = (op, kind) => {
+      if (op === "list" && kind === "Pod") podLists.push(op);
+      return undefined;
+    };
+    await bed.reconcileSubnet("beta");
+    assert.deepEqual(podLists, [], "nothing can be stale once every StatefulSet rolled out");
+    const sn = bed.subnet("beta");
+    await bed.kube.update({ ...sn, spec: { ...sn.spec, groups: 5 } } as KubeObject);
+    await bed.reconcileSubnet("beta");
+    assert.equal(podLists.length, 1, "a new genesis looks for pods of the old one");
+  });
 });
+
