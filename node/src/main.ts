@@ -3,12 +3,16 @@
  * relaylab node entry point:
  *   node --import tsx node/src/main.ts --genesis FILE --index N --data-dir DIR [--identity-key-file FILE]
  *     [--listen HOST:PORT] [--control-listen HOST:PORT] [--metrics-listen HOST:PORT] [--faults FILE] [--log-level info]
+ *     [--crypto-backend noble|mcl-wasm]
+ * --crypto-backend picks the implementation of the round crypto (share signing, beacon and certificate
+ * verification, recovery); default mcl-wasm (docs/performance.md §3). The DKG always runs on noble.
  * The identity secret key (64 hex, ed25519 seed) comes from --identity-key-file or RELAYLAB_IDENTITY_KEY.
  * Bad flags or genesis: one line on stderr, exit 2. SIGTERM/SIGINT: graceful shutdown, exit 0.
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { parseGenesisJson, type Genesis } from "./config/index.js";
+import { BACKEND_NAMES, DEFAULT_BACKEND, isBackendName, loadRoundCrypto, type BackendName, type RoundCrypto } from "./crypto/backend/index.js";
 import { FaultSet } from "./gen/relaylab/v1/control.js";
 import { identityPublicKey, parseKeyHex } from "./identity/index.js";
 import { createLogger } from "./log.js";
@@ -27,6 +31,7 @@ interface Flags {
   metricsListen: string;
   faults: FaultSet | undefined;
   logLevel: string;
+  cryptoBackend: BackendName;
 }
 
 class UsageError extends Error {}
@@ -55,6 +60,7 @@ function parseFlags(argv: string[]): Flags {
         "metrics-listen": { type: "string" },
         faults: { type: "string" },
         "log-level": { type: "string", default: "info" },
+        "crypto-backend": { type: "string", default: DEFAULT_BACKEND },
       },
     }));
   } catch (err) {
@@ -65,6 +71,8 @@ function parseFlags(argv: string[]): Flags {
   if (values["data-dir"] === undefined) throw new UsageError("--data-dir DIR is required");
   const logLevel = values["log-level"];
   if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}`);
+  const cryptoBackend = values["crypto-backend"];
+  if (!isBackendName(cryptoBackend)) throw new UsageError(`--crypto-backend must be one of ${BACKEND_NAMES.join(", ")}, got '${cryptoBackend}'`);
   const genesis = parseGenesisJson(readText(values.genesis, "genesis"));
   const index = Number(values.index);
   const node = genesis.nodes[index];
@@ -99,6 +107,7 @@ function parseFlags(argv: string[]): Flags {
     metricsListen: values["metrics-listen"] ?? "127.0.0.1:0",
     faults,
     logLevel,
+    cryptoBackend,
   };
 }
 
@@ -111,7 +120,13 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const log = createLogger(flags.index, flags.logLevel);
-  const node = await RelayNode.start({ ...flags, log }).catch((err: unknown) => {
+  const started = performance.now();
+  const crypto: RoundCrypto = await loadRoundCrypto(flags.cryptoBackend).catch((err: unknown) => {
+    process.stderr.write(`relaylab-node: cannot initialise crypto backend ${flags.cryptoBackend}: ${(err as Error).message} (--crypto-backend noble avoids it)\n`);
+    process.exit(2);
+  });
+  log.info({ event: "crypto_backend", backend: crypto.backend, initSeconds: (performance.now() - started) / 1000 }, "round crypto backend ready");
+  const node = await RelayNode.start({ ...flags, crypto, log }).catch((err: unknown) => {
     process.stderr.write(`relaylab-node: ${(err as Error).message}\n`);
     process.exit(2);
   });

@@ -12,6 +12,7 @@ import { BeaconEngine } from "./beacon/engine.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { Genesis } from "./config/index.js";
 import { ConsensusDriver } from "./consensus/driver.js";
+import type { RoundCrypto } from "./crypto/backend/index.js";
 import { EpochManager } from "./dkg/epochs.js";
 import { FaultController } from "./faults/controller.js";
 import { ControlService, type FaultSet } from "./gen/relaylab/v1/control.js";
@@ -38,6 +39,8 @@ export interface NodeConfig {
   readonly controlListen: string;
   readonly metricsListen: string;
   readonly faults?: FaultSet | undefined;
+  /** Round crypto for the beacon engine and consensus (main.ts loads the --crypto-backend one). */
+  readonly crypto: RoundCrypto;
   readonly log: Logger;
   readonly clock?: Clock;
   /** Called for Control.Crash; defaults to process.exit. */
@@ -65,7 +68,7 @@ export class RelayNode {
 
   /** Starts every component and binds the listeners; resolves once all are bound. */
   static async start(config: NodeConfig): Promise<RelayNode> {
-    const { genesis, index, log } = config;
+    const { genesis, index, log, crypto } = config;
     const clock = config.clock ?? systemClock;
     const self = genesis.nodes[index];
     if (self === undefined) throw new Error(`--index ${index} is not a node of the genesis (it has ${genesis.nodes.length} nodes, 0..${genesis.nodes.length - 1})`);
@@ -73,7 +76,7 @@ export class RelayNode {
 
     const registry = new Registry();
     const metrics: Metrics = createMetrics(registry);
-    metrics.nodeInfo.set({ subnet: genesis.subnet, data_center: self.dataCenter, node: String(index) }, 1);
+    metrics.nodeInfo.set({ subnet: genesis.subnet, data_center: self.dataCenter, node: String(index), crypto_backend: crypto.backend }, 1);
     const faults = new FaultController((n) => genesis.nodes[n]?.dataCenter, clock, log, metrics);
     if (config.faults) faults.apply(config.faults);
     const store = new BeaconStore(config.dataDir);
@@ -97,6 +100,7 @@ export class RelayNode {
       faults,
       log,
       metrics,
+      crypto,
       store,
       send: (to, envelope) => transport.send(to, envelope),
       requestSync: (peer) => syncer.request(peer),
@@ -110,6 +114,7 @@ export class RelayNode {
       faults,
       log,
       metrics,
+      crypto,
       beacons: store,
       dataDir: config.dataDir,
       send: (to, envelope) => transport.send(to, envelope),

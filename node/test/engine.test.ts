@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // The round engine in one process (drand's BeaconTest shape): five engines, trusted-dealer shares, a manual clock
-// and an in-memory network. Covers share fan-in, an invalid-share member, and verification of synced beacons.
+// and an in-memory network. Covers share fan-in, an invalid-share member, and verification of synced beacons, each
+// with every engine's round crypto on noble, on mcl-wasm, and mixed (engines on either backend in one network).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Registry } from "prom-client";
 import { BeaconEngine } from "../src/beacon/engine.js";
 import { GroupSet } from "../src/beacon/group-set.js";
 import { parseGenesis } from "../src/config/index.js";
+import { loadRoundCrypto, NOBLE_ROUND_CRYPTO, type RoundCrypto } from "../src/crypto/backend/index.js";
 import { dealShares } from "../src/crypto/index.js";
 import { FaultController } from "../src/faults/controller.js";
 import { ByzantineBehaviour } from "../src/gen/relaylab/v1/control.js";
@@ -33,6 +35,13 @@ const genesis = parseGenesis({
 });
 const dealt = dealShares(T, N);
 const groups = new GroupSet(0n, 1n, [{ index: 0, candidate: 0, members: [0, 1, 2, 3, 4], threshold: T, commitments: dealt.commitments }]);
+const mcl = await loadRoundCrypto("mcl-wasm");
+/** Which round crypto each engine gets, by engine index. */
+const BACKENDS: [string, (self: number) => RoundCrypto][] = [
+  ["noble", () => NOBLE_ROUND_CRYPTO],
+  ["mcl-wasm", () => mcl],
+  ["mixed", (self) => (self % 2 === 0 ? NOBLE_ROUND_CRYPTO : mcl)],
+];
 const publicGroups = { epoch: 0n, firstRound: 1n, groups: [{ index: 0, members: [0, 1, 2, 3, 4], threshold: T, publicKey: dealt.groupPublicKey }] };
 
 interface Net {
@@ -42,7 +51,7 @@ interface Net {
   run(until: () => boolean, maxSteps?: number): void;
 }
 
-function network(byzantine: ReadonlySet<number>): Net {
+function network(byzantine: ReadonlySet<number>, cryptoOf: (self: number) => RoundCrypto): Net {
   const clock = manualClock();
   const queue: { from: number; to: number; envelope: Envelope }[] = [];
   const stores = Array.from({ length: N }, () => new BeaconStore(undefined));
@@ -57,6 +66,7 @@ function network(byzantine: ReadonlySet<number>): Net {
       faults,
       log: silentLogger(),
       metrics: metrics[self] ?? null,
+      crypto: cryptoOf(self),
       store,
       send: (to, envelope) => {
         queue.push({ from: self, to, envelope });
@@ -86,48 +96,51 @@ function network(byzantine: ReadonlySet<number>): Net {
 
 const chainOf = (store: BeaconStore): Beacon[] => [...store.from(1n)];
 
-test("five engines build one verified chain; an invalid-share member is caught and counted", async () => {
-  const net = network(new Set([BYZANTINE]));
-  net.run(() => net.stores.every((s) => s.latestRound >= 8n));
-  const reference = chainOf(net.stores[0]!).slice(0, 8);
-  assert.equal(reference.length, 8);
-  assertValidChain(reference, genesis.seed, publicGroups);
-  for (const store of net.stores) assert.deepEqual(chainOf(store).slice(0, 8), reference);
-  let invalid = 0;
-  for (const m of net.metrics) invalid += (await m.shares.get()).values.find((v) => v.labels.result === "invalid")?.value ?? 0;
-  assert.ok(invalid > 0, "no invalid share was counted");
-  const bytes = await net.metrics[0]!.groupSignatureBytes.get();
-  assert.ok((bytes.values.find((v) => v.metricName?.endsWith("_count"))?.value ?? 0) >= 1);
-  for (const e of net.engines) e.stop();
-});
-
-test("a lagging engine accepts synced beacons only when they verify, in order", () => {
-  const net = network(new Set());
-  net.run(() => net.stores[0]!.latestRound >= 4n);
-  const chain = chainOf(net.stores[0]!);
-  for (const e of net.engines) e.stop();
-  const clock = manualClock();
-  const store = new BeaconStore(undefined);
-  const late = new BeaconEngine({
-    self: 4,
-    genesis,
-    clock,
-    faults: new FaultController(() => "dc-a", clock, silentLogger(), null),
-    log: silentLogger(),
-    metrics: null,
-    store,
-    send: () => 0,
-    requestSync: () => undefined,
+for (const [backend, cryptoOf] of BACKENDS) {
+  test(`${backend}: five engines build one verified chain; an invalid-share member is caught and counted`, async () => {
+    const net = network(new Set([BYZANTINE]), cryptoOf);
+    net.run(() => net.stores.every((s) => s.latestRound >= 8n));
+    const reference = chainOf(net.stores[0]!).slice(0, 8);
+    assert.equal(reference.length, 8);
+    assertValidChain(reference, genesis.seed, publicGroups);
+    for (const store of net.stores) assert.deepEqual(chainOf(store).slice(0, 8), reference);
+    let invalid = 0;
+    for (const m of net.metrics) invalid += (await m.shares.get()).values.find((v) => v.labels.result === "invalid")?.value ?? 0;
+    assert.ok(invalid > 0, "no invalid share was counted");
+    const bytes = await net.metrics[0]!.groupSignatureBytes.get();
+    assert.ok((bytes.values.find((v) => v.metricName?.endsWith("_count"))?.value ?? 0) >= 1);
+    for (const e of net.engines) e.stop();
   });
-  late.start(groups, new Map());
-  const [b1, b2, b3] = chain;
-  assert.ok(b1 && b2 && b3);
-  assert.equal(late.acceptSynced({ ...b1, signature: b2.signature }), false, "a beacon with another round's signature was accepted");
-  assert.equal(late.acceptSynced({ ...b1, previousSignature: b2.signature }), false, "a beacon with the wrong link was accepted");
-  assert.equal(late.acceptSynced({ ...b1, group: 1 }), false, "a beacon naming an unregistered group was accepted");
-  assert.equal(late.acceptSynced(b2), false, "a beacon out of order was accepted");
-  assert.equal(store.latestRound, 0n);
-  for (const b of [b1, b2, b3]) assert.equal(late.acceptSynced(b), true);
-  assert.equal(store.latestRound, 3n);
-  late.stop();
-});
+
+  test(`${backend}: a lagging engine accepts synced beacons only when they verify, in order`, () => {
+    const net = network(new Set(), cryptoOf);
+    net.run(() => net.stores[0]!.latestRound >= 4n);
+    const chain = chainOf(net.stores[0]!);
+    for (const e of net.engines) e.stop();
+    const clock = manualClock();
+    const store = new BeaconStore(undefined);
+    const late = new BeaconEngine({
+      self: 4,
+      genesis,
+      clock,
+      faults: new FaultController(() => "dc-a", clock, silentLogger(), null),
+      log: silentLogger(),
+      metrics: null,
+      crypto: cryptoOf(4),
+      store,
+      send: () => 0,
+      requestSync: () => undefined,
+    });
+    late.start(groups, new Map());
+    const [b1, b2, b3] = chain;
+    assert.ok(b1 && b2 && b3);
+    assert.equal(late.acceptSynced({ ...b1, signature: b2.signature }), false, "a beacon with another round's signature was accepted");
+    assert.equal(late.acceptSynced({ ...b1, previousSignature: b2.signature }), false, "a beacon with the wrong link was accepted");
+    assert.equal(late.acceptSynced({ ...b1, group: 1 }), false, "a beacon naming an unregistered group was accepted");
+    assert.equal(late.acceptSynced(b2), false, "a beacon out of order was accepted");
+    assert.equal(store.latestRound, 0n);
+    for (const b of [b1, b2, b3]) assert.equal(late.acceptSynced(b), true);
+    assert.equal(store.latestRound, 3n);
+    late.stop();
+  });
+}

@@ -14,6 +14,7 @@ import { BeaconEngine } from "../../src/beacon/engine.js";
 import type { GroupSet } from "../../src/beacon/group-set.js";
 import type { Clock, Timer } from "../../src/clock.js";
 import type { Genesis } from "../../src/config/index.js";
+import { NOBLE_ROUND_CRYPTO } from "../../src/crypto/backend/round.js";
 import type { SecretShare } from "../../src/crypto/index.js";
 import { FaultController } from "../../src/faults/controller.js";
 import { Envelope, SyncRequest } from "../../src/gen/relaylab/v1/protocol.js";
@@ -151,6 +152,8 @@ export class Simulation {
         faults: new FaultController(() => undefined, clock, silentLogger(), null),
         log: silentLogger(),
         metrics: null,
+        // The committed results (docs/performance.md §1) charge noble's CPU times.
+        crypto: NOBLE_ROUND_CRYPTO,
         store,
         send: (to, envelope) => this.send(node, to, envelope),
         requestSync: (peer) => this.requestSync(node, peer),

@@ -10,7 +10,8 @@ import { bytesToHex } from "@noble/hashes/utils.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import type { Clock, Timer } from "../clock.js";
 import type { Genesis } from "../config/index.js";
-import { CryptoError, partialSign, partialVerify, recoverVerified, type PartialSignature, type SecretShare } from "../crypto/index.js";
+import type { RoundCrypto } from "../crypto/backend/round.js";
+import { CryptoError, partialVerify, type PartialSignature, type SecretShare } from "../crypto/index.js";
 import type { FaultController } from "../faults/controller.js";
 import { ByzantineBehaviour } from "../gen/relaylab/v1/control.js";
 import type { Envelope, Share } from "../gen/relaylab/v1/protocol.js";
@@ -34,6 +35,8 @@ export interface EngineOptions {
   readonly faults: FaultController;
   readonly log: Logger;
   readonly metrics: Metrics | null;
+  /** Signs shares, verifies beacons and recovers group signatures (created once at node start). */
+  readonly crypto: RoundCrypto;
   readonly store: BeaconStore;
   /** Sends an envelope to a node; returns the estimated wire bytes sent (0 when dropped). */
   readonly send: (to: number, envelope: Envelope) => number;
@@ -181,7 +184,7 @@ export class BeaconEngine {
     const key = open?.set.publicKey(beacon.group);
     if (open === undefined || key === undefined) return false;
     if (beacon.epoch !== open.set.epoch || beacon.group !== open.group || bytesToHex(beacon.previousSignature) !== bytesToHex(open.previous)) return false;
-    if (!verifyBeacon(beacon, key)) return false;
+    if (!verifyBeacon(beacon, key, this.opts.crypto.verify)) return false;
     this.accept(beacon, "received");
     return true;
   }
@@ -244,7 +247,7 @@ export class BeaconEngine {
     const share = open.shares.get(open.group);
     if (share === undefined) return;
     if (open.mySignature === undefined) {
-      open.mySignature = partialSign(share, open.message).signature;
+      open.mySignature = this.opts.crypto.partialSign(share, open.message).signature;
       open.pool = new Map([[open.myIndex, open.mySignature], ...open.pool]);
     }
     this.sendShare(open);
@@ -265,7 +268,7 @@ export class BeaconEngine {
     let targets = open.fanOut.slice(0, AGGREGATORS * 2 ** open.sends).filter((m) => m !== this.opts.self);
     if (faults.byzantine(ByzantineBehaviour.BYZANTINE_BEHAVIOUR_SELECTIVE_SHARES)) targets = targets.filter((m) => faults.selectivePeers().includes(m));
     // Invalid-shares fault: a well-formed G1 point that is a signature on a different message.
-    const signature = faults.byzantine(ByzantineBehaviour.BYZANTINE_BEHAVIOUR_INVALID_SHARES) ? partialSign(share, sha256(open.message)).signature : open.mySignature;
+    const signature = faults.byzantine(ByzantineBehaviour.BYZANTINE_BEHAVIOUR_INVALID_SHARES) ? this.opts.crypto.partialSign(share, sha256(open.message)).signature : open.mySignature;
     const envelope: Envelope = { share: { round: open.round, group: open.group, index: open.myIndex, signature, epoch: groups.epoch } };
     for (const to of targets) open.bytes += this.opts.send(to, envelope);
   }
@@ -277,7 +280,7 @@ export class BeaconEngine {
     const partials: PartialSignature[] = [...open.pool].map(([index, signature]) => ({ index, signature }));
     let signature: Uint8Array;
     try {
-      const result = recoverVerified({
+      const result = this.opts.crypto.recoverVerified({
         groupPublicKey: group.commitments[0] ?? new Uint8Array(),
         message: open.message,
         partials,

@@ -11,7 +11,8 @@ import { hexToBytes, bytesToHex } from "@noble/hashes/utils.js";
 import type { GroupSet } from "../beacon/group-set.js";
 import type { Clock, Timer } from "../clock.js";
 import type { Genesis } from "../config/index.js";
-import { CryptoError, partialSign, partialVerify, recoverVerified, verify, type SecretShare } from "../crypto/index.js";
+import type { RoundCrypto } from "../crypto/backend/round.js";
+import { CryptoError, partialVerify, type SecretShare } from "../crypto/index.js";
 import type { FaultController } from "../faults/controller.js";
 import { ByzantineBehaviour } from "../gen/relaylab/v1/control.js";
 import type { Block, Certificate, ConsensusShare, Envelope } from "../gen/relaylab/v1/protocol.js";
@@ -45,6 +46,8 @@ export interface ConsensusOptions {
   readonly faults: FaultController;
   readonly log: Logger;
   readonly metrics: Metrics | null;
+  /** Signs certificate shares, recovers and verifies certificates (created once at node start). */
+  readonly crypto: RoundCrypto;
   readonly beacons: BeaconStore;
   /** Where the highest height this node signed at is kept, so a restart never signs twice at one height. */
   readonly dataDir: string;
@@ -327,7 +330,7 @@ export class ConsensusDriver {
       this.signedUpTo = height;
     }
     const cacheKey = `${kind}/${height}/${hash}`;
-    const signature = this.ownShares.get(cacheKey)?.signature ?? partialSign(share, certMessage(kind, height, hash)).signature;
+    const signature = this.ownShares.get(cacheKey)?.signature ?? this.opts.crypto.partialSign(share, certMessage(kind, height, hash)).signature;
     this.ownShares.set(cacheKey, { height, signature });
     const wire: ConsensusShare = { height, blockHash: hexToBytes(hash), group: notaries.group, epoch: notaries.epoch, index, signature };
     for (const member of notaries.members) this.opts.send(member, kind === "n" ? { notarizationShare: wire } : { finalizationShare: wire });
@@ -342,7 +345,7 @@ export class ConsensusDriver {
     const message = certMessage(kind, height, hash);
     const memberKey = (i: number): Uint8Array => groups.memberKey(notaries.group, i);
     try {
-      const { signature, invalid } = recoverVerified({ groupPublicKey: groupKey, message, partials, threshold: notaries.threshold, publicKeyShare: memberKey });
+      const { signature, invalid } = this.opts.crypto.recoverVerified({ groupPublicKey: groupKey, message, partials, threshold: notaries.threshold, publicKeyShare: memberKey });
       if (invalid.length > 0) this.queue.push({ type: "invalid_shares", kind, height, hash, indices: invalid });
       const cert: Certificate = { height, blockHash: hexToBytes(hash), group: notaries.group, epoch: notaries.epoch, signature };
       this.broadcast(kind === "n" ? { notarization: cert } : { finalization: cert });
@@ -358,7 +361,7 @@ export class ConsensusDriver {
   private verifyCert(kind: CertKind, height: bigint, hash: string, notaries: Notaries, signature: Uint8Array): void {
     const groups = this.groupsOfHeight(height);
     const groupKey = groups?.epoch === notaries.epoch ? groups.publicKey(notaries.group) : undefined;
-    if (groupKey !== undefined && safely(() => verify(groupKey, certMessage(kind, height, hash), signature))) {
+    if (groupKey !== undefined && safely(() => this.opts.crypto.verify(groupKey, certMessage(kind, height, hash), signature))) {
       this.queue.push({ type: "cert", kind, from: this.opts.self, height, hash, signature, verified: true });
     } else {
       this.drop("bad_signature");

@@ -44,7 +44,7 @@ export const NODE_METRICS = {
   ingressMessages: "relaylab_ingress_messages_total",
   /** histogram (s): ingress message submit to finalization. */
   ingressLatency: "relaylab_ingress_latency_seconds",
-  /** gauge: constant 1 with the node's static identity as labels (subnet, data center). */
+  /** gauge: constant 1 with the node's static identity as labels (subnet, data center, node, crypto backend). */
   nodeInfo: "relaylab_node_info",
 } as const;
 
@@ -60,7 +60,11 @@ export const LABELS = {
   subnet: "subnet",
   dataCenter: "data_center",
   node: "node",
+  cryptoBackend: "crypto_backend",
 } as const;
+
+/** Values of relaylab_node_info{crypto_backend}: the backend doing the node's round crypto (--crypto-backend). */
+export { BACKEND_NAMES as CRYPTO_BACKENDS, type BackendName as CryptoBackend } from "../crypto/backend/types.js";
 
 export const DIRECTIONS = ["sent", "received"] as const;
 export type Direction = (typeof DIRECTIONS)[number];

@@ -43,7 +43,7 @@ export interface Metrics {
   readonly dkg: Counter<"result">;
   readonly registeredGroups: Gauge;
   readonly faultsActive: Gauge<"kind">;
-  readonly nodeInfo: Gauge<"subnet" | "data_center" | "node">;
+  readonly nodeInfo: Gauge<"subnet" | "data_center" | "node" | "crypto_backend">;
   readonly finalizedHeight: Gauge;
   readonly blockFinalization: Histogram;
   readonly notarization: Histogram;
@@ -96,8 +96,8 @@ export function createMetrics(registry: Registry): Metrics {
     faultsActive: new Gauge({ name: NODE_METRICS.faultsActive, help: "1 while a fault of this kind is active", labelNames: [LABELS.kind] as const, registers }),
     nodeInfo: new Gauge({
       name: NODE_METRICS.nodeInfo,
-      help: "Constant 1 labelled with the node's static identity",
-      labelNames: [LABELS.subnet, LABELS.dataCenter, LABELS.node] as const,
+      help: "Constant 1 labelled with the node's static identity and its round crypto backend",
+      labelNames: [LABELS.subnet, LABELS.dataCenter, LABELS.node, LABELS.cryptoBackend] as const,
       registers,
     }),
     finalizedHeight: new Gauge({ name: NODE_METRICS.finalizedHeight, help: "Highest finalized block height", registers }),

@@ -7,9 +7,9 @@ import { before, describe, it } from "node:test";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
 import fc from "fast-check";
-import { BACKEND_NAMES, createMclBackend, loadBackend, nobleBackend, type SchemeBackend } from "../../src/crypto/backend/index.js";
-import { CryptoError, generateSecretKey, partialSign, publicKeyOf } from "../../src/crypto/index.js";
-import { allPartials, nonSubgroupG1, sharing, utf8 } from "./fixtures.js";
+import { BACKEND_NAMES, createMclBackend, isBackendName, loadBackend, loadRoundCrypto, NOBLE_ROUND_CRYPTO, nobleBackend, type RoundCrypto, type SchemeBackend } from "../../src/crypto/backend/index.js";
+import { CryptoError, generateSecretKey, partialSign, publicKeyOf, type PartialSignature, type RecoverVerifiedInput } from "../../src/crypto/index.js";
+import { allPartials, keyShareLookup, nonSubgroupG1, sharing, utf8 } from "./fixtures.js";
 
 interface Quicknet {
   chain: { publicKey: string };
@@ -34,6 +34,69 @@ describe("backend selection", () => {
   it("loads every named backend under its name, mcl-wasm once", async () => {
     for (const name of BACKEND_NAMES) assert.equal((await loadBackend(name)).name, name);
     assert.equal(await loadBackend("mcl-wasm"), mcl);
+  });
+
+  it("loads round crypto under the backend's name; noble's is the core itself", async () => {
+    for (const name of BACKEND_NAMES) assert.equal((await loadRoundCrypto(name)).backend, name);
+    assert.equal(await loadRoundCrypto("noble"), NOBLE_ROUND_CRYPTO);
+  });
+
+  it("knows the backend names and nothing else", () => {
+    for (const name of BACKEND_NAMES) assert.equal(isBackendName(name), true);
+    for (const other of ["", "NOBLE", "mcl", "blst", "noble "]) assert.equal(isBackendName(other), false, other);
+  });
+});
+
+describe("round crypto on mcl-wasm gives the noble core's results", () => {
+  let round: RoundCrypto;
+  before(async () => {
+    round = await loadRoundCrypto("mcl-wasm");
+  });
+  const shares = sharing(3, 5);
+  const message = utf8("height 4");
+  const input = (partials: readonly PartialSignature[]): RecoverVerifiedInput => ({ groupPublicKey: shares.groupPublicKey, message, partials, threshold: 3, publicKeyShare: keyShareLookup(shares) });
+  const codeOf = (run: () => unknown): string => {
+    try {
+      run();
+    } catch (err) {
+      if (err instanceof CryptoError) return err.code;
+      throw err;
+    }
+    return "none";
+  };
+
+  it("same partial signatures and verify results", () => {
+    for (const share of shares.secretShares) assert.deepEqual(round.partialSign(share, message), NOBLE_ROUND_CRYPTO.partialSign(share, message));
+    const [a] = allPartials(shares, message);
+    assert.ok(a);
+    const key = shares.publicKeyShares[0] ?? new Uint8Array();
+    assert.equal(round.verify(key, message, a.signature), true);
+    assert.equal(round.verify(key, utf8("other"), a.signature), false);
+    assert.equal(codeOf(() => round.partialSign({ index: 0, secret: 1n }, message)), codeOf(() => NOBLE_ROUND_CRYPTO.partialSign({ index: 0, secret: 1n }, message)));
+  });
+
+  it("recoverVerified: same signature and the same invalid partials, whether the fast path holds or not", () => {
+    const [a, b, c, d, e] = allPartials(shares, message);
+    assert.ok(a && b && c && d && e);
+    const forged = partialSign({ index: b.index, secret: 7n }, message);
+    const garbage = { index: c.index, signature: nonSubgroupG1() };
+    for (const partials of [[a, b, c], [e, d, c, b], [a, forged, c, d], [garbage, forged, a, d, e]]) {
+      assert.deepEqual(round.recoverVerified(input(partials)), NOBLE_ROUND_CRYPTO.recoverVerified(input(partials)));
+    }
+  });
+
+  it("recoverVerified refuses the same inputs with the same codes", () => {
+    const [a, b, c, d] = allPartials(shares, message);
+    assert.ok(a && b && c && d);
+    const forged = partialSign({ index: b.index, secret: 7n }, message);
+    const cases: PartialSignature[][] = [[a, b], [a, b, c, a], [a, forged, { index: c.index, signature: nonSubgroupG1() }, d]];
+    for (const partials of cases) {
+      const expected = codeOf(() => NOBLE_ROUND_CRYPTO.recoverVerified(input(partials)));
+      assert.notEqual(expected, "none");
+      assert.equal(codeOf(() => round.recoverVerified(input(partials))), expected, `partials ${partials.map((p) => p.index).join(",")}`);
+    }
+    const badKey = { ...input([a, b, c]), groupPublicKey: shares.groupPublicKey.subarray(1) };
+    assert.equal(codeOf(() => round.recoverVerified(badKey)), codeOf(() => NOBLE_ROUND_CRYPTO.recoverVerified(badKey)));
   });
 });
 

@@ -42,14 +42,22 @@ export interface NodeProcess {
   readonly logs: string[];
 }
 
+export interface ClusterOptions {
+  /** Extra flags for node `index`, on every start and restart (e.g. its --crypto-backend). */
+  readonly args?: (index: number) => readonly string[];
+}
+
 export class ProcessCluster {
   private readonly procs = new Map<number, NodeProcess>();
 
-  constructor(readonly net: Testnet) {}
+  constructor(
+    readonly net: Testnet,
+    private readonly options: ClusterOptions = {},
+  ) {}
 
   /** Starts node `index` (with optional initial faults) and resolves once it logged its listening addresses. */
   async start(index: number, faults?: FaultSet): Promise<NodeProcess> {
-    const args = ["--import", "tsx", MAIN, "--genesis", this.net.genesisFile, "--index", String(index), "--data-dir", this.net.dataDir(index), "--identity-key-file", this.net.keyFile(index)];
+    const args = ["--import", "tsx", MAIN, "--genesis", this.net.genesisFile, "--index", String(index), "--data-dir", this.net.dataDir(index), "--identity-key-file", this.net.keyFile(index), ...(this.options.args?.(index) ?? [])];
     if (faults) {
       const file = join(this.net.dir, `faults-${index}.json`);
       writeFileSync(file, JSON.stringify(FaultSet.toJSON(faults)));

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { after, before } from "node:test";
 import type { FaultSet } from "../../src/gen/relaylab/v1/control.js";
-import { ProcessCluster } from "./cluster.js";
+import { ProcessCluster, type ClusterOptions } from "./cluster.js";
 import { createTestnet, type Testnet, type TestnetSpec } from "./testnet.js";
 
 /** A testnet whose nodes all run as processes for the enclosing suite (or file); filled in by the before hook. */
@@ -10,7 +10,7 @@ export interface ProcessFixture {
   readonly cluster: ProcessCluster;
 }
 
-export interface FixtureOptions {
+export interface FixtureOptions extends ClusterOptions {
   /** Initial faults per node index (passed with --faults). */
   readonly faults?: ReadonlyMap<number, FaultSet>;
   /** Runs inside the same before hook once every node listens (hooks of one level may not run in order). */
@@ -23,7 +23,7 @@ export function useProcessTestnet(spec: TestnetSpec, options: FixtureOptions = {
   let cluster: ProcessCluster | undefined;
   before(async () => {
     net = await createTestnet(spec);
-    cluster = new ProcessCluster(net);
+    cluster = new ProcessCluster(net, options);
     await cluster.startAll(options.faults);
     await options.ready?.(fixture);
   });

@@ -7,8 +7,11 @@
  */
 import type { PartialSignature } from "../tbls.js";
 
+/** Every backend name, for flag parsing and the node_info metric label. */
+export const BACKEND_NAMES = ["noble", "mcl-wasm"] as const;
+
 /** Names of the available backends. */
-export type BackendName = "noble" | "mcl-wasm";
+export type BackendName = (typeof BACKEND_NAMES)[number];
 
 export interface SchemeBackend {
   readonly name: BackendName;
