@@ -1,22 +1,26 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * Round latency at the crypto floor (issue 9): `npm run bench:latency -- --json FILE`.
+ * Round latency at the crypto floor (issue 9): `npm run bench:latency -- --json FILE [--crypto-backend noble|mcl-wasm]`.
  *
  * Runs a local 16-node testnet (4 groups of 7, t = 4) with minimum round period 0 and compares
  * its median round time with the crypto floor of one round — one partial signature, recovery
  * from t shares and one verification — measured in this process before the testnet starts, so
- * the floor is not inflated by the testnet's own load.
+ * the floor is not inflated by the testnet's own load. Floor and nodes use the same round crypto
+ * (--crypto-backend, default the node's), recorded as `cryptoBackend` in the result.
  */
-import { dealShares, partialSign, recoverVerified } from "@relaylab/node/crypto";
+import { loadRoundCrypto, type RoundCrypto } from "@relaylab/node/crypto/backend";
+import { dealShares } from "@relaylab/node/crypto";
 import { quantile } from "../src/runner/quantiles.js";
-import { benchFlags, benchTopology, measuredRun, numberFlag, writeResult } from "./support.js";
+import { benchFlags, benchTopology, CRYPTO_BACKEND_OPTION, cryptoBackendFlag, measuredRun, numberFlag, writeResult } from "./support.js";
 
-const flags = benchFlags({ rounds: { type: "string" }, nodes: { type: "string" } });
+const flags = benchFlags({ rounds: { type: "string" }, nodes: { type: "string" }, ...CRYPTO_BACKEND_OPTION });
 const rounds = numberFlag(flags, "rounds", 100);
 const nodes = numberFlag(flags, "nodes", 16);
 const [groups, groupSize, threshold] = [4, 7, 4];
+// The floor is measured with the round crypto the nodes are started with.
+const roundCrypto = await loadRoundCrypto(cryptoBackendFlag(flags));
 
-function cryptoFloorSeconds(iterations: number): number {
+function cryptoFloorSeconds({ partialSign, recoverVerified }: RoundCrypto, iterations: number): number {
   const dealt = dealShares(threshold, groupSize);
   const [first] = dealt.secretShares;
   if (!first) throw new Error("dealShares returned no shares");
@@ -37,10 +41,11 @@ function cryptoFloorSeconds(iterations: number): number {
   return quantile(samples.sort((a, b) => a - b), 0.5);
 }
 
-const floor = cryptoFloorSeconds(30);
-const summary = await measuredRun(benchTopology(nodes, groups, groupSize, threshold, { minRoundPeriodMs: 0, shareRetransmitMs: 200, stallTimeoutMs: 5000, dkgTimeoutMs: 120_000 }), rounds);
+const floor = cryptoFloorSeconds(roundCrypto, 30);
+const summary = await measuredRun(benchTopology(nodes, groups, groupSize, threshold, { minRoundPeriodMs: 0, shareRetransmitMs: 200, stallTimeoutMs: 5000, dkgTimeoutMs: 120_000 }), rounds, roundCrypto.backend);
 const median = summary.roundLatencySeconds.p50;
 writeResult(flags, {
+  cryptoBackend: roundCrypto.backend,
   medianRoundSeconds: median,
   cryptoFloorSeconds: floor,
   ratio: floor > 0 ? median / floor : 0,

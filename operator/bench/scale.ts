@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * Nodes per core (issue 9): `npm run bench:scale -- --json FILE [--rounds 300] [--start 16] [--step 16] [--max 128]`.
+ * Nodes per core (issue 9): `npm run bench:scale -- --json FILE [--rounds 300] [--start 16] [--step 16] [--max 128]
+ * [--crypto-backend noble|mcl-wasm]` (default the node's; recorded as `cryptoBackend` in the result).
  *
  * Finds the largest local testnet (groups of 16, t = 9, one group per 16 nodes) that this
  * machine sustains at one round per second with zero stalls: each size runs `rounds` rounds;
@@ -8,21 +9,22 @@
  * the 1 s period. Sizes grow by `step` until one fails.
  */
 import { availableParallelism } from "node:os";
-import { benchFlags, benchTopology, measuredRun, numberFlag, writeResult } from "./support.js";
+import { benchFlags, benchTopology, CRYPTO_BACKEND_OPTION, cryptoBackendFlag, measuredRun, numberFlag, writeResult } from "./support.js";
 
-const flags = benchFlags({ rounds: { type: "string" }, start: { type: "string" }, step: { type: "string" }, max: { type: "string" } });
+const flags = benchFlags({ rounds: { type: "string" }, start: { type: "string" }, step: { type: "string" }, max: { type: "string" }, ...CRYPTO_BACKEND_OPTION });
 const rounds = numberFlag(flags, "rounds", 300);
 const start = numberFlag(flags, "start", 16);
 const step = numberFlag(flags, "step", 16);
 const max = numberFlag(flags, "max", 128);
 const [groupSize, threshold, periodSeconds] = [16, 9, 1];
+const cryptoBackend = cryptoBackendFlag(flags);
 
 const attempts: { nodes: number; passed: boolean; stalls: number; meanRoundSeconds: number; p99RoundSeconds: number; rounds: number }[] = [];
 let maxNodes = 0;
 for (let nodes = start; nodes <= max; nodes += step) {
   const groups = Math.max(1, Math.floor(nodes / groupSize));
   process.stderr.write(`scale: ${nodes} nodes, ${groups} groups of ${groupSize}, ${rounds} rounds\n`);
-  const s = await measuredRun(benchTopology(nodes, groups, groupSize, threshold, { minRoundPeriodMs: periodSeconds * 1000, shareRetransmitMs: 500, stallTimeoutMs: 5000, dkgTimeoutMs: 300_000 }), rounds);
+  const s = await measuredRun(benchTopology(nodes, groups, groupSize, threshold, { minRoundPeriodMs: periodSeconds * 1000, shareRetransmitMs: 500, stallTimeoutMs: 5000, dkgTimeoutMs: 300_000 }), rounds, cryptoBackend);
   // The run's intervals include the 1 s period; "sustains one round per second" = mean within 10% of it.
   const mean = s.rounds > 1 ? s.roundLatencySeconds.p50 : Number.POSITIVE_INFINITY;
   const passed = s.rounds >= rounds && s.stalls === 0 && s.nodeStallEvents === 0 && s.safety.agreed && mean <= periodSeconds * 1.1;
@@ -30,4 +32,4 @@ for (let nodes = start; nodes <= max; nodes += step) {
   if (!passed) break;
   maxNodes = nodes;
 }
-writeResult(flags, { maxNodes, cores: availableParallelism(), groupSize, threshold, rounds, attempts });
+writeResult(flags, { cryptoBackend, maxNodes, cores: availableParallelism(), groupSize, threshold, rounds, attempts });

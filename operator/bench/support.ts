@@ -4,6 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { DEFAULT_BACKEND, isBackendName, type BackendName } from "@relaylab/node/crypto/backend";
+import { CRYPTO_BACKENDS } from "@relaylab/node/metrics-names";
 import type { DataCenter, Subnet, SubnetTimings } from "../src/api/index.js";
 import { createProgress } from "../src/runner/progress.js";
 import { userPath } from "../src/runner/run-dir.js";
@@ -20,6 +22,16 @@ export interface BenchFlags {
 export function benchFlags(extra: Record<string, { type: "string" }>): BenchFlags {
   const { values } = parseArgs({ options: { json: { type: "string" }, ...extra }, allowPositionals: false });
   return { json: typeof values.json === "string" ? userPath(values.json) : undefined, values };
+}
+
+/** The `--crypto-backend NAME` option, for benchmarks whose nodes do round crypto. */
+export const CRYPTO_BACKEND_OPTION = { "crypto-backend": { type: "string" } } as const;
+
+/** The backend named by --crypto-backend, or the node's default; benchmarks pass it to every node and record it. */
+export function cryptoBackendFlag(flags: BenchFlags): BackendName {
+  const v = flags.values["crypto-backend"] ?? DEFAULT_BACKEND;
+  if (typeof v !== "string" || !isBackendName(v)) throw new Error(`--crypto-backend must be one of ${CRYPTO_BACKENDS.join(", ")}, got '${String(v)}'`);
+  return v;
 }
 
 export function numberFlag(flags: BenchFlags, name: string, fallback: number): number {
@@ -43,10 +55,13 @@ export function benchTopology(nodes: number, groups: number, groupSize: number, 
   };
 }
 
-/** Runs one local testnet for `rounds` rounds and returns its summary (nodes always stopped, run dir removed). */
-export async function measuredRun(topology: ReturnType<typeof benchTopology>, rounds: number): Promise<RunSummary> {
+/**
+ * Runs one local testnet for `rounds` rounds, every node on `cryptoBackend`, and returns its summary (nodes always
+ * stopped, run dir removed).
+ */
+export async function measuredRun(topology: ReturnType<typeof benchTopology>, rounds: number, cryptoBackend: BackendName): Promise<RunSummary> {
   const runDir = mkdtempSync(join(tmpdir(), "relaylab-bench-"));
-  const testnet = await LocalTestnet.create({ topology, runDir, detached: false });
+  const testnet = await LocalTestnet.create({ topology, runDir, detached: false, cryptoBackend });
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once("SIGINT", onSignal);

@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { type Genesis, parseGenesis } from "@relaylab/node/config";
+import type { CryptoBackend } from "@relaylab/node/metrics-names";
 import { generateIdentity } from "@relaylab/node/identity";
 import { type DataCenter, resolveSubnetSpec } from "../api/index.js";
 import { type FaultSetSpec, faultSetFor, genesisDocument, genesisForSubnet, placeNodes, selectDataCenters } from "../genesis/index.js";
@@ -26,6 +27,8 @@ export interface TestnetOptions {
   /** Prometheus rule files to name in the generated prometheus.yml. */
   readonly ruleFiles?: readonly string[];
   readonly logLevel?: string;
+  /** Every node's --crypto-backend; the node's own default when omitted. */
+  readonly cryptoBackend?: CryptoBackend | undefined;
 }
 
 export class LocalTestnet {
@@ -37,6 +40,7 @@ export class LocalTestnet {
   readonly #baseline: readonly FaultSetSpec[];
   readonly #controls = new Map<number, ControlApi>();
   readonly #detached: boolean;
+  readonly #cryptoBackend: CryptoBackend | undefined;
 
   private constructor(genesis: Genesis, endpoints: NodeEndpoints[], baseline: FaultSetSpec[], options: TestnetOptions) {
     this.genesis = genesis;
@@ -44,6 +48,7 @@ export class LocalTestnet {
     this.#baseline = baseline;
     this.runDir = options.runDir;
     this.#detached = options.detached;
+    this.#cryptoBackend = options.cryptoBackend;
     this.supervisor = new NodeSupervisor({ detached: options.detached });
     this.observer = new TestnetObserver(endpoints, genesis.seed);
   }
@@ -102,6 +107,7 @@ export class LocalTestnet {
       "--metrics-listen", e.metrics,
       "--faults", files.faults(index),
       "--log-level", logLevel,
+      ...(this.#cryptoBackend !== undefined ? ["--crypto-backend", this.#cryptoBackend] : []),
     ];
   }
 

@@ -4,13 +4,13 @@
  * 127.0.0.1. Waits are on events and state with generous deadlines, never fixed sleeps.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { alive, EXAMPLES, eventually, exited, runCli, startCli, statePids } from "../support/cli.js";
 import { PublicApi } from "../../src/runner/node-api.js";
-import { readRunState } from "../../src/runner/run-dir.js";
+import { readRunState, runFiles } from "../../src/runner/run-dir.js";
 
 const TOPOLOGY = join(EXAMPLES, "chaos", "topology.yaml");
 const tmp = mkdtempSync(join(tmpdir(), "relaylab-cli-"));
@@ -56,6 +56,8 @@ describe("relaylab up", () => {
     assert.ok(s.groupSignatureBytes.mean > 0, "nodes report bytes per group signature");
     assert.ok(s.roundLatencySeconds.p50 > 0);
     for (const key of ["stalls", "finalizedHeight", "roundLatencySeconds", "groupSignatureBytes", "safety", "nodes"]) assert.ok(key in s, key);
+    // Without --crypto-backend every node runs its default round crypto.
+    assert.match(readFileSync(runFiles(runDir).log(0), "utf8"), /"event":"crypto_backend","backend":"mcl-wasm"/);
     const pids = statePids(runDir);
     assert.equal(pids.length, 10);
     await eventually(() => (pids.some(alive) ? undefined : true), 30_000, "every node process to exit");
@@ -89,7 +91,7 @@ describe("relaylab up", () => {
 
   it("detaches, then status, logs and down work from the run directory", async () => {
     const runDir = join(tmp, "detached");
-    const up = await runCli(["up", "-f", TOPOLOGY, "--detach", "--json", "--run-dir", runDir]);
+    const up = await runCli(["up", "-f", TOPOLOGY, "--detach", "--json", "--run-dir", runDir, "--crypto-backend", "noble"]);
     assert.equal(up.code, 0, up.stderr);
     const pids = statePids(runDir);
     started.push(...pids);
@@ -103,6 +105,7 @@ describe("relaylab up", () => {
     assert.equal(logs.code, 0, logs.stderr);
     const first = JSON.parse(logs.stdout.split("\n")[0] ?? "") as { node: number };
     assert.equal(first.node, 3);
+    assert.match(logs.stdout, /"event":"crypto_backend","backend":"noble"/, "--crypto-backend did not reach node 3");
     const down = await runCli(["down", "--json", "--run-dir", runDir]);
     assert.equal(down.code, 0, down.stderr);
     assert.equal((JSON.parse(down.stdout) as { stopped: number }).stopped, 10);
@@ -116,6 +119,7 @@ describe("bad input to the CLI", () => {
     ["a missing topology file", ["up", "-f", "/nonexistent/topology.yaml"], /cannot read topology file/],
     ["a group larger than the subnet", ["up", "-f", TOPOLOGY, "--group-size", "40", "--run-dir", join(tmp, "bad")], /group/i],
     ["an unknown command", ["explode"], /unknown command 'explode'/],
+    ["an unknown crypto backend", ["up", "--crypto-backend", "openssl"], /--crypto-backend must be one of noble, mcl-wasm, got 'openssl'/],
     ["an inconsistent stall model", ["stall-model", "--nodes", "10", "--faulty", "11", "--group-size", "4"], /--faulty \(11\) cannot exceed --nodes \(10\)/],
     ["a missing experiment", ["chaos", "run", "/nonexistent/exp.yaml"], /cannot read experiment file/],
     ["status without a testnet", ["status", "--run-dir", join(tmp, "none")], /no testnet state/],

@@ -2,6 +2,7 @@
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { GenesisError } from "@relaylab/node/config";
+import { CRYPTO_BACKENDS, type CryptoBackend } from "@relaylab/node/metrics-names";
 import { PlacementError } from "../../genesis/index.js";
 import { drive } from "../../runner/drive.js";
 import { createProgress } from "../../runner/progress.js";
@@ -30,6 +31,7 @@ interface UpOptions {
   runDir?: string;
   seed?: string;
   logLevel: string;
+  cryptoBackend?: CryptoBackend;
 }
 
 /** Turns topology, placement and genesis problems into one-line usage errors. */
@@ -43,10 +45,21 @@ export async function usageErrors<T>(work: () => Promise<T> | T): Promise<T> {
 }
 
 /** Builds (but does not start) a local testnet for a topology. */
-export function createTestnet(topology: Topology, opts: { runDir?: string | undefined; seed?: string | undefined }, detached: boolean): Promise<LocalTestnet> {
+export function createTestnet(
+  topology: Topology,
+  opts: { runDir?: string | undefined; seed?: string | undefined; cryptoBackend?: CryptoBackend | undefined },
+  detached: boolean,
+): Promise<LocalTestnet> {
   if (opts.seed !== undefined && !/^[0-9a-f]{64}$/.test(opts.seed)) throw new UsageError("--seed must be 64 lowercase hex characters (32 bytes)");
   const runDir = opts.runDir ? userPath(opts.runDir) : defaultRunDir(topology.subnet.metadata.name ?? "subnet");
-  return usageErrors(() => LocalTestnet.create({ topology, runDir, detached, seed: opts.seed }));
+  return usageErrors(() => LocalTestnet.create({ topology, runDir, detached, seed: opts.seed, cryptoBackend: opts.cryptoBackend }));
+}
+
+/** Parses --crypto-backend: a backend name the node accepts. */
+function parseCryptoBackend(value: string): CryptoBackend {
+  const name = CRYPTO_BACKENDS.find((n) => n === value);
+  if (name === undefined) throw new UsageError(`--crypto-backend must be one of ${CRYPTO_BACKENDS.join(", ")}, got '${value}'`);
+  return name;
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -70,6 +83,7 @@ export function registerUp(program: Command): void {
     .option("--run-dir <DIR>", "where genesis, keys, data, logs and Prometheus files go (default .relaylab/<subnet>)")
     .option("--seed <HEX>", "genesis seed (32 bytes hex) for a reproducible network; random by default")
     .option("--log-level <LEVEL>", "node log level", "info")
+    .option("--crypto-backend <NAME>", `round crypto of every node: ${CRYPTO_BACKENDS.join(" or ")} (default: the node's, mcl-wasm)`, parseCryptoBackend)
     .action(async (opts: UpOptions) => {
       const topology = await usageErrors(() => withOverrides(loadTopology((opts.file ?? [DEFAULT_TOPOLOGY]).map(userPath), opts.subnet), opts));
       const testnet = await createTestnet(topology, opts, opts.detach === true);
