@@ -43,6 +43,7 @@ const fullSubnetSpec: Required<SubnetSpec> = {
   storage: { size: "1Gi", storageClassName: "s" },
   faults: { byzantine: { count: 1, behaviour: "InvalidShares", selectivePeers: [1] } },
   paused: false,
+  ttlSeconds: 3600,
 };
 const fullSubnetStatus: Required<SubnetStatus> = {
   observedGeneration: 1,
@@ -56,6 +57,7 @@ const fullSubnetStatus: Required<SubnetStatus> = {
   finalizedHeight: 0,
   placement: [{ dataCenter: "a", firstIndex: 0, nodes: 1, readyNodes: 1 }],
   genesisHash: "h",
+  expiresAt: "2026-11-24T12:00:00Z",
 };
 const fullDataCenterSpec: Required<DataCenterSpec> = {
   region: "eu",

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { junitXml } from "../../src/chaos/junit.js";
+import { ExpectationsSchema } from "../../src/chaos/experiment.js";
 import { judge, recoveryRounds, type RunFacts, stallModelCheck } from "../../src/chaos/verdict.js";
 import type { RunSummary } from "../../src/runner/summary.js";
 
@@ -33,6 +34,9 @@ const facts: RunFacts = {
   ],
 };
 
+/** Expectations as an experiment file would give them, defaults filled in. */
+const expectations = (given: Record<string, unknown>) => ExpectationsSchema.parse(given);
+
 describe("chaos verdicts", () => {
   it("counts recovery from the first round back under the stall timeout", () => {
     assert.equal(recoveryRounds(4, facts), 2);
@@ -40,7 +44,7 @@ describe("chaos verdicts", () => {
   });
 
   it("passes and fails each expectation on the measured numbers", () => {
-    const v = judge({ safetyViolations: 0, maxStalls: 0, maxStallSeconds: 10, recoveryWithinRounds: 1, roundLatencySeconds: { p50: 1 }, invalidSharesDetected: true }, facts);
+    const v = judge(expectations({ maxStalls: 0, maxStallSeconds: 10, recoveryWithinRounds: 1, roundLatencySeconds: { p50: 1 }, invalidSharesDetected: true }), facts);
     const byName = new Map(v.map((x) => [x.name, x.passed]));
     assert.equal(byName.get("run completed"), true);
     assert.equal(byName.get("safety"), true);
@@ -52,7 +56,7 @@ describe("chaos verdicts", () => {
   });
 
   it("fails a run that did not reach its rounds or whose step failed", () => {
-    const v = judge({ safetyViolations: 0 }, { ...facts, targetRounds: 20, steps: [{ name: "x", action: "crash", firedAtRound: 1, firedAtSeconds: 0, victims: [], error: "boom" }] });
+    const v = judge(expectations({}), { ...facts, targetRounds: 20, steps: [{ name: "x", action: "crash", firedAtRound: 1, firedAtSeconds: 0, victims: [], error: "boom" }] });
     assert.deepEqual(v.filter((x) => !x.passed).map((x) => x.name), ["run completed", "every step applied"]);
   });
 

@@ -55,7 +55,7 @@ async function collectionPath(rest: Rest, apiVersion: string, kind: string, name
 }
 
 /** A dry-run Pod from a workload's pod template: PodSecurity admission judges Pods, not Deployments. */
-const podFrom = (template: PodTemplate, name: string): KubeObject => ({
+const podFrom = (template: PodTemplate, name: string): { apiVersion: string; kind: string; metadata: { name: string; labels: Record<string, string> }; spec: PodTemplate["spec"] } => ({
   apiVersion: "v1",
   kind: "Pod",
   metadata: { name, labels: template.metadata?.labels ?? {} },
