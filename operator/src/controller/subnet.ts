@@ -35,6 +35,7 @@ import { changedConditions } from "./conditions.js";
 import { decodeIdentitySecret, ensureIdentityKeys, publicKeys } from "./identity.js";
 import type { NodeControl, NodeLiveStatus, NodeStatusReader } from "./live.js";
 import { summarizeLive } from "./live.js";
+import { NodeCalls } from "./node-calls.js";
 import { computeSubnetStatus } from "./subnet-status.js";
 import type { StatefulSetObject } from "./workloads.js";
 import { dataCenterOf, shareOf, toView } from "./workloads.js";
@@ -70,19 +71,30 @@ export interface SubnetReconcilerDeps {
   monitoringServed: () => Promise<boolean>;
   /** How often to refresh live figures. @default 10000 */
   statusRefreshMs?: number;
+  /** How long a reconcile waits for node calls (node-calls.ts). @default NODE_CALL_BUDGET_MS */
+  nodeCallBudgetMs?: number;
+}
+
+/** What the reconciler keeps between reconciles about the nodes. */
+interface NodeState {
+  readonly calls: NodeCalls;
+  /** Last status each node address answered; dropped when a call fails. */
+  readonly live: Map<string, NodeLiveStatus>;
+  /** Per node slot, the fault set last pushed successfully. */
+  readonly pushed: Map<string, string>;
 }
 
 interface SecretObject extends KubeObject {
   data?: Record<string, string>;
 }
 
-/** Builds the Subnet reconcile function; it keeps, per node, the fault set last pushed. */
+/** Builds the Subnet reconcile function; it keeps, per node, the last status and fault set pushed. */
 export function createSubnetReconciler(deps: SubnetReconcilerDeps): Reconcile {
-  const pushed = new Map<string, string>();
-  return (key) => reconcileSubnet(deps, pushed, key);
+  const nodes: NodeState = { calls: new NodeCalls(deps.clock, deps.nodeCallBudgetMs), live: new Map(), pushed: new Map() };
+  return (key) => reconcileSubnet(deps, nodes, key);
 }
 
-async function reconcileSubnet(deps: SubnetReconcilerDeps, pushed: Map<string, string>, key: string): Promise<Result> {
+async function reconcileSubnet(deps: SubnetReconcilerDeps, nodes: NodeState, key: string): Promise<Result> {
   const { api, clock, log } = deps;
   const { namespace, name } = parseKey(key);
   const subnet = deps.subnets.get(`${namespace ?? ""}/${name}`);
@@ -129,8 +141,8 @@ async function reconcileSubnet(deps: SubnetReconcilerDeps, pushed: Map<string, s
   }
 
   const placements = shareIndices(shares);
-  const live = await readLive(deps, subnet, placements);
-  if (!spec.paused && placementError === undefined) await pushFaults(deps, pushed, subnet, shares, placements, dcByName, live);
+  const live = await readLive(deps, nodes, subnet, placements);
+  if (!spec.paused && placementError === undefined) await pushFaults(deps, nodes, subnet, shares, placements, dcByName, live);
 
   const status = computeSubnetStatus({
     subnet,
@@ -231,15 +243,27 @@ async function restartStaleGenesisPods(deps: SubnetReconcilerDeps, subnet: Subne
   for (const p of stale) await deps.api.delete({ apiVersion: "v1", kind: "Pod", namespace, name: p.metadata.name ?? "" });
 }
 
-async function readLive(deps: SubnetReconcilerDeps, subnet: Subnet, placements: readonly Placement[]): Promise<Map<number, NodeLiveStatus>> {
+/** Node statuses by index: what answered within the budget, or earlier and has not failed since. */
+async function readLive(deps: SubnetReconcilerDeps, nodes: NodeState, subnet: Subnet, placements: readonly Placement[]): Promise<Map<number, NodeLiveStatus>> {
   const namespace = subnet.metadata.namespace ?? "";
   const name = subnet.metadata.name ?? "";
-  const results = await Promise.allSettled(placements.map((p) => deps.nodes.status(`${nodeHost(name, namespace, p.dataCenter, p.index)}:${PORTS.peer}`)));
+  const addressOf = (p: Placement): string => `${nodeHost(name, namespace, p.dataCenter, p.index)}:${PORTS.peer}`;
+  await nodes.calls.within(
+    placements.map((p) => {
+      const address = addressOf(p);
+      return nodes.calls.start(`status ${address}`, () =>
+        deps.nodes.status(address).then(
+          (s) => void nodes.live.set(address, s),
+          () => void nodes.live.delete(address),
+        ),
+      );
+    }),
+  );
   const live = new Map<number, NodeLiveStatus>();
-  results.forEach((r, i) => {
-    const p = placements[i];
-    if (r.status === "fulfilled" && p !== undefined) live.set(p.index, r.value);
-  });
+  for (const p of placements) {
+    const s = nodes.live.get(addressOf(p));
+    if (s !== undefined) live.set(p.index, s);
+  }
   return live;
 }
 
@@ -251,7 +275,7 @@ const isEmptyFaultSet = (f: FaultSetSpec): boolean => f.links.length === 0 && f.
  */
 async function pushFaults(
   deps: SubnetReconcilerDeps,
-  pushed: Map<string, string>,
+  { calls, pushed }: NodeState,
   subnet: Subnet,
   shares: readonly DataCenterShare[],
   placements: readonly Placement[],
@@ -262,28 +286,28 @@ async function pushFaults(
   const name = subnet.metadata.name ?? "";
   const spec = resolveSubnetSpec(subnet.spec);
   const spanned = shares.map((s) => dcByName.get(s.dataCenter)).filter((dc): dc is DataCenter => dc !== undefined);
-  await Promise.all(
-    placements.map(async (p) => {
-      const own = dcByName.get(p.dataCenter);
-      if (own === undefined) return;
-      const desired = faultSetFor(p.index, spec.nodes, own, spanned, spec.byzantine);
-      const slot = `${subnet.metadata.uid ?? key(subnet)}/${p.index}`;
-      const text = JSON.stringify(desired);
-      const restarted = live.get(p.index)?.activeFaults.length === 0 && !isEmptyFaultSet(desired);
-      if (pushed.get(slot) === text && !restarted) return;
-      if (!pushed.has(slot) && isEmptyFaultSet(desired) && live.get(p.index)?.activeFaults.length === 0) {
-        pushed.set(slot, text);
-        return;
-      }
-      try {
-        await deps.control.setFaults(`${nodeHost(name, namespace, p.dataCenter, p.index)}:${PORTS.control}`, desired);
-        pushed.set(slot, text);
-      } catch (err) {
+  const pushes = placements.map((p) => {
+    const own = dcByName.get(p.dataCenter);
+    if (own === undefined) return Promise.resolve();
+    const desired = faultSetFor(p.index, spec.nodes, own, spanned, spec.byzantine);
+    const slot = `${subnet.metadata.uid ?? key(subnet)}/${p.index}`;
+    const text = JSON.stringify(desired);
+    const restarted = live.get(p.index)?.activeFaults.length === 0 && !isEmptyFaultSet(desired);
+    if (pushed.get(slot) === text && !restarted) return Promise.resolve();
+    if (!pushed.has(slot) && isEmptyFaultSet(desired) && live.get(p.index)?.activeFaults.length === 0) {
+      pushed.set(slot, text);
+      return Promise.resolve();
+    }
+    const address = `${nodeHost(name, namespace, p.dataCenter, p.index)}:${PORTS.control}`;
+    return calls.start(`faults ${address} ${text}`, () =>
+      deps.control.setFaults(address, desired).then(
+        () => void pushed.set(slot, text),
         // Not fatal: the node may still be starting; the next status refresh tries again.
-        deps.log.debug({ subnet: key(subnet), index: p.index, err: err instanceof Error ? err.message : String(err) }, "could not push faults yet");
-      }
-    }),
-  );
+        (err: unknown) => deps.log.debug({ subnet: key(subnet), index: p.index, err: err instanceof Error ? err.message : String(err) }, "could not push faults yet"),
+      ),
+    );
+  });
+  await calls.within(pushes);
 }
 
 const key = (subnet: Subnet): string => objectKey(SUBNET_KIND, subnet.metadata.name ?? "", subnet.metadata.namespace);

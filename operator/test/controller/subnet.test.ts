@@ -315,5 +315,28 @@ describe("reconcileSubnet", () => {
     await bed.reconcileSubnet("beta");
     assert.equal(podLists.length, 1, "a new genesis looks for pods of the old one");
   });
+
+  it("does not wait for nodes that do not answer: status is written within the budget, and their answers count later", async () => {
+    const bed = await setup();
+    await bed.reconcileSubnet("beta");
+    reportAll(bed);
+    const answered = new Map(bed.nodes.statuses);
+    let gate = (): void => undefined;
+    const open = new Promise<void>((r) => (gate = r));
+    bed.nodes.status = (address) => open.then(() => answered.get(address) ?? Promise.reject(new Error("unknown")));
+    const state = { finished: false };
+    const slow = bed.reconcileSubnet("beta").then(() => (state.finished = true));
+    // The fake clock only moves when told: move it until the reconcile stops waiting.
+    while (!state.finished) {
+      await new Promise((r) => setImmediate(r));
+      bed.clock.advance(100);
+    }
+    await slow;
+    assert.equal(bed.subnet("beta").status?.round, 0, "nothing answered within the budget");
+    gate();
+    await open;
+    await bed.reconcileSubnet("beta");
+    assert.equal(bed.subnet("beta").status?.round, 12, "the answers that came in after the budget are used");
+  });
 });
 
