@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * Runs the crypto core's DKG for every candidate group this node belongs to, over identity-signed
- * DkgPackets, and decides which candidates get registered. Members broadcast their outcome (qualified
+ * DkgPackets whose deal shares are sealed to their recipient (sealing.ts: packets may be relayed in the clear),
+ * and decides which candidates get registered. Members broadcast their outcome (qualified
  * dealers and the group's public polynomial) to every node; a candidate is registered by every node
  * that sees the same outcome from at least `threshold` members before the DKG timeout, so each node
  * checks the group key itself instead of trusting one member.
@@ -13,13 +14,15 @@ import { Dkg, PUBLIC_KEY_BYTES, type DkgMessage, type SecretShare } from "../cry
 import type { Genesis } from "../config/index.js";
 import type { FaultController } from "../faults/controller.js";
 import { ByzantineBehaviour } from "../gen/relaylab/v1/control.js";
-import { DkgBody, type DkgOutcome, type DkgPacket, type Envelope } from "../gen/relaylab/v1/protocol.js";
+import { DkgBody, type DkgDeal, type DkgOutcome, type DkgPacket, type Envelope } from "../gen/relaylab/v1/protocol.js";
+import { identityAgreement } from "../identity/agreement.js";
 import { signWithIdentity, verifyIdentitySignature } from "../identity/index.js";
 import type { Logger } from "../log.js";
 import type { DropReason } from "../metrics/names.js";
 import type { Metrics } from "../metrics/registry.js";
 import type { RegisteredGroup } from "../beacon/group-set.js";
-import { fromBody, toBody } from "./wire.js";
+import { openShare, SealError, sealShare, type ShareSealContext } from "./sealing.js";
+import { fromBody, toBody, type DealMessage } from "./wire.js";
 
 /** What the DKG phase of an epoch produced. */
 export interface DkgRegistration {
@@ -61,6 +64,8 @@ export class DkgDriver {
   private timer: Timer | undefined;
   private deadline: Timer | undefined;
   private readonly identityKeys: Uint8Array[];
+  /** X25519 secret shared with each peer node that deals were sealed to or opened from (see sealing.ts). */
+  private readonly agreements = new Map<number, Uint8Array>();
   private readonly startedAt: number;
   /** This node's signed outcome per candidate it was a member of (re-sent, and sent on request). */
   private readonly ownOutcomes = new Map<number, Envelope>();
@@ -106,6 +111,9 @@ export class DkgDriver {
     this.timer?.cancel();
     this.deadline?.cancel();
     this.done = true;
+    // Best effort: the pairwise secrets are recomputed if a run that is still going needs them again.
+    for (const secret of this.agreements.values()) secret.fill(0);
+    this.agreements.clear();
   }
 
   /** Handles a DkgPacket from any peer (relays are fine: the sender's identity signature authenticates it). */
@@ -133,11 +141,12 @@ export class DkgDriver {
     if (body.outcomeRequest === undefined) this.seen.add(digest);
     if (body.outcome) return this.recordOutcome(body.group, pos, body.outcome);
     if (body.outcomeRequest) return this.answerRequest(body.group, body.sender);
-    const message = fromBody(body);
     const run = this.runs.get(body.group);
-    if (message === undefined || run === undefined || run.finished) return;
-    if (message.from !== pos + 1) return drop("bad_signature");
-    this.route(run, run.dkg.receive(message));
+    const from = (body.deal ?? body.response ?? body.justification)?.from;
+    if (from === undefined || run === undefined || run.finished) return;
+    if (from !== pos + 1) return drop("bad_signature");
+    const message = fromBody(body, (deal) => this.open(run, body.sender, deal));
+    if (message !== undefined) this.route(run, run.dkg.receive(message));
   }
 
   private route(run: Run, messages: DkgMessage[]): void {
@@ -156,9 +165,58 @@ export class DkgDriver {
 
   private sendTo(run: Run, to: number | undefined, message: DkgMessage): void {
     if (to === undefined) return;
-    const envelope = this.sign(toBody(this.opts.epoch, run.candidate, this.opts.self, message));
+    const envelope = this.sign(toBody(this.opts.epoch, run.candidate, this.opts.self, message, (deal) => this.seal(run, to, deal)));
     run.sent.push({ to, envelope });
     this.opts.send(to, envelope);
+  }
+
+  /** Seals a deal's share to its recipient node; empty (the recipient complains) if its genesis key is unusable. */
+  private seal(run: Run, recipient: number, deal: DealMessage): Uint8Array {
+    try {
+      return sealShare(this.agreement(recipient), this.sealContext(run, this.opts.self, recipient, deal), deal.share);
+    } catch (error) {
+      this.logSealFailure(run, "dkg_share_not_sealed", recipient, error);
+      return new Uint8Array();
+    }
+  }
+
+  /**
+   * The plaintext share of a deal addressed to this node. A share that does not open (a faulty dealer, or keys
+   * that do not match) becomes an empty share, which the crypto core treats like any invalid share: this member
+   * complains against the dealer, who must justify publicly.
+   */
+  private open(run: Run, dealer: number, deal: DkgDeal): Uint8Array {
+    if (run.members[deal.to - 1] !== this.opts.self) return new Uint8Array(); // not ours: the crypto core ignores it
+    try {
+      return openShare(this.agreement(dealer), this.sealContext(run, dealer, this.opts.self, deal), deal.sealedShare);
+    } catch (error) {
+      this.opts.metrics?.messagesDropped.inc({ reason: "malformed" });
+      this.logSealFailure(run, "dkg_share_not_opened", dealer, error);
+      return new Uint8Array();
+    }
+  }
+
+  private sealContext(run: Run, dealerNode: number, recipientNode: number, deal: Pick<DealMessage, "from" | "to" | "commitments">): ShareSealContext {
+    const { from, to, commitments } = deal;
+    return { subnet: this.opts.genesis.subnet, epoch: this.opts.epoch, group: run.candidate, dealerNode, recipientNode, from, to, commitments };
+  }
+
+  /** The X25519 secret shared with `node`, computed once per peer (deals in both directions use it). */
+  private agreement(node: number): Uint8Array {
+    let secret = this.agreements.get(node);
+    if (secret === undefined) {
+      const key = this.identityKeys[node];
+      if (key === undefined) throw new SealError("invalid_argument", `node ${node} has no identity key`);
+      secret = identityAgreement(this.opts.identitySecret, key);
+      this.agreements.set(node, secret);
+    }
+    return secret;
+  }
+
+  /** Logs why a share could not be sealed or opened: the error's code or message, never key or share bytes. */
+  private logSealFailure(run: Run, event: string, peer: number, error: unknown): void {
+    const reason = error instanceof SealError ? error.code : error instanceof Error ? error.message : "unknown";
+    this.opts.log.warn({ event, group: run.candidate, epoch: Number(this.opts.epoch), peer, reason }, "DKG share sealing failed; the member complains against the dealer");
   }
 
   private sign(body: DkgBody): Envelope {

@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
-/** Conversion between the crypto core's DkgMessage and the protocol's DkgBody (pure). */
+/**
+ * Conversion between the crypto core's DkgMessage and the protocol's DkgBody (pure). A deal's share never goes on
+ * the wire in the clear: the caller seals it to the recipient (sealing.ts) and opens it on receipt.
+ */
 import type { DkgMessage } from "../crypto/index.js";
-import type { DkgBody } from "../gen/relaylab/v1/protocol.js";
+import type { DkgBody, DkgDeal } from "../gen/relaylab/v1/protocol.js";
 
-/** Wraps a crypto DKG message for the wire. */
-export function toBody(epoch: bigint, group: number, sender: number, message: DkgMessage): DkgBody {
+/** A crypto-core deal: the one message that carries a private share. */
+export type DealMessage = Extract<DkgMessage, { type: "deal" }>;
+
+/** Wraps a crypto DKG message for the wire; `seal` turns a deal's share into its sealed form. */
+export function toBody(epoch: bigint, group: number, sender: number, message: DkgMessage, seal: (deal: DealMessage) => Uint8Array): DkgBody {
   const body: DkgBody = { epoch, group, sender };
   switch (message.type) {
     case "deal":
-      return { ...body, deal: { from: message.from, to: message.to, commitments: message.commitments, share: message.share } };
+      return { ...body, deal: { from: message.from, to: message.to, commitments: message.commitments, sealedShare: seal(message) } };
     case "response":
       return { ...body, response: { from: message.from, commitmentDigests: message.commitmentDigests, complaints: message.complaints } };
     case "justification":
@@ -16,9 +22,16 @@ export function toBody(epoch: bigint, group: number, sender: number, message: Dk
   }
 }
 
-/** The crypto DKG message inside a body, or undefined when the body carries none (e.g. an outcome). */
-export function fromBody(body: DkgBody): DkgMessage | undefined {
-  if (body.deal) return { type: "deal", ...body.deal };
+/**
+ * The crypto DKG message inside a body, or undefined when the body carries none (e.g. an outcome). `open` returns
+ * a deal's plaintext share, or an empty array when it does not open: the crypto core rejects that like any invalid
+ * share, so the recipient complains and the dealer must justify.
+ */
+export function fromBody(body: DkgBody, open: (deal: DkgDeal) => Uint8Array): DkgMessage | undefined {
+  if (body.deal) {
+    const { from, to, commitments } = body.deal;
+    return { type: "deal", from, to, commitments, share: open(body.deal) };
+  }
   if (body.response) return { type: "response", ...body.response };
   if (body.justification) return { type: "justification", ...body.justification };
   return undefined;

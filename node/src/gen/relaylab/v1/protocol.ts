@@ -84,13 +84,19 @@ export interface DkgBody {
 export interface DkgOutcomeRequest {
 }
 
-/** Private to member `to` (1-based member indices, as in the crypto core). */
+/**
+ * Private to member `to` (1-based member indices, as in the crypto core). The share travels sealed to the
+ * recipient's identity key, so relays see only the commitments: X25519 between the dealer's and the recipient's
+ * identity keys (converted from ed25519), HKDF-SHA256 ("relaylab/dkg-share/v1"; info binds subnet, epoch, group,
+ * dealer and recipient node indices), ChaCha20-Poly1305 with the commitments' digest and the member indices as
+ * associated data. A share that does not open is treated as an invalid share (complaint, justification).
+ */
 export interface DkgDeal {
   from: number;
   to: number;
   commitments: Uint8Array[];
-  /** 32-byte scalar */
-  share: Uint8Array;
+  /** 12-byte nonce ‖ ciphertext of the 32-byte scalar ‖ 16-byte tag (60 bytes) */
+  sealedShare: Uint8Array;
 }
 
 export interface CommitmentDigest {
@@ -813,7 +819,7 @@ export const DkgOutcomeRequest: MessageFns<DkgOutcomeRequest> = {
 };
 
 function createBaseDkgDeal(): DkgDeal {
-  return { from: 0, to: 0, commitments: [], share: new Uint8Array(0) };
+  return { from: 0, to: 0, commitments: [], sealedShare: new Uint8Array(0) };
 }
 
 export const DkgDeal: MessageFns<DkgDeal> = {
@@ -827,8 +833,8 @@ export const DkgDeal: MessageFns<DkgDeal> = {
     for (const v of message.commitments) {
       writer.uint32(26).bytes(v!);
     }
-    if (message.share.length !== 0) {
-      writer.uint32(34).bytes(message.share);
+    if (message.sealedShare.length !== 0) {
+      writer.uint32(34).bytes(message.sealedShare);
     }
     return writer;
   },
@@ -875,7 +881,7 @@ export const DkgDeal: MessageFns<DkgDeal> = {
               break;
             }
 
-            message.share = reader.bytes();
+            message.sealedShare = reader.bytes();
             continue;
           }
         }
@@ -897,7 +903,11 @@ export const DkgDeal: MessageFns<DkgDeal> = {
       commitments: globalThis.Array.isArray(object?.commitments)
         ? object.commitments.map((e: any) => bytesFromBase64(e))
         : [],
-      share: isSet(object.share) ? bytesFromBase64(object.share) : new Uint8Array(0),
+      sealedShare: isSet(object.sealedShare)
+        ? bytesFromBase64(object.sealedShare)
+        : isSet(object.sealed_share)
+        ? bytesFromBase64(object.sealed_share)
+        : new Uint8Array(0),
     };
   },
 
@@ -912,8 +922,8 @@ export const DkgDeal: MessageFns<DkgDeal> = {
     if (message.commitments?.length) {
       obj.commitments = message.commitments.map((e) => base64FromBytes(e));
     }
-    if (message.share.length !== 0) {
-      obj.share = base64FromBytes(message.share);
+    if (message.sealedShare.length !== 0) {
+      obj.sealedShare = base64FromBytes(message.sealedShare);
     }
     return obj;
   },
@@ -926,7 +936,7 @@ export const DkgDeal: MessageFns<DkgDeal> = {
     message.from = object.from ?? 0;
     message.to = object.to ?? 0;
     message.commitments = object.commitments?.map((e) => e) || [];
-    message.share = object.share ?? new Uint8Array(0);
+    message.sealedShare = object.sealedShare ?? new Uint8Array(0);
     return message;
   },
 };
