@@ -103,7 +103,7 @@ export function perDataCenter(): Dashboard {
       .withPanel(
         timeseriesPanel({
           title: "Messages dropped",
-          description: "Peer messages dropped before processing, by reason.",
+          description: "Peer messages dropped, by reason: on receipt before processing, or send_backlog when a slow or dead peer's stream is full.",
           unit: "ops",
           span: 8,
           stack: true,

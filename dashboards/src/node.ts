@@ -37,7 +37,7 @@ export function perNodeDashboard(): Dashboard {
       .withPanel(perNode("Bytes per group signature p99", "Bytes this node moved to produce one group signature it took part in.", "bytes", quantile(0.99, NODE_METRICS.groupSignatureBytes, M, BY, RATE)))
       .withRow(row("Messages"))
       .withPanel(perNode("Shares received", "Signature shares received per second, by result.", "ops", agg("sum", [...BY, LABELS.result], rate(NODE_METRICS.shares, M, RATE)), ` {{${LABELS.result}}}`))
-      .withPanel(perNode("Messages dropped", "Peer messages dropped before processing per second, by reason.", "ops", agg("sum", [...BY, LABELS.reason], rate(NODE_METRICS.messagesDropped, M, RATE)), ` {{${LABELS.reason}}}`))
+      .withPanel(perNode("Messages dropped", "Peer messages dropped per second, by reason: on receipt before processing, or send_backlog when a slow or dead peer's stream is full.", "ops", agg("sum", [...BY, LABELS.reason], rate(NODE_METRICS.messagesDropped, M, RATE)), ` {{${LABELS.reason}}}`))
       .withPanel(perNode("Peer traffic", "Peer-to-peer bytes per second, by direction.", "Bps", agg("sum", [...BY, LABELS.direction], rate(NODE_METRICS.p2pBytes, M, RATE)), ` {{${LABELS.direction}}}`))
       .withRow(row("Groups, consensus and faults"))
       .withPanel(perNode("DKG runs", "DKG runs this node took part in, by result.", "short", agg("sum", [...BY, LABELS.result], increase(NODE_METRICS.dkg, M, RATE)), ` {{${LABELS.result}}}`))

@@ -24,7 +24,7 @@ export const NODE_METRICS = {
   stallDuration: "relaylab_stall_duration_seconds",
   /** counter: signature shares received, by result. */
   shares: "relaylab_shares_total",
-  /** counter: peer messages dropped before processing, by reason. */
+  /** counter: peer messages dropped, by reason: on receipt before processing, or on sending (send_backlog). */
   messagesDropped: "relaylab_messages_dropped_total",
   /** histogram (s): one DKG run from start to result. */
   dkgDuration: "relaylab_dkg_duration_seconds",
@@ -76,7 +76,8 @@ export type P2PMessageKind = (typeof P2P_MESSAGES)[number];
 export const SHARE_RESULTS = ["valid", "invalid", "duplicate", "late", "unknown_sender"] as const;
 export type ShareResult = (typeof SHARE_RESULTS)[number];
 
-export const DROP_REASONS = ["malformed", "oversized", "unknown_sender", "bad_signature", "wrong_round", "wrong_group", "fault"] as const;
+/** send_backlog: an outbound message lost because the peer's stream already buffers too much (a slow or dead peer). */
+export const DROP_REASONS = ["malformed", "oversized", "unknown_sender", "bad_signature", "wrong_round", "wrong_group", "fault", "send_backlog"] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
 export const DKG_RESULTS = ["success", "failure", "timeout"] as const;

@@ -86,7 +86,7 @@ export function createMetrics(registry: Registry): Metrics {
     shares: new Counter({ name: NODE_METRICS.shares, help: "Signature shares received, by result", labelNames: [LABELS.result] as const, registers }),
     messagesDropped: new Counter({
       name: NODE_METRICS.messagesDropped,
-      help: "Peer messages dropped before processing, by reason",
+      help: "Peer messages dropped, by reason (on receipt, or send_backlog on sending to a slow or dead peer)",
       labelNames: [LABELS.reason] as const,
       registers,
     }),

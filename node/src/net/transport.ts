@@ -50,6 +50,8 @@ export interface TransportOptions {
   readonly faults: FaultController;
   readonly log: Logger;
   readonly metrics: Metrics | null;
+  /** Bytes buffered on one outbound stream beyond which new messages are dropped. @default MAX_BUFFERED_BYTES */
+  readonly maxBufferedBytes?: number;
 }
 
 interface PeerLink {
@@ -115,7 +117,7 @@ export class Transport {
     if (this.closed) return;
     const link = this.link(to);
     const stream = link.stream ?? this.open(to, link);
-    if (stream.writableLength > MAX_BUFFERED_BYTES) return;
+    if (stream.writableLength > (this.opts.maxBufferedBytes ?? MAX_BUFFERED_BYTES)) return this.drop("send_backlog");
     stream.write(bytes);
     this.opts.metrics?.p2pBytes.inc({ direction: "sent", message: kind }, wire);
   }
