@@ -10,7 +10,7 @@
 import type { Clock } from "../runtime/clock.js";
 
 /** How long a reconcile waits for node calls before it goes on with what it knows. */
-export const NODE_CALL_BUDGET_MS = 500;
+export const NODE_CALL_BUDGET_MS = 100;
 
 export class NodeCalls {
   readonly #clock: Clock;

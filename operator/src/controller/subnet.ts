@@ -35,6 +35,7 @@ import { changedConditions } from "./conditions.js";
 import { decodeIdentitySecret, ensureIdentityKeys, publicKeys } from "./identity.js";
 import type { NodeControl, NodeLiveStatus, NodeStatusReader } from "./live.js";
 import { summarizeLive } from "./live.js";
+import { AppliedObjects } from "./applied.js";
 import { NodeCalls } from "./node-calls.js";
 import { computeSubnetStatus } from "./subnet-status.js";
 import type { StatefulSetObject } from "./workloads.js";
@@ -75,8 +76,9 @@ export interface SubnetReconcilerDeps {
   nodeCallBudgetMs?: number;
 }
 
-/** What the reconciler keeps between reconciles about the nodes. */
-interface NodeState {
+/** What the reconciler keeps between reconciles: what it applied, and what it knows of the nodes. */
+interface ReconcilerState {
+  readonly applied: AppliedObjects;
   readonly calls: NodeCalls;
   /** Last status each node address answered; dropped when a call fails. */
   readonly live: Map<string, NodeLiveStatus>;
@@ -90,15 +92,18 @@ interface SecretObject extends KubeObject {
 
 /** Builds the Subnet reconcile function; it keeps, per node, the last status and fault set pushed. */
 export function createSubnetReconciler(deps: SubnetReconcilerDeps): Reconcile {
-  const nodes: NodeState = { calls: new NodeCalls(deps.clock, deps.nodeCallBudgetMs), live: new Map(), pushed: new Map() };
-  return (key) => reconcileSubnet(deps, nodes, key);
+  const state: ReconcilerState = { applied: new AppliedObjects(deps.clock), calls: new NodeCalls(deps.clock, deps.nodeCallBudgetMs), live: new Map(), pushed: new Map() };
+  return (key) => reconcileSubnet(deps, state, key);
 }
 
-async function reconcileSubnet(deps: SubnetReconcilerDeps, nodes: NodeState, key: string): Promise<Result> {
+async function reconcileSubnet(deps: SubnetReconcilerDeps, state: ReconcilerState, key: string): Promise<Result> {
   const { api, clock, log } = deps;
   const { namespace, name } = parseKey(key);
   const subnet = deps.subnets.get(`${namespace ?? ""}/${name}`);
-  if (subnet === undefined || subnet.metadata.deletionTimestamp !== undefined) return {}; // children go by garbage collection
+  if (subnet === undefined || subnet.metadata.deletionTimestamp !== undefined) {
+    state.applied.forget(key);
+    return {}; // children go by garbage collection
+  }
   const spec = resolveSubnetSpec(subnet.spec);
   const expiresAtMs = expiryOf(subnet);
   if (expiresAtMs !== undefined && clock.now() >= expiresAtMs) {
@@ -124,7 +129,7 @@ async function reconcileSubnet(deps: SubnetReconcilerDeps, nodes: NodeState, key
   }
 
   if (!spec.paused && placementError === undefined) {
-    const applied = await applyChildren(deps, subnet, shares, dcByName);
+    const applied = await applyChildren(deps, state.applied, subnet, shares, dcByName, mine);
     genesisHash = applied.genesisHash;
     if (applied.previousHash !== undefined && applied.previousHash !== applied.genesisHash) {
       newGenesis = { from: applied.previousHash, to: applied.genesisHash };
@@ -141,8 +146,8 @@ async function reconcileSubnet(deps: SubnetReconcilerDeps, nodes: NodeState, key
   }
 
   const placements = shareIndices(shares);
-  const live = await readLive(deps, nodes, subnet, placements);
-  if (!spec.paused && placementError === undefined) await pushFaults(deps, nodes, subnet, shares, placements, dcByName, live);
+  const live = await readLive(deps, state, subnet, placements);
+  if (!spec.paused && placementError === undefined) await pushFaults(deps, state, subnet, shares, placements, dcByName, live);
 
   const status = computeSubnetStatus({
     subnet,
@@ -188,9 +193,11 @@ function usedElsewhere(all: readonly StatefulSetObject[], key: string): Record<s
 
 async function applyChildren(
   deps: SubnetReconcilerDeps,
+  applied: AppliedObjects,
   subnet: Subnet,
   shares: readonly DataCenterShare[],
   dcByName: ReadonlyMap<string, DataCenter>,
+  statefulSets: readonly StatefulSetObject[],
 ): Promise<{ genesisHash: string; previousHash: string | undefined }> {
   const { api, log } = deps;
   const namespace = subnet.metadata.namespace ?? "";
@@ -217,8 +224,16 @@ async function applyChildren(
   const previousHash = configMap?.metadata.annotations?.[ANNOTATION_GENESIS_HASH];
 
   const children = desiredChildren({ subnet, shares, dataCenters: dcByName, genesis, identitySecrets: keys, podMonitor: await deps.monitoringServed() });
+  // StatefulSets are watched: one missing from the cache (deleted behind our back) is applied at once.
+  const running = new Set(statefulSets.map((s) => s.metadata.name));
+  const subnetKey = key(subnet);
   // The Secret goes first: a genesis must never name keys that were not stored.
-  for (const child of children) await api.apply(child);
+  for (const child of children) {
+    const missing = child.kind === "StatefulSet" && !running.has(child.metadata.name);
+    if (!missing && !applied.due(subnetKey, child)) continue;
+    await api.apply(child);
+    applied.applied(subnetKey, child);
+  }
   if (generated > 0) {
     // The count only: keys are never logged.
     log.info({ subnet: `${namespace}/${name}`, generated }, "generated and stored node identity keys");
@@ -244,7 +259,7 @@ async function restartStaleGenesisPods(deps: SubnetReconcilerDeps, subnet: Subne
 }
 
 /** Node statuses by index: what answered within the budget, or earlier and has not failed since. */
-async function readLive(deps: SubnetReconcilerDeps, nodes: NodeState, subnet: Subnet, placements: readonly Placement[]): Promise<Map<number, NodeLiveStatus>> {
+async function readLive(deps: SubnetReconcilerDeps, nodes: ReconcilerState, subnet: Subnet, placements: readonly Placement[]): Promise<Map<number, NodeLiveStatus>> {
   const namespace = subnet.metadata.namespace ?? "";
   const name = subnet.metadata.name ?? "";
   const addressOf = (p: Placement): string => `${nodeHost(name, namespace, p.dataCenter, p.index)}:${PORTS.peer}`;
@@ -275,7 +290,7 @@ const isEmptyFaultSet = (f: FaultSetSpec): boolean => f.links.length === 0 && f.
  */
 async function pushFaults(
   deps: SubnetReconcilerDeps,
-  { calls, pushed }: NodeState,
+  { calls, pushed }: ReconcilerState,
   subnet: Subnet,
   shares: readonly DataCenterShare[],
   placements: readonly Placement[],

@@ -338,5 +338,33 @@ describe("reconcileSubnet", () => {
     await bed.reconcileSubnet("beta");
     assert.equal(bed.subnet("beta").status?.round, 12, "the answers that came in after the budget are used");
   });
+
+  it("re-applies children only when they change, go missing, or a minute passed", async () => {
+    const bed = await setup();
+    await bed.reconcileSubnet("beta");
+    const applies: string[] = [];
+    bed.kube.interceptor = (op, kind) => {
+      if (op === "apply") applies.push(kind);
+      return undefined;
+    };
+    await bed.reconcileSubnet("beta");
+    assert.deepEqual(applies, [], "nothing changed: no request");
+
+    await bed.kube.delete({ apiVersion: "apps/v1", kind: "StatefulSet", namespace: "default", name: "beta-dc-b" });
+    await bed.reconcileSubnet("beta");
+    assert.deepEqual(applies, ["StatefulSet"], "a StatefulSet deleted behind the operator's back comes back at once");
+    assert.ok(bed.statefulSet("beta-dc-b"));
+
+    applies.length = 0;
+    const sn = bed.subnet("beta");
+    await bed.kube.update({ ...sn, spec: { ...sn.spec, image: "relaylab/node:next" } } as KubeObject);
+    await bed.reconcileSubnet("beta");
+    assert.deepEqual(applies, ["StatefulSet", "StatefulSet", "StatefulSet"], "an image change re-applies the StatefulSets only");
+
+    applies.length = 0;
+    bed.clock.advance(60_000);
+    await bed.reconcileSubnet("beta");
+    assert.ok(applies.length >= 6, `after a minute every child is applied again (drift repair): ${applies.join(", ")}`);
+  });
 });
 
