@@ -273,7 +273,11 @@ export class Dkg {
       const complainers = [...againstMe].sort((a, b) => a - b);
       const shares = complainers.map((to) => ({ to, share: encodeScalar(evaluatePolynomial(this.#polynomial, BigInt(to))) }));
       out.push(...complainers.filter((to) => to !== this.#self).map((to) => this.#dealFor(to)));
-      out.push({ type: "justification", from: this.#self, shares });
+      const justification: DkgMessage = { type: "justification", from: this.#self, shares };
+      // Recorded here too, as every other member records it: without it this dealer would judge
+      // its own complaints unanswered and disqualify itself while everyone else qualifies it.
+      this.#onJustification(justification);
+      out.push(justification);
     }
     return [...out, ...this.#progress()];
   }

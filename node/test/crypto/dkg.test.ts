@@ -80,6 +80,17 @@ describe("DKG", () => {
     });
   }
 
+  it("a dealer that justified counts its own justification: it qualifies itself and keeps its share like everyone", () => {
+    const { dkgs } = runDkg({ members: G, threshold: T, behaviours: new Map([[7, "bad-share-justified"]]) });
+    const dealer = dkgs[6];
+    const honest = dkgs[0];
+    assert.equal(dealer?.phase, "done", dealer?.failureReason);
+    assert.ok(dealer.result && honest?.result);
+    assert.deepEqual(dealer.result.qualified, [1, 2, 3, 4, 5, 6, 7]);
+    assert.deepEqual(dealer.result.groupPublicKey, honest.result.groupPublicKey);
+    assert.deepEqual(dealer.result.publicKeyShares[6], publicKeyOf(dealer.result.secretShare.secret));
+  });
+
   const mixes: [string, Behaviour[]][] = [
     ["bad share, equivocation, silence", ["bad-share", "equivocate", "silent"]],
     ["bad and malformed commitments, bad share", ["bad-commitment", "malformed-commitment", "bad-share"]],

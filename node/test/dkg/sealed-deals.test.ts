@@ -204,15 +204,14 @@ describe("DKG deals are sealed to their recipient", () => {
         return sealShare(identityAgreement(secrets[DEALER]!, hexToBytes(identities[VICTIM]!.publicKey)), sealContext(deal), wrong);
       }),
     );
-    // Every member but the dealer qualifies the dealer after its justification, and the group registers everywhere.
-    // The dealer itself ends without it (crypto core: it does not count its own justification, so it disqualifies
-    // itself and keeps no share): today's behaviour for an invalid share, reproduced here as is.
+    // Every member, the dealer included, qualifies the dealer after its justification; the group registers
+    // everywhere and every member holds a share.
     const expected = {
       complaints: [[VICTIM, [DEALER + 1]]],
       justifications: [[DEALER, [VICTIM + 1]]],
-      qualified: MEMBERS.map((node) => [node, node === DEALER ? "1,3,4,5" : "1,2,3,4,5"]),
+      qualified: MEMBERS.map((node) => [node, "1,2,3,4,5"]),
       registered: MEMBERS.map(() => [MEMBERS]),
-      shareHolders: MEMBERS.filter((node) => node !== DEALER),
+      shareHolders: MEMBERS,
     };
     assert.deepEqual(summary(flipped), expected);
     assert.deepEqual(summary(invalid), expected);
