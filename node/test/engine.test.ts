@@ -25,14 +25,15 @@ import { manualClock } from "./harness/clock.js";
 const N = 5;
 const T = 3;
 const BYZANTINE = 2;
-const genesis = parseGenesis({
+const genesisInput = {
   version: 1,
   subnet: "engine",
   seed: "ab".repeat(32),
   nodes: Array.from({ length: N }, (_, index) => ({ index, address: `127.0.0.1:${7000 + index}`, identityKey: generateIdentity().publicKey, dataCenter: "dc-a" })),
   groups: { count: 1, size: N, threshold: T },
   timings: { minRoundPeriodMs: 0, shareRetransmitMs: 100, stallTimeoutMs: 5000, dkgTimeoutMs: 1000 },
-});
+};
+const genesis = parseGenesis(genesisInput);
 const dealt = dealShares(T, N);
 const groups = new GroupSet(0n, 1n, [{ index: 0, candidate: 0, members: [0, 1, 2, 3, 4], threshold: T, commitments: dealt.commitments }]);
 const mcl = await loadRoundCrypto("mcl-wasm");
@@ -51,9 +52,9 @@ interface Net {
   run(until: () => boolean, maxSteps?: number): void;
 }
 
-function network(byzantine: ReadonlySet<number>, cryptoOf: (self: number) => RoundCrypto): Net {
+function network(byzantine: ReadonlySet<number>, cryptoOf: (self: number) => RoundCrypto, netGenesis = genesis, latencyMs = 10): Net {
   const clock = manualClock();
-  const queue: { from: number; to: number; envelope: Envelope }[] = [];
+  let queue: { from: number; to: number; envelope: Envelope; at: number }[] = [];
   const stores = Array.from({ length: N }, () => new BeaconStore(undefined));
   const metrics = Array.from({ length: N }, () => createMetrics(new Registry()));
   const engines = stores.map((store, self) => {
@@ -61,7 +62,7 @@ function network(byzantine: ReadonlySet<number>, cryptoOf: (self: number) => Rou
     if (byzantine.has(self)) faults.apply({ links: [], byzantine: [ByzantineBehaviour.BYZANTINE_BEHAVIOUR_INVALID_SHARES], selectivePeers: [], pauseMs: 0 });
     return new BeaconEngine({
       self,
-      genesis,
+      genesis: netGenesis,
       clock,
       faults,
       log: silentLogger(),
@@ -69,7 +70,7 @@ function network(byzantine: ReadonlySet<number>, cryptoOf: (self: number) => Rou
       crypto: cryptoOf(self),
       store,
       send: (to, envelope) => {
-        queue.push({ from: self, to, envelope });
+        queue.push({ from: self, to, envelope, at: clock.now() + latencyMs });
         return wireBytes(Envelope.encode(envelope).finish().length);
       },
       requestSync: () => undefined,
@@ -82,8 +83,10 @@ function network(byzantine: ReadonlySet<number>, cryptoOf: (self: number) => Rou
     metrics,
     run(until, maxSteps = 5000) {
       for (let step = 0; step < maxSteps && !until(); step++) {
-        while (queue.length > 0) {
-          const { from, to, envelope } = queue.shift()!;
+        // Every message takes latencyMs (at least one 10 ms step).
+        const due = queue.filter((m) => m.at <= clock.now());
+        queue = queue.filter((m) => m.at > clock.now());
+        for (const { from, to, envelope } of due) {
           const wire = wireBytes(Envelope.encode(envelope).finish().length);
           if (envelope.share) engines[to]?.onShare(from, envelope.share, wire);
           if (envelope.beacon) engines[to]?.onBeacon(from, envelope.beacon);
@@ -144,3 +147,20 @@ for (const [backend, cryptoOf] of BACKENDS) {
     late.stop();
   });
 }
+
+test("a minimum round period paces rounds at the period when they take less, and never faster", async () => {
+  const paced = parseGenesis({ ...genesisInput, timings: { ...genesisInput.timings, minRoundPeriodMs: 1000 } });
+  // Every message takes 100 ms: a round's own work (share to aggregators, beacon back) is 200 ms.
+  const net = network(new Set(), () => NOBLE_ROUND_CRYPTO, paced, 100);
+  net.run(() => net.stores.every((s) => s.latestRound >= 12n), 20_000);
+  for (const [i, m] of net.metrics.entries()) {
+    const values = (await m.roundDuration.get()).values;
+    const sum = values.find((v) => v.metricName?.endsWith("_sum"))?.value ?? 0;
+    const count = values.find((v) => v.metricName?.endsWith("_count"))?.value ?? 0;
+    assert.ok(count >= 10, `engine ${i} observed ${count} rounds`);
+    // Waiting a full period after each beacon made this 1.1 s: the period plus the round's latency.
+    assert.ok(Math.abs(sum / count - 1) < 0.02, `engine ${i}: mean round ${sum / count} s for a 1 s period`);
+  }
+  for (const e of net.engines) e.stop();
+});
+

@@ -229,17 +229,29 @@ export class BeaconEngine {
       stalled: false,
     };
     const open = this.open;
-    if (myIndex !== undefined) {
-      const wait = Math.max(0, this.opts.genesis.timings.minRoundPeriodMs - this.sinceLastAccept());
-      this.signTimer = this.opts.clock.setTimeout(() => this.signAndSend(open), wait);
-    }
+    const startsAt = this.roundStart(round);
+    if (myIndex !== undefined) this.signTimer = this.opts.clock.setTimeout(() => this.signAndSend(open), startsAt - this.opts.clock.now());
     this.stallTimer = this.opts.clock.setTimeout(() => this.checkStall(open), this.opts.genesis.timings.stallTimeoutMs);
   }
 
   private lastAcceptAt: number | undefined;
+  private lastStart: { round: bigint; at: number } | undefined;
 
-  private sinceLastAccept(): number {
-    return this.lastAcceptAt === undefined ? Infinity : this.opts.clock.now() - this.lastAcceptAt;
+  /**
+   * When this node signs `round`: rounds start at least minRoundPeriodMs apart, and as soon as the
+   * previous beacon is known once that much has passed. Waiting the period from each beacon's
+   * arrival instead made every round last period + the round's own latency, so a 1 s period ran
+   * at 1.1–1.2 s per round and no subnet could sustain one round per second. Re-opening the same
+   * round (groups registered late) keeps its start. A beacon that arrives before its round's start
+   * (catching up) counts from now, so the schedule never runs ahead by more than one period.
+   */
+  private roundStart(round: bigint): number {
+    const now = this.opts.clock.now();
+    const last = this.lastStart;
+    const period = this.opts.genesis.timings.minRoundPeriodMs;
+    const at = last === undefined ? now : last.round === round ? Math.max(now, last.at) : Math.max(now, Math.min(last.at, now) + period);
+    this.lastStart = { round, at };
+    return at;
   }
 
   private signAndSend(open: OpenRound): void {
