@@ -28,7 +28,6 @@ import { parseGenesis, type Genesis, type Timings } from "../src/config/index.js
 import { dealShares, type SecretShare } from "../src/crypto/index.js";
 import { Envelope } from "../src/gen/relaylab/v1/protocol.js";
 import { STREAM_MESSAGE_FRAMING_BYTES, wireBytes } from "../src/net/framing.js";
-import { withProposedChanges } from "./bandwidth/proposed.js";
 import { Simulation, type ByteKind, type RoundBytes } from "./bandwidth/simulator.js";
 
 /** One configuration of the simulated group. */
@@ -43,8 +42,6 @@ interface Row {
   readonly maxRounds?: number;
   /** Run only when named in --rows (or --rows all): minutes of CPU per round. */
   readonly optIn?: boolean;
-  /** With the engine changes of bandwidth/proposed.ts applied. */
-  readonly proposed?: boolean;
 }
 
 const ROWS: readonly Row[] = [
@@ -71,22 +68,6 @@ const ROWS: readonly Row[] = [
     crashed: 0,
     maxRounds: 1,
     optIn: true,
-  },
-  {
-    name: "proposed",
-    description: "engine with the proposed changes (late-share replies only for retransmissions, bounded escalation), default timings",
-    timings: {},
-    cpuScale: 1,
-    crashed: 0,
-    proposed: true,
-  },
-  {
-    name: "proposed-escalated",
-    description: "engine with the proposed changes, shareRetransmitMs 100 (every member escalates, now to the next 3 ranked members per retransmit)",
-    timings: { shareRetransmitMs: 100 },
-    cpuScale: 1,
-    crashed: 0,
-    proposed: true,
   },
 ];
 
@@ -182,8 +163,7 @@ function runRow(row: Row, g: number, t: number, rounds: number, seed: number, co
   const live = genesis.nodes.map((n) => n.index).filter((i) => !down.has(i));
   const last = BigInt(rounds + 2);
   const started = performance.now();
-  if (row.proposed === true) withProposedChanges(() => simulate(sim, live, last, started));
-  else simulate(sim, live, last, started);
+  simulate(sim, live, last, started);
   const wallSeconds = (performance.now() - started) / 1000;
   if (!live.every((i) => (sim.stores[i]?.latestRound ?? 0n) >= last)) throw new Error(`row ${row.name}: not every live node reached round ${last} within an hour of virtual time`);
 

@@ -86,6 +86,8 @@ export class BeaconEngine {
   private readonly durations: number[] = [];
   private readonly listeners = new Set<(beacon: Beacon) => void>();
   private stallEventCount = 0;
+  /** When this node broadcast a beacon it recovered, by round (the last few rounds only). */
+  private readonly broadcastAt = new Map<bigint, number>();
   private stopped = false;
 
   constructor(private readonly opts: EngineOptions) {
@@ -320,6 +322,8 @@ export class BeaconEngine {
     const beacon: Beacon = { round: open.round, signature, previousSignature: open.previous, group: open.group, epoch: groups.epoch };
     this.opts.log.info({ event: "beacon_recovered", round: Number(open.round), group: open.group }, "group signature recovered");
     for (const node of this.opts.genesis.nodes) if (node.index !== this.opts.self) open.bytes += this.opts.send(node.index, { beacon });
+    this.broadcastAt.set(open.round, this.opts.clock.now());
+    this.broadcastAt.delete(open.round - 8n);
     this.accept(beacon, "recovered");
   }
 
@@ -370,9 +374,17 @@ export class BeaconEngine {
     this.stallTimer = this.opts.clock.setTimeout(() => this.checkStall(open), this.opts.genesis.timings.stallTimeoutMs);
   }
 
-  /** A member still sending shares for an old round missed its beacon: send it once per peer. */
+  /**
+   * A member still sending shares for an old round may have missed its beacon: send it once per
+   * peer. Not when this node broadcast that beacon to everyone less than a retransmit interval ago:
+   * the share crossed the beacon in flight, and a reply would only send it twice (at g = 400 these
+   * replies were a quarter of an aggregator's traffic, bench:bandwidth). A share sent again after
+   * that interval is a retransmission: the peer really has no beacon, and gets one.
+   */
   private replyWithBeacon(to: number, round: bigint, open: OpenRound): void {
     const beacon = this.opts.store.get(round);
+    const broadcast = this.broadcastAt.get(round);
+    if (broadcast !== undefined && this.opts.clock.now() - broadcast < this.opts.genesis.timings.shareRetransmitMs) return;
     if (beacon === undefined || open.lateReplies.has(to)) return;
     open.lateReplies.add(to);
     this.opts.send(to, { beacon });
