@@ -136,8 +136,19 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ event: "shutdown", signal }, "shutting down");
-    void node.close().then(() => process.exit(0));
+    void node.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ event: "shutdown_failed", err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
   };
+  // A bug must still leave a structured line saying what happened (the default is a bare stack trace).
+  process.on("uncaughtException", (err) => {
+    log.fatal({ event: "uncaught_exception", stopping, err }, "uncaught exception");
+    process.exit(1);
+  });
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
   const parent = parentPidFromEnv();
