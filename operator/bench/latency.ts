@@ -11,12 +11,13 @@
 import { loadRoundCrypto, type RoundCrypto } from "@relaylab/node/crypto/backend";
 import { dealShares } from "@relaylab/node/crypto";
 import { quantile } from "../src/runner/quantiles.js";
-import { benchFlags, benchTopology, CRYPTO_BACKEND_OPTION, cryptoBackendFlag, measuredRun, numberFlag, writeResult } from "./support.js";
+import { benchFlags, benchTopology, CRYPTO_BACKEND_OPTION, cryptoBackendFlag, measuredRun, numberFlag, usageError, writeResult } from "./support.js";
 
 const flags = benchFlags({ rounds: { type: "string" }, nodes: { type: "string" }, ...CRYPTO_BACKEND_OPTION });
 const rounds = numberFlag(flags, "rounds", 100);
 const nodes = numberFlag(flags, "nodes", 16);
 const [groups, groupSize, threshold] = [4, 7, 4];
+if (nodes < groupSize) usageError(`--nodes must be at least the group size, ${groupSize}; got ${nodes}`);
 // The floor is measured with the round crypto the nodes are started with.
 const roundCrypto = await loadRoundCrypto(cryptoBackendFlag(flags));
 

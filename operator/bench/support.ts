@@ -18,10 +18,20 @@ export interface BenchFlags {
   readonly values: Record<string, string | boolean | undefined>;
 }
 
+/** Bad benchmark flags: one line on stderr and exit code 2, as the CLI does. */
+export function usageError(message: string): never {
+  process.stderr.write(`bench: ${message}\n`);
+  process.exit(2);
+}
+
 /** Parses `--json FILE` plus the benchmark's own numeric flags. */
 export function benchFlags(extra: Record<string, { type: "string" }>): BenchFlags {
-  const { values } = parseArgs({ options: { json: { type: "string" }, ...extra }, allowPositionals: false });
-  return { json: typeof values.json === "string" ? userPath(values.json) : undefined, values };
+  try {
+    const { values } = parseArgs({ options: { json: { type: "string" }, ...extra }, allowPositionals: false });
+    return { json: typeof values.json === "string" ? userPath(values.json) : undefined, values };
+  } catch (err) {
+    return usageError(err instanceof Error ? err.message : String(err));
+  }
 }
 
 /** The `--crypto-backend NAME` option, for benchmarks whose nodes do round crypto. */
@@ -30,7 +40,7 @@ export const CRYPTO_BACKEND_OPTION = { "crypto-backend": { type: "string" } } as
 /** The backend named by --crypto-backend, or the node's default; benchmarks pass it to every node and record it. */
 export function cryptoBackendFlag(flags: BenchFlags): BackendName {
   const v = flags.values["crypto-backend"] ?? DEFAULT_BACKEND;
-  if (typeof v !== "string" || !isBackendName(v)) throw new Error(`--crypto-backend must be one of ${CRYPTO_BACKENDS.join(", ")}, got '${String(v)}'`);
+  if (typeof v !== "string" || !isBackendName(v)) usageError(`--crypto-backend must be one of ${CRYPTO_BACKENDS.join(", ")}, got '${String(v)}'`);
   return v;
 }
 
@@ -38,7 +48,7 @@ export function numberFlag(flags: BenchFlags, name: string, fallback: number): n
   const v = flags.values[name];
   if (v === undefined) return fallback;
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got '${String(v)}'`);
+  if (!Number.isFinite(n) || n <= 0) usageError(`--${name} must be a positive number, got '${String(v)}'`);
   return n;
 }
 
