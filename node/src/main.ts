@@ -17,12 +17,15 @@ import { FaultSet } from "./gen/relaylab/v1/control.js";
 import { identityPublicKey, parseKeyHex } from "./identity/index.js";
 import { createLogger } from "./log.js";
 import { RelayNode } from "./node.js";
+import { genesisDocumentHash } from "./store/data-dir.js";
 import { parentPidFromEnv, watchParent } from "./lifecycle/parent-watch.js";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
 interface Flags {
   genesis: Genesis;
+  /** sha256 of the genesis file: the data dir is bound to it. */
+  genesisHash: string;
   index: number;
   dataDir: string;
   identitySecret: Uint8Array;
@@ -73,7 +76,8 @@ function parseFlags(argv: string[]): Flags {
   if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}`);
   const cryptoBackend = values["crypto-backend"];
   if (!isBackendName(cryptoBackend)) throw new UsageError(`--crypto-backend must be one of ${BACKEND_NAMES.join(", ")}, got '${cryptoBackend}'`);
-  const genesis = parseGenesisJson(readText(values.genesis, "genesis"));
+  const genesisText = readText(values.genesis, "genesis");
+  const genesis = parseGenesisJson(genesisText);
   const index = Number(values.index);
   const node = genesis.nodes[index];
   if (node === undefined) throw new UsageError(`--index ${index} is not in the genesis (nodes 0..${genesis.nodes.length - 1})`);
@@ -99,6 +103,7 @@ function parseFlags(argv: string[]): Flags {
   }
   return {
     genesis,
+    genesisHash: genesisDocumentHash(genesisText),
     index,
     dataDir: values["data-dir"],
     identitySecret,

@@ -28,9 +28,12 @@ import { publicService } from "./net/public-service.js";
 import { Syncer } from "./net/sync.js";
 import { Transport } from "./net/transport.js";
 import { BeaconStore } from "./store/beacons.js";
+import { bindDataDir } from "./store/data-dir.js";
 
 export interface NodeConfig {
   readonly genesis: Genesis;
+  /** The genesis document's hash; the data dir must be empty or bound to it (store/data-dir.ts). */
+  readonly genesisHash: string;
   readonly index: number;
   readonly identitySecret: Uint8Array;
   readonly dataDir: string;
@@ -73,6 +76,8 @@ export class RelayNode {
     const self = genesis.nodes[index];
     if (self === undefined) throw new Error(`--index ${index} is not a node of the genesis (it has ${genesis.nodes.length} nodes, 0..${genesis.nodes.length - 1})`);
     mkdirSync(config.dataDir, { recursive: true });
+    // Before anything reads the data dir: never load, serve or extend another network's chain.
+    bindDataDir(config.dataDir, config.genesisHash);
 
     const registry = new Registry();
     const metrics: Metrics = createMetrics(registry);

@@ -30,6 +30,18 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
+/** Runs the node program to its exit (for flag and start-up refusals); resolves with its exit code and stderr. */
+export function runNodeMain(args: readonly string[]): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], { cwd: NODE_DIR, stdio: ["ignore", "ignore", "pipe"] });
+  live.add(child);
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  return new Promise((res) => child.once("close", (code) => {
+    live.delete(child);
+    res({ code, stderr });
+  }));
+}
+
 export interface NodeProcess {
   readonly index: number;
   readonly child: ChildProcess;

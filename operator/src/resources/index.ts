@@ -16,7 +16,7 @@ import { addStatefulSet } from "./statefulset.js";
 
 export * from "./names.js";
 export { MONITORING_GROUP } from "./podmonitor.js";
-export { nodeArgs } from "./statefulset.js";
+export { nodeArgs, nodeDataDir } from "./statefulset.js";
 
 export interface SubnetChildrenInput {
   subnet: Subnet;

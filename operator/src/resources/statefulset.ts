@@ -41,15 +41,22 @@ const restricted = {
   seccompProfile: { type: "RuntimeDefault" },
 };
 
+/**
+ * The node's data directory for one genesis: a folder of the data volume named by the genesis hash.
+ * The node refuses a data dir bound to another genesis, and on a persistent volume a genesis change
+ * (a new network) would otherwise meet the old network's chain; this way it starts on clean data.
+ */
+export const nodeDataDir = (genesisHash: string): string => `${PATHS.data}/genesis-${genesisHash.slice(0, 16)}`;
+
 /** The node's command line; flags match node/src/main.ts. */
-export function nodeArgs(): string[] {
+export function nodeArgs(genesisHash: string): string[] {
   return [
     "--genesis",
     PATHS.genesis,
     "--index",
     `$(${INDEX_ENV})`,
     "--data-dir",
-    PATHS.data,
+    nodeDataDir(genesisHash),
     "--identity-key-file",
     `${PATHS.identityDir}/${identityKeyName(`$(${INDEX_ENV})`)}`,
     "--listen",
@@ -109,7 +116,7 @@ export function addStatefulSet(chart: Chart, subnet: Subnet, share: DataCenterSh
               name: "node",
               image: spec.image,
               imagePullPolicy: "IfNotPresent",
-              args: nodeArgs(),
+              args: nodeArgs(genesisHash),
               env: [
                 { name: INDEX_ENV, valueFrom: { fieldRef: { fieldPath: `metadata.labels['${LABEL_POD_INDEX}']` } } },
                 { name: "RELAYLAB_SUBNET", value: name },

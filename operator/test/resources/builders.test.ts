@@ -64,8 +64,10 @@ describe("desiredChildren", () => {
     assert.deepEqual(pod.securityContext.seccompProfile, { type: "RuntimeDefault" });
     const c = pod.containers[0]!;
     assert.deepEqual(c.securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } });
-    assert.deepEqual(c.args, nodeArgs());
-    assert.deepEqual(nodeArgs().slice(0, 6), ["--genesis", "/etc/relaylab/genesis.json", "--index", "$(RELAYLAB_NODE_INDEX)", "--data-dir", "/data"]);
+    assert.deepEqual(c.args, nodeArgs(base.genesis.hash));
+    // Each genesis gets its own folder of the data volume: the node refuses another network's data.
+    assert.deepEqual(nodeArgs(base.genesis.hash).slice(0, 6), ["--genesis", "/etc/relaylab/genesis.json", "--index", "$(RELAYLAB_NODE_INDEX)", "--data-dir", "/data/genesis-abababababababab"]);
+    assert.notEqual(nodeArgs("cd".repeat(32))[5], nodeArgs(base.genesis.hash)[5]);
   });
 
   it("omits the PodMonitor when monitoring.coreos.com is not served, and uses a claim when storage.size is set", () => {
