@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { parse } from "yaml";
+import { parseAllDocuments } from "yaml";
 import { z } from "zod";
 import { API_VERSION, BYZANTINE_BEHAVIOURS } from "../api/index.js";
 
@@ -156,6 +156,11 @@ export function parseExperiment(value: unknown, where: string): Experiment {
   throw new ExperimentError(`${where}: ${first ? `${formatPath(first.path) || "(document)"}: ${first.message}` : "invalid"}${more}`);
 }
 
+function kindOf(value: unknown): string | undefined {
+  const kind = typeof value === "object" && value !== null ? (value as { kind?: unknown }).kind : undefined;
+  return typeof kind === "string" ? kind : undefined;
+}
+
 /** Reads an experiment file; topology file paths are resolved relative to it. */
 export function loadExperiment(file: string): { experiment: Experiment; topologyFiles: string[] | undefined } {
   let text: string;
@@ -164,13 +169,17 @@ export function loadExperiment(file: string): { experiment: Experiment; topology
   } catch {
     throw new ExperimentError(`cannot read experiment file ${file}`);
   }
-  let value: unknown;
-  try {
-    value = parse(text);
-  } catch (err) {
-    throw new ExperimentError(`${file}: not valid YAML (${(err as Error).message.split("\n")[0] ?? ""})`);
+  const docs = parseAllDocuments(text);
+  const broken = docs.flatMap((d) => d.errors)[0];
+  if (broken !== undefined) throw new ExperimentError(`${file}: not valid YAML (${broken.message.split("\n")[0] ?? ""})`);
+  const values: unknown[] = docs.map((d) => d.toJS() as unknown).filter((v) => v !== null && v !== undefined);
+  const kinds = values.map(kindOf);
+  if (values.length !== 1 || kinds[0] !== CHAOS_KIND) {
+    const holds = values.length === 0 ? "nothing" : kinds.map((k) => k ?? "a document without a kind").join(", ");
+    const hint = kinds.includes("Subnet") ? "; a topology runs with 'relaylab up -f FILE'" : "";
+    throw new ExperimentError(`${file} is not a chaos experiment: it holds ${holds}; 'relaylab chaos run' takes one document of kind ${CHAOS_KIND}${hint}`);
   }
-  const experiment = parseExperiment(value, file);
+  const experiment = parseExperiment(values[0], file);
   const topo = experiment.spec.topology;
   return { experiment, topologyFiles: "files" in topo ? topo.files.map((f) => resolve(dirname(file), f)) : undefined };
 }

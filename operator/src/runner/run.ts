@@ -34,6 +34,8 @@ export function noProgressTimeoutMs(testnet: LocalTestnet): number {
 /** Prints where things are and how to watch them with Prometheus. */
 export function announce(testnet: LocalTestnet, progress: Progress): void {
   const files = runFiles(testnet.runDir);
+  const previous = testnet.previousRun;
+  if (previous !== undefined) progress.message(`the previous run in ${testnet.runDir} (genesis ${previous.genesisHash.slice(0, 12)}) moved to ${previous.movedTo}: its logs, genesis and chaos record; its node data is deleted`);
   progress.message(`starting ${testnet.endpoints.length} nodes of subnet ${testnet.genesis.subnet} (run dir ${testnet.runDir})`);
   progress.message(`Prometheus: prometheus --config.file=${files.prometheus} --storage.tsdb.path=${testnet.runDir}/prometheus --web.listen-address=127.0.0.1:9090`);
 }

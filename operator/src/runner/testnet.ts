@@ -14,7 +14,7 @@ import { faultSetJson, toProtoFaultSet } from "./fault-set.js";
 import { ControlApi } from "./node-api.js";
 import { TestnetObserver } from "./observer.js";
 import { freePorts } from "./ports.js";
-import { type NodeEndpoints, prepareRunDir, prometheusConfig, prometheusTargets, type RunState, runFiles, writeJson } from "./run-dir.js";
+import { type NodeEndpoints, prepareRunDir, prometheusConfig, prometheusTargets, type RetiredRun, retirePreviousRun, type RunState, runFiles, writeJson } from "./run-dir.js";
 import { NodeSupervisor } from "./supervisor.js";
 import type { Topology } from "./topology.js";
 
@@ -37,13 +37,16 @@ export class LocalTestnet {
   readonly supervisor: NodeSupervisor;
   readonly observer: TestnetObserver;
   readonly runDir: string;
+  /** The earlier run this one replaced in the run directory, if any. */
+  readonly previousRun: RetiredRun | undefined;
   readonly #baseline: readonly FaultSetSpec[];
   readonly #controls = new Map<number, ControlApi>();
   readonly #detached: boolean;
   readonly #cryptoBackend: CryptoBackend | undefined;
 
-  private constructor(genesis: Genesis, endpoints: NodeEndpoints[], baseline: FaultSetSpec[], options: TestnetOptions) {
+  private constructor(genesis: Genesis, endpoints: NodeEndpoints[], baseline: FaultSetSpec[], options: TestnetOptions, previousRun: RetiredRun | undefined) {
     this.genesis = genesis;
+    this.previousRun = previousRun;
     this.endpoints = endpoints;
     this.#baseline = baseline;
     this.runDir = options.runDir;
@@ -55,7 +58,9 @@ export class LocalTestnet {
 
   /**
    * Places the nodes, makes identities and genesis, and writes the run directory. Starts nothing.
-   * Throws PlacementError / GenesisError with a message saying what to change in the topology.
+   * A new genesis starts on clean node data: an earlier run in the directory is moved aside
+   * (retirePreviousRun). Throws PlacementError / GenesisError with a message saying what to change
+   * in the topology, and RunDirBusyError while an earlier run's nodes still run there.
    */
   static async create(options: TestnetOptions): Promise<LocalTestnet> {
     const { subnet, dataCenters } = options.topology;
@@ -83,14 +88,14 @@ export class LocalTestnet {
     const baseline = placements.map((p) => faultSetFor(p.index, spec.nodes, byName.get(p.dataCenter) as DataCenter, spanned, spec.byzantine));
 
     const files = runFiles(options.runDir);
+    const previousRun = retirePreviousRun(options.runDir);
     prepareRunDir(options.runDir, placements.length);
     writeFileSync(files.genesis, genesisDocument(genesisInput).json);
     identities.forEach((id, i) => writeFileSync(files.key(i), `${id.secretKey}\n`, { mode: 0o600 }));
     baseline.forEach((f, i) => writeJson(files.faults(i), faultSetJson(f)));
     writeJson(files.targets, prometheusTargets(genesis.subnet, endpoints));
     writeFileSync(files.prometheus, prometheusConfig(files.targets, options.ruleFiles ?? []));
-    const testnet = new LocalTestnet(genesis, endpoints, baseline, options);
-    return testnet;
+    return new LocalTestnet(genesis, endpoints, baseline, options, previousRun);
   }
 
   /** The node program's flags for node `index`. */

@@ -4,7 +4,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-export { alive } from "../../src/cli/commands/status.js";
+export { alive } from "../../src/runner/run-dir.js";
 
 export const CLI = fileURLToPath(new URL("../../bin/relaylab.js", import.meta.url));
 export const EXAMPLES = fileURLToPath(new URL("../../examples/", import.meta.url));
@@ -15,9 +15,15 @@ export interface CliResult {
   readonly stderr: string;
 }
 
+export interface CliOptions {
+  /** The directory the user runs the command in (default this process's); relative paths and .relaylab/ resolve there. */
+  readonly cwd?: string;
+}
+
 /** Starts the CLI; the caller owns the process. */
-export function startCli(args: readonly string[]): ChildProcess & { output: { stdout: string; stderr: string } } {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, INIT_CWD: process.cwd() } });
+export function startCli(args: readonly string[], options: CliOptions = {}): ChildProcess & { output: { stdout: string; stderr: string } } {
+  const cwd = options.cwd ?? process.cwd();
+  const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, INIT_CWD: cwd } });
   const output = { stdout: "", stderr: "" };
   child.stdout.on("data", (d: Buffer) => (output.stdout += d.toString()));
   child.stderr.on("data", (d: Buffer) => (output.stderr += d.toString()));
@@ -33,8 +39,8 @@ export function exited(child: ReturnType<typeof startCli>): Promise<CliResult> {
 }
 
 /** Runs the CLI to completion. */
-export function runCli(args: readonly string[]): Promise<CliResult> {
-  return exited(startCli(args));
+export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+  return exited(startCli(args, options));
 }
 
 /** Polls `check` until it returns a value (not undefined) or the deadline passes. */

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import type { Command } from "commander";
 import { NODE_METRICS } from "@relaylab/node/metrics-names";
 import { ChaosEngine } from "../../chaos/engine.js";
@@ -10,7 +9,7 @@ import { compareToBaseline } from "../../chaos/baseline.js";
 import { type ChaosRecord, readChaosRecord } from "../../chaos/record.js";
 import { judge, type Verdict } from "../../chaos/verdict.js";
 import { createProgress } from "../../runner/progress.js";
-import { userPath, writeJson } from "../../runner/run-dir.js";
+import { runFiles, userPath, writeJson } from "../../runner/run-dir.js";
 import { announce, runTestnet } from "../../runner/run.js";
 import { scrape } from "../../runner/scrape.js";
 import { loadTopology, topologyFromDocuments } from "../../runner/topology.js";
@@ -115,7 +114,7 @@ export function registerChaos(program: Command): void {
       const roundIntervals = [...intervals.entries()].sort(([a], [b]) => a - b).map(([, seconds]) => seconds);
       if (baseline !== undefined) verdicts.push(compareToBaseline(roundIntervals, baseline, experiment.spec.expectations.baseline));
       const record = engine.record(experiment.metadata.name, testnet.genesis.seed, replay?.selectorSeed ?? experiment.spec.seed, roundIntervals);
-      const recordFile = opts.record ? userPath(opts.record) : join(testnet.runDir, "chaos-record.json");
+      const recordFile = opts.record ? userPath(opts.record) : runFiles(testnet.runDir).chaosRecord;
       writeJson(recordFile, record);
       const seconds = (performance.now() - started) / 1000;
       if (opts.junit) writeFileSync(userPath(opts.junit), junitXml(experiment.metadata.name, verdicts, seconds));

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import type { Command } from "commander";
 import { PublicApi } from "../../runner/node-api.js";
-import { defaultRunDir, readRunState, type RunState, userPath } from "../../runner/run-dir.js";
+import { alive, defaultRunDir, readRunState, type RunState, userPath } from "../../runner/run-dir.js";
 import { UsageError } from "../errors.js";
 
 /** The run directory named by --run-dir, or the default one of --subnet. */
@@ -14,17 +14,6 @@ export function readState(opts: { runDir?: string; subnet?: string }): RunState 
     return readRunState(runDirOption(opts));
   } catch (err) {
     throw new UsageError((err as Error).message);
-  }
-}
-
-/** True when a process with this pid exists (signal 0 probes without signalling). */
-export function alive(pid: number | undefined): boolean {
-  if (pid === undefined) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 

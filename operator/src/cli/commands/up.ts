@@ -6,7 +6,7 @@ import { CRYPTO_BACKENDS, type CryptoBackend } from "@relaylab/node/metrics-name
 import { PlacementError } from "../../genesis/index.js";
 import { drive } from "../../runner/drive.js";
 import { createProgress } from "../../runner/progress.js";
-import { defaultRunDir, userPath } from "../../runner/run-dir.js";
+import { defaultRunDir, RunDirBusyError, userPath } from "../../runner/run-dir.js";
 import { announce, noProgressTimeoutMs, runTestnet } from "../../runner/run.js";
 import { formatSummary } from "../../runner/summary.js";
 import { LocalTestnet } from "../../runner/testnet.js";
@@ -39,7 +39,7 @@ export async function usageErrors<T>(work: () => Promise<T> | T): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    if (err instanceof TopologyError || err instanceof PlacementError || err instanceof GenesisError) throw new UsageError(err.message);
+    if (err instanceof TopologyError || err instanceof PlacementError || err instanceof GenesisError || err instanceof RunDirBusyError) throw new UsageError(err.message);
     throw err;
   }
 }
