@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * Crypto backends side by side (issue 9 item 4): `npm run bench:backends -- [--json FILE]` from the node workspace
+ * Crypto backends side by side: `npm run bench:backends -- [--json FILE]` from the node workspace
  * (or `npx tsx node/bench/backends.ts`). For each backend and (g, t), median CPU milliseconds per operation:
  *   signMs     one (partial) signature
  *   verifyMs   one signature verification (what every node does for every beacon)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * Bandwidth per group signature (issue 9 item 1): `npm run bench:bandwidth -- --json FILE` from the repository root.
+ * Bandwidth per group signature: `npm run bench:bandwidth -- --json FILE` from the repository root.
  *
  * Simulates a subnet of g nodes forming one group of g members (threshold t) in one process: every node runs the
  * real BeaconEngine (small fan-in to the round's aggregators, escalation to all members after the retransmit

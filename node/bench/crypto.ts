@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * Crypto-core benchmark (issue 2): `npm run bench:crypto -- --json FILE` from the repository root.
+ * Crypto-core benchmark: `npm run bench:crypto -- --json FILE` from the repository root.
  * For each (g, t) it measures, as mean milliseconds per operation in this process:
  *   signMs           one partial signature
  *   partialVerifyMs  one partial verification (key share already decoded, as in a running node)

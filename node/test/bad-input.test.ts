@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Issue 3, test 5: malformed and oversized messages, unknown senders and bad identity signatures are
+// Malformed and oversized messages, unknown senders and bad identity signatures are
 // dropped and counted, and the node keeps running.
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Issue 3, test 1: 7 node processes, one group, t = 4: 20 rounds; every node holds identical B(1..20) and each verifies.
+// 7 node processes, one group, t = 4: 20 rounds; every node holds identical B(1..20) and each verifies.
 // The nodes mix round crypto backends (even nodes --crypto-backend noble, node 1 mcl-wasm by flag, 3 and 5 by
 // default), so shares, beacons and consensus certificates cross between noble and mcl-wasm.
 import assert from "node:assert/strict";

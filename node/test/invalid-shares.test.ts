@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Issue 3, test 3: one member sending invalid shares never yields an invalid beacon; its shares are counted invalid.
+// One member sending invalid shares never yields an invalid beacon; its shares are counted invalid.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ByzantineBehaviour, type FaultSet } from "../src/gen/relaylab/v1/control.js";

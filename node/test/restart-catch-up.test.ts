@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Issue 3, test 4: a node killed and restarted catches up and verifies every missed round.
+// A node killed and restarted catches up and verifies every missed round.
 import assert from "node:assert/strict";
 import { Metadata } from "@grpc/grpc-js";
 import { test } from "node:test";

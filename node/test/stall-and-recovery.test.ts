@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Issue 3, test 2: 16 node processes, 4 groups of 7 (t = 4). Crashing g−t members of every group causes no
+// 16 node processes, 4 groups of 7 (t = 4). Crashing g−t members of every group causes no
 // stall; crashing g−t+1 members of one group stalls the beacon when that group is selected (stall events
 // counted); restarting them resumes the beacon.
 import assert from "node:assert/strict";

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * Round latency at the crypto floor (issue 9): `npm run bench:latency -- --json FILE [--crypto-backend noble|mcl-wasm]`.
+ * Round latency at the crypto floor: `npm run bench:latency -- --json FILE [--crypto-backend noble|mcl-wasm]`.
  *
  * Runs a local 16-node testnet (4 groups of 7, t = 4) with minimum round period 0 and compares
  * its median round time with the crypto floor of one round — one partial signature, recovery

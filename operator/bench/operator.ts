@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * Operator scale (issue 9): `npm run bench:operator -- --json FILE [--subnets 50] [--nodes 16]
+ * Operator scale: `npm run bench:operator -- --json FILE [--subnets 50] [--nodes 16]
  * [--datacenters 3] [--hold 30] [--timeout 1800]`.
  *
  * Starts the real-API-server harness (etcd, kube-apiserver, kube-controller-manager,

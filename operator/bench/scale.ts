@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * Nodes per core (issue 9): `npm run bench:scale -- --json FILE [--rounds 300] [--start 16] [--step 16] [--max 128]
+ * Nodes per core: `npm run bench:scale -- --json FILE [--rounds 300] [--start 16] [--step 16] [--max 128]
  * [--crypto-backend noble|mcl-wasm]` (default the node's; recorded as `cryptoBackend` in the result).
  *
  * Finds the largest local testnet (groups of 16, t = 9, one group per 16 nodes) that this
