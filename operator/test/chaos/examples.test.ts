@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * The shipped chaos experiments, run as CI would: the real CLI, real node processes, a JSON
- * verdict, a JUnit report and a replayable record.
+ * verdict, a JUnit report and a replayable record. They run back to back in one checkout-like
+ * directory with the default run directories, as a user runs them one after the other: the
+ * experiments on topology.yaml all use .relaylab/chaos.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
 import { EXAMPLES, runCli } from "../support/cli.js";
 
-const tmp = mkdtempSync(join(tmpdir(), "relaylab-chaos-"));
+const checkout = mkdtempSync(join(tmpdir(), "relaylab-chaos-"));
 
 interface ChaosOutput {
   passed: boolean;
@@ -20,8 +22,8 @@ interface ChaosOutput {
 }
 
 async function runExperiment(name: string, extra: string[] = []): Promise<{ out: ChaosOutput; junit: string }> {
-  const junitFile = join(tmp, `${name}-${extra.length}.xml`);
-  const r = await runCli(["chaos", "run", join(EXAMPLES, "chaos", `${name}.yaml`), "--json", "--junit", junitFile, "--run-dir", join(tmp, `${name}-${extra.length}`), ...extra]);
+  const junitFile = join(checkout, "chaos.xml");
+  const r = await runCli(["chaos", "run", join(EXAMPLES, "chaos", `${name}.yaml`), "--json", "--junit", "chaos.xml", ...extra], { cwd: checkout });
   const out = JSON.parse(r.stdout) as ChaosOutput;
   const failed = out.verdicts.filter((v) => !v.passed).map((v) => `${v.name}: ${v.measured}`);
   assert.equal(r.code, out.passed ? 0 : 1);
@@ -54,11 +56,14 @@ describe("shipped chaos experiments", () => {
     assert.ok(first.out.record.roundIntervals.length >= 20, "the record keeps the round intervals a later run is compared with");
     // A baseline ten times slower than this run: the comparison runs end to end and must pass
     // whatever the machine's load (the statistics themselves are tested in baseline.test.ts).
-    const baseline = join(tmp, "slow-baseline.json");
+    const baseline = join(checkout, "slow-baseline.json");
     writeFileSync(baseline, JSON.stringify({ ...first.out.record, roundIntervals: first.out.record.roundIntervals.map((s) => s * 10) }));
     const again = await runExperiment("crash-recovery", ["--replay", first.out.recordFile, "--baseline", baseline]);
     assert.ok(again.out.verdicts.some((v) => v.name === "round latency vs baseline" && v.passed));
     assert.equal(again.out.record.genesisSeed, first.out.record.genesisSeed);
     assert.deepEqual(again.out.record.steps.map((s) => [s.name, s.firedAtRound, s.victims]), first.out.record.steps.map((s) => [s.name, s.firedAtRound, s.victims]));
+    // The replay ran in the same run directory: the record it replayed is kept aside, not overwritten.
+    assert.equal(again.out.recordFile, first.out.recordFile);
+    assert.deepEqual(JSON.parse(readFileSync(join(dirname(first.out.recordFile), "previous", "chaos-record.json"), "utf8")), first.out.record);
   });
 });
