@@ -24,8 +24,8 @@ import { wireBytes } from "../../src/net/framing.js";
 import { BeaconStore } from "../../src/store/beacons.js";
 
 /**
- * HTTP/2 HEADERS frames of one SyncChain call on a warm connection (HPACK dynamic table filled), as estimated in
- * protocol.md §6: request HEADERS ~30 B, response HEADERS ~11 B, trailers (grpc-status) ~15 B.
+ * HTTP/2 HEADERS frames of one SyncChain call on a warm connection (HPACK dynamic table filled), estimated:
+ * request HEADERS ~30 B, response HEADERS ~11 B, trailers (grpc-status) ~15 B.
  */
 export const SYNC_CALL_HEADER_BYTES = { request: 30, response: 11, trailers: 15 } as const;
 

@@ -5,8 +5,9 @@
  * A group of g members is drawn without replacement from N nodes of which F are faulty. The
  * group stalls when fewer than t members are honest (faulty > g − t) and can be forged when the
  * faulty members alone reach the threshold (faulty ≥ t). Binomial approximations overstate these
- * tails several-fold at the sizes that matter (see shared protocol notes §7), so the sums are
- * computed exactly over BigInt and only the final ratio is rounded.
+ * tails several-fold at the sizes that matter (N = 10 000, F = 3 000, g = 400, t = 201: exact
+ * P[stall] 1.006e-17, binomial 4.96e-17), so the sums are computed exactly over BigInt and only
+ * the final ratio is rounded.
  */
 
 export interface StallModelInput {
