@@ -161,8 +161,9 @@ describe("operator on a real API server", { skip: suite.skip }, () => {
     assert.equal(conditions.find((c) => c.type === "Ready")?.status, "False");
   });
 
-  // Regression: a scale that moves a data center's first index (ordinals.start) used to leave the
-  // StatefulSet recreating deleted pods from the old revision, so the Subnet never settled.
+  // A scale moves a data center's first index (ordinals.start) and so the genesis: the StatefulSet
+  // must recreate the deleted pods from the new revision (rollingUpdate.partition 0 in
+  // statefulset.ts), or they come back on the old genesis and the Subnet never settles.
   it("scales up and down, keeping the identity keys it already generated", async () => {
     const { admin } = plane();
     const secretPath = `/api/v1/namespaces/${ns}/secrets/${identitySecretName(subnetName)}`;
