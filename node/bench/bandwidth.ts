@@ -3,8 +3,8 @@
  * Bandwidth per group signature: `npm run bench:bandwidth -- --json FILE` from the repository root.
  *
  * Simulates a subnet of g nodes forming one group of g members (threshold t) in one process: every node runs the
- * real BeaconEngine (small fan-in to the round's aggregators, escalation to all members after the retransmit
- * interval, beacon broadcast, late-share replies, SyncChain catch-up) with trusted-dealer key shares and real
+ * real BeaconEngine (small fan-in to the round's aggregators, a fan-out that doubles per retransmit interval
+ * without a beacon, beacon broadcast, late-share replies, SyncChain catch-up) with trusted-dealer key shares and real
  * noble BLS crypto. Messages are encoded with the generated protobuf codec and charged the framing of
  * node/src/net/framing.ts (5-B gRPC prefix + 9-B HTTP/2 DATA header per message on the long-lived Exchange
  * stream); SyncChain calls also pay HEADERS frames (bandwidth/simulator.ts). Per member and round, bytes sent
@@ -62,7 +62,7 @@ const ROWS: readonly Row[] = [
   {
     name: "engine-escalated",
     description:
-      "BeaconEngine as committed with shareRetransmitMs 100: no beacon arrives within the retransmit interval, so every member escalates to all members (what happens when the round's aggregators are slow or unreachable); 1 measured round",
+      "BeaconEngine as committed with shareRetransmitMs 100: no beacon arrives within the retransmit interval, so members escalate, re-sending to twice as many members per retransmit (what happens when the round's aggregators are slow or unreachable); 1 measured round",
     timings: { shareRetransmitMs: 100 },
     cpuScale: 1,
     crashed: 0,

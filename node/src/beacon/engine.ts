@@ -2,8 +2,8 @@
 /**
  * The round loop of Threshold Relay. Round r opens when B(r−1) is accepted; the group B(r−1) selects
  * signs sha256(be64(r) ‖ B(r−1)). Members first send their share to a few round-chosen aggregators
- * (small fan-in); if no beacon has arrived after the retransmit interval they escalate to every member
- * and keep re-sending until the round completes. Whoever recovers the group signature broadcasts the
+ * (small fan-in); each time the retransmit interval passes without a beacon they re-send to twice as
+ * many members (backing off), until the round completes. Whoever recovers the group signature broadcasts the
  * beacon; every node verifies it against the group key before accepting it.
  */
 import { bytesToHex } from "@noble/hashes/utils.js";
@@ -23,7 +23,7 @@ import type { BeaconStore } from "../store/beacons.js";
 import { previousOfFirstRound, roundMessage, selectGroup, verifyBeacon } from "./chain.js";
 import type { GroupSet } from "./group-set.js";
 
-/** Members that collect shares first in each round (before escalation to all members). */
+/** Members that collect shares first in each round (before retransmits widen the fan-out). */
 export const AGGREGATORS = 3;
 /** How many recent round durations feed the p50 in Status. */
 const DURATION_WINDOW = 256;
