@@ -16,7 +16,8 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { freePorts } from "../../src/runner/ports.js";
 import type { Binaries } from "./harness/binaries.js";
 import { createPki, type Pki } from "./harness/certs.js";
-import { ManagedProcess, startWatchdog } from "./harness/process.js";
+import { apiServerArgs, controllerManagerArgs, etcdArgs, schedulerArgs, waitApiServerReady } from "./harness/components.js";
+import { ManagedProcess, assertAllRunning, startWatchdog } from "./harness/process.js";
 import { type HttpResult, Rest, httpCall } from "./harness/rest.js";
 import { StopWaiting, waitFor } from "./harness/wait.js";
 
@@ -121,7 +122,7 @@ export class ControlPlane {
       const pki = await createPki(dir);
       const adminToken = randomBytes(24).toString("hex");
       writeFileSync(join(dir, "tokens.csv"), `${adminToken},admin,admin-uid,"system:masters"\n`, { mode: 0o600 });
-      const etcd = new ManagedProcess({ name: "etcd", bin: binaries.etcd, dir, args: etcdArgs(dir, ports) });
+      const etcd = new ManagedProcess({ name: "etcd", bin: binaries.etcd, dir, args: etcdArgs(join(dir, "etcd"), ports) });
       processes.set("etcd", etcd);
       const etcdVersion = await waitFor("etcd to answer /health", async () => {
         if (!etcd.running) throw new StopWaiting(new Error(`etcd exited:\n${etcd.logTail()}`));
@@ -132,7 +133,7 @@ export class ControlPlane {
       });
       const server = `https://127.0.0.1:${ports.apiServer}`;
       processes.set("kube-apiserver", startApiServer(binaries, dir, pki, ports));
-      await waitReady(server, pki.caPem, adminToken, processes.get("kube-apiserver")!);
+      await waitApiServerReady(server, pki.caPem, adminToken, processes.get("kube-apiserver")!);
       const version = JSON.parse((await httpCall(`${server}/version`, { ca: pki.caPem, token: adminToken })).body) as { gitVersion: string };
       const kubeconfig = join(dir, "admin.kubeconfig");
       writeFileSync(kubeconfig, kubeConfigFor(server, pki.caPem, "admin", adminToken).exportConfig(), { mode: 0o600 });
@@ -165,13 +166,7 @@ export class ControlPlane {
    * scheduler or controller manager would otherwise look like an operator that does nothing.
    */
   assertRunning(): void {
-    for (const p of this.#processes.values()) {
-      try {
-        p.assertRunning();
-      } catch (e) {
-        throw new StopWaiting(e);
-      }
-    }
+    assertAllRunning(this.#processes.values());
   }
 
   /** JSON REST client as the `admin` user (group system:masters): everything is allowed. */
@@ -239,7 +234,7 @@ export class ControlPlane {
     await this.#processes.get("kube-apiserver")?.stop();
     const apiServer = startApiServer(this.binaries, this.dir, this.#pki, this.#ports);
     this.#processes.set("kube-apiserver", apiServer);
-    await waitReady(this.server, this.#pki.caPem, this.#adminToken, apiServer);
+    await waitApiServerReady(this.server, this.#pki.caPem, this.#adminToken, apiServer);
   }
 
   /**
@@ -266,74 +261,16 @@ export class ControlPlane {
   }
 }
 
-function etcdArgs(dir: string, ports: Ports): string[] {
-  const client = `http://127.0.0.1:${ports.etcdClient}`;
-  const peer = `http://127.0.0.1:${ports.etcdPeer}`;
-  return [
-    `--data-dir=${join(dir, "etcd")}`,
-    "--name=relaylab-test",
-    `--listen-client-urls=${client}`,
-    `--advertise-client-urls=${client}`,
-    `--listen-peer-urls=${peer}`,
-    `--initial-advertise-peer-urls=${peer}`,
-    `--initial-cluster=relaylab-test=${peer}`,
-    // Test data need not survive a power cut; fsync dominates etcd latency on a busy disk.
-    "--unsafe-no-fsync=true",
-    "--log-level=warn",
-  ];
-}
-
 function startApiServer(binaries: Binaries, dir: string, pki: Pki, ports: Ports): ManagedProcess {
-  const server = `https://127.0.0.1:${ports.apiServer}`;
-  const args = [
-    `--etcd-servers=http://127.0.0.1:${ports.etcdClient}`,
-    "--bind-address=127.0.0.1",
-    "--advertise-address=127.0.0.1",
-    `--secure-port=${ports.apiServer}`,
-    `--tls-cert-file=${pki.serverCertFile}`,
-    `--tls-private-key-file=${pki.serverKeyFile}`,
-    `--client-ca-file=${pki.caFile}`,
-    `--token-auth-file=${join(dir, "tokens.csv")}`,
-    `--service-account-issuer=${server}`,
-    `--service-account-key-file=${pki.serviceAccountPublicKeyFile}`,
-    `--service-account-signing-key-file=${pki.serviceAccountKeyFile}`,
-    "--service-cluster-ip-range=10.0.0.0/24",
-    "--authorization-mode=RBAC",
-    "--allow-privileged=true",
-  ];
+  const args = apiServerArgs(join(dir, "tokens.csv"), pki, ports);
   return new ManagedProcess({ name: "kube-apiserver", bin: binaries.kubeApiServer, dir, args });
-}
-
-async function waitReady(server: string, caPem: string, token: string, apiServer: ManagedProcess): Promise<void> {
-  await waitFor("kube-apiserver /readyz", async () => {
-    if (!apiServer.running) throw new StopWaiting(new Error(`kube-apiserver exited:\n${apiServer.logTail()}`));
-    const res = await httpCall(`${server}/readyz`, { ca: caPem, token });
-    return res.status === 200 ? true : undefined;
-  });
 }
 
 /** kube-controller-manager, kube-scheduler and kwok, all as admin (no leader election: one of each). */
 function controllers(binaries: Binaries, kubeconfig: string, pki: Pki, ports: Ports): [string, string, string[]][] {
-  const probes = "--authorization-always-allow-paths=/healthz,/readyz,/livez,/metrics";
   return [
-    [
-      "kube-controller-manager",
-      binaries.kubeControllerManager,
-      [
-        `--kubeconfig=${kubeconfig}`,
-        "--bind-address=127.0.0.1",
-        `--secure-port=${ports.controllerManager}`,
-        `--root-ca-file=${pki.caFile}`,
-        `--service-account-private-key-file=${pki.serviceAccountKeyFile}`,
-        "--leader-elect=false",
-        probes,
-      ],
-    ],
-    [
-      "kube-scheduler",
-      binaries.kubeScheduler,
-      [`--kubeconfig=${kubeconfig}`, "--bind-address=127.0.0.1", `--secure-port=${ports.scheduler}`, "--leader-elect=false", probes],
-    ],
+    ["kube-controller-manager", binaries.kubeControllerManager, controllerManagerArgs(kubeconfig, pki, ports.controllerManager)],
+    ["kube-scheduler", binaries.kubeScheduler, schedulerArgs(kubeconfig, ports.scheduler)],
     [
       "kwok",
       binaries.kwok,

@@ -11,8 +11,10 @@
 # with one stamp per component, so a second run (or a fresh clone on the same machine) is a no-op
 # and an interrupted build resumes with the components still missing.
 #
-# Usage: build.sh          build what is missing; print the bin directory on stdout
-#        build.sh --dir    print the bin directory; exit 0 if complete, 3 if something is missing
+# Usage: build.sh [--with-node]        build what is missing; print the bin directory on stdout
+#        build.sh --dir [--with-node]  print the bin directory; exit 0 if complete, 3 if something is missing
+# --with-node adds kubelet and kube-proxy (for the real single-node cluster, operator/test/cluster),
+# from the same pinned Kubernetes release under a stamp of their own.
 # Progress goes to stderr. Environment:
 #   RELAYLAB_K8S_CACHE       cache root (default $HOME/.cache/relaylab/k8s)
 #   RELAYLAB_K8S_BUILD_JOBS  go build -p (default 1: the machine's 2 cores are shared)
@@ -29,6 +31,7 @@ HELM_VERSION=v3.21.4
 PROMETHEUS_OPERATOR_VERSION=v0.85.0
 MONITORING_CRDS=(servicemonitors podmonitors prometheusrules)
 K8S_TOOLS=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
+K8S_NODE_TOOLS=(kubelet kube-proxy)
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 out=${RELAYLAB_K8S_CACHE:-$HOME/.cache/relaylab/k8s}/$K8S_VERSION
@@ -37,6 +40,7 @@ k8s_minor=$(echo "$K8S_VERSION" | cut -d. -f2)
 
 # The recipe of each component: its stamp must match exactly, or the component is rebuilt.
 recipe_k8s="kubernetes $K8S_VERSION tools=${K8S_TOOLS[*]} recipe=2"
+recipe_k8s_node="kubernetes $K8S_VERSION tools=${K8S_NODE_TOOLS[*]} recipe=2"
 recipe_etcd="etcd $ETCD_VERSION recipe=1 main=$(sha256sum "$here/go/etcd/main.go" | cut -c1-16)"
 recipe_kwok="kwok $KWOK_VERSION recipe=2"
 recipe_helm="helm $HELM_VERSION kube=1.$k8s_minor recipe=1"
@@ -44,8 +48,9 @@ recipe_monitoring="prometheus-operator $PROMETHEUS_OPERATOR_VERSION crds=${MONIT
 monitoring_files=("${MONITORING_CRDS[@]/#/monitoring.coreos.com_}")
 monitoring_files=("${monitoring_files[@]/%/.yaml}")
 
-log() { printf '%s build.sh: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+log_name=build.sh
+# shellcheck source=lib.sh
+source "$here/bin/lib.sh"
 
 # fresh NAME RECIPE FILES...: true when every file exists in bin and the stamp says RECIPE.
 fresh() {
@@ -54,18 +59,29 @@ fresh() {
   local b; for b in "$@"; do [[ -f $bin/$b ]] || return 1; done
 }
 
+with_node=false
+dir_only=false
+for arg in "$@"; do
+  case $arg in
+    --dir) dir_only=true ;;
+    --with-node) with_node=true ;;
+    *) die "unknown argument '$arg' (usage: build.sh [--dir] [--with-node])" ;;
+  esac
+done
+
+node_fresh() { [[ $with_node == false ]] || fresh kubernetes-node "$recipe_k8s_node" "${K8S_NODE_TOOLS[@]}"; }
+
 all_fresh() {
   fresh kubernetes "$recipe_k8s" "${K8S_TOOLS[@]}" && fresh etcd "$recipe_etcd" etcd &&
     fresh kwok "$recipe_kwok" kwok kwok-stages.yaml && fresh helm "$recipe_helm" helm &&
-    fresh monitoring "$recipe_monitoring" "${monitoring_files[@]}"
+    fresh monitoring "$recipe_monitoring" "${monitoring_files[@]}" && node_fresh
 }
 
-if [[ ${1:-} == --dir ]]; then
+if [[ $dir_only == true ]]; then
   echo "$bin"
   all_fresh || exit 3
   exit 0
 fi
-[[ $# -eq 0 ]] || die "unknown argument '$1' (usage: build.sh [--dir])"
 
 if all_fresh; then echo "$bin"; exit 0; fi
 
@@ -107,8 +123,12 @@ build_etcd() {
 # k8s.io/kubernetes cannot be `go install`ed (its go.mod requires every staging module at v0.0.0
 # and replaces it with ./staging/...). A wrapper main module requires it and replaces each staging
 # module with its published v0.Y.Z tag; the list is generated from that exact go.mod.
+# build_kubernetes NAME RECIPE TOOLS...: one wrapper module (in src/NAME) per stamp, so the node
+# binaries can be added to a cache that already holds the control plane without rebuilding it.
 build_kubernetes() {
-  local w=$out/src/kubernetes staging_version=v0.${K8S_VERSION#v1.}
+  local name=$1 recipe=$2; shift 2
+  local tools=("$@")
+  local w=$out/src/$name staging_version=v0.${K8S_VERSION#v1.}
   rm -rf "$w" && mkdir -p "$w" && cd "$w"
   go mod init example.invalid/relaylab-kubernetes >/dev/null 2>&1
   local gomod; gomod=$(gomod_of "k8s.io/kubernetes@$K8S_VERSION")
@@ -124,7 +144,7 @@ build_kubernetes() {
   if grep -q '^godebug (' "$gomod"; then die "$gomod has a godebug block: teach build.sh to copy it"; fi
   go mod edit -require="k8s.io/kubernetes@$K8S_VERSION"
   # With no @version, `go get` means @upgrade and would move k8s.io/kubernetes to the newest release.
-  local t; for t in "${K8S_TOOLS[@]}"; do go get -tool "k8s.io/kubernetes/cmd/$t@$K8S_VERSION"; done
+  local t; for t in "${tools[@]}"; do go get -tool "k8s.io/kubernetes/cmd/$t@$K8S_VERSION"; done
   [[ $(go list -m -f '{{.Version}}' k8s.io/kubernetes) == "$K8S_VERSION" ]] || die "k8s.io/kubernetes is not at $K8S_VERSION in $w/go.mod"
   go mod tidy
   local ld="-s -w -X k8s.io/component-base/version.gitVersion=$K8S_VERSION"
@@ -134,7 +154,7 @@ build_kubernetes() {
   ld+=" -X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=$k8s_minor"
   mkdir -p "$w/out"
   GOBIN=$w/out nice -n 10 go install -trimpath -ldflags "$ld" tool
-  install_to_bin kubernetes "$recipe_k8s" "$w/out" "${K8S_TOOLS[@]}"
+  install_to_bin "$name" "$recipe" "$w/out" "${tools[@]}"
 }
 
 build_kwok() {
@@ -181,21 +201,13 @@ fetch_monitoring_crds() {
   install_to_bin monitoring "$recipe_monitoring" "$w/out" "${monitoring_files[@]}"
 }
 
-# timed NAME COMMAND...: run one build step and log how long it took.
-timed() {
-  local name=$1 start=$SECONDS; shift
-  log "building $name"
-  # Not `( … ) || die`: errexit is ignored inside a subshell that is the left side of `||`.
-  local rc=0
-  set +e; ( set -e; "$@" ); rc=$?; set -e
-  [[ $rc -eq 0 ]] || die "building $name failed (exit $rc, output above)"
-  log "built $name in $((SECONDS - start)) s"
-}
-
 total=$SECONDS
 fresh etcd "$recipe_etcd" etcd || timed "etcd $ETCD_VERSION" build_etcd
 fresh kwok "$recipe_kwok" kwok kwok-stages.yaml || timed "kwok $KWOK_VERSION" build_kwok
-fresh kubernetes "$recipe_k8s" "${K8S_TOOLS[@]}" || timed "kubernetes $K8S_VERSION (${K8S_TOOLS[*]})" build_kubernetes
+fresh kubernetes "$recipe_k8s" "${K8S_TOOLS[@]}" ||
+  timed "kubernetes $K8S_VERSION (${K8S_TOOLS[*]})" build_kubernetes kubernetes "$recipe_k8s" "${K8S_TOOLS[@]}"
+node_fresh || timed "kubernetes $K8S_VERSION (${K8S_NODE_TOOLS[*]})" \
+  build_kubernetes kubernetes-node "$recipe_k8s_node" "${K8S_NODE_TOOLS[@]}"
 fresh helm "$recipe_helm" helm || timed "helm $HELM_VERSION" build_helm
 fresh monitoring "$recipe_monitoring" "${monitoring_files[@]}" || timed "prometheus-operator $PROMETHEUS_OPERATOR_VERSION CRDs" fetch_monitoring_crds
 all_fresh || die "a component is still missing after the build"

@@ -33,7 +33,8 @@ const MONITORING_CRDS = ["servicemonitors", "podmonitors", "prometheusrules"].ma
 
 export type BinaryLookup = { readonly binaries: Binaries } | { readonly skip: string };
 
-function executable(file: string): boolean {
+/** Whether `file` exists and may be executed. */
+export function executable(file: string): boolean {
   try {
     accessSync(file, constants.X_OK);
     return true;
@@ -63,21 +64,27 @@ async function cachedDir(): Promise<{ dir: string; complete: boolean }> {
   }
 }
 
-/** Runs bin/build.sh with its progress on our stderr; resolves to the bin directory. */
-async function build(): Promise<string> {
-  process.stderr.write(
-    "\n*** relaylab k8s suite: building etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok and helm\n" +
-      "*** from their Go modules (once per machine; tens of minutes cold). Progress follows.\n\n",
-  );
-  const child = spawn("bash", [BUILD_SCRIPT], { stdio: ["ignore", "pipe", "inherit"] });
+/** Runs a build script with its progress on our stderr, after `banner`; resolves to its stdout. */
+export async function runBuildScript(script: string, banner: string): Promise<string> {
+  process.stderr.write(banner);
+  const child = spawn("bash", [script], { stdio: ["ignore", "pipe", "inherit"] });
   let stdout = "";
   child.stdout.setEncoding("utf8").on("data", (s: string) => (stdout += s));
   const code = await new Promise<number | null>((resolve, reject) => {
     child.once("error", reject);
     child.once("exit", resolve);
   });
-  if (code !== 0) throw new Error(`${BUILD_SCRIPT} failed with exit code ${code}; its output is above`);
+  if (code !== 0) throw new Error(`${script} failed with exit code ${code}; its output is above`);
   return stdout.trim();
+}
+
+/** Runs bin/build.sh; resolves to the bin directory. */
+function build(): Promise<string> {
+  return runBuildScript(
+    BUILD_SCRIPT,
+    "\n*** relaylab k8s suite: building etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok and helm\n" +
+      "*** from their Go modules (once per machine; tens of minutes cold). Progress follows.\n\n",
+  );
 }
 
 function fromDir(dir: string): Binaries {

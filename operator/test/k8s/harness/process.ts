@@ -9,6 +9,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { StopWaiting } from "./wait.js";
 
 const STOP_GRACE_MS = 20_000;
 
@@ -113,6 +114,20 @@ export class ManagedProcess {
     await this.#exited;
     clearTimeout(timer);
     this.#running = false;
+  }
+}
+
+/**
+ * Throws StopWaiting (so a waitFor ends at once) when one of `processes` has stopped: a dead
+ * component would otherwise look like a product that does nothing.
+ */
+export function assertAllRunning(processes: Iterable<ManagedProcess>): void {
+  for (const p of processes) {
+    try {
+      p.assertRunning();
+    } catch (e) {
+      throw new StopWaiting(e);
+    }
   }
 }
 
