@@ -229,7 +229,7 @@ export class Cluster {
     await this.admin.create("/apis/discovery.k8s.io/v1/namespaces/kube-system/endpointslices", dns.endpointSlice);
 
     const pauseImage = (await archiveImageNames(binaries.pauseArchive))[0]!;
-    writeFileSync(paths.containerdConfig, containerdConfig(layout, pauseImage));
+    writeFileSync(paths.containerdConfig, containerdConfig(layout, pauseImage, binaries.runc));
     writeFileSync(join(paths.cniConfDir, `10-${layout.cniNetwork}.conflist`), JSON.stringify(cniConfig(layout), null, 2));
     // containerd finds its shim by name on PATH, next to itself.
     const containerd = this.#start("containerd", binaries.containerd, ["--config", paths.containerdConfig], false, {

@@ -110,7 +110,12 @@ done
 # The namespace takes its interfaces (the veth pair, the bridge, the pods' veths) and its
 # iptables rules with it.
 if ns_exists; then ip netns delete "$NETNS" || fail "cannot delete network namespace $NETNS"; fi
-if ip link show "$HOST_IF" >/dev/null 2>&1; then ip link delete "$HOST_IF" || fail "cannot delete interface $HOST_IF"; fi
+# The host end goes with its peer, though not at once.
+for attempt in 1 2 3 4 5 6 7 8 9 10; do
+  ip link show "$HOST_IF" >/dev/null 2>&1 || break
+  ip link delete "$HOST_IF" >/dev/null 2>&1 || sleep 0.2
+done
+if ip link show "$HOST_IF" >/dev/null 2>&1; then fail "cannot delete interface $HOST_IF"; fi
 
 # Files the kubelet, containerd and the CNI plugins write outside the suite's directory.
 for link in /var/log/containers/*; do

@@ -7,7 +7,7 @@
 import type { ClusterLayout } from "./layout.js";
 
 /** containerd 2.x (config version 3). State, root, sockets and runc's state live in the suite's directory. */
-export function containerdConfig(layout: ClusterLayout, sandboxImage: string): string {
+export function containerdConfig(layout: ClusterLayout, sandboxImage: string, runc: string): string {
   const { paths } = layout;
   const cri = "plugins.'io.containerd.cri.v1.runtime'";
   return `version = 3
@@ -38,6 +38,8 @@ disabled_plugins = ["io.containerd.nri.v1.nri"]
   disable_apparmor = true
   # Pod network namespaces under the state directory instead of /run/netns.
   netns_mounts_under_state_dir = true
+  # No devices to inject; the default spec directories are the host's /etc/cdi and /var/run/cdi.
+  cdi_spec_dirs = []
   [${cri}.containerd]
     default_runtime_name = "runc"
     [${cri}.containerd.runtimes.runc]
@@ -45,6 +47,7 @@ disabled_plugins = ["io.containerd.nri.v1.nri"]
       [${cri}.containerd.runtimes.runc.options]
         # There is no systemd: the kubelet uses the cgroupfs driver too.
         SystemdCgroup = false
+        BinaryName = ${JSON.stringify(runc)}
         Root = ${JSON.stringify(paths.runcRoot)}
   [${cri}.cni]
     bin_dirs = ["/usr/lib/cni"]

@@ -155,11 +155,15 @@ export async function leftovers(layout: ClusterLayout, before: HostSnapshot): Pr
     if (entries === null && after !== null) found.push(`host path ${path} was created`);
     if (entries !== null && after !== null) found.push(...diff(`new entry in ${path}`, entries, after));
   }
-  found.push(...diff("interface", before.interfaces, now.interfaces));
+  // Other work on this machine may add interfaces, routes and mounts of its own meanwhile (an
+  // image build, say): only what the cluster could have made counts.
+  const net16 = `${layout.network16}.`;
+  const ours = (s: string): boolean => s.includes(layout.dir) || s.includes(layout.hostInterface) || s.includes(net16);
+  found.push(...diff("interface", before.interfaces, now.interfaces).filter((i) => /: (veth|cni)/.test(i) || ours(i)));
   found.push(...diff("network namespace", before.netns, now.netns));
-  found.push(...diff("route", before.routes, now.routes));
+  found.push(...diff("route", before.routes, now.routes).filter(ours));
   found.push(...diff("iptables", before.iptables, now.iptables));
-  found.push(...diff("mount", before.mounts, now.mounts));
+  found.push(...diff("mount", before.mounts, now.mounts).filter((m) => ours(m) || /: \/(run\/netns|var\/lib\/kubelet|run\/containerd)\//.test(m)));
   found.push(...suiteProcesses(layout).map((p) => `process ${p}`));
   for (const hierarchy of listing("/sys/fs/cgroup") ?? []) {
     if (existsSync(join("/sys/fs/cgroup", hierarchy, layout.cgroupRoot))) found.push(`cgroup ${hierarchy}${layout.cgroupRoot}`);
@@ -201,7 +205,7 @@ export function writeTeardownState(
 
 /** Fails with what to change when the cluster's addresses or names are already in use here. */
 export function assertFree(layout: ClusterLayout, before: HostSnapshot): void {
-  const net16 = layout.nodeIp.split(".").slice(0, 2).join(".") + ".";
+  const net16 = `${layout.network16}.`;
   const clash = before.routes.find((r) => r.startsWith(net16) || r.includes(` ${net16}`));
   if (clash !== undefined) {
     throw new Error(`the host already routes "${clash}", which overlaps the cluster's ${net16}0.0/16: pass another network16`);

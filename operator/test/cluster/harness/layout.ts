@@ -40,6 +40,8 @@ export interface ClusterLayout {
   /** cgroup (in every hierarchy) under which the kubelet creates the pods' cgroups. */
   readonly cgroupRoot: string;
   readonly cniNetwork: string;
+  /** The first two octets of every cluster address, e.g. "10.211". */
+  readonly network16: string;
   readonly hostIp: string;
   readonly nodeIp: string;
   readonly linkPrefixLength: number;
@@ -108,6 +110,7 @@ export function clusterLayout(dir: string, options: LayoutOptions = {}): Cluster
     nodeName: `${name}-node`,
     cgroupRoot: `/${name}`,
     cniNetwork: name,
+    network16: net,
     hostIp: `${net}.255.1`,
     nodeIp: `${net}.255.2`,
     linkPrefixLength: 30,
