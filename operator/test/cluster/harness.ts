@@ -255,11 +255,13 @@ export class Cluster {
     this.#start("kube-proxy", binaries.kubeProxy, [`--config=${paths.proxyConfig}`]);
     this.#start("coredns", binaries.coredns, ["-conf", paths.corefile]);
 
-    const node = await waitFor(`node ${layout.nodeName} to be Ready`, async () => {
-      this.assertRunning();
-      const n = await this.admin.find<NodeObject>(`/api/v1/nodes/${layout.nodeName}`);
-      return n?.status?.conditions?.find((c) => c.type === "Ready")?.status === "True" ? n : undefined;
-    });
+    const node = await this.#withLogs(["kubelet", "containerd"], () =>
+      waitFor(`node ${layout.nodeName} to be Ready`, async () => {
+        this.assertRunning();
+        const n = await this.admin.find<NodeObject>(`/api/v1/nodes/${layout.nodeName}`);
+        return n?.status?.conditions?.find((c) => c.type === "Ready")?.status === "True" ? n : undefined;
+      }),
+    );
     await waitFor("the default ServiceAccount", async () => {
       this.assertRunning();
       return this.admin.find("/api/v1/namespaces/default/serviceaccounts/default");
@@ -270,8 +272,8 @@ export class Cluster {
         return (await httpCall(url, { timeoutMs: 5000 })).status === 200 ? true : undefined;
       });
     };
-    await healthy("CoreDNS /ready", `http://${layout.nodeIp}:${layout.ports.dnsReady}/ready`);
-    await healthy("kube-proxy /healthz", `http://${layout.nodeIp}:${layout.ports.proxyHealthz}/healthz`);
+    await this.#withLogs(["coredns"], () => healthy("CoreDNS /ready", `http://${layout.nodeIp}:${layout.ports.dnsReady}/ready`));
+    await this.#withLogs(["kube-proxy"], () => healthy("kube-proxy /healthz", `http://${layout.nodeIp}:${layout.ports.proxyHealthz}/healthz`));
 
     const info = node.status?.nodeInfo;
     this.versions = {
@@ -280,6 +282,16 @@ export class Cluster {
       runc: (await sh(binaries.runc, ["--version"])).match(/runc version (\S+)/)?.[1] ?? "?",
       coredns: (await sh(binaries.coredns, ["-version"])).match(/CoreDNS-(\S+)/)?.[1] ?? "?",
     };
+  }
+
+  /** Runs `wait`; when it fails, the error carries the last log lines of `components` (the directory goes with teardown). */
+  async #withLogs<T>(components: readonly string[], wait: () => Promise<T>): Promise<T> {
+    try {
+      return await wait();
+    } catch (e) {
+      const tails = components.map((c) => `--- ${c}:\n${this.#processes.get(c)?.logTail(40) ?? "(not started)"}`).join("\n");
+      throw new Error(`${e instanceof Error ? e.message : String(e)}\n${tails}`, { cause: e });
+    }
   }
 
   /** Starts a component inside the node's network namespace. */
@@ -313,7 +325,7 @@ export class Cluster {
     const res = await httpCall(`${this.server}/api/v1/namespaces/${namespace}/pods/${pod}/log${query}`, {
       ca: this.#pki.caPem,
       token: this.#admin.token,
-      accept: "text/plain",
+      accept: "*/*",
     });
     if (res.status !== 200) throw new Error(`log of ${namespace}/${pod}: HTTP ${res.status} ${res.body}`);
     return res.body;
@@ -335,7 +347,7 @@ export class Cluster {
       const pid = await sh("cat", [join(this.layout.dir, "pids", name)]).catch(() => "");
       if (pid.trim()) out[name] = Math.round(await rss(pid.trim()));
     }
-    const shims = (await sh("pgrep", ["-f", `-address ${this.layout.paths.containerdSocket}`]).catch(() => "")).split("\n").filter((p) => p);
+    const shims = (await sh("pgrep", ["-f", "--", `-address ${this.layout.paths.containerdSocket}`]).catch(() => "")).split("\n").filter((p) => p);
     let shimTotal = 0;
     for (const pid of shims) shimTotal += await rss(pid);
     out["containerd-shims"] = Math.round(shimTotal);
