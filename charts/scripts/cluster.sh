@@ -11,9 +11,12 @@
 #                  svc/kube-prometheus-stack-grafana 3000:80 (dashboards in folder "relaylab")
 #   --subnet FILE  Subnet/DataCenter manifests to apply (default operator/examples/local.yaml)
 #   --down         delete the cluster
-# Needs: docker (or CONTAINER_ENGINE), kind or minikube, kubectl, helm, npm.
+# Needs: kind or minikube, kubectl, helm, npm, and a way to build the images (they are not
+# published): docker (or CONTAINER_ENGINE=podman) for `npm run images`; without one, as root with
+# Debian's buildah, debootstrap and runc, `npm run images:offline` builds the same Dockerfiles into
+# OCI archives, which are loaded with `kind load image-archive` / `minikube image load`.
 # Every step this script runs here is also covered on machines without a container engine:
-# `npm run images` uses the same Dockerfiles, `npm run lint:chart` renders the same chart with
+# `npm run images:offline` builds and runs both images, `npm run lint:chart` renders the same chart with
 # the values used below (charts/relaylab/ci/all-on-values.yaml), and the example Subnet is the
 # local runner's default topology.
 set -euo pipefail
@@ -43,6 +46,7 @@ case $provider in
     kind get clusters | grep -qx "$cluster" || kind create cluster --name "$cluster" --wait 120s
     kubectl config use-context "kind-$cluster"
     load() { kind load docker-image --name "$cluster" "$@"; }
+    load_archive() { kind load image-archive --name "$cluster" "$1"; }
     ;;
   minikube)
     if $down; then minikube delete -p "$cluster"; exit 0; fi
@@ -50,14 +54,25 @@ case $provider in
     minikube status -p "$cluster" >/dev/null 2>&1 || minikube start -p "$cluster" --cni=calico --cpus=4 --memory=8g
     kubectl config use-context "$cluster"
     load() { local i; for i in "$@"; do minikube -p "$cluster" image load "$i"; done; }
+    load_archive() { minikube -p "$cluster" image load "$1"; }
     ;;
   *) echo "usage: cluster.sh kind|minikube [--monitoring] [--subnet FILE] [--down]" >&2; exit 2 ;;
 esac
 
-log "building images"
-npm run images
-log "loading ${images[*]} into $provider"
-load "${images[@]}"
+if command -v "${CONTAINER_ENGINE:-docker}" >/dev/null 2>&1; then
+  log "building images with ${CONTAINER_ENGINE:-docker}"
+  npm run images
+  log "loading ${images[*]} into $provider"
+  load "${images[@]}"
+else
+  log "no ${CONTAINER_ENGINE:-docker}: building images with buildah (npm run images:offline)"
+  # One line per image: reference, OCI archive, sizes.
+  built=$(npm run --silent images:offline)
+  while IFS=$'\t' read -r ref archive _; do
+    log "loading $ref ($archive) into $provider"
+    load_archive "$archive"
+  done <<<"$built"
+fi
 
 chart_args=(--namespace "$namespace" --create-namespace --wait --timeout 5m)
 if $monitoring; then

@@ -1,13 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * relaylab node entry point:
- *   node --import tsx node/src/main.ts --genesis FILE --index N --data-dir DIR [--identity-key-file FILE]
- *     [--listen HOST:PORT] [--control-listen HOST:PORT] [--metrics-listen HOST:PORT] [--faults FILE] [--log-level info]
- *     [--crypto-backend noble|mcl-wasm]
- * --crypto-backend picks the implementation of the round crypto (share signing, beacon and certificate
- * verification, recovery); default mcl-wasm (docs/performance.md §3). The DKG always runs on noble.
- * The identity secret key (64 hex, ed25519 seed) comes from --identity-key-file or RELAYLAB_IDENTITY_KEY.
- * Bad flags or genesis: one line on stderr, exit 2. SIGTERM/SIGINT: graceful shutdown, exit 0.
+ * relaylab node entry point (USAGE below). --crypto-backend picks the implementation of the round crypto
+ * (share signing, beacon and certificate verification, recovery); default mcl-wasm (docs/performance.md §3).
+ * The DKG always runs on noble. Bad flags or genesis: one line on stderr, exit 2. SIGTERM/SIGINT: graceful
+ * shutdown, exit 0.
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -19,8 +15,21 @@ import { createLogger } from "./log.js";
 import { RelayNode } from "./node.js";
 import { genesisDocumentHash } from "./store/data-dir.js";
 import { parentPidFromEnv, watchParent } from "./lifecycle/parent-watch.js";
+import { VERSION } from "./version.js";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+const USAGE = `usage: relaylab-node --genesis FILE --index N --data-dir DIR [--identity-key-file FILE]
+    [--listen HOST:PORT] [--control-listen HOST:PORT] [--metrics-listen HOST:PORT] [--faults FILE]
+    [--log-level ${LOG_LEVELS.join("|")}] [--crypto-backend ${BACKEND_NAMES.join("|")}]
+  relaylab-node --version | --help
+The identity secret key (64 hex, ed25519 seed) comes from --identity-key-file or RELAYLAB_IDENTITY_KEY.
+`;
+
+/** What --version or --help asks to be printed instead of running a node. */
+interface Info {
+  print: string;
+}
 
 interface Flags {
   genesis: Genesis;
@@ -47,7 +56,7 @@ function readText(path: string, what: string): string {
   }
 }
 
-function parseFlags(argv: string[]): Flags {
+function parseFlags(argv: string[]): Flags | Info {
   let values;
   try {
     ({ values } = parseArgs({
@@ -64,11 +73,15 @@ function parseFlags(argv: string[]): Flags {
         faults: { type: "string" },
         "log-level": { type: "string", default: "info" },
         "crypto-backend": { type: "string", default: DEFAULT_BACKEND },
+        version: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
       },
     }));
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+  if (values.version === true) return { print: `${VERSION}\n` };
+  if (values.help === true) return { print: USAGE };
   if (values.genesis === undefined) throw new UsageError("--genesis FILE is required");
   if (values.index === undefined || !/^\d+$/.test(values.index)) throw new UsageError("--index N is required (a node index, 0 or more)");
   if (values["data-dir"] === undefined) throw new UsageError("--data-dir DIR is required");
@@ -117,13 +130,18 @@ function parseFlags(argv: string[]): Flags {
 }
 
 async function main(): Promise<void> {
-  let flags: Flags;
+  let parsed: Flags | Info;
   try {
-    flags = parseFlags(process.argv.slice(2));
+    parsed = parseFlags(process.argv.slice(2));
   } catch (err) {
     process.stderr.write(`relaylab-node: ${(err as Error).message}\n`);
     process.exit(2);
   }
+  if ("print" in parsed) {
+    process.stdout.write(parsed.print);
+    return;
+  }
+  const flags = parsed;
   const log = createLogger(flags.index, flags.logLevel);
   const started = performance.now();
   const crypto: RoundCrypto = await loadRoundCrypto(flags.cryptoBackend).catch((err: unknown) => {

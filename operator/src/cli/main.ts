@@ -10,10 +10,12 @@ import { registerChaos } from "./commands/chaos.js";
 import { registerLoad } from "./commands/load.js";
 import { registerOperator } from "./commands/operator.js";
 import { EXIT, reportFailure } from "./errors.js";
+import { VERSION } from "../version.js";
 
 export function buildProgram(): Command {
   const program = new Command("relaylab")
     .description("Threshold Relay testnets: run locally, load, break on purpose, and judge")
+    .version(VERSION, "-V, --version", "print the relaylab version")
     .showSuggestionAfterError()
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(`relaylab: ${str.replace(/^error: /, "").trim()}\n`) });

@@ -27,13 +27,17 @@ export interface NodeExit {
   readonly expected: boolean;
 }
 
-/** Absolute path of the node program's entry point, run through tsx. */
-export const NODE_MAIN = fileURLToPath(new URL("../../../node/src/main.ts", import.meta.url));
-const TSX_LOADER = import.meta.resolve("tsx");
+/**
+ * The node program's entry point: its TypeScript source in a checkout, run through tsx; the compiled
+ * JavaScript under `--conditions=production` (the container image, which has no tsx).
+ */
+const NODE_MAIN = import.meta.resolve("@relaylab/node/main");
 
 /** The argv to run the node program with the current Node.js binary. */
 export function nodeCommand(args: readonly string[]): string[] {
-  return [process.execPath, "--import", TSX_LOADER, NODE_MAIN, ...args];
+  const main = fileURLToPath(NODE_MAIN);
+  const loader = main.endsWith(".ts") ? ["--import", import.meta.resolve("tsx")] : [];
+  return [process.execPath, ...loader, main, ...args];
 }
 
 export class NodeSupervisor extends EventEmitter<{ exit: [NodeExit] }> {

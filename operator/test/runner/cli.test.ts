@@ -135,3 +135,12 @@ describe("bad input to the CLI", () => {
     });
   }
 });
+
+describe("relaylab --version", () => {
+  it("prints operator/package.json's version with exit code 0", async () => {
+    const r = await runCli(["--version"]);
+    assert.equal(r.code, 0, r.stderr);
+    const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+    assert.equal(r.stdout, `${version}\n`);
+  });
+});

@@ -1,0 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+/** The node program's release: `version` of node/package.json (src/ and the compiled dist/ both sit one level below it). */
+import { createRequire } from "node:module";
+
+export const VERSION = (createRequire(import.meta.url)("../package.json") as { version: string }).version;
