@@ -8,7 +8,7 @@ import { unary } from "../../src/net/clients.js";
 import type { ProcessCluster } from "../harness/cluster.js";
 import { useProcessTestnet, type ProcessFixture } from "../harness/fixture.js";
 import type { TestnetSpec } from "../harness/testnet.js";
-import { waitFor } from "../harness/wait.js";
+import { CALL_DEADLINE_MS, waitFor } from "../harness/wait.js";
 
 /** Short consensus delays for tests: a height takes a few crypto operations plus these. */
 export const TEST_CONSENSUS: Partial<ConsensusParams> = { blockMakerDelayMs: 150, notaryDelayMs: 30 };
@@ -18,7 +18,8 @@ export function useConsensusTestnet(spec: TestnetSpec, consensus: Partial<Consen
   return useProcessTestnet({ ...spec, consensus });
 }
 
-const deadline = (): { deadline: number } => ({ deadline: Date.now() + 10_000 });
+// A generous deadline: on a loaded 2-core machine a node can take seconds to answer a read.
+const deadline = (): { deadline: number } => ({ deadline: Date.now() + CALL_DEADLINE_MS });
 
 export function finalizedBlock(client: PublicClient, height: bigint): Promise<FinalizedBlock> {
   return unary<FinalizedBlock>((cb) => client.getFinalizedBlock({ height }, new Metadata(), deadline(), cb));

@@ -7,6 +7,7 @@ import { Metadata } from "@grpc/grpc-js";
 import { describe, test } from "node:test";
 import type { FaultSet, LinkFault } from "../../src/gen/relaylab/v1/control.js";
 import { unary } from "../../src/net/clients.js";
+import { CALL_DEADLINE_MS } from "../harness/wait.js";
 import { assertAgreement, maxFinalized, useConsensusTestnet, waitForFinalized } from "./harness.js";
 
 const HEIGHTS = 200n;
@@ -17,7 +18,7 @@ describe("consensus across partitions", () => {
   const fx = useConsensusTestnet({ nodes: 4, groups: 1, size: 4, threshold: 3, timings: { minRoundPeriodMs: 150 } });
   const setFaults = (node: number, set: FaultSet): Promise<FaultSet> => {
     const control = fx.cluster.node(node).control;
-    return unary<FaultSet>((cb) => control.setFaults(set, new Metadata(), { deadline: Date.now() + 10_000 }, cb));
+    return unary<FaultSet>((cb) => control.setFaults(set, new Metadata(), { deadline: Date.now() + CALL_DEADLINE_MS }, cb));
   };
 
   for (const isolated of [0, 3]) {
