@@ -3,11 +3,12 @@
  * The registered groups of every epoch and this node's secret shares, persisted in the data dir
  * (`groups.json`, mode 0600 because it holds key shares) so a restarted node rejoins without a new DKG.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
 import type { SecretShare } from "../crypto/index.js";
 import type { RegisteredGroup } from "../beacon/group-set.js";
+import { writeDurably } from "./data-dir.js";
 
 /** One epoch's registration as stored. */
 export interface PersistedGroups {
@@ -26,7 +27,7 @@ interface EpochRecord {
 
 const FILE = "groups.json";
 
-/** Writes every epoch atomically (temp file + rename), owner-readable only. */
+/** Writes every epoch atomically and durably (writeDurably), owner-readable only. */
 export function saveGroups(dataDir: string, epochs: readonly PersistedGroups[]): void {
   const doc: { epochs: EpochRecord[] } = {
     epochs: epochs.map((value) => ({
@@ -36,9 +37,7 @@ export function saveGroups(dataDir: string, epochs: readonly PersistedGroups[]):
       shares: [...value.shares].map(([group, s]) => ({ group, index: s.index, secret: s.secret.toString(16) })),
     })),
   };
-  const tmp = join(dataDir, `${FILE}.tmp`);
-  writeFileSync(tmp, JSON.stringify(doc), { mode: 0o600 });
-  renameSync(tmp, join(dataDir, FILE));
+  writeDurably(join(dataDir, FILE), JSON.stringify(doc), 0o600);
 }
 
 /** Loads what saveGroups wrote (empty when the data dir has none). */
