@@ -85,7 +85,7 @@ export class ConsensusDriver {
     const { genesis } = opts;
     this.domain = `block/${genesis.subnet}`;
     this.identityKeys = genesis.nodes.map((n) => hexToBytes(n.identityKey));
-    this.mempool = new Mempool(genesis.consensus.mempoolCapacity);
+    this.mempool = new Mempool(genesis.consensus.mempoolCapacity, genesis.consensus.mempoolCapacityBytes);
     // Throws when the guard exists but cannot be read: starting would risk signing a height twice.
     this.signedUpTo = readSignedHeight(opts.dataDir);
     this.state = initialState(
