@@ -74,7 +74,7 @@ describe("groups.json", () => {
   it("is replaced whole: a failed write leaves the previous groups and no temp file of ours", () => {
     const d = mkdtempSync(join(tmpdir(), "relaylab-groups-"));
     try {
-      const epoch = (e: bigint) => ({ epoch: e, firstRound: e * 10n + 1n, groups: [], shares: new Map() });
+      const epoch = (e: bigint) => ({ epoch: e, firstRound: e * 10n + 1n, groups: [], shares: new Map(), outcomes: new Map() });
       saveGroups(d, [epoch(0n)]);
       assert.deepEqual(readdirSync(d), ["groups.json"]);
       mkdirSync(join(d, "groups.json.tmp"));
