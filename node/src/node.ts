@@ -16,16 +16,14 @@ import type { RoundCrypto } from "./crypto/backend/index.js";
 import { EpochManager } from "./dkg/epochs.js";
 import { FaultController } from "./faults/controller.js";
 import { ControlService, type FaultSet } from "./gen/relaylab/v1/control.js";
-import type { SyncRequest } from "./gen/relaylab/v1/protocol.js";
-import { PublicService, type Beacon, type NodeStatus } from "./gen/relaylab/v1/public.js";
+import { PublicService, type NodeStatus } from "./gen/relaylab/v1/public.js";
 import { ingressHandlers } from "./ingress/public.js";
-import { grpcError } from "./net/errors.js";
 import type { Logger } from "./log.js";
 import { metricsServer } from "./metrics/http.js";
 import { createMetrics, type Metrics } from "./metrics/registry.js";
 import { controlService } from "./net/control-service.js";
 import { publicService } from "./net/public-service.js";
-import { Syncer } from "./net/sync.js";
+import { Syncer, syncChainHandler } from "./net/sync.js";
 import { Transport } from "./net/transport.js";
 import { BeaconStore } from "./store/beacons.js";
 import { bindDataDir } from "./store/data-dir.js";
@@ -133,6 +131,7 @@ export class RelayNode {
       clientFor: (peer) => transport.clientFor(peer),
       fromRound: () => store.latestRound + 1n,
       accept: (beacon) => engine.acceptSynced(beacon),
+      clock,
       faults,
       log,
       metrics,
@@ -171,15 +170,7 @@ export class RelayNode {
 
     const server = new grpc.Server(SERVER_OPTIONS);
     transport.register(server, {
-      syncChain: (call: grpc.ServerWritableStream<SyncRequest, Beacon>) => {
-        const { fromRound, requester } = call.request;
-        if (faults.paused() || faults.decide(requester, "received", 0).drop) {
-          call.emit("error", grpcError(grpc.status.UNAVAILABLE, "link to this node is cut by an injected fault"));
-          return;
-        }
-        for (const beacon of store.from(fromRound)) call.write(beacon);
-        call.end();
-      },
+      syncChain: syncChainHandler({ store, refused: (requester) => faults.paused() || faults.decide(requester, "received", 0).drop }),
     });
     server.addService(PublicService, { ...publicService({ engine, store, status, groupsOf: (e) => epochs.groupsOf(e) }), ...ingressHandlers(consensus, genesis.consensus.maxMessageBytes) });
     const control = new grpc.Server();

@@ -26,11 +26,11 @@ test("beacons persist across reopen, a torn tail is cut, and rounds must be cons
   assert.equal(new BeaconStore(dir).latestRound, 6n);
 });
 
-test("every epoch's groups and secret shares round-trip through groups.json, readable by the owner only", () => {
+test("every epoch's groups, secret shares and own DKG outcomes round-trip through groups.json, readable by the owner only", () => {
   const commitments = [new Uint8Array(96).fill(1), new Uint8Array(96).fill(2)];
   assert.deepEqual(loadGroups(dir), []);
-  const epoch1 = { epoch: 1n, firstRound: 11n, groups: [], shares: new Map() };
-  saveGroups(dir, [{ epoch: 0n, firstRound: 1n, groups: [{ index: 0, candidate: 2, members: [3, 1, 4], threshold: 2, commitments }], shares: new Map([[0, { index: 2, secret: 12345678901234567890n }]]) }, epoch1]);
+  const epoch1 = { epoch: 1n, firstRound: 11n, groups: [], shares: new Map(), outcomes: new Map([[0, { body: new Uint8Array([1, 2, 3]), signature: new Uint8Array(64).fill(9) }]]) };
+  saveGroups(dir, [{ epoch: 0n, firstRound: 1n, groups: [{ index: 0, candidate: 2, members: [3, 1, 4], threshold: 2, commitments }], shares: new Map([[0, { index: 2, secret: 12345678901234567890n }]]), outcomes: new Map() }, epoch1]);
   const [loaded, second] = loadGroups(dir);
   assert.ok(loaded);
   assert.deepEqual(second, epoch1);

@@ -11,11 +11,11 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import type { Clock, Timer } from "../clock.js";
 import type { Genesis } from "../config/index.js";
 import type { RoundCrypto } from "../crypto/backend/round.js";
-import { CryptoError, partialVerify, type PartialSignature, type SecretShare } from "../crypto/index.js";
+import { CryptoError, NotEnoughValidSharesError, partialVerify, type PartialSignature, type SecretShare } from "../crypto/index.js";
+import { Beacon } from "../gen/relaylab/v1/public.js";
 import type { FaultController } from "../faults/controller.js";
 import { ByzantineBehaviour } from "../gen/relaylab/v1/control.js";
 import type { Envelope, Share } from "../gen/relaylab/v1/protocol.js";
-import type { Beacon } from "../gen/relaylab/v1/public.js";
 import type { Logger } from "../log.js";
 import type { DropReason, ShareResult } from "../metrics/names.js";
 import type { Metrics } from "../metrics/registry.js";
@@ -27,6 +27,8 @@ import type { GroupSet } from "./group-set.js";
 export const AGGREGATORS = 3;
 /** How many recent round durations feed the p50 in Status. */
 const DURATION_WINDOW = 256;
+/** Beacons found invalid that the engine remembers, so a peer repeating one costs a hash instead of a pairing. */
+export const BAD_BEACON_MEMO = 1024;
 
 export interface EngineOptions {
   readonly self: number;
@@ -88,6 +90,8 @@ export class BeaconEngine {
   private stallEventCount = 0;
   /** When this node broadcast a beacon it recovered, by round (the last few rounds only). */
   private readonly broadcastAt = new Map<bigint, number>();
+  /** Hashes of beacons that failed verification, oldest first (a bounded LRU). */
+  private readonly badBeacons = new Set<string>();
   private stopped = false;
 
   constructor(private readonly opts: EngineOptions) {
@@ -186,7 +190,18 @@ export class BeaconEngine {
     const key = open?.set.publicKey(beacon.group);
     if (open === undefined || key === undefined) return false;
     if (beacon.epoch !== open.set.epoch || beacon.group !== open.group || bytesToHex(beacon.previousSignature) !== bytesToHex(open.previous)) return false;
-    if (!verifyBeacon(beacon, key, this.opts.crypto.verify)) return false;
+    // The verdict depends only on the beacon's bytes: round, link, group, epoch (hence key) and signature.
+    const digest = bytesToHex(sha256(Beacon.encode(beacon).finish()));
+    if (this.badBeacons.has(digest)) {
+      this.badBeacons.delete(digest);
+      this.badBeacons.add(digest);
+      return false;
+    }
+    if (!verifyBeacon(beacon, key, this.opts.crypto.verify)) {
+      this.badBeacons.add(digest);
+      if (this.badBeacons.size > BAD_BEACON_MEMO) this.badBeacons.delete(this.badBeacons.values().next().value ?? "");
+      return false;
+    }
     this.accept(beacon, "received");
     return true;
   }
@@ -307,7 +322,12 @@ export class BeaconEngine {
       this.opts.metrics?.shares.inc({ result: "valid" }, group.threshold - own);
     } catch (err) {
       if (!(err instanceof CryptoError)) throw err;
-      // Fewer than t valid partials: find the bad ones so they are not retried, and wait for more.
+      // Fewer than t valid partials: the crypto core checked every one and names the bad ones; drop them and wait.
+      if (err instanceof NotEnoughValidSharesError) {
+        for (const i of err.invalid) this.markInvalid(open, i);
+        return;
+      }
+      // Any other refusal (e.g. key shares that do not match the group key): find the bad partials one by one.
       for (const p of partials) {
         let ok: boolean;
         try {

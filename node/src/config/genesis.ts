@@ -49,6 +49,8 @@ export const ConsensusSchema = z.object({
   maxMessageBytes: z.number().int().min(1, "must be at least 1 byte").default(64 * 1024),
   /** Pending ingress messages beyond this are refused with RESOURCE_EXHAUSTED. */
   mempoolCapacity: z.number().int().min(1, "must be at least 1 message").default(10000),
+  /** Pending ingress payload bytes beyond which messages are refused with RESOURCE_EXHAUSTED (64 MiB). */
+  mempoolCapacityBytes: z.number().int().min(1, "must be at least 1 byte").default(64 * 1024 * 1024),
 });
 
 export const GenesisSchema = z
@@ -79,6 +81,9 @@ export const GenesisSchema = z
     });
     if (g.groups.size > g.nodes.length) {
       ctx.addIssue({ code: "custom", path: ["groups", "size"], message: `is ${g.groups.size} but the subnet has only ${g.nodes.length} nodes; lower the group size or add nodes` });
+    }
+    if (g.consensus.mempoolCapacityBytes < g.consensus.maxMessageBytes) {
+      ctx.addIssue({ code: "custom", path: ["consensus", "mempoolCapacityBytes"], message: `is ${g.consensus.mempoolCapacityBytes} but one message may be ${g.consensus.maxMessageBytes} bytes (consensus.maxMessageBytes); it must hold at least one message` });
     }
     const t = g.groups.threshold;
     if (t !== undefined && t > g.groups.size) {

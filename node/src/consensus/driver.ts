@@ -5,8 +5,6 @@
  * from the mempool, threshold signing, recovery and verification with the crypto core, sending), feeds
  * beacons in as they are accepted, and keeps the finalized archive that the Public API reads.
  */
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { hexToBytes, bytesToHex } from "@noble/hashes/utils.js";
 import type { GroupSet } from "../beacon/group-set.js";
 import type { Clock, Timer } from "../clock.js";
@@ -23,6 +21,7 @@ import type { Logger } from "../log.js";
 import type { DropReason, IngressResult } from "../metrics/names.js";
 import type { Metrics } from "../metrics/registry.js";
 import type { BeaconStore } from "../store/beacons.js";
+import { readSignedHeight, recordSignedHeight } from "../store/guard.js";
 import { FinalizedArchive } from "./archive.js";
 import { initialState, LOOKAHEAD, notarizedAbove, step, type ConsensusState } from "./machine.js";
 import { blockHash, blockMakerRanking, certMessage, genesisHash, notariesFor, unsignedBlockBytes } from "./ranking.js";
@@ -80,16 +79,15 @@ export class ConsensusDriver {
   private readonly identityKeys: Uint8Array[];
   private stopped = false;
   private gossip: { payloads: Uint8Array[]; bytes: number; timer: Timer } | undefined;
-  private readonly signedFile: string;
   private signedUpTo: bigint;
 
   constructor(private readonly opts: ConsensusOptions) {
     const { genesis } = opts;
     this.domain = `block/${genesis.subnet}`;
     this.identityKeys = genesis.nodes.map((n) => hexToBytes(n.identityKey));
-    this.mempool = new Mempool(genesis.consensus.mempoolCapacity);
-    this.signedFile = join(opts.dataDir, "consensus-signed-height");
-    this.signedUpTo = readSignedHeight(this.signedFile);
+    this.mempool = new Mempool(genesis.consensus.mempoolCapacity, genesis.consensus.mempoolCapacityBytes);
+    // Throws when the guard exists but cannot be read: starting would risk signing a height twice.
+    this.signedUpTo = readSignedHeight(opts.dataDir);
     this.state = initialState(
       opts.self,
       genesis.nodes.length,
@@ -326,7 +324,12 @@ export class ConsensusDriver {
     if (share === undefined || index === 0) return;
     if (height > this.signedUpTo) {
       // Recorded before the share leaves: after a crash the machine starts with this as its sign floor.
-      writeFileSync(this.signedFile, `${height}\n`);
+      try {
+        recordSignedHeight(this.opts.dataDir, height);
+      } catch (err) {
+        this.opts.log.error({ event: "sign_refused", height: Number(height), err: (err as Error).message }, "cannot record the signed height in the double-signing guard: not signing");
+        return;
+      }
       this.signedUpTo = height;
     }
     const cacheKey = `${kind}/${height}/${hash}`;
@@ -450,14 +453,6 @@ export class ConsensusDriver {
 
   private drop(reason: DropReason): void {
     this.opts.metrics?.messagesDropped.inc({ reason });
-  }
-}
-
-function readSignedHeight(file: string): bigint {
-  try {
-    return BigInt(readFileSync(file, "utf8").trim());
-  } catch {
-    return 0n;
   }
 }
 

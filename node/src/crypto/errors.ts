@@ -24,3 +24,13 @@ export class CryptoError extends Error {
     this.code = code;
   }
 }
+
+/** Fewer than t of the given partials verify; `invalid` lists every index found invalid (all were checked). */
+export class NotEnoughValidSharesError extends CryptoError {
+  constructor(
+    message: string,
+    readonly invalid: readonly number[],
+  ) {
+    super("not_enough_shares", message);
+  }
+}

@@ -4,7 +4,7 @@
  * Scheme and encodings: scheme.ts, points.ts. Sharing: poly.ts, sharing.ts. Threshold signatures: tbls.ts with
  * batch verification in batch.ts. Key generation: dkg.ts. Errors: errors.ts.
  */
-export { CryptoError, type CryptoErrorCode } from "./errors.js";
+export { CryptoError, NotEnoughValidSharesError, type CryptoErrorCode } from "./errors.js";
 export { MAX_INDEX, PUBLIC_KEY_BYTES, SCALAR_BYTES, SIGNATURE_BYTES, SIGNATURE_DST } from "./scheme.js";
 export {
   generateSecretKey,

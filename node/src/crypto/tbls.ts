@@ -12,7 +12,7 @@
  */
 import { pippenger } from "@noble/curves/abstract/curve.js";
 import { batchVerify, findInvalid, pairingCheck, type BatchItem } from "./batch.js";
-import { CryptoError } from "./errors.js";
+import { CryptoError, NotEnoughValidSharesError } from "./errors.js";
 import { decodeG1OnCurve, decodePublicKey, decodeSignature, encodeG1, encodeG2, assertSecret } from "./points.js";
 import { assertDistinctIndices, assertIndex, assertThreshold, lagrangeAtZero, randomScalar } from "./poly.js";
 import { G1, G2, hashToSignatureGroup, type G1Point, type G2Point } from "./scheme.js";
@@ -145,10 +145,7 @@ export function recoverVerified(input: RecoverVerifiedInput): RecoverVerifiedRes
   }
   invalid.sort((a, b) => a - b);
   if (valid.length < threshold) {
-    throw new CryptoError(
-      "not_enough_shares",
-      `only ${valid.length} of ${partials.length} partial signatures are valid, need ${threshold} (invalid: ${invalid.join(", ")})`,
-    );
+    throw new NotEnoughValidSharesError(`only ${valid.length} of ${partials.length} partial signatures are valid, need ${threshold} (invalid: ${invalid.join(", ")})`, invalid);
   }
   const signature = interpolate(valid.map((it) => it.index), valid.map((it) => it.signature));
   if (!pairingCheck(signature, hashed, groupKey)) {

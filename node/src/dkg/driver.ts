@@ -29,6 +29,8 @@ export interface DkgRegistration {
   readonly groups: RegisteredGroup[];
   /** This node's secret share per registered group index (only where its own run agrees with the registered key). */
   readonly shares: Map<number, SecretShare>;
+  /** This node's signed outcome per candidate it was a member of: kept (and persisted) to answer late nodes' requests. */
+  readonly outcomes: Map<number, DkgPacket>;
 }
 
 export interface DkgDriverOptions {
@@ -71,6 +73,8 @@ export class DkgDriver {
   private readonly ownOutcomes = new Map<number, Envelope>();
   /** Digests of packets already processed: retransmissions are skipped before the signature check. */
   private readonly seen = new Set<string>();
+  /** Distinct packets processed per sender: an honest one sends a few per candidate, a byzantine one is capped. */
+  private readonly seenFrom = new Map<number, number>();
   private tickDelayMs = 0;
   private done = false;
   private resolve: (r: DkgRegistration) => void = () => undefined;
@@ -127,6 +131,8 @@ export class DkgDriver {
     } catch {
       return drop("malformed");
     }
+    // Once decided, only outcome requests matter (late nodes still need our outcome to register).
+    if (this.done && body.outcomeRequest === undefined) return;
     const digest = bytesToHex(sha256(concatBytes(packet.body, packet.signature)));
     if (this.seen.has(digest)) return;
     const key = this.identityKeys[body.sender];
@@ -138,15 +144,23 @@ export class DkgDriver {
     if (pos < 0 && body.outcomeRequest === undefined) return drop("unknown_sender");
     if (!verifyIdentitySignature(key, this.domain, packet.body, packet.signature)) return drop("bad_signature");
     // Requests are re-sent byte for byte (deterministic signatures) and must be answered again if a reply was lost.
-    if (body.outcomeRequest === undefined) this.seen.add(digest);
-    if (body.outcome) return this.recordOutcome(body.group, pos, body.outcome);
     if (body.outcomeRequest) return this.answerRequest(body.group, body.sender);
+    const count = this.seenFrom.get(body.sender) ?? 0;
+    if (count >= this.maxPacketsPerSender()) return drop("over_quota");
+    this.seenFrom.set(body.sender, count + 1);
+    this.seen.add(digest);
+    if (body.outcome) return this.recordOutcome(body.group, pos, body.outcome);
     const run = this.runs.get(body.group);
     const from = (body.deal ?? body.response ?? body.justification)?.from;
     if (from === undefined || run === undefined || run.finished) return;
     if (from !== pos + 1) return drop("bad_signature");
     const message = fromBody(body, (deal) => this.open(run, body.sender, deal));
     if (message !== undefined) this.route(run, run.dkg.receive(message));
+  }
+
+  /** Distinct packets one sender may have processed: deal, response, justification and outcome per candidate, and slack. */
+  private maxPacketsPerSender(): number {
+    return 4 * this.opts.candidates.length + 16;
   }
 
   private route(run: Run, messages: DkgMessage[]): void {
@@ -308,8 +322,14 @@ export class DkgDriver {
     // Keep re-sending our outcomes a little longer: peers that started late still need them to register.
     const resendUntil = this.startedAt + this.opts.genesis.timings.dkgTimeoutMs;
     this.stop();
+    // Decided: the runs' state and retransmission lists and the replay digests are no longer needed.
+    this.runs.clear();
+    this.seen.clear();
+    this.seenFrom.clear();
     this.lingerOutcomes(resendUntil, this.retransmitMs());
-    this.resolve({ groups, shares });
+    const outcomes = new Map<number, DkgPacket>();
+    for (const [candidate, envelope] of this.ownOutcomes) if (envelope.dkg) outcomes.set(candidate, envelope.dkg);
+    this.resolve({ groups, shares, outcomes });
   }
 
   /** Re-broadcasts our outcomes with exponential backoff until the DKG deadline. */

@@ -4,8 +4,14 @@
  * length E > 0, the first beacon of epoch k, B(k·E+1), draws the candidates of epoch k+1, whose DKG runs in
  * the background and whose successful groups sign from round (k+1)·E+1 on. If none succeeds, the previous
  * epoch's groups carry over. E = 0 keeps epoch 0's groups forever.
+ *
+ * Memory stays bounded: an epoch's DKG driver is dropped once the next epoch is registered and has
+ * started signing; its own signed outcomes are persisted with the groups, so this node (even after a
+ * restart) still answers a late node's outcome requests. Packets for a DKG not started here yet are
+ * buffered only after their signature checks, deduplicated, and capped per sender.
  */
-import { hexToBytes } from "@noble/hashes/utils.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex, concatBytes, hexToBytes } from "@noble/hashes/utils.js";
 import { GroupSet } from "../beacon/group-set.js";
 import { drawGroups } from "../beacon/groups.js";
 import type { Clock } from "../clock.js";
@@ -13,13 +19,19 @@ import type { Genesis } from "../config/index.js";
 import type { SecretShare } from "../crypto/index.js";
 import type { FaultController } from "../faults/controller.js";
 import { DkgBody, type DkgPacket, type Envelope } from "../gen/relaylab/v1/protocol.js";
+import { verifyIdentitySignature } from "../identity/index.js";
 import type { Logger } from "../log.js";
+import type { DropReason } from "../metrics/names.js";
 import type { Metrics } from "../metrics/registry.js";
 import { loadGroups, saveGroups } from "../store/groups.js";
 import { DkgDriver } from "./driver.js";
 
 /** Packets for an epoch whose DKG this node has not started yet (it is a little behind) are kept up to this many. */
 const MAX_BUFFERED_PACKETS = 4096;
+/** Of which one sender may fill this many (distinct packets): an honest one sends a few per candidate group. */
+export function maxBufferedPerSender(candidateGroups: number): number {
+  return 4 * candidateGroups + 16;
+}
 
 export interface EpochManagerOptions {
   readonly self: number;
@@ -38,14 +50,19 @@ export interface EpochManagerOptions {
 export class EpochManager {
   private readonly sets = new Map<bigint, GroupSet>();
   private readonly shares = new Map<bigint, ReadonlyMap<number, SecretShare>>();
+  /** This node's signed DKG outcomes per registered epoch, by candidate (answers outcome requests). */
+  private readonly outcomes = new Map<bigint, ReadonlyMap<number, DkgPacket>>();
   private readonly drivers = new Map<bigint, DkgDriver>();
-  private buffered: DkgPacket[] = [];
+  private buffered: { packet: DkgPacket; sender: number; digest: string }[] = [];
   private stopped = false;
+  private readonly identityKeys: Uint8Array[];
 
   constructor(private readonly opts: EpochManagerOptions) {
+    this.identityKeys = opts.genesis.nodes.map((n) => hexToBytes(n.identityKey));
     for (const e of loadGroups(opts.dataDir)) {
       this.sets.set(e.epoch, new GroupSet(e.epoch, e.firstRound, e.groups));
       this.shares.set(e.epoch, e.shares);
+      this.outcomes.set(e.epoch, e.outcomes);
     }
     if (this.sets.size > 0) opts.log.info({ event: "groups_loaded", epochs: this.sets.size }, "groups loaded from data dir");
   }
@@ -86,27 +103,73 @@ export class EpochManager {
     }
   }
 
-  /** Every accepted beacon: the first beacon of an epoch starts the next epoch's DKG. */
+  /** Every accepted beacon: the first beacon of an epoch starts the next epoch's DKG; old drivers are dropped. */
   onBeacon(round: bigint, signature: Uint8Array): void {
-    if (this.length === 0n || this.stopped || (round - 1n) % this.length !== 0n) return;
+    if (this.length === 0n || this.stopped) return;
+    this.prune(round);
+    if ((round - 1n) % this.length !== 0n) return;
     const next = this.epochOf(round) + 1n;
     if (!this.sets.has(next) && !this.drivers.has(next)) this.runDkg(next, signature);
   }
 
+  /** Epochs whose DKG driver is still held (running, or lingering until the next epoch signs). */
+  activeEpochs(): bigint[] {
+    return [...this.drivers.keys()].sort((a, b) => (a < b ? -1 : 1));
+  }
+
+  /** Packets held for DKGs that have not started here yet. */
+  get bufferedPackets(): number {
+    return this.buffered.length;
+  }
+
   /** A DKG packet from the network, routed to its epoch's driver (or buffered if that DKG has not started here yet). */
   receive(packet: DkgPacket): void {
-    let epoch: bigint;
+    let body: DkgBody;
     try {
-      epoch = DkgBody.decode(packet.body).epoch;
+      body = DkgBody.decode(packet.body);
     } catch {
-      this.opts.metrics?.messagesDropped.inc({ reason: "malformed" });
-      return;
+      return this.drop("malformed");
     }
-    const driver = this.drivers.get(epoch);
+    const driver = this.drivers.get(body.epoch);
     if (driver !== undefined) return driver.receive(packet);
+    if (this.outcomes.has(body.epoch)) return this.answerFromStore(body, packet);
     const newest = [...this.drivers.keys(), ...this.sets.keys()].reduce((m, e) => (e > m ? e : m), -1n);
-    if (epoch > newest && epoch <= newest + 2n && this.buffered.length < MAX_BUFFERED_PACKETS) this.buffered.push(packet);
-    else this.opts.metrics?.messagesDropped.inc({ reason: "wrong_round" });
+    if (body.epoch <= newest || body.epoch > newest + 2n) return this.drop("wrong_round");
+    if (this.buffered.length >= MAX_BUFFERED_PACKETS) return this.drop("over_quota");
+    if (!this.authentic(body, packet)) return this.drop("bad_signature");
+    const digest = bytesToHex(sha256(concatBytes(packet.body, packet.signature)));
+    if (this.buffered.some((b) => b.digest === digest)) return;
+    const fromSender = this.buffered.filter((b) => b.sender === body.sender).length;
+    if (fromSender >= maxBufferedPerSender(this.opts.genesis.groups.count)) return this.drop("over_quota");
+    this.buffered.push({ packet, sender: body.sender, digest });
+  }
+
+  private authentic(body: DkgBody, packet: DkgPacket): boolean {
+    const key = this.identityKeys[body.sender];
+    return key !== undefined && verifyIdentitySignature(key, `dkg/${this.opts.genesis.subnet}`, packet.body, packet.signature);
+  }
+
+  /** An epoch decided here whose driver is gone (pruned, or before a restart): answer outcome requests from the store. */
+  private answerFromStore(body: DkgBody, packet: DkgPacket): void {
+    if (body.outcomeRequest === undefined) return this.drop("wrong_round");
+    const outcome = this.outcomes.get(body.epoch)?.get(body.group);
+    if (outcome === undefined || body.sender === this.opts.self) return;
+    if (!this.authentic(body, packet)) return this.drop("bad_signature");
+    this.opts.send(body.sender, { dkg: outcome });
+  }
+
+  /** Drops the drivers of epochs whose successor is registered and signs `round` or earlier. */
+  private prune(round: bigint): void {
+    for (const [epoch, driver] of this.drivers) {
+      if (this.sets.has(epoch + 1n) && round >= this.firstRound(epoch + 1n)) {
+        driver.stop();
+        this.drivers.delete(epoch);
+      }
+    }
+  }
+
+  private drop(reason: DropReason): void {
+    this.opts.metrics?.messagesDropped.inc({ reason });
   }
 
   stop(): void {
@@ -122,25 +185,26 @@ export class EpochManager {
     driver.start();
     const replay = this.buffered;
     this.buffered = [];
-    for (const packet of replay) this.receive(packet);
-    void driver.registration.then(({ groups, shares }) => {
+    for (const { packet } of replay) this.receive(packet);
+    void driver.registration.then(({ groups, shares, outcomes }) => {
       if (this.stopped) return;
       const previous = this.sets.get(epoch - 1n);
       if (groups.length === 0 && previous !== undefined) {
         this.opts.log.warn({ event: "epoch_groups_carried_over", epoch: Number(epoch) }, "no new group registered; the previous epoch's groups carry over");
-        this.register(epoch, [...previous.groups], this.sharesFor(epoch - 1n));
+        this.register(epoch, [...previous.groups], this.sharesFor(epoch - 1n), outcomes);
       } else {
-        this.register(epoch, groups, shares);
+        this.register(epoch, groups, shares, outcomes);
       }
     });
   }
 
-  private register(epoch: bigint, groups: GroupSet["groups"], shares: ReadonlyMap<number, SecretShare>): void {
+  private register(epoch: bigint, groups: GroupSet["groups"], shares: ReadonlyMap<number, SecretShare>, outcomes: ReadonlyMap<number, DkgPacket>): void {
     this.sets.set(epoch, new GroupSet(epoch, this.firstRound(epoch), groups));
     this.shares.set(epoch, shares);
+    this.outcomes.set(epoch, outcomes);
     saveGroups(
       this.opts.dataDir,
-      [...this.sets.values()].map((s) => ({ epoch: s.epoch, firstRound: s.firstRound, groups: s.groups, shares: this.sharesFor(s.epoch) })),
+      [...this.sets.values()].map((s) => ({ epoch: s.epoch, firstRound: s.firstRound, groups: s.groups, shares: this.sharesFor(s.epoch), outcomes: this.outcomes.get(s.epoch) ?? new Map() })),
     );
     this.opts.log.info({ event: "epoch_registered", epoch: Number(epoch), groups: groups.length }, "epoch groups registered");
     this.opts.onRegistered(epoch);

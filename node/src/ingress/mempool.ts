@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * The pool of ingress messages waiting for a block: bounded by message count, oldest first. Messages are
- * named by sha256 of their payload, so a message submitted to several nodes (or gossiped) is held once.
+ * The pool of ingress messages waiting for a block: bounded by message count and by payload bytes, oldest
+ * first. Both bounds matter: 10,000 messages of 64 KiB would be 640 MB. Messages are named by sha256 of
+ * their payload, so a message submitted to several nodes (or gossiped) is held once.
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
@@ -16,11 +17,20 @@ export type AddResult = "added" | "duplicate" | "full";
 export class Mempool {
   /** Insertion-ordered, so blocks take the oldest messages first. */
   private readonly pending = new Map<string, Uint8Array>();
+  private heldBytes = 0;
 
-  constructor(private readonly capacity: number) {}
+  constructor(
+    private readonly capacity: number,
+    private readonly capacityBytes: number,
+  ) {}
 
   get size(): number {
     return this.pending.size;
+  }
+
+  /** Payload bytes held. */
+  get bytes(): number {
+    return this.heldBytes;
   }
 
   has(id: string): boolean {
@@ -29,8 +39,9 @@ export class Mempool {
 
   add(id: string, payload: Uint8Array): AddResult {
     if (this.pending.has(id)) return "duplicate";
-    if (this.pending.size >= this.capacity) return "full";
+    if (this.pending.size >= this.capacity || this.heldBytes + payload.length > this.capacityBytes) return "full";
     this.pending.set(id, payload);
+    this.heldBytes += payload.length;
     return "added";
   }
 
@@ -52,6 +63,11 @@ export class Mempool {
   }
 
   remove(ids: Iterable<string>): void {
-    for (const id of ids) this.pending.delete(id);
+    for (const id of ids) {
+      const payload = this.pending.get(id);
+      if (payload === undefined) continue;
+      this.pending.delete(id);
+      this.heldBytes -= payload.length;
+    }
   }
 }

@@ -76,8 +76,12 @@ export type P2PMessageKind = (typeof P2P_MESSAGES)[number];
 export const SHARE_RESULTS = ["valid", "invalid", "duplicate", "late", "unknown_sender"] as const;
 export type ShareResult = (typeof SHARE_RESULTS)[number];
 
-/** send_backlog: an outbound message lost because the peer's stream already buffers too much (a slow or dead peer). */
-export const DROP_REASONS = ["malformed", "oversized", "unknown_sender", "bad_signature", "wrong_round", "wrong_group", "fault", "send_backlog"] as const;
+/**
+ * send_backlog: an outbound message lost because the peer's stream already buffers too much (a slow or dead peer).
+ * sync_no_progress: a sync stream cut off because its peer fed no new verified round (idle, or only known rounds).
+ * over_quota: a sender sent more distinct messages than the protocol needs (e.g. DKG packets per epoch), or a buffer is full.
+ */
+export const DROP_REASONS = ["malformed", "oversized", "unknown_sender", "bad_signature", "wrong_round", "wrong_group", "fault", "send_backlog", "sync_no_progress", "over_quota"] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
 export const DKG_RESULTS = ["success", "failure", "timeout"] as const;

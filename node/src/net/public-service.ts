@@ -3,13 +3,15 @@
 import * as grpc from "@grpc/grpc-js";
 import type { BeaconEngine } from "../beacon/engine.js";
 import type { GroupSet } from "../beacon/group-set.js";
-import type { Beacon, NodeStatus, PublicServer } from "../gen/relaylab/v1/public.js";
+import type { NodeStatus, PublicServer } from "../gen/relaylab/v1/public.js";
 import type { BeaconStore } from "../store/beacons.js";
 import { grpcError } from "./errors.js";
+import { streamEnded, writePaced } from "./stream.js";
 
 export interface PublicDeps {
-  readonly engine: BeaconEngine;
-  readonly store: BeaconStore;
+  /** Tells when a beacon was accepted; the beacons themselves are read from the store. */
+  readonly engine: Pick<BeaconEngine, "subscribe">;
+  readonly store: Pick<BeaconStore, "get" | "latestRound">;
   readonly status: () => NodeStatus;
   /** The registered groups of an epoch, undefined when that epoch has none (yet). */
   readonly groupsOf: (epoch: bigint) => GroupSet | undefined;
@@ -28,17 +30,31 @@ export function publicService({ engine, store, status, groupsOf }: PublicDeps): 
       else callback(null, beacon);
     },
     watchBeacons: (call) => {
-      // Subscribe before replaying, and skip live beacons the replay already covered, so no round is missed.
+      // Pulled from the store one beacon at a time, written only while the stream has room: a watcher that
+      // reads slowly (or not at all) falls behind instead of making this node buffer the chain for it.
       let next = call.request.fromRound < 1n ? 1n : call.request.fromRound;
-      const emit = (beacon: Beacon): void => {
-        if (beacon.round < next || call.cancelled) return;
-        next = beacon.round + 1n;
-        call.write(beacon);
+      let wake: (() => void) | undefined;
+      const unsubscribe = engine.subscribe(() => wake?.());
+      const stop = (): void => {
+        unsubscribe();
+        wake?.();
       };
-      const unsubscribe = engine.subscribe(emit);
-      call.on("cancelled", unsubscribe);
-      call.on("close", unsubscribe);
-      for (const beacon of store.from(next)) emit(beacon);
+      call.on("cancelled", stop);
+      call.on("close", stop);
+      const pump = async (): Promise<void> => {
+        while (!streamEnded(call)) {
+          const beacon = store.get(next);
+          if (beacon === undefined) {
+            await new Promise<void>((resolve) => (wake = resolve));
+            wake = undefined;
+            continue;
+          }
+          next++;
+          if (!(await writePaced(call, beacon))) break;
+        }
+        unsubscribe();
+      };
+      void pump();
     },
     getGroups: (call, callback) => {
       const set = groupsOf(call.request.epoch);

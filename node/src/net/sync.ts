@@ -3,17 +3,52 @@
  * Catch-up over Protocol.SyncChain: stream stored beacons from a peer starting at our open round and
  * hand each to the engine, which verifies it before accepting; the first one that fails ends the sync.
  * One sync at a time; a failed or fruitless sync is retried from another peer on the next request.
+ *
+ * One peer must not be able to hold the single sync slot: a response carries at most MAX_SYNC_ROUNDS
+ * beacons (a full one is continued by a new request), and a peer that feeds no new verified round for
+ * SYNC_IDLE_MS, or sends MAX_STALE_BEACONS rounds this node already has, is cut off. The serving side
+ * writes with backpressure, so a requester that does not read costs a bounded buffer, not the chain.
  */
-import type * as grpc from "@grpc/grpc-js";
+import * as grpc from "@grpc/grpc-js";
+import type { Clock, Timer } from "../clock.js";
 import type { FaultController } from "../faults/controller.js";
 import { ProtocolService, type SyncRequest } from "../gen/relaylab/v1/protocol.js";
 import { Beacon } from "../gen/relaylab/v1/public.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/registry.js";
+import type { BeaconStore } from "../store/beacons.js";
+import { grpcError } from "./errors.js";
 import { wireBytes } from "./framing.js";
+import { streamEnded, writeAllPaced } from "./stream.js";
 
 /** A sync that has not finished by then is cancelled (its accepted beacons stay accepted). */
 const SYNC_DEADLINE_MS = 60_000;
+/** Beacons in one SyncChain response (~110 B each on the wire, ~30 ms each to verify with noble). */
+export const MAX_SYNC_ROUNDS = 256;
+/** A sync peer that delivers no new verified round for this long is cut off. */
+export const SYNC_IDLE_MS = 10_000;
+/** Beacons of rounds already accepted that one sync may deliver before the peer is cut off. */
+export const MAX_STALE_BEACONS = 64;
+
+export interface SyncServeOptions {
+  readonly store: Pick<BeaconStore, "from">;
+  /** True when an injected fault cuts the link to `requester`. */
+  readonly refused: (requester: number) => boolean;
+}
+
+/** The SyncChain handler: at most MAX_SYNC_ROUNDS stored beacons from `fromRound`, written with backpressure. */
+export function syncChainHandler({ store, refused }: SyncServeOptions): (call: grpc.ServerWritableStream<SyncRequest, Beacon>) => void {
+  return (call) => {
+    const { fromRound, requester } = call.request;
+    if (refused(requester)) {
+      call.emit("error", grpcError(grpc.status.UNAVAILABLE, "link to this node is cut by an injected fault"));
+      return;
+    }
+    void writeAllPaced(call, store.from(fromRound), MAX_SYNC_ROUNDS).then(() => {
+      if (!streamEnded(call)) call.end();
+    });
+  };
+}
 
 export interface SyncOptions {
   readonly self: number;
@@ -25,7 +60,10 @@ export interface SyncOptions {
   readonly faults: FaultController;
   readonly log: Logger;
   readonly metrics: Metrics | null;
+  readonly clock: Clock;
   readonly random?: () => number;
+  /** @default SYNC_IDLE_MS */
+  readonly idleMs?: number;
 }
 
 export class Syncer {
@@ -47,18 +85,45 @@ export class Syncer {
     }, { fromRound: from, requester: this.opts.self }, { deadline: Date.now() + SYNC_DEADLINE_MS });
     this.running = stream;
     let accepted = 0;
+    let received = 0;
+    let stale = 0;
+    let idle: Timer | undefined;
+    const cut = (why: string): void => {
+      this.opts.metrics?.messagesDropped.inc({ reason: "sync_no_progress" });
+      this.opts.log.warn({ event: "sync_peer_dropped", peer: target, accepted, stale, why }, "sync peer cut off: it feeds no new verified rounds");
+      stream.cancel();
+    };
+    const watchIdle = (): void => {
+      idle?.cancel();
+      idle = this.opts.clock.setTimeout(() => cut("idle"), this.opts.idleMs ?? SYNC_IDLE_MS);
+    };
+    watchIdle();
     stream.on("data", (beacon: Beacon) => {
-      if (this.opts.accept(beacon)) {
-        accepted++;
+      if (this.running !== stream) return;
+      received++;
+      const before = this.opts.fromRound();
+      if (!this.opts.accept(beacon)) {
+        this.opts.log.warn({ event: "sync_rejected", peer: target, round: Number(beacon.round) }, "sync peer sent a beacon that does not verify");
+        stream.cancel();
         return;
       }
-      this.opts.log.warn({ event: "sync_rejected", peer: target, round: Number(beacon.round) }, "sync peer sent a beacon that does not verify");
-      stream.cancel();
+      if (this.opts.fromRound() > before) {
+        accepted++;
+        watchIdle();
+      } else {
+        stale++;
+        this.opts.metrics?.messagesDropped.inc({ reason: "wrong_round" });
+      }
+      // A peer that ignores the response bound or keeps re-sending known rounds holds the slot for nothing.
+      if (stale > MAX_STALE_BEACONS || received > MAX_SYNC_ROUNDS + MAX_STALE_BEACONS) cut(stale > MAX_STALE_BEACONS ? "stale" : "too_many");
     });
     const done = (): void => {
+      idle?.cancel();
       if (this.running !== stream) return;
       this.running = undefined;
       if (accepted > 0) this.opts.log.info({ event: "sync_done", peer: target, from: Number(from), accepted }, "caught up from peer");
+      // A full response: the peer has more, so continue from it.
+      if (accepted >= MAX_SYNC_ROUNDS) this.request(target);
     };
     stream.on("error", done);
     stream.on("end", done);

@@ -8,7 +8,7 @@
  */
 import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { createHash } from "node:crypto";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 /** The binding file: the sha256 of the genesis document, as 64 hex characters and a newline. */
 export const GENESIS_BINDING_FILE = "genesis.sha256";
@@ -61,15 +61,26 @@ function readBinding(file: string): string | undefined {
   return hash;
 }
 
-/** Temp file, fsync, rename: a crash leaves either no binding or the whole one, never a torn file. */
-function writeDurably(file: string, text: string): void {
+/**
+ * Replaces `file` with `data` so that a crash leaves either the old file or the whole new one, never a torn
+ * file: write a temp file next to it, fsync it, rename it over `file`, then fsync the directory so the
+ * rename itself survives a power loss. Throws on any failure (the caller decides what failing means).
+ */
+export function writeDurably(file: string, data: string | Uint8Array, mode = 0o644): void {
   const tmp = `${file}.tmp`;
-  const fd = openSync(tmp, "w", 0o644);
+  const fd = openSync(tmp, "w", mode);
   try {
-    writeSync(fd, text);
+    const bytes = typeof data === "string" ? Buffer.from(data) : data;
+    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
   renameSync(tmp, file);
+  const dir = openSync(dirname(file), "r");
+  try {
+    fsyncSync(dir);
+  } finally {
+    closeSync(dir);
+  }
 }

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * The registered groups of every epoch and this node's secret shares, persisted in the data dir
- * (`groups.json`, mode 0600 because it holds key shares) so a restarted node rejoins without a new DKG.
+ * The registered groups of every epoch, this node's secret shares and its own signed DKG outcomes, persisted in
+ * the data dir (`groups.json`, mode 0600 because it holds key shares) so a restarted node rejoins without a new
+ * DKG and still answers late nodes' outcome requests.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
 import type { SecretShare } from "../crypto/index.js";
+import type { DkgPacket } from "../gen/relaylab/v1/protocol.js";
 import type { RegisteredGroup } from "../beacon/group-set.js";
+import { writeDurably } from "./data-dir.js";
 
 /** One epoch's registration as stored. */
 export interface PersistedGroups {
@@ -15,6 +18,8 @@ export interface PersistedGroups {
   readonly firstRound: bigint;
   readonly groups: readonly RegisteredGroup[];
   readonly shares: ReadonlyMap<number, SecretShare>;
+  /** This node's signed outcome packet per candidate group it ran the DKG in. */
+  readonly outcomes: ReadonlyMap<number, DkgPacket>;
 }
 
 interface EpochRecord {
@@ -22,11 +27,13 @@ interface EpochRecord {
   firstRound: string;
   groups: { index: number; candidate: number; members: number[]; threshold: number; commitments: string[] }[];
   shares: { group: number; index: number; secret: string }[];
+  /** Absent in files written before outcomes were kept. */
+  outcomes?: { candidate: number; body: string; signature: string }[];
 }
 
 const FILE = "groups.json";
 
-/** Writes every epoch atomically (temp file + rename), owner-readable only. */
+/** Writes every epoch atomically and durably (writeDurably), owner-readable only. */
 export function saveGroups(dataDir: string, epochs: readonly PersistedGroups[]): void {
   const doc: { epochs: EpochRecord[] } = {
     epochs: epochs.map((value) => ({
@@ -34,11 +41,10 @@ export function saveGroups(dataDir: string, epochs: readonly PersistedGroups[]):
       firstRound: value.firstRound.toString(),
       groups: value.groups.map((g) => ({ ...g, members: [...g.members], commitments: g.commitments.map(bytesToHex) })),
       shares: [...value.shares].map(([group, s]) => ({ group, index: s.index, secret: s.secret.toString(16) })),
+      outcomes: [...value.outcomes].map(([candidate, p]) => ({ candidate, body: bytesToHex(p.body), signature: bytesToHex(p.signature) })),
     })),
   };
-  const tmp = join(dataDir, `${FILE}.tmp`);
-  writeFileSync(tmp, JSON.stringify(doc), { mode: 0o600 });
-  renameSync(tmp, join(dataDir, FILE));
+  writeDurably(join(dataDir, FILE), JSON.stringify(doc), 0o600);
 }
 
 /** Loads what saveGroups wrote (empty when the data dir has none). */
@@ -51,5 +57,6 @@ export function loadGroups(dataDir: string): PersistedGroups[] {
     firstRound: BigInt(e.firstRound),
     groups: e.groups.map((g) => ({ ...g, commitments: g.commitments.map(hexToBytes) })),
     shares: new Map(e.shares.map((s) => [s.group, { index: s.index, secret: BigInt(`0x${s.secret}`) }])),
+    outcomes: new Map((e.outcomes ?? []).map((o) => [o.candidate, { body: hexToBytes(o.body), signature: hexToBytes(o.signature) }])),
   }));
 }
