@@ -17,6 +17,14 @@ export function defaultThreshold(size: number): number {
   return Math.floor(size / 2) + 1;
 }
 
+/**
+ * Default notarization and finalization threshold for a group of `size` members: ⌊2g/3⌋+1. Finality is safe
+ * against f byzantine notaries while 2t − g > f, and live while g − t ≥ f: with this default, up to ⌊(g−1)/3⌋.
+ */
+export function defaultConsensusThreshold(size: number): number {
+  return Math.floor((2 * size) / 3) + 1;
+}
+
 const nonNegativeMs = z.number().int("must be a whole number of milliseconds").min(0, "must be 0 or more milliseconds");
 const positiveMs = z.number().int("must be a whole number of milliseconds").min(1, "must be at least 1 millisecond");
 
