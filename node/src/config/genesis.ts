@@ -17,6 +17,41 @@ export function defaultThreshold(size: number): number {
   return Math.floor(size / 2) + 1;
 }
 
+/**
+ * Default notarization and finalization threshold for a group of `size` members: ⌊2g/3⌋+1. Finality is safe
+ * against f byzantine notaries while 2t − g > f, and live while g − t ≥ f: with this default, up to ⌊(g−1)/3⌋.
+ * The beacon keeps its majority threshold: a beacon share cannot be given twice for one round, a notary's vote can.
+ */
+export function defaultConsensusThreshold(size: number): number {
+  return Math.floor((2 * size) / 3) + 1;
+}
+
+/** Default byzantine notaries per group that finality tolerates: ⌊(g−1)/3⌋, the most any threshold can. */
+export function defaultFaultBudget(size: number): number {
+  return Math.floor((size - 1) / 3);
+}
+
+/**
+ * What is wrong with a notarization/finalization threshold `t` for groups of `size` meant to tolerate `budget`
+ * byzantine notaries, as field-naming messages: unsafe (two blocks can be finalized at one height: 2t − g ≤ f)
+ * unless `unsafeAllowForks`, not live (f silent notaries stop finality: g − t < f), or larger than the group.
+ */
+export function consensusThresholdProblems(t: number, size: number, budget: number, unsafeAllowForks: boolean): { path: string; message: string }[] {
+  if (t > size) return [{ path: "threshold", message: `is ${t} but groups have only ${size} members; it must be at most the group size` }];
+  const problems: { path: string; message: string }[] = [];
+  if (2 * t - size <= budget && !unsafeAllowForks) {
+    const safe = Math.floor((size + budget) / 2) + 1;
+    problems.push({
+      path: "threshold",
+      message: `${t} of ${size} lets ${budget} byzantine notaries finalize two blocks at one height (safe needs 2t - g > faultBudget): raise it to at least ${safe}, lower consensus.faultBudget, or set consensus.unsafeAllowForks: true for a network meant to fork`,
+    });
+  }
+  if (size - t < budget) {
+    problems.push({ path: "faultBudget", message: `is ${budget} but ${size - t} silent notaries already stop finality with threshold ${t} of ${size}: lower it to at most ${size - t} or lower consensus.threshold` });
+  }
+  return problems;
+}
+
 const nonNegativeMs = z.number().int("must be a whole number of milliseconds").min(0, "must be 0 or more milliseconds");
 const positiveMs = z.number().int("must be a whole number of milliseconds").min(1, "must be at least 1 millisecond");
 
@@ -51,6 +86,12 @@ export const ConsensusSchema = z.object({
   mempoolCapacity: z.number().int().min(1, "must be at least 1 message").default(10000),
   /** Pending ingress payload bytes beyond which messages are refused with RESOURCE_EXHAUSTED (64 MiB). */
   mempoolCapacityBytes: z.number().int().min(1, "must be at least 1 byte").default(64 * 1024 * 1024),
+  /** Notarization and finalization shares a block needs (of a group's g); defaultConsensusThreshold(g) when unset. */
+  threshold: z.number().int().min(1, "must be at least 1").optional(),
+  /** Byzantine notaries per group that finality must survive; defaultFaultBudget(g) when unset. */
+  faultBudget: z.number().int().min(0, "must be 0 or more").optional(),
+  /** Accepts a threshold that lets faultBudget byzantine notaries finalize two blocks at one height (fork experiments). */
+  unsafeAllowForks: z.boolean().default(false),
 });
 
 export const GenesisSchema = z
@@ -89,8 +130,17 @@ export const GenesisSchema = z
     if (t !== undefined && t > g.groups.size) {
       ctx.addIssue({ code: "custom", path: ["groups", "threshold"], message: `is ${t} but groups have only ${g.groups.size} members; it must be at most the group size` });
     }
+    const { size } = g.groups;
+    const c = g.consensus;
+    for (const p of consensusThresholdProblems(c.threshold ?? defaultConsensusThreshold(size), size, c.faultBudget ?? defaultFaultBudget(size), c.unsafeAllowForks)) {
+      ctx.addIssue({ code: "custom", path: ["consensus", p.path], message: p.message });
+    }
   })
-  .transform((g) => ({ ...g, groups: { ...g.groups, threshold: g.groups.threshold ?? defaultThreshold(g.groups.size) } }));
+  .transform((g) => ({
+    ...g,
+    groups: { ...g.groups, threshold: g.groups.threshold ?? defaultThreshold(g.groups.size) },
+    consensus: { ...g.consensus, threshold: g.consensus.threshold ?? defaultConsensusThreshold(g.groups.size), faultBudget: g.consensus.faultBudget ?? defaultFaultBudget(g.groups.size) },
+  }));
 
 /** Genesis as written in a file (defaults may be omitted). */
 export type GenesisInput = z.input<typeof GenesisSchema>;

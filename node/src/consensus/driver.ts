@@ -95,9 +95,12 @@ export class ConsensusDriver {
       genesisHash(genesis.seed),
       this.signedUpTo,
     );
-    const { groups } = genesis;
-    if (2 * groups.threshold <= groups.size) {
-      opts.log.warn({ event: "consensus_unsafe_threshold", threshold: groups.threshold, size: groups.size }, "threshold is not a majority of the group: two blocks could be finalized at one height");
+    const { threshold, faultBudget, unsafeAllowForks } = genesis.consensus;
+    if (unsafeAllowForks && 2 * threshold - genesis.groups.size <= faultBudget) {
+      opts.log.warn(
+        { event: "consensus_unsafe_threshold", threshold, size: genesis.groups.size, faultBudget },
+        "genesis consensus.unsafeAllowForks: this threshold lets faultBudget byzantine notaries finalize two blocks at one height",
+      );
     }
   }
 
@@ -251,7 +254,7 @@ export class ConsensusDriver {
     for (let h = this.fedBeacons < height ? height : this.fedBeacons + 1n; h <= height + LOOKAHEAD; h++) {
       const beacon = this.opts.beacons.get(h);
       const groups = this.groupsOfHeight(h);
-      const notaries = beacon && groups && notariesFor(beacon.signature, groups);
+      const notaries = beacon && groups && notariesFor(beacon.signature, groups, this.opts.genesis.consensus.threshold);
       if (beacon === undefined || notaries === undefined) return;
       this.fedBeacons = h;
       this.queue.push({ type: "beacon", height: h, ranking: blockMakerRanking(beacon.signature, this.opts.genesis.nodes.length), notaries });
@@ -433,7 +436,7 @@ export class ConsensusDriver {
   private certificate(block: BlockInfo, signature: Uint8Array): Certificate {
     const beacon = this.opts.beacons.get(block.height);
     const groups = this.groupsOfHeight(block.height);
-    const notaries = beacon && groups && notariesFor(beacon.signature, groups);
+    const notaries = beacon && groups && notariesFor(beacon.signature, groups, this.opts.genesis.consensus.threshold);
     return { height: block.height, blockHash: hexToBytes(block.hash), group: notaries?.group ?? 0, epoch: notaries?.epoch ?? 0n, signature };
   }
 

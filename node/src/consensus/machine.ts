@@ -386,13 +386,15 @@ class Step {
     }
 
     // No notarization within the retransmit interval: our shares or block may have been lost. Back off, so a slow
-    // (overloaded) network is not buried under copies; the block, the big one, is sent again only once.
+    // (overloaded) network is not buried under copies; blocks, the big ones, are sent again only once. A notary
+    // also passes on the blocks it signed: an equivocating maker may have shown each notary only one of its blocks,
+    // and with no block reaching the threshold the height would never end.
     const backoff = (n: number): number => retransmitMs * Math.min(8, 2 ** n);
     const due = h.lastSend + backoff(h.retransmits);
     if (this.now >= due) {
       h.lastSend = this.now;
       for (const hash of h.signed) this.effects.push({ type: "sign", kind: "n", height, hash, notaries: h.notaries, resend: true });
-      if (h.retransmits === 0) for (const b of h.blocks.values()) if (b.maker === this.prev.self) this.effects.push({ type: "resend_block", block: b });
+      if (h.retransmits === 0) for (const b of h.blocks.values()) if (b.maker === this.prev.self || h.signed.has(b.hash)) this.effects.push({ type: "resend_block", block: b });
       h.retransmits++;
       wakes.push(this.now + backoff(h.retransmits));
     } else wakes.push(due);

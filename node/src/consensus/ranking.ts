@@ -43,8 +43,11 @@ export function blockMakerRanking(beacon: Uint8Array, nodeCount: number): number
   return drawGroups(sha256(tagged(RANKING_TAG, beacon)), 0n, nodeCount, 1, nodeCount)[0] ?? [];
 }
 
-/** The notaries of the height whose beacon is `beacon`: the group it selects (the one that signs the next beacon round). */
-export function notariesFor(beacon: Uint8Array, groups: GroupSet): Notaries | undefined {
+/**
+ * The notaries of the height whose beacon is `beacon`: the group it selects (the one that signs the next beacon
+ * round), with the genesis consensus threshold (not the group's beacon threshold).
+ */
+export function notariesFor(beacon: Uint8Array, groups: GroupSet, threshold: number): Notaries | undefined {
   if (groups.count === 0) return undefined;
   const index = selectGroup(beacon, groups.count);
   const group = groups.group(index);
@@ -53,7 +56,7 @@ export function notariesFor(beacon: Uint8Array, groups: GroupSet): Notaries | un
     group: index,
     epoch: groups.epoch,
     members: group.members,
-    threshold: group.threshold,
+    threshold,
     aggregators: pickAggregators(sha256(tagged(AGGREGATOR_TAG, beacon)), group.members).slice(0, CERT_AGGREGATORS),
   };
 }

@@ -58,7 +58,7 @@ export type ConsensusEvent =
 export type ConsensusEffect =
   /** Build, sign and send a block at `height` on `parent` with `rank`, then feed it back as a block event. */
   | { readonly type: "propose"; readonly height: bigint; readonly parent: BlockHash; readonly rank: number }
-  /** Re-send this node's own block (no progress within the retransmit interval). */
+  /** Re-send this node's own block or a block it signed (no progress within the retransmit interval). */
   | { readonly type: "resend_block"; readonly block: BlockInfo }
   /** Sign a share of `kind` for the block and send it to the notaries (and feed it back as a share event). */
   | { readonly type: "sign"; readonly kind: CertKind; readonly height: bigint; readonly hash: BlockHash; readonly notaries: Notaries; readonly resend: boolean }

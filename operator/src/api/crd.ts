@@ -67,6 +67,11 @@ const subnetSpec = obj(
     groups: int("Number of groups formed at genesis and at every epoch.", { minimum: 1, maximum: 1024 }),
     groupSize: int("Members per group; at most nodes.", { minimum: 1, maximum: MAX_NODES }),
     threshold: int("Signatures needed per group; at most groupSize. Defaults to a strict majority, floor(groupSize/2)+1.", { minimum: 1, maximum: MAX_NODES }),
+    consensus: obj("Block finality: notarization and finalization threshold and the byzantine notaries it must survive.", {
+      threshold: int("Shares a block needs from its group's notaries; safe while 2*threshold - groupSize > faultBudget. Defaults to floor(2*groupSize/3)+1.", { minimum: 1, maximum: MAX_NODES }),
+      faultBudget: int("Byzantine notaries per group that finality survives (written to genesis). Defaults to floor((groupSize-1)/3).", { minimum: 0, maximum: MAX_NODES }),
+      unsafeAllowForks: bool("Accept a threshold that lets faultBudget byzantine notaries finalize two blocks at one height. Fork experiments only.", { default: false }),
+    }),
     dataCenters: obj(
       "Which DataCenters host the nodes: exactly one of names (placement order) or selector (sorted by name).",
       {
@@ -133,6 +138,23 @@ const subnetSpec = obj(
         rule: "!has(self.threshold) || self.threshold <= self.groupSize",
         message: "threshold must be at most groupSize: lower spec.threshold or raise spec.groupSize",
         fieldPath: ".threshold",
+      },
+      {
+        rule: "!has(self.consensus) || !has(self.consensus.threshold) || self.consensus.threshold <= self.groupSize",
+        message: "consensus.threshold must be at most groupSize: lower spec.consensus.threshold or raise spec.groupSize",
+        fieldPath: ".consensus.threshold",
+      },
+      {
+        // Without a consensus block the defaults hold, and they are safe for every groupSize.
+        rule: "!has(self.consensus) || (has(self.consensus.unsafeAllowForks) && self.consensus.unsafeAllowForks) || 2 * (has(self.consensus.threshold) ? self.consensus.threshold : 2 * self.groupSize / 3 + 1) - self.groupSize > (has(self.consensus.faultBudget) ? self.consensus.faultBudget : (self.groupSize - 1) / 3)",
+        message:
+          "consensus.threshold lets consensus.faultBudget byzantine notaries finalize two blocks at one height (safe needs 2*threshold - groupSize > faultBudget): raise spec.consensus.threshold, lower spec.consensus.faultBudget, or set spec.consensus.unsafeAllowForks: true for a network meant to fork",
+        fieldPath: ".consensus.threshold",
+      },
+      {
+        rule: "!has(self.consensus) || self.groupSize - (has(self.consensus.threshold) ? self.consensus.threshold : 2 * self.groupSize / 3 + 1) >= (has(self.consensus.faultBudget) ? self.consensus.faultBudget : (self.groupSize - 1) / 3)",
+        message: "consensus.faultBudget is more than groupSize - threshold, so that many silent notaries stop finality: lower spec.consensus.faultBudget or spec.consensus.threshold",
+        fieldPath: ".consensus.faultBudget",
       },
       {
         rule: "!has(self.faults) || !has(self.faults.byzantine) || self.faults.byzantine.count <= self.nodes",

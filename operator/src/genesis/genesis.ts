@@ -42,11 +42,13 @@ export function genesisForSubnet(input: GenesisForSubnetInput): GenesisInput {
       return { index: p.index, address: input.addressOf(p.index, p), identityKey: key, dataCenter: p.dataCenter };
     }),
     groups: { count: spec.groups, size: spec.groupSize, threshold: spec.threshold },
+    // Written out in full, so the genesis document states the byzantine budget its finality was built for.
+    consensus: { threshold: spec.consensus.threshold, faultBudget: spec.consensus.faultBudget, ...(spec.consensus.unsafeAllowForks ? { unsafeAllowForks: true } : {}) },
     timings: { ...spec.timings },
     epochLength: spec.epochLength,
   };
   const seed = input.seed ?? subnetSeed(input.seedIdentity ?? input.subnet.metadata.uid ?? `${input.subnet.metadata.namespace ?? ""}/${name}`, body);
-  return { version: body.version, subnet: body.subnet, seed, nodes: body.nodes, groups: body.groups, timings: body.timings, epochLength: body.epochLength };
+  return { version: body.version, subnet: body.subnet, seed, nodes: body.nodes, groups: body.groups, consensus: body.consensus, timings: body.timings, epochLength: body.epochLength };
 }
 
 /**

@@ -97,6 +97,11 @@ export function withOverrides(topology: Topology, o: TopologyOverrides): Topolog
   if (o.groupSize !== undefined) {
     spec.groupSize = o.groupSize;
     if (o.threshold === undefined) delete spec.threshold;
+    // A consensus threshold or budget chosen for another group size means something else now: back to the defaults.
+    if (spec.consensus !== undefined) {
+      const { threshold: _threshold, faultBudget: _faultBudget, ...rest } = spec.consensus;
+      spec.consensus = rest;
+    }
   }
   if (o.threshold !== undefined) spec.threshold = o.threshold;
   return { ...topology, subnet: { ...topology.subnet, spec } };

@@ -34,6 +34,7 @@ const fullSubnetSpec: Required<SubnetSpec> = {
   groups: 4,
   groupSize: 7,
   threshold: 4,
+  consensus: { threshold: 5, faultBudget: 2, unsafeAllowForks: false },
   dataCenters: { names: ["a"], selector: { matchLabels: { x: "y" }, matchExpressions: [{ key: "k", operator: "In", values: ["v"] }] } },
   placement: { spread: "Even", maxPerDataCenter: 6 },
   timings: { minRoundPeriodMs: 0, shareRetransmitMs: 1, stallTimeoutMs: 1, dkgTimeoutMs: 1 },

@@ -54,12 +54,22 @@ describe("topology files", () => {
     ["cel-threshold.yaml", SUBNET("s", "  threshold: 5\n"), /threshold must be at most groupSize/],
     ["cel-group-size.yaml", SUBNET("s", "").replace("groupSize: 4", "groupSize: 9"), /groupSize must be at most nodes/],
     ["negative-timing.yaml", SUBNET("s", "  timings: {stallTimeoutMs: -1}\n"), /spec\.timings\.stallTimeoutMs: must be >= /],
+    ["cel-consensus-fork.yaml", SUBNET("s", "  consensus: {threshold: 2}\n"), /Subnet s: spec: consensus\.threshold lets consensus\.faultBudget byzantine notaries finalize two blocks at one height .*unsafeAllowForks: true/],
+    ["cel-consensus-budget.yaml", SUBNET("s", "  consensus: {threshold: 4, faultBudget: 1}\n"), /consensus\.faultBudget is more than groupSize - threshold/],
+    ["cel-consensus-size.yaml", SUBNET("s", "  consensus: {threshold: 5, unsafeAllowForks: true}\n"), /consensus\.threshold must be at most groupSize/],
   );
   for (const [name, text, message] of bad) {
     it(`rejects ${name} with a message that says what to fix`, () => {
       assert.throws(() => loadTopology([file(name, text)]), (err: unknown) => err instanceof TopologyError && message.test(err.message));
     });
   }
+
+  it("accepts a forking consensus threshold only with consensus.unsafeAllowForks, and drops a consensus threshold made for another group size", () => {
+    const unsafe = SUBNET("s", "  consensus: {threshold: 3, unsafeAllowForks: true}\n").replace("nodes: 4", "nodes: 5").replace("groupSize: 4", "groupSize: 5");
+    const t = loadTopology([file("unsafe.yaml", unsafe)]);
+    assert.deepEqual(t.subnet.spec.consensus, { threshold: 3, unsafeAllowForks: true });
+    assert.deepEqual(withOverrides(t, { groupSize: 4 }).subnet.spec.consensus, { unsafeAllowForks: true });
+  });
 
   it("names a missing file", () => {
     assert.throws(() => loadTopology([join(dir, "missing.yaml")]), /cannot read topology file .*missing\.yaml/);

@@ -4,7 +4,7 @@
  * the operator and the local runner fill them in with `resolveSubnetSpec`, so YAML means the same
  * thing on a cluster and on a laptop.
  */
-import { defaultThreshold } from "@relaylab/node/config";
+import { defaultConsensusThreshold, defaultFaultBudget, defaultThreshold } from "@relaylab/node/config";
 import type { ByzantineFaults, DataCenterSelection, DataVolume, SpreadMode, SubnetSpec } from "./subnet.js";
 import type { ResourceRequirements } from "./meta.js";
 
@@ -27,6 +27,7 @@ export interface ResolvedSubnetSpec {
   groups: number;
   groupSize: number;
   threshold: number;
+  consensus: { threshold: number; faultBudget: number; unsafeAllowForks: boolean };
   dataCenters: DataCenterSelection;
   placement: { spread: SpreadMode; maxPerDataCenter?: number };
   timings: { minRoundPeriodMs: number; shareRetransmitMs: number; stallTimeoutMs: number; dkgTimeoutMs: number };
@@ -47,6 +48,11 @@ export function resolveSubnetSpec(spec: SubnetSpec): ResolvedSubnetSpec {
     groups: spec.groups,
     groupSize: spec.groupSize,
     threshold: spec.threshold ?? defaultThreshold(spec.groupSize),
+    consensus: {
+      threshold: spec.consensus?.threshold ?? defaultConsensusThreshold(spec.groupSize),
+      faultBudget: spec.consensus?.faultBudget ?? defaultFaultBudget(spec.groupSize),
+      unsafeAllowForks: spec.consensus?.unsafeAllowForks ?? false,
+    },
     dataCenters: spec.dataCenters,
     placement: { spread: spec.placement?.spread ?? DEFAULT_SPREAD, ...(max !== undefined ? { maxPerDataCenter: max } : {}) },
     timings: { ...DEFAULT_TIMINGS, ...spec.timings },

@@ -58,6 +58,16 @@ export interface SubnetFaults {
   byzantine?: ByzantineFaults;
 }
 
+/** Block finality: the notarization and finalization threshold and the byzantine notaries it must survive. */
+export interface SubnetConsensus {
+  /** Shares a block needs from its group's g notaries; safe while 2t − g > faultBudget. @default ⌊2·groupSize/3⌋+1 */
+  threshold?: number;
+  /** Byzantine notaries per group that finality survives; written to genesis. @default ⌊(groupSize−1)/3⌋ */
+  faultBudget?: number;
+  /** Accept a threshold that lets faultBudget byzantine notaries finalize two blocks at one height (fork experiments only). @default false */
+  unsafeAllowForks?: boolean;
+}
+
 /** Node data volume; without `size` the node keeps its chain in an emptyDir. */
 export interface DataVolume {
   /** PersistentVolumeClaim size, e.g. "1Gi". */
@@ -72,8 +82,9 @@ export interface SubnetSpec {
   groups: number;
   /** Members per group g; at most `nodes`. */
   groupSize: number;
-  /** Signatures needed per group t; at most `groupSize`. @default ⌊groupSize/2⌋+1 */
+  /** Beacon signatures needed per group t; at most `groupSize`. @default ⌊groupSize/2⌋+1 */
   threshold?: number;
+  consensus?: SubnetConsensus;
   dataCenters: DataCenterSelection;
   placement?: PlacementRule;
   timings?: SubnetTimings;
