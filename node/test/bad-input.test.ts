@@ -62,13 +62,14 @@ test("garbage before a hello, unknown senders and forged hellos are dropped and 
 test("an authenticated peer's oversized, malformed and forged messages are dropped and counted", async () => {
   const key1 = hexToBytes(fx.net.identities[1]?.secretKey ?? "");
   const before = { oversized: await dropped("oversized"), malformed: await dropped("malformed"), bad: await dropped("bad_signature"), round: await dropped("wrong_round") };
-  const forgedDkg = Envelope.encode({ dkg: { body: DkgBody.encode({ epoch: 0n, group: 0, sender: 2, outcome: { qualified: [], commitments: [], failed: true } }).finish(), signature: new Uint8Array(64) } }).finish();
+  // An outcome request: a decided DKG still answers (and so authenticates) those, while it ignores other late packets unread.
+  const forgedDkg = Envelope.encode({ dkg: { body: DkgBody.encode({ epoch: 0n, group: 0, sender: 2, outcomeRequest: {} }).finish(), signature: new Uint8Array(64) } }).finish();
   const farFuture = Envelope.encode({ share: { round: 1n << 40n, group: 0, index: 2, signature: new Uint8Array(48), epoch: 0n } }).finish();
   await exchange([
     hello(1, key1),
     new Uint8Array(300 * 1024), // over the 256 KiB envelope limit
     Buffer.from([0x0a, 0xff, 0xff, 0xff]), // truncated length-delimited field
-    forgedDkg, // DKG packet claiming node 2, signature of zeros
+    forgedDkg, // DKG outcome request claiming node 2, signature of zeros
     farFuture,
   ]);
   await waitFor("drop counters", async () => {
