@@ -8,50 +8,17 @@
  * CI=true, where .ci/run installs them and a missing one fails.
  */
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { CHECKS, IMAGE_NAMES, NONROOT, packageVersion, repoRoot, runCheck, type ImageName } from "./checks.js";
+import { archiveOf, BUILD_DEADLINE_MS, buildImages, imageRef, missingBuildPrerequisite } from "./build.js";
+import { CHECKS, IMAGE_NAMES, NONROOT, runCheck, type ImageName } from "./checks.js";
 import { unpackOciArchive, type UnpackedImage } from "./oci-archive.js";
 
-const BUILD = join(repoRoot, "operator/test/cluster/images/build.sh");
-// A cold build (debootstrap, npm ci in four stages, tsc) takes 5–10 minutes on 2 busy cores.
-const BUILD_DEADLINE_MS = 40 * 60_000;
-
-function missingPrerequisite(): string | undefined {
-  if (process.getuid?.() !== 0) return "not root";
-  for (const tool of ["buildah", "debootstrap", "runc"]) {
-    try {
-      execFileSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore" });
-    } catch {
-      return `${tool} is not installed (apt-get install buildah debootstrap runc)`;
-    }
-  }
-  return undefined;
-}
-
-const missing = process.env.CI === "true" ? undefined : missingPrerequisite();
+const missing = process.env.CI === "true" ? undefined : missingBuildPrerequisite();
 if (missing !== undefined) process.stderr.write(`images.test.ts: SKIPPED, ${missing}: the container images are not checked\n`);
-
-/** Runs build.sh; resolves to the archive of each image reference it printed. */
-async function buildImages(): Promise<Map<string, string>> {
-  const child = spawn("bash", [BUILD], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (s: string) => (stdout += s));
-  child.stderr.setEncoding("utf8").on("data", (s: string) => (stderr += s));
-  const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
-  assert.equal(code, 0, `build.sh failed:\n${stderr.split("\n").slice(-15).join("\n")}`);
-  const archives = new Map<string, string>();
-  for (const line of stdout.trim().split("\n")) {
-    const [ref, archive] = line.split("\t");
-    if (ref !== undefined && archive !== undefined) archives.set(ref, archive);
-  }
-  return archives;
-}
 
 describe("container images", { skip: missing, timeout: BUILD_DEADLINE_MS + 10 * 60_000 }, () => {
   const unpacked = new Map<ImageName, UnpackedImage>();
@@ -61,11 +28,8 @@ describe("container images", { skip: missing, timeout: BUILD_DEADLINE_MS + 10 * 
     const archives = await buildImages();
     scratch = await mkdtemp(join(tmpdir(), "relaylab-images-test-"));
     for (const name of IMAGE_NAMES) {
-      const ref = `ghcr.io/relaylab/${name}:${packageVersion(name)}`;
-      const archive = archives.get(ref);
-      assert.ok(archive !== undefined && existsSync(archive), `build.sh printed no archive for ${ref}`);
-      const image = await unpackOciArchive(archive, join(scratch, name));
-      assert.equal(image.ref, ref, "the archive names the Dockerfile's tag, which ctr import keeps");
+      const image = await unpackOciArchive(archiveOf(archives, name), join(scratch, name));
+      assert.equal(image.ref, imageRef(name), "the archive names the Dockerfile's tag, which ctr import keeps");
       unpacked.set(name, image);
     }
   }, { timeout: BUILD_DEADLINE_MS });

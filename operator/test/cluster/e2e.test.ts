@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * End to end on the real single-node cluster, with the images built from our Dockerfiles
+ * (images/build.sh, offline, cached): `helm install` of charts/relaylab runs two operator pods,
+ * one of which holds the leader-election Lease; a 7-node Subnet over two DataCenters in a
+ * namespace enforcing the restricted Pod Security profile runs real node containers, finishes its
+ * DKG and becomes Ready with a round that advances. Independently of the operator, the test reads
+ * every node's beacons over its public gRPC API (the host routes the pod range) and verifies them
+ * with the runner's ledger: one chain, every link, every signature under its group's key, every
+ * node agreeing. Then a node pod is deleted: the StatefulSet brings it back with the same
+ * identity, it catches up, and the chain still agrees.
+ *
+ * Prints what it measured: helm install to Subnet Ready, node pod memory (kubelet
+ * /stats/summary), total time. Skips like the rest of the suite (and when build.sh cannot run),
+ * except under CI=true, where anything missing fails.
+ */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import type { NodeStatus } from "@relaylab/node/gen/relaylab/v1/public";
+import type { Subnet } from "../../src/api/index.js";
+import { LABEL_DATA_CENTER, LABEL_POD_INDEX, LABEL_SUBNET, PORTS, genesisConfigMapName } from "../../src/resources/names.js";
+import { TestnetObserver } from "../../src/runner/observer.js";
+import type { KubeObject } from "../k8s/harness/rest.js";
+import { waitFor } from "../k8s/harness/wait.js";
+import type { Cluster } from "./harness.js";
+import { clusterSuite } from "./harness/suite.js";
+import { archiveOf, BUILD_DEADLINE_MS, buildImages, imageRef, missingBuildPrerequisite } from "./images/build.js";
+
+const run = promisify(execFile);
+const CHART = fileURLToPath(new URL("../../../charts/relaylab", import.meta.url));
+const FIXTURE = fileURLToPath(new URL("fixtures/e2e-subnet.yaml", import.meta.url));
+const RELEASE = "relaylab";
+const RELEASE_NS = "relaylab-system";
+const NS = "relaylab-e2e";
+const SUBNET = "e2e";
+const NODES = 7;
+/** The chart's Lease name (operator/src/cli/commands/operator.ts). */
+const LEASE = "relaylab-operator";
+/** Pods start in seconds; the DKG of two groups on a loaded 2-core machine can take minutes. */
+const READY_DEADLINE_MS = 10 * 60_000;
+const STEP_DEADLINE_MS = 5 * 60_000;
+
+const suite = await clusterSuite();
+const buildMissing = process.env.CI === "true" ? undefined : missingBuildPrerequisite();
+const skip = suite.skip !== false ? suite.skip : (buildMissing ?? false);
+if (buildMissing !== undefined && suite.skip === false) process.stderr.write(`e2e.test.ts: SKIPPED, ${buildMissing}: the images cannot be built\n`);
+
+interface Pod extends KubeObject {
+  metadata: KubeObject["metadata"] & { uid?: string; labels?: Record<string, string> };
+  status?: { phase?: string; podIP?: string; conditions?: { type: string; status: string }[] };
+}
+
+const progress = (line: string): void => {
+  process.stderr.write(`${new Date().toISOString().slice(11, 19)} e2e: ${line}\n`);
+};
+const isReady = (p: Pod): boolean => p.status?.phase === "Running" && p.status.conditions?.find((c) => c.type === "Ready")?.status === "True";
+const condition = (s: Subnet, type: string): string | undefined => s.status?.conditions?.find((c) => c.type === type)?.status;
+const splitRef = (ref: string): { repository: string; tag: string } => {
+  const at = ref.lastIndexOf(":");
+  return { repository: ref.slice(0, at), tag: ref.slice(at + 1) };
+};
+
+describe("end to end: chart, operator and a 7-node Subnet on real containers", { skip, timeout: BUILD_DEADLINE_MS + 60 * 60_000 }, () => {
+  let archives = new Map<string, string>();
+  // Built before the cluster starts, so a cold build does not hold the machine-wide cluster lock.
+  before(async () => {
+    archives = await buildImages();
+  }, { timeout: BUILD_DEADLINE_MS });
+  const cluster = suite.cluster();
+  const startedAt = performance.now();
+  let helmHome = "";
+  let installedAt = 0;
+  let readySeconds = 0;
+  let genesisSeed = "";
+  const observers: TestnetObserver[] = [];
+
+  before(async () => {
+    await cluster().importImages([archiveOf(archives, "node"), archiveOf(archives, "operator")]);
+    helmHome = await mkdtemp(join(tmpdir(), "relaylab-e2e-helm-"));
+  });
+  after(async () => {
+    for (const o of observers) o.stop();
+    if (helmHome !== "") await rm(helmHome, { recursive: true, force: true });
+  });
+
+  const tool = async (bin: string, args: readonly string[]): Promise<string> => {
+    const env = { ...process.env, HELM_CACHE_HOME: join(helmHome, "cache"), HELM_CONFIG_HOME: join(helmHome, "config"), HELM_DATA_HOME: join(helmHome, "data") };
+    try {
+      return (await run(bin, [...args, "--kubeconfig", cluster().kubeconfigFile], { env, maxBuffer: 16 << 20 })).stdout;
+    } catch (e) {
+      const err = e as { stderr?: string; message: string };
+      throw new Error(`${bin} ${args.join(" ")} failed: ${err.stderr?.trim() ?? err.message}`, { cause: e });
+    }
+  };
+  const kubectl = (...args: string[]): Promise<string> => tool(cluster().binaries.kubectl, args);
+  const listPods = async (c: Cluster, ns: string, selector?: string): Promise<Pod[]> =>
+    (await c.admin.list<Pod>(`/api/v1/namespaces/${ns}/pods`, selector !== undefined ? { labelSelector: selector } : undefined)).items;
+  const subnet = (): Promise<Subnet> => cluster().admin.get<Subnet>(`/apis/relaylab.dev/v1alpha1/namespaces/${NS}/subnets/${SUBNET}`);
+  const nodePods = (): Promise<Pod[]> => listPods(cluster(), NS, `${LABEL_SUBNET}=${SUBNET}`);
+
+  /** Follows every node pod's public gRPC API at its pod IP, from round 1. */
+  const observe = async (): Promise<TestnetObserver> => {
+    const pods = await nodePods();
+    assert.equal(pods.length, NODES);
+    const endpoints = pods.map((p) => {
+      const ip = p.status?.podIP;
+      const index = Number(p.metadata.labels?.[LABEL_POD_INDEX]);
+      assert.ok(ip !== undefined && Number.isInteger(index), `pod ${p.metadata.name} has no IP or index yet`);
+      const at = (port: number): string => `${ip}:${String(port)}`;
+      return { index, dataCenter: p.metadata.labels?.[LABEL_DATA_CENTER] ?? "", grpc: at(PORTS.peer), control: at(PORTS.control), metrics: at(PORTS.metrics) };
+    });
+    const observer = new TestnetObserver(endpoints, genesisSeed);
+    observers.push(observer);
+    observer.start();
+    return observer;
+  };
+
+  /** Waits until every node has delivered round `round` with the same bytes; the ledger checked 1…round as one verified chain. */
+  const agreeUpTo = async (observer: TestnetObserver, round: number, what: string): Promise<void> => {
+    await observer.waitFor(() => observer.ledger.violations.length > 0 || observer.ledger.round(round)?.nodes.size === NODES, STEP_DEADLINE_MS, what);
+    assert.deepEqual(observer.ledger.violations, [], "the verifier found safety violations");
+    for (let r = 1; r <= round; r++) assert.ok(observer.ledger.round(r) !== undefined, `round ${String(r)} was never verified`);
+  };
+
+  it("helm install runs two operator pods from the offline-built image, one holding the Lease", async () => {
+    const { repository, tag } = splitRef(imageRef("operator"));
+    installedAt = performance.now();
+    progress(`helm install ${RELEASE} with ${repository}:${tag}`);
+    await tool(cluster().binaries.helm, [
+      "install", RELEASE, CHART, "--namespace", RELEASE_NS, "--create-namespace",
+      "--set", `operator.image.repository=${repository}`, "--set", `operator.image.tag=${tag}`, "--set", "operator.image.pullPolicy=Never",
+    ]);
+    const pods = await waitFor("two Ready operator pods", async () => {
+      const ps = (await listPods(cluster(), RELEASE_NS)).filter(isReady);
+      return ps.length === 2 ? ps : undefined;
+    }, { timeoutMs: STEP_DEADLINE_MS });
+    const names = pods.map((p) => p.metadata.name);
+    const holder = await waitFor("the leader-election Lease to have a holder", async () => {
+      const lease = await cluster().admin.find<{ spec?: { holderIdentity?: string } }>(`/apis/coordination.k8s.io/v1/namespaces/${RELEASE_NS}/leases/${LEASE}`);
+      return lease?.spec?.holderIdentity;
+    }, { timeoutMs: STEP_DEADLINE_MS });
+    assert.ok(names.includes(holder), `Lease holder ${holder} is not one of the operator pods ${names.join(", ")}`);
+    progress(`operator pods ${names.join(", ")} Ready; ${holder} leads`);
+  });
+
+  it("a 7-node Subnet over two DataCenters completes its DKG and becomes Ready with an advancing round", async () => {
+    await kubectl("apply", "-f", FIXTURE);
+    const ready = await waitFor("Subnet e2e to be Ready with DKGComplete", async () => {
+      cluster().assertRunning();
+      const s = await subnet();
+      return condition(s, "Ready") === "True" && condition(s, "DKGComplete") === "True" && (s.status?.round ?? 0) > 0 ? s : undefined;
+    }, { timeoutMs: READY_DEADLINE_MS, intervalMs: 1000 });
+    readySeconds = (performance.now() - installedAt) / 1000;
+    progress(`Subnet Ready at round ${String(ready.status?.round)}, ${readySeconds.toFixed(1)} s after helm install`);
+    assert.equal(ready.status?.nodes, NODES);
+    assert.equal(ready.status?.readyNodes, NODES);
+    assert.deepEqual(ready.status?.placement?.map((p) => [p.dataCenter, p.nodes]), [["e2e-east", 4], ["e2e-west", 3]]);
+    const pods = await nodePods();
+    assert.equal(pods.filter(isReady).length, NODES, "every node pod runs and is Ready");
+
+    const start = ready.status?.round ?? 0;
+    const advanced = await waitFor("the Subnet's round to advance", async () => {
+      const s = await subnet();
+      return (s.status?.round ?? 0) > start ? s : undefined;
+    }, { timeoutMs: STEP_DEADLINE_MS, intervalMs: 1000 });
+
+    // kubectl's columns come from the CRD's printer columns: NAME NODES READY ROUND LATENCY STALLS PHASE AGE.
+    const table = (await kubectl("get", "sn", "-n", NS)).trim().split("\n").map((l) => l.trim().split(/\s+/));
+    assert.deepEqual(table[0]?.slice(0, 7), ["NAME", "NODES", "READY", "ROUND", "LATENCY", "STALLS", "PHASE"]);
+    const row = table[1] ?? [];
+    assert.deepEqual([row[0], row[1], row[2], row[6]], [SUBNET, "7", "7", "Running"]);
+    assert.ok(Number(row[3]) >= (advanced.status?.round ?? 1), `kubectl shows round ${String(row[3])}`);
+
+    const genesis = await cluster().admin.get<{ data: Record<string, string> }>(`/api/v1/namespaces/${NS}/configmaps/${genesisConfigMapName(SUBNET)}`);
+    genesisSeed = (JSON.parse(genesis.data["genesis.json"] ?? "{}") as { seed: string }).seed;
+    assert.match(genesisSeed, /^[0-9a-f]{64}$/);
+
+    // The status's live figures are the nodes' own: compare with what the pods report over gRPC.
+    const observer = await observe();
+    await observer.waitFor(() => observer.statuses.size === NODES, STEP_DEADLINE_MS, "a Status from every node");
+    const statuses = [...observer.statuses.values()];
+    const s = await subnet();
+    const maxRound = Math.max(...statuses.map((x: NodeStatus) => Number(x.round)));
+    const maxStalls = Math.max(...statuses.map((x) => Number(x.stallEvents)));
+    const latencies = statuses.map((x) => x.roundLatencyP50Seconds * 1000).filter((x) => x > 0);
+    assert.ok((s.status?.round ?? 0) > 0 && (s.status?.round ?? 0) <= maxRound + 1, `status round ${String(s.status?.round)}, nodes at most ${String(maxRound)}`);
+    assert.ok((s.status?.stallEvents ?? 0) <= maxStalls, `status stalls ${String(s.status?.stallEvents)}, nodes at most ${String(maxStalls)}`);
+    const p50 = s.status?.roundLatencyP50Ms ?? 0;
+    assert.ok(p50 > 0 && latencies.length > 0 && p50 >= Math.min(...latencies) * 0.5 && p50 <= Math.max(...latencies) * 2,
+      `status latency ${String(p50)} ms against the nodes' p50s ${latencies.map((l) => l.toFixed(0)).join(", ")} ms`);
+    progress(`status: round ${String(s.status?.round)}, p50 ${String(p50)} ms, stalls ${String(s.status?.stallEvents)}; nodes at rounds ${statuses.map((x) => String(x.round)).join(",")}`);
+  });
+
+  it("every node's public API serves one chain of beacons that verify under their group keys", async () => {
+    const observer = observers[0];
+    assert.ok(observer !== undefined, "the previous test started no observer");
+    const target = Math.max(...[...observer.statuses.values()].map((x) => Number(x.round))) + 2;
+    await agreeUpTo(observer, target, `all ${String(NODES)} nodes to deliver round ${String(target)}`);
+    progress(`verified rounds 1…${String(observer.ledger.highestRound)} from ${String(NODES)} nodes, no violations`);
+  });
+
+  it("a deleted node pod comes back with the same identity and catches up, with no safety violation", async () => {
+    const victim = (await nodePods()).find((p) => p.metadata.labels?.[LABEL_POD_INDEX] === "6");
+    assert.ok(victim !== undefined, "no node pod with index 6");
+    const name = victim.metadata.name;
+    const oldUid = victim.metadata.uid;
+    const before = observers[0];
+    assert.ok(before !== undefined);
+    const roundAtDelete = before.ledger.highestRound;
+    for (const o of observers.splice(0)) o.stop();
+    progress(`deleting pod ${name} at round ${String(roundAtDelete)}`);
+    await cluster().admin.delete(`/api/v1/namespaces/${NS}/pods/${name}`);
+    const back = await waitFor(`pod ${name} to be recreated and Ready`, async () => {
+      const p = await cluster().admin.find<Pod>(`/api/v1/namespaces/${NS}/pods/${name}`);
+      return p !== undefined && p.metadata.uid !== oldUid && isReady(p) ? p : undefined;
+    }, { timeoutMs: STEP_DEADLINE_MS, intervalMs: 500 });
+    assert.equal(back.metadata.labels?.[LABEL_POD_INDEX], "6", "the StatefulSet keeps the ordinal, hence the node's index");
+
+    const observer = await observe();
+    await observer.waitFor(() => observer.statuses.get(6) !== undefined, STEP_DEADLINE_MS, `a Status from ${name}`);
+    assert.equal(observer.statuses.get(6)?.index, 6, "the recreated node serves as member 6 (its identity key comes from the Secret)");
+    const target = roundAtDelete + 3;
+    await agreeUpTo(observer, target, `the recreated node and the others to deliver round ${String(target)}`);
+    await observer.waitFor(() => {
+      const rounds = [...observer.statuses.values()].map((x) => Number(x.round));
+      const own = Number(observer.statuses.get(6)?.round ?? 0);
+      return observer.statuses.size === NODES && own >= Math.min(...rounds);
+    }, STEP_DEADLINE_MS, `${name}'s round to reach the others'`);
+    assert.deepEqual(observer.ledger.violations, []);
+    progress(`${name} caught up; rounds 1…${String(observer.ledger.highestRound)} agree across ${String(NODES)} nodes`);
+  });
+
+  it("reports node pod memory from the kubelet's /stats/summary", async () => {
+    interface Summary { pods: { podRef: { name: string; namespace: string }; memory?: { rssBytes?: number; workingSetBytes?: number } }[] }
+    const summary = await cluster().admin.get<Summary>(`/api/v1/nodes/${cluster().layout.nodeName}/proxy/stats/summary`);
+    const mib = (b: number | undefined): number => Math.round((b ?? 0) / (1 << 20));
+    const nodes = summary.pods.filter((p) => p.podRef.namespace === NS);
+    const operators = summary.pods.filter((p) => p.podRef.namespace === RELEASE_NS);
+    assert.equal(nodes.length, NODES);
+    for (const p of nodes) assert.ok((p.memory?.rssBytes ?? 0) > 0, `no RSS for ${p.podRef.name}`);
+    const fmt = (ps: Summary["pods"]): string => ps.map((p) => `${p.podRef.name} ${String(mib(p.memory?.rssBytes))}/${String(mib(p.memory?.workingSetBytes))}`).join(", ");
+    process.stdout.write(`e2e: node pods RSS/working set MiB: ${fmt(nodes)}\ne2e: operator pods: ${fmt(operators)}\n`);
+    process.stdout.write(`e2e: helm install to Subnet Ready ${readySeconds.toFixed(1)} s\n`);
+    process.stdout.write(`e2e: total ${((performance.now() - startedAt) / 1000).toFixed(1)} s (including the image build check and the cluster start)\n`);
+  });
+});
