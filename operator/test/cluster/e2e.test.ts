@@ -8,32 +8,40 @@
  * every node's beacons over its public gRPC API (the host routes the pod range) and verifies them
  * with the runner's ledger: one chain, every link, every signature under its group's key, every
  * node agreeing. Then a node pod is deleted: the StatefulSet brings it back with the same
- * identity, it catches up, and the chain still agrees.
+ * identity, it catches up, and the chain still agrees. Last, a real Prometheus (Debian's package,
+ * which lacks kubernetes_sd_configs: the targets come from the API server's pod list) scrapes
+ * every node and operator pod, loads the shipped alert rules, and every dashboard query and every
+ * metric an alert reads returns data.
  *
  * Prints what it measured: helm install to Subnet Ready, node pod memory (kubelet
  * /stats/summary), total time. Skips like the rest of the suite (and when build.sh cannot run),
  * except under CI=true, where anything missing fails.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { allAlertExpressions } from "@relaylab/dashboards/expressions";
+import { liveCheck, prometheusQuery } from "@relaylab/dashboards/live-check";
 import type { NodeStatus } from "@relaylab/node/gen/relaylab/v1/public";
+import { NODE_METRICS } from "@relaylab/node/metrics-names";
 import type { Subnet } from "../../src/api/index.js";
 import { LABEL_DATA_CENTER, LABEL_POD_INDEX, LABEL_SUBNET, PORTS, genesisConfigMapName } from "../../src/resources/names.js";
 import { TestnetObserver } from "../../src/runner/observer.js";
+import { freePorts } from "../../src/runner/ports.js";
 import type { KubeObject } from "../k8s/harness/rest.js";
-import { waitFor } from "../k8s/harness/wait.js";
+import { StopWaiting, waitFor } from "../k8s/harness/wait.js";
 import type { Cluster } from "./harness.js";
 import { clusterSuite } from "./harness/suite.js";
 import { archiveOf, BUILD_DEADLINE_MS, buildImages, imageRef, missingBuildPrerequisite } from "./images/build.js";
 
 const run = promisify(execFile);
 const CHART = fileURLToPath(new URL("../../../charts/relaylab", import.meta.url));
+const ALERTS = fileURLToPath(new URL("../../../dashboards/generated/alerts.yaml", import.meta.url));
 const FIXTURE = fileURLToPath(new URL("fixtures/e2e-subnet.yaml", import.meta.url));
 const RELEASE = "relaylab";
 const RELEASE_NS = "relaylab-system";
@@ -49,10 +57,13 @@ const STEP_DEADLINE_MS = 5 * 60_000;
 const suite = await clusterSuite();
 const buildMissing = process.env.CI === "true" ? undefined : missingBuildPrerequisite();
 const skip = suite.skip !== false ? suite.skip : (buildMissing ?? false);
+const hasPrometheus = spawnSync("prometheus", ["--version"]).status === 0;
+if (!hasPrometheus && process.env.CI === "true") throw new Error("prometheus is not installed; .ci/run installs Debian's prometheus package");
 if (buildMissing !== undefined && suite.skip === false) process.stderr.write(`e2e.test.ts: SKIPPED, ${buildMissing}: the images cannot be built\n`);
 
 interface Pod extends KubeObject {
   metadata: KubeObject["metadata"] & { uid?: string; labels?: Record<string, string> };
+  spec?: { containers: { ports?: { name?: string; containerPort: number }[] }[] };
   status?: { phase?: string; podIP?: string; conditions?: { type: string; status: string }[] };
 }
 
@@ -243,6 +254,69 @@ describe("end to end: chart, operator and a 7-node Subnet on real containers", {
     }, STEP_DEADLINE_MS, `${name}'s round to reach the others'`);
     assert.deepEqual(observer.ledger.violations, []);
     progress(`${name} caught up; rounds 1…${String(observer.ledger.highestRound)} agree across ${String(NODES)} nodes`);
+  });
+
+  it("a real Prometheus scrapes every pod; every dashboard query and alert metric has data", { skip: hasPrometheus ? false : "prometheus is not installed (apt-get install prometheus)" }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), "relaylab-e2e-prometheus-"));
+    const [port] = await freePorts(1);
+    const base = `http://127.0.0.1:${String(port)}`;
+    // Debian's prometheus is built without kubernetes_sd_configs, so the targets come from the
+    // API server's pod list here, as file_sd, with the target labels the chart's PodMonitor sets
+    // (charts/relaylab/templates/podmonitor.yaml). Prometheus scrapes the pod IPs directly.
+    const targets = (await nodePods()).map((p) => ({
+      targets: [`${String(p.status?.podIP)}:${String(PORTS.metrics)}`],
+      labels: {
+        subnet: p.metadata.labels?.[LABEL_SUBNET] ?? "",
+        data_center: p.metadata.labels?.[LABEL_DATA_CENTER] ?? "",
+        node: p.metadata.labels?.[LABEL_POD_INDEX] ?? "",
+        namespace: NS,
+        pod: p.metadata.name,
+      },
+    }));
+    const operatorPods = (await listPods(cluster(), RELEASE_NS)).filter(isReady);
+    const operatorTargets = operatorPods.map((p) => {
+      const metricsPort = p.spec?.containers[0]?.ports?.find((x) => x.name === "metrics")?.containerPort;
+      assert.ok(metricsPort !== undefined, `operator pod ${p.metadata.name} has no port named metrics`);
+      return { targets: [`${String(p.status?.podIP)}:${String(metricsPort)}`], labels: { namespace: RELEASE_NS, pod: p.metadata.name } };
+    });
+    await writeFile(join(dir, "nodes.json"), JSON.stringify(targets));
+    await writeFile(join(dir, "operator.json"), JSON.stringify(operatorTargets));
+    const config = [
+      "global: { scrape_interval: 1s, evaluation_interval: 1s }",
+      `rule_files: [${JSON.stringify(ALERTS)}]`,
+      "scrape_configs:",
+      "  - job_name: relaylab-nodes",
+      `    file_sd_configs: [{ files: [${JSON.stringify(join(dir, "nodes.json"))}] }]`,
+      "  - job_name: relaylab-operator",
+      `    file_sd_configs: [{ files: [${JSON.stringify(join(dir, "operator.json"))}] }]`,
+      "",
+    ].join("\n");
+    await writeFile(join(dir, "prometheus.yml"), config);
+    const prometheus: ChildProcess = spawn("prometheus", [`--config.file=${join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${join(dir, "tsdb")}`, `--web.listen-address=127.0.0.1:${String(port)}`], { stdio: ["ignore", "ignore", "pipe"] });
+    let log = "";
+    prometheus.stderr?.setEncoding("utf8").on("data", (s: string) => (log = (log + s).slice(-4000)));
+    const exited = new Promise((resolve) => prometheus.once("exit", resolve));
+    try {
+      const query = prometheusQuery(base);
+      // Rates need two samples in their window: wait until every node's round and the operator's reconciles have one.
+      await waitFor("Prometheus to scrape 7 advancing nodes and the operator", async () => {
+        if (prometheus.exitCode !== null) throw new StopWaiting(new Error(`prometheus exited: ${log}`));
+        const nodes = await query(`rate(${NODE_METRICS.beaconRound}[30s]) > 0`);
+        const operators = await query(`up{job="relaylab-operator"} == 1`);
+        return nodes === NODES && operators === 2 ? true : undefined;
+      }, { timeoutMs: STEP_DEADLINE_MS, intervalMs: 1000 });
+      const results = await liveCheck(query, "30s");
+      assert.ok(results.length > 40, `only ${String(results.length)} expressions found`);
+      const empty = results.filter((r) => r.series === 0).map((r) => `${r.where}: ${r.expr}`);
+      assert.deepEqual(empty, [], `empty:\n${empty.join("\n")}`);
+      for (const a of allAlertExpressions()) await assert.doesNotReject(query(a.expr), a.alert);
+      progress(`Prometheus: ${String(results.length)} dashboard queries and alert metrics return data; ${String(allAlertExpressions().length)} alert expressions evaluate`);
+    } finally {
+      // Stopped here, not in an after hook: the cluster's teardown check counts leftover processes.
+      prometheus.kill("SIGKILL");
+      await exited;
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("reports node pod memory from the kubelet's /stats/summary", async () => {
