@@ -58,9 +58,15 @@ function nodeSummary(e: NodeEndpoints, s: NodeStatus | undefined): NodeSummary {
   };
 }
 
+/**
+ * How long the summary waits for a node's metrics. The summary is read once, at the end, often while
+ * every node is still busy: a short deadline on a loaded machine would report no bytes at all.
+ */
+const SUMMARY_SCRAPE_TIMEOUT_MS = 15_000;
+
 /** Bytes per group signature over every reachable node (unreachable nodes are left out, not errors). */
 export async function groupSignatureBytes(endpoints: readonly NodeEndpoints[]): Promise<{ mean: number; p99: number }> {
-  const scraped = await Promise.all(endpoints.map((e) => scrape(e.metrics).catch(() => undefined)));
+  const scraped = await Promise.all(endpoints.map((e) => scrape(e.metrics, SUMMARY_SCRAPE_TIMEOUT_MS).catch(() => undefined)));
   const sig = mergeHistograms(scraped.flatMap((s) => (s ? [histogram(s, NODE_METRICS.groupSignatureBytes)] : [])));
   return { mean: sig.count > 0 ? sig.sum / sig.count : 0, p99: histogramQuantile(0.99, sig) };
 }
