@@ -61,6 +61,20 @@ test("aggregators are distinct members chosen by the previous beacon", () => {
   assert.deepEqual(pickAggregators(Buffer.from("y"), [5, 6]).sort(), [5, 6]);
 });
 
+test("aggregators are found for every beacon, whatever it is", () => {
+  // "beacon-13919" made an earlier sampler (retry until enough distinct members turn up) loop forever on a
+  // group of 4: every member of that group hung on that round. 2,000 seeds cover each group size's bad cases.
+  const enc = new TextEncoder();
+  for (const size of [1, 2, 3, 4, 5, 8, 16]) {
+    const members = Array.from({ length: size }, (_, i) => 10 + i);
+    for (const seed of ["beacon-13919", ...Array.from({ length: 2000 }, (_, n) => `seed-${n}`)]) {
+      const chosen = pickAggregators(enc.encode(seed), members);
+      assert.equal(chosen.length, Math.min(3, size), `${seed} on ${size} members`);
+      assert.equal(new Set(chosen).size, chosen.length);
+    }
+  }
+});
+
 test("the fan-out order lists every member once, aggregators first", () => {
   const members = [4, 9, 1, 7, 3, 12, 0];
   const order = fanOutOrder(Buffer.from("x"), members);

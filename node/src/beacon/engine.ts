@@ -22,6 +22,7 @@ import type { Metrics } from "../metrics/registry.js";
 import type { BeaconStore } from "../store/beacons.js";
 import { previousOfFirstRound, roundMessage, selectGroup, verifyBeacon } from "./chain.js";
 import type { GroupSet } from "./group-set.js";
+import { sample, SeededStream } from "./sampling.js";
 
 /** Members that collect shares first in each round (before retransmits widen the fan-out). */
 export const AGGREGATORS = 3;
@@ -430,15 +431,7 @@ export function fanOutOrder(previous: Uint8Array, members: readonly number[]): n
   return [...first, ...rest.slice(offset), ...rest.slice(0, offset)];
 }
 
-/** The round's first-contact aggregators: up to AGGREGATORS members chosen by sha256(previous). */
+/** The round's first-contact aggregators: up to AGGREGATORS distinct members, sampled with the previous beacon as the seed. */
 export function pickAggregators(previous: Uint8Array, members: readonly number[]): number[] {
-  const digest = sha256(previous);
-  const chosen: number[] = [];
-  for (let i = 0; chosen.length < Math.min(AGGREGATORS, members.length); i++) {
-    const byte = digest[(i * 2) % digest.length] ?? 0;
-    const byte2 = digest[(i * 2 + 1) % digest.length] ?? 0;
-    const member = members[(((byte << 8) | byte2) + i) % members.length];
-    if (member !== undefined && !chosen.includes(member)) chosen.push(member);
-  }
-  return chosen;
+  return sample(new SeededStream(previous), members, AGGREGATORS);
 }
