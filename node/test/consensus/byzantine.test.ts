@@ -7,6 +7,7 @@ import { Metadata } from "@grpc/grpc-js";
 import { describe, test } from "node:test";
 import { ByzantineBehaviour, type FaultSet } from "../../src/gen/relaylab/v1/control.js";
 import { unary } from "../../src/net/clients.js";
+import { CALL_DEADLINE_MS } from "../harness/wait.js";
 import { assertAgreement, useConsensusTestnet, waitForFinalized } from "./harness.js";
 
 const HEIGHTS = 200n;
@@ -19,7 +20,7 @@ describe("consensus with equivocating block makers", () => {
     const all = fx.cluster.running();
     for (const x of [1]) {
       const control = fx.cluster.node(x).control;
-      const applied = await unary<FaultSet>((cb) => control.setFaults(EQUIVOCATE, new Metadata(), { deadline: Date.now() + 10_000 }, cb));
+      const applied = await unary<FaultSet>((cb) => control.setFaults(EQUIVOCATE, new Metadata(), { deadline: Date.now() + CALL_DEADLINE_MS }, cb));
       assert.deepEqual(applied.byzantine, EQUIVOCATE.byzantine);
       assert.deepEqual((await fx.cluster.status(x)).activeFaults, ["equivocate_blocks"]);
     }

@@ -10,13 +10,13 @@ import { MessageState, type MessageStatus, type PublicClient, type SubmitMessage
 import { INGRESS_RESULTS, NODE_METRICS } from "../../src/metrics/names.js";
 import { unary } from "../../src/net/clients.js";
 import { sample, scrape } from "../harness/metrics.js";
-import { waitFor } from "../harness/wait.js";
+import { CALL_DEADLINE_MS, waitFor } from "../harness/wait.js";
 import { finalizedBlock, TEST_CONSENSUS, useConsensusTestnet, waitForFinalized } from "./harness.js";
 
 const MAX_MESSAGE = 1024;
 const POOL = 20;
 const NONE: FaultSet = { links: [], byzantine: [], selectivePeers: [], pauseMs: 0 };
-const opts = (): { deadline: number } => ({ deadline: Date.now() + 10_000 });
+const opts = (): { deadline: number } => ({ deadline: Date.now() + CALL_DEADLINE_MS });
 
 const submit = (client: PublicClient, payload: Uint8Array): Promise<SubmitMessageResponse> => unary((cb) => client.submitMessage({ payload }, new Metadata(), opts(), cb));
 const statusOf = (client: PublicClient, id: Uint8Array): Promise<MessageStatus> => unary((cb) => client.getMessageStatus({ id }, new Metadata(), opts(), cb));
