@@ -21,9 +21,13 @@ test("an invalid-share member cannot spoil the beacon and is counted invalid", a
     const total = texts.reduce((sum, t) => sum + sample(t, NODE_METRICS.shares, { result: "invalid" }), 0);
     return total > 0 ? total : undefined;
   });
-  assert.ok(invalid > 0);
   await fx.cluster.waitForRound(15n);
   const groups = await getGroups(fx.cluster.node(0).public);
+  // Every share marked invalid is the byzantine member's: no honest share was blamed with it.
+  const byzantineShareIndex = (groups.groups[0]?.members.indexOf(BYZANTINE) ?? -1) + 1;
+  const blamed = honest.flatMap((i) => fx.cluster.node(i).logs).filter((l) => l.includes('"event":"invalid_share"')).map((l) => (JSON.parse(l) as { member: number }).member);
+  assert.ok(blamed.length > 0, `${invalid} invalid shares counted but none logged`);
+  assert.deepEqual(new Set(blamed), new Set([byzantineShareIndex]));
   for (const i of fx.cluster.running()) assertValidChain(await fetchChain(fx.cluster.node(i).public, 15n), fx.net.genesis.seed, groups);
   const status = await fx.cluster.status(BYZANTINE);
   assert.deepEqual(status.activeFaults, ["invalid_shares"]);
