@@ -55,6 +55,11 @@ export class FakeClock implements Clock {
   get pending(): number {
     return this.#timers.length;
   }
+
+  /** Milliseconds until the earliest waiting timer fires, undefined when none waits. */
+  get nextDueIn(): number | undefined {
+    return this.#timers.length === 0 ? undefined : Math.min(...this.#timers.map((t) => t.at)) - this.#now;
+  }
 }
 
 /** Lets queued microtasks and promise continuations run. */

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { Informer } from "../../src/runtime/informer.js";
 import type { KubeObject } from "../../src/runtime/kube.js";
 import { FakeKube } from "../fake-kube.js";
-import { FakeClock, settle, waitFor } from "../fake-clock.js";
+import { FakeClock, waitFor } from "../fake-clock.js";
 import { testLog } from "../log.js";
 
 const cm = (name: string, value: string): KubeObject & { data: Record<string, string> } => ({
@@ -82,21 +82,23 @@ describe("Informer", () => {
     let failures = 0;
     kube.interceptor = (op) => (op === "watch" ? (failures++, new Error("connection refused")) : undefined);
     kube.breakWatches();
+    // Timers fire only inside clock.advance, synchronously: a retry waiting exactly 1 ms more after 999 ms proves
+    // the delay is 1 s, with no need to let anything run first.
     await waitFor(() => clock.pending === 1, "first retry scheduled");
     clock.advance(999);
-    await settle();
-    assert.equal(failures, 0, "no retry before 1 s");
+    assert.equal(clock.nextDueIn, 1, "the first retry waits 1 s");
+    assert.equal(failures, 0);
     clock.advance(1);
     await waitFor(() => failures === 1 && clock.pending === 1, "first failed retry");
     clock.advance(1999);
-    await settle();
-    assert.equal(failures, 1, "no retry before 2 s more");
+    assert.equal(clock.nextDueIn, 1, "the second retry waits 2 s");
+    assert.equal(failures, 1);
     clock.advance(1);
     await waitFor(() => failures === 2 && clock.pending === 1, "second failed retry");
     kube.interceptor = undefined;
     clock.advance(3999);
-    await settle();
-    assert.equal(kube.watcherCount, 0, "no retry before 4 s more");
+    assert.equal(clock.nextDueIn, 1, "the third retry waits 4 s");
+    assert.equal(kube.watcherCount, 0);
     clock.advance(1);
     await waitFor(() => kube.watcherCount === 1, "watch back");
     assert.equal(inf.restarts, 3);
