@@ -62,8 +62,8 @@ test("aggregators are distinct members chosen by the previous beacon", () => {
 });
 
 test("aggregators are found for every beacon, whatever it is", () => {
-  // "beacon-13919" made an earlier sampler (retry until enough distinct members turn up) loop forever on a
-  // group of 4: every member of that group hung on that round. 2,000 seeds cover each group size's bad cases.
+  // A sampler that retries positions until enough distinct members turn up loops forever on "beacon-13919" with a
+  // group of 4, and every member of the group would hang on that round. 2,000 more seeds per group size.
   const enc = new TextEncoder();
   for (const size of [1, 2, 3, 4, 5, 8, 16]) {
     const members = Array.from({ length: size }, (_, i) => 10 + i);
