@@ -8,7 +8,7 @@
  */
 import { DKG_RESULTS, LABELS, NODE_METRICS, type FaultKind } from "@relaylab/node/metrics-names";
 import { OPERATOR_LABELS, OPERATOR_METRICS, type ReconcileResult } from "@relaylab/operator/metrics-names";
-import { PROMETHEUS_SERIES, agg, eq, growth, has, leMatcher, rate, re, sel } from "./promql.js";
+import { PROMETHEUS_SERIES, agg, eq, growth, has, leMatcher, quantile, rate, re, sel } from "./promql.js";
 
 /** One Prometheus alerting rule. */
 export interface AlertRule {
@@ -31,6 +31,17 @@ export const ROUND_LATENCY_SLO = {
   thresholdSeconds: 5,
   /** Share of rounds that must be good. */
   objective: 0.99,
+} as const;
+
+/**
+ * Signing headroom: the group should sign well inside the round interval. When the signing p99 comes within this
+ * share of the median round interval, the pacing no longer hides anything: one slower round and the subnet falls
+ * behind its period.
+ */
+export const SIGNING_HEADROOM = {
+  /** Alert when signing p99 exceeds this share of the median round interval. */
+  maxShareOfRound: 0.8,
+  window: "10m",
 } as const;
 
 /** Multi-window burn rates (Google SRE workbook): page on 2 % of a 30-day budget burnt in 1 h. */
@@ -103,6 +114,16 @@ function beaconRules(): AlertRule[] {
         },
       }),
     ),
+    {
+      alert: "RelaylabSigningHeadroomLow",
+      expr: `${quantile(0.99, NODE_METRICS.beaconSigning, NODE_TARGETS, [S], SIGNING_HEADROOM.window)} > ${SIGNING_HEADROOM.maxShareOfRound} * ${quantile(0.5, NODE_METRICS.beaconRoundDuration, NODE_TARGETS, [S], SIGNING_HEADROOM.window)}`,
+      for: "10m",
+      labels: { severity: "warning" },
+      annotations: {
+        summary: `Subnet ${SUBNET} signs its rounds with little headroom`,
+        description: `Subnet ${SUBNET}'s signing latency p99 is {{ $value | humanizeDuration }}, over ${SIGNING_HEADROOM.maxShareOfRound * 100}% of its median round interval for the last ${SIGNING_HEADROOM.window}: the group barely keeps up with the pacing period, and a slower round will stall the subnet or stretch its rounds.`,
+      },
+    },
     {
       alert: "RelaylabSafetyViolation",
       expr: `${spread} > ${MAX_ROUND_SPREAD.rounds} and ${spread} > ${MAX_ROUND_SPREAD.seconds} * ${roundRate}`,

@@ -32,6 +32,7 @@ export function perNodeDashboard(): Dashboard {
       .withPanel(perNode("Beacon round", "Highest beacon round each node accepted.", "none", agg("max", BY, sel(NODE_METRICS.beaconRound, M))))
       .withPanel(perNode("Round lag behind the subnet head", "Rounds between the subnet's highest accepted round and this node's.", "none", roundLag(scope([S]), M, BY)))
       .withPanel(perNode("Round latency p99", "Tail time from accepting B(r−1) to accepting B(r).", "s", quantile(0.99, NODE_METRICS.beaconRoundDuration, M, BY, RATE)))
+      .withPanel(perNode("Signing latency p99", "Tail time from opening a round for signing (pacing wait excluded) to accepting its beacon.", "s", quantile(0.99, NODE_METRICS.beaconSigning, M, BY, RATE)))
       .withPanel(perNode("Stalled", "1 while this node's current round is open longer than the stall timeout.", "none", agg("max", BY, sel(NODE_METRICS.stalled, M))))
       .withPanel(perNode("Stall events", "Rounds that stayed open longer than the stall timeout.", "short", agg("sum", BY, increase(NODE_METRICS.stallEvents, M, RATE))))
       .withPanel(perNode("Bytes per group signature p99", "Bytes this node moved to produce one group signature it took part in.", "bytes", quantile(0.99, NODE_METRICS.groupSignatureBytes, M, BY, RATE)))

@@ -77,6 +77,14 @@ export function subnetOverview(): Dashboard {
         }),
       )
       .withPanel(
+        timeseriesPanel({
+          title: "Signing latency quantiles",
+          description: "Time from opening a round for signing (previous beacon accepted, pacing period passed) to accepting its beacon. Round latency sits at the pacing period while the subnet keeps up; this is the part the group spends signing, so its distance below the period is the headroom.",
+          unit: "s",
+          queries: latencyQuantiles(NODE_METRICS.beaconSigning),
+        }),
+      )
+      .withPanel(
         heatmapPanel({
           title: "Round latency heatmap",
           description: "Rounds per latency bucket over time, all selected nodes.",

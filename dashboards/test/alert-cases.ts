@@ -129,6 +129,33 @@ const sloBurn: PromtoolTest = {
   ],
 };
 
+const SIGNING = NODE_METRICS.beaconSigning;
+
+/** 60 observations a minute of `histogram`, all in the bucket (previous bound, `upTo`]. */
+function allIn(histogram: string, subnet: string, node: number, upTo: number): InputSeries[] {
+  const bounds = ["0.05", "0.1", "0.5", "1", "+Inf"];
+  return bounds.map((le) => series(`${histogram}_bucket`, { ...target(subnet, node), le }, le === "+Inf" || Number(le) >= upTo ? "0+60x40" : "0x40"));
+}
+
+const signingHeadroom: PromtoolTest = {
+  name: "signing headroom: signing in (0.5 s, 1 s] with 1 s rounds fires; signing in (50 ms, 100 ms] stays quiet",
+  interval: "1m",
+  input_series: [
+    ...nodes(3).flatMap((i) => [...allIn(ROUND, "a", i, 1), ...allIn(SIGNING, "a", i, 1)]),
+    ...nodes(3).flatMap((i) => [...allIn(ROUND, "b", i, 1), ...allIn(SIGNING, "b", i, 0.1)]),
+  ],
+  alert_rule_test: [
+    quiet("8m", "RelaylabSigningHeadroomLow"),
+    fires(
+      "25m",
+      "RelaylabSigningHeadroomLow",
+      { severity: "warning", subnet: "a" },
+      "Subnet a signs its rounds with little headroom",
+      "Subnet a's signing latency p99 is 995ms, over 80% of its median round interval for the last 10m: the group barely keeps up with the pacing period, and a slower round will stall the subnet or stretch its rounds.",
+    ),
+  ],
+};
+
 const partition: FaultKind = "partition";
 const delay: FaultKind = "delay";
 
@@ -234,5 +261,5 @@ const operator: PromtoolTest = {
 
 /** A promtool test file for the rule file `ruleFile` (a path relative to the test file). */
 export function promtoolTestFile(ruleFile: string): { rule_files: string[]; evaluation_interval: string; tests: PromtoolTest[] } {
-  return { rule_files: [ruleFile], evaluation_interval: "1m", tests: [stalled, halted, sloBurn, safety, nodeDown, dkg, operator] };
+  return { rule_files: [ruleFile], evaluation_interval: "1m", tests: [stalled, halted, sloBurn, signingHeadroom, safety, nodeDown, dkg, operator] };
 }

@@ -166,6 +166,7 @@ export class RelayNode {
       finalizedHeight: consensus.finalizedHeight,
       activeFaults: faults.activeKinds(),
       roundLatencyP50Seconds: engine.roundLatencyP50(),
+      signingLatencyP50Seconds: engine.signingLatencyP50(),
     });
 
     const server = new grpc.Server(SERVER_OPTIONS);

@@ -160,6 +160,14 @@ test("a minimum round period paces rounds at the period when they take less, and
     assert.ok(count >= 10, `engine ${i} observed ${count} rounds`);
     // Waiting a full period after each beacon made this 1.1 s: the period plus the round's latency.
     assert.ok(Math.abs(sum / count - 1) < 0.02, `engine ${i}: mean round ${sum / count} s for a 1 s period`);
+    // The signing latency leaves the pacing out: a share's hop to an aggregator and, for the others, the beacon's hop back.
+    const signing = (await m.signing.get()).values;
+    const signingSum = signing.find((v) => v.metricName?.endsWith("_sum"))?.value ?? 0;
+    const signingCount = signing.find((v) => v.metricName?.endsWith("_count"))?.value ?? 0;
+    assert.ok(signingCount >= 10, `engine ${i} observed ${signingCount} signing latencies`);
+    assert.ok(signingSum / signingCount >= 0.09 && signingSum / signingCount <= 0.25, `engine ${i}: mean signing ${signingSum / signingCount} s for two 100 ms hops at most`);
+    const p50 = net.engines[i]?.signingLatencyP50() ?? 0;
+    assert.ok(p50 >= 0.09 && p50 <= 0.25, `engine ${i}: signing p50 ${p50} s`);
   }
   for (const e of net.engines) e.stop();
 });

@@ -26,7 +26,7 @@ import { sample, SeededStream } from "./sampling.js";
 
 /** Members that collect shares first in each round (before retransmits widen the fan-out). */
 export const AGGREGATORS = 3;
-/** How many recent round durations feed the p50 in Status. */
+/** How many recent round durations (and signing latencies) feed the p50s in Status. */
 const DURATION_WINDOW = 256;
 /** Beacons found invalid that the engine remembers, so a peer repeating one costs a hash instead of a pairing. */
 export const BAD_BEACON_MEMO = 1024;
@@ -64,6 +64,8 @@ interface OpenRound {
   readonly group: number;
   readonly message: Uint8Array;
   readonly openedAt: number;
+  /** When this node may sign the round: openedAt, or later when the pacing period has not passed yet. */
+  readonly startsAt: number;
   /** This node's 1-based share index in the signing group, when it holds a share for it. */
   readonly myIndex: number | undefined;
   /** Members in the order this round's shares fan out to: the first AGGREGATORS, then twice as many per retransmit. */
@@ -87,6 +89,7 @@ export class BeaconEngine {
   private signTimer: Timer | undefined;
   private stallTimer: Timer | undefined;
   private readonly durations: number[] = [];
+  private readonly signings: number[] = [];
   private readonly listeners = new Set<(beacon: Beacon) => void>();
   private stallEventCount = 0;
   /** When this node broadcast a beacon it recovered, by round (the last few rounds only). */
@@ -138,9 +141,12 @@ export class BeaconEngine {
 
   /** Median of recent round durations in seconds (0 before two beacons). */
   roundLatencyP50(): number {
-    if (this.durations.length === 0) return 0;
-    const sorted = [...this.durations].sort((a, b) => a - b);
-    return sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
+    return median(this.durations);
+  }
+
+  /** Median of recent signing latencies in seconds (0 before the first beacon): see NODE_METRICS.beaconSigning. */
+  signingLatencyP50(): number {
+    return median(this.signings);
   }
 
   /** Calls `listener` for every beacon accepted from now on; returns an unsubscribe function. */
@@ -228,6 +234,8 @@ export class BeaconEngine {
     const group = selectGroup(previous, groups.count);
     const members = groups.group(group)?.members ?? [];
     const myIndex = shares.has(group) ? groups.shareIndexOf(group, this.opts.self) : undefined;
+    const openedAt = this.opts.clock.now();
+    const startsAt = this.roundStart(round);
     this.open = {
       round,
       set: groups,
@@ -235,7 +243,8 @@ export class BeaconEngine {
       previous,
       group,
       message: roundMessage(round, previous),
-      openedAt: this.opts.clock.now(),
+      openedAt,
+      startsAt,
       myIndex,
       fanOut: fanOutOrder(previous, members),
       pool: new Map(),
@@ -247,7 +256,6 @@ export class BeaconEngine {
       stalled: false,
     };
     const open = this.open;
-    const startsAt = this.roundStart(round);
     if (myIndex !== undefined) this.signTimer = this.opts.clock.setTimeout(() => this.signAndSend(open), startsAt - this.opts.clock.now());
     this.stallTimer = this.opts.clock.setTimeout(() => this.checkStall(open), this.opts.genesis.timings.stallTimeoutMs);
   }
@@ -366,9 +374,13 @@ export class BeaconEngine {
     metrics?.beaconRound.set(Number(beacon.round));
     if (this.lastAcceptAt !== undefined) {
       metrics?.roundDuration.observe(seconds);
-      this.durations.push(seconds);
-      if (this.durations.length > DURATION_WINDOW) this.durations.shift();
+      pushRecent(this.durations, seconds);
     }
+    // A beacon that arrives before this node's own start (it was catching up, or a peer's period started
+    // earlier) took no signing time from this node's point of view.
+    const signing = Math.max(0, now - Math.max(open.openedAt, open.startsAt)) / 1000;
+    metrics?.signing.observe(signing);
+    pushRecent(this.signings, signing);
     if (open.stalled) {
       metrics?.stallDuration.observe(seconds);
       metrics?.stalled.set(0);
@@ -434,4 +446,15 @@ export function fanOutOrder(previous: Uint8Array, members: readonly number[]): n
 /** The round's first-contact aggregators: up to AGGREGATORS distinct members, sampled with the previous beacon as the seed. */
 export function pickAggregators(previous: Uint8Array, members: readonly number[]): number[] {
   return sample(new SeededStream(previous), members, AGGREGATORS);
+}
+
+function pushRecent(window: number[], value: number): void {
+  window.push(value);
+  if (window.length > DURATION_WINDOW) window.shift();
+}
+
+function median(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
 }

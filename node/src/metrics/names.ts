@@ -12,6 +12,12 @@ export const NODE_METRICS = {
   beaconRound: "relaylab_beacon_round",
   /** histogram (s): from accepting B(r−1) to accepting B(r). */
   beaconRoundDuration: "relaylab_beacon_round_duration_seconds",
+  /**
+   * histogram (s): from opening round r for signing (B(r−1) accepted and the pacing period passed) to accepting
+   * B(r). The pacing holds the round duration at the period; this is the part of it the group spends signing, so
+   * its ratio to the period is the subnet's headroom.
+   */
+  beaconSigning: "relaylab_beacon_signing_seconds",
   /** histogram (bytes): bytes this node sent plus received to produce one group signature it took part in. */
   groupSignatureBytes: "relaylab_group_signature_bytes",
   /** counter (bytes): peer-to-peer traffic by direction and message type, framing included. */

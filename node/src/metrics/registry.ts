@@ -32,6 +32,7 @@ const DKG_SECONDS_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 
 export interface Metrics {
   readonly beaconRound: Gauge;
   readonly roundDuration: Histogram;
+  readonly signing: Histogram;
   readonly groupSignatureBytes: Histogram;
   readonly p2pBytes: Counter<"direction" | "message">;
   readonly stallEvents: Counter;
@@ -60,6 +61,12 @@ export function createMetrics(registry: Registry): Metrics {
     roundDuration: new Histogram({
       name: NODE_METRICS.beaconRoundDuration,
       help: "Time from accepting B(r-1) to accepting B(r)",
+      buckets: [...ROUND_SECONDS_BUCKETS],
+      registers,
+    }),
+    signing: new Histogram({
+      name: NODE_METRICS.beaconSigning,
+      help: "Time from opening round r for signing (B(r-1) accepted, pacing period passed) to accepting B(r)",
       buckets: [...ROUND_SECONDS_BUCKETS],
       registers,
     }),

@@ -110,7 +110,10 @@ export interface NodeStatus {
   finalizedHeight: bigint;
   /** fault kinds, as in relaylab_faults_active{kind} */
   activeFaults: string[];
+  /** median interval between accepted beacons (the pacing period when healthy) */
   roundLatencyP50Seconds: number;
+  /** median time from opening a round for signing to accepting its beacon */
+  signingLatencyP50Seconds: number;
 }
 
 export interface GetBeaconRequest {
@@ -399,6 +402,7 @@ function createBaseNodeStatus(): NodeStatus {
     finalizedHeight: 0n,
     activeFaults: [],
     roundLatencyP50Seconds: 0,
+    signingLatencyP50Seconds: 0,
   };
 }
 
@@ -451,6 +455,9 @@ export const NodeStatus: MessageFns<NodeStatus> = {
     }
     if (message.roundLatencyP50Seconds !== 0) {
       writer.uint32(97).double(message.roundLatencyP50Seconds);
+    }
+    if (message.signingLatencyP50Seconds !== 0) {
+      writer.uint32(105).double(message.signingLatencyP50Seconds);
     }
     return writer;
   },
@@ -564,6 +571,14 @@ export const NodeStatus: MessageFns<NodeStatus> = {
             message.roundLatencyP50Seconds = reader.double();
             continue;
           }
+          case 13: {
+            if (tag !== 105) {
+              break;
+            }
+
+            message.signingLatencyP50Seconds = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -614,6 +629,11 @@ export const NodeStatus: MessageFns<NodeStatus> = {
         : isSet(object.round_latency_p50_seconds)
         ? globalThis.Number(object.round_latency_p50_seconds)
         : 0,
+      signingLatencyP50Seconds: isSet(object.signingLatencyP50Seconds)
+        ? globalThis.Number(object.signingLatencyP50Seconds)
+        : isSet(object.signing_latency_p50_seconds)
+        ? globalThis.Number(object.signing_latency_p50_seconds)
+        : 0,
     };
   },
 
@@ -655,6 +675,9 @@ export const NodeStatus: MessageFns<NodeStatus> = {
     if (message.roundLatencyP50Seconds !== 0) {
       obj.roundLatencyP50Seconds = floatToJson(message.roundLatencyP50Seconds);
     }
+    if (message.signingLatencyP50Seconds !== 0) {
+      obj.signingLatencyP50Seconds = floatToJson(message.signingLatencyP50Seconds);
+    }
     return obj;
   },
 
@@ -679,6 +702,7 @@ export const NodeStatus: MessageFns<NodeStatus> = {
       : 0n;
     message.activeFaults = object.activeFaults?.map((e) => e) || [];
     message.roundLatencyP50Seconds = object.roundLatencyP50Seconds ?? 0;
+    message.signingLatencyP50Seconds = object.signingLatencyP50Seconds ?? 0;
     return message;
   },
 };
