@@ -110,8 +110,11 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 export const INGRESS_RESULTS = ["accepted", "rejected_full", "rejected_size", "rejected_invalid"] as const;
 export type IngressResult = (typeof INGRESS_RESULTS)[number];
 
-/** Histogram buckets (seconds) for round-scale latencies: 1 ms … 60 s. */
-export const ROUND_SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;
+/**
+ * Histogram buckets (seconds) for round-scale latencies: 1 ms … 60 s, finer between 100 ms and 2.5 s, where round
+ * periods and signing latencies sit, so a quantile read from the buckets stays within a few tens of ms there.
+ */
+export const ROUND_SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.25, 1.5, 2, 2.5, 5, 10, 30, 60] as const;
 /** Histogram buckets (bytes) for per-signature traffic: 100 B (small groups, small fan-in) … 10 MB. */
 export const SIGNATURE_BYTES_BUCKETS = [100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6, 1e7] as const;
 

@@ -5,7 +5,7 @@
  */
 import type { Progress } from "./progress.js";
 import { summarize } from "./quantiles.js";
-import { groupSignatureBytes } from "./summary.js";
+import { nodeHistograms } from "./summary.js";
 import type { LocalTestnet } from "./testnet.js";
 
 export interface DriveOptions {
@@ -26,6 +26,7 @@ export async function drive(testnet: LocalTestnet, options: DriveOptions): Promi
   const { observer } = testnet;
   const nodes = testnet.endpoints.length;
   let bytesPerSignature = 0;
+  let signingP99 = 0;
   const snapshot = () => {
     const lat = summarize(observer.ledger.roundIntervalsSeconds());
     const statuses = [...observer.statuses.values()];
@@ -36,6 +37,7 @@ export async function drive(testnet: LocalTestnet, options: DriveOptions): Promi
       p99: lat.p99,
       stalls: Math.max(0, ...statuses.map((s) => Number(s.stallEvents))),
       bytesPerSignature,
+      signingP99,
       finalizedHeight: Math.max(0, ...statuses.map((s) => Number(s.finalizedHeight))),
       readyNodes: statuses.filter((s) => s.ready).length,
       nodes,
@@ -48,7 +50,10 @@ export async function drive(testnet: LocalTestnet, options: DriveOptions): Promi
     }, 1000);
     // Bytes per signature come from the nodes' own histograms; a scrape every few seconds is plenty for a display.
     const scraper = setInterval(() => {
-      void groupSignatureBytes(testnet.endpoints).then((b) => (bytesPerSignature = b.mean));
+      void nodeHistograms(testnet.endpoints).then((h) => {
+        bytesPerSignature = h.groupSignatureBytes.mean;
+        signingP99 = h.signingLatencySeconds.p99;
+      });
     }, 5000);
     const finish = (outcome: DriveOutcome) => {
       clearInterval(timer);

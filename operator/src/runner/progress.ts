@@ -12,6 +12,8 @@ export interface ProgressSnapshot {
   readonly p99: number;
   readonly stalls: number;
   readonly bytesPerSignature: number;
+  /** Signing latency p99 over the nodes' histograms (0 until first read). */
+  readonly signingP99: number;
   readonly finalizedHeight: number;
   readonly readyNodes: number;
   readonly nodes: number;
@@ -23,6 +25,7 @@ export function formatSnapshot(s: ProgressSnapshot): string {
   return [
     `round ${round}`,
     `latency p50 ${s.p50.toFixed(3)}s p99 ${s.p99.toFixed(3)}s`,
+    `signing p99 ${s.signingP99 > 0 ? `${s.signingP99.toFixed(3)}s` : "-"}`,
     `stalls ${s.stalls}`,
     `bytes/sig ${kb}`,
     `finalized ${s.finalizedHeight}`,

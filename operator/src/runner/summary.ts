@@ -27,6 +27,8 @@ export interface RunSummary {
   /** Stall events as the nodes count them (maximum over nodes; a lagging node counts its own). */
   readonly nodeStallEvents: number;
   readonly roundLatencySeconds: LatencySummary;
+  /** Round opened for signing (pacing wait excluded) to beacon accepted, over every node's histogram. */
+  readonly signingLatencySeconds: SigningLatency;
   readonly groupSignatureBytes: { readonly mean: number; readonly p99: number };
   readonly finalizedHeight: number;
   readonly safety: { readonly agreed: boolean; readonly checkedRounds: number; readonly violations: readonly Violation[] };
@@ -64,11 +66,28 @@ function nodeSummary(e: NodeEndpoints, s: NodeStatus | undefined): NodeSummary {
  */
 const SUMMARY_SCRAPE_TIMEOUT_MS = 15_000;
 
-/** Bytes per group signature over every reachable node (unreachable nodes are left out, not errors). */
-export async function groupSignatureBytes(endpoints: readonly NodeEndpoints[]): Promise<{ mean: number; p99: number }> {
-  const scraped = await Promise.all(endpoints.map((e) => scrape(e.metrics, SUMMARY_SCRAPE_TIMEOUT_MS).catch(() => undefined)));
-  const sig = mergeHistograms(scraped.flatMap((s) => (s ? [histogram(s, NODE_METRICS.groupSignatureBytes)] : [])));
-  return { mean: sig.count > 0 ? sig.sum / sig.count : 0, p99: histogramQuantile(0.99, sig) };
+export interface SigningLatency {
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+}
+
+/** What the summary and the progress line read from the nodes' own histograms. */
+export interface NodeHistograms {
+  readonly groupSignatureBytes: { readonly mean: number; readonly p99: number };
+  readonly signingLatencySeconds: SigningLatency;
+}
+
+/** Bytes per group signature and signing latency over every reachable node (unreachable nodes are left out, not errors). */
+export async function nodeHistograms(endpoints: readonly NodeEndpoints[]): Promise<NodeHistograms> {
+  const scraped = (await Promise.all(endpoints.map((e) => scrape(e.metrics, SUMMARY_SCRAPE_TIMEOUT_MS).catch(() => undefined)))).filter((s) => s !== undefined);
+  const merged = (name: string) => mergeHistograms(scraped.map((s) => histogram(s, name)));
+  const bytes = merged(NODE_METRICS.groupSignatureBytes);
+  const signing = merged(NODE_METRICS.beaconSigning);
+  return {
+    groupSignatureBytes: { mean: bytes.count > 0 ? bytes.sum / bytes.count : 0, p99: histogramQuantile(0.99, bytes) },
+    signingLatencySeconds: { p50: histogramQuantile(0.5, signing), p90: histogramQuantile(0.9, signing), p99: histogramQuantile(0.99, signing) },
+  };
 }
 
 /** Scrapes every reachable node once and builds the summary; unreachable nodes count as such, not as errors. */
@@ -88,7 +107,7 @@ export async function buildSummary(input: SummaryInput): Promise<RunSummary> {
     stalls,
     nodeStallEvents: Math.max(0, ...nodes.map((n) => n.stallEvents)),
     roundLatencySeconds: summarize(intervals),
-    groupSignatureBytes: await groupSignatureBytes(input.endpoints),
+    ...(await nodeHistograms(input.endpoints)),
     finalizedHeight: Math.max(0, ...nodes.map((n) => n.finalizedHeight)),
     safety: { agreed: violations.length === 0, checkedRounds: observer.ledger.checkedRounds, violations },
     healthy: problems.length === 0,
@@ -100,9 +119,11 @@ export async function buildSummary(input: SummaryInput): Promise<RunSummary> {
 /** Human-readable summary lines. */
 export function formatSummary(s: RunSummary): string {
   const l = s.roundLatencySeconds;
+  const g = s.signingLatencySeconds;
   const lines = [
     `subnet ${s.subnet}: ${s.rounds} rounds, ${s.stalls} stalled rounds (${s.nodeStallEvents} stall events at the worst node), finalized height ${s.finalizedHeight}`,
     `round latency  p50 ${l.p50.toFixed(3)}s  p90 ${l.p90.toFixed(3)}s  p99 ${l.p99.toFixed(3)}s  max ${l.max.toFixed(3)}s`,
+    `signing latency  p50 ${g.p50.toFixed(3)}s  p90 ${g.p90.toFixed(3)}s  p99 ${g.p99.toFixed(3)}s  (round opened to beacon accepted, pacing wait excluded)`,
     `bytes per group signature  mean ${Math.round(s.groupSignatureBytes.mean)}  p99 ${Math.round(s.groupSignatureBytes.p99)}`,
     `safety  ${s.safety.agreed ? "agreed" : "VIOLATED"} over ${s.safety.checkedRounds} verified rounds`,
     `verdict ${s.healthy ? "healthy" : `UNHEALTHY: ${s.problems.join("; ")}`}`,

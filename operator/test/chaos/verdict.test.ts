@@ -12,6 +12,7 @@ const summary: RunSummary = {
   stalls: 1,
   nodeStallEvents: 1,
   roundLatencySeconds: { p50: 0.5, p90: 0.9, p99: 6, max: 6 },
+  signingLatencySeconds: { p50: 0.1, p90: 0.2, p99: 0.4 },
   groupSignatureBytes: { mean: 1000, p99: 2000 },
   finalizedHeight: 0,
   safety: { agreed: true, checkedRounds: 10, violations: [] },

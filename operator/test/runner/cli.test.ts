@@ -48,14 +48,15 @@ describe("relaylab up", () => {
     const runDir = join(tmp, "rounds");
     const r = await runCli(["up", "-f", TOPOLOGY, "--rounds", "4", "--json", "--run-dir", runDir]);
     assert.equal(r.code, 0, r.stderr);
-    const s = JSON.parse(r.stdout) as Record<string, unknown> & { safety: { agreed: boolean; checkedRounds: number }; nodes: unknown[]; groupSignatureBytes: { mean: number }; roundLatencySeconds: { p50: number } };
+    const s = JSON.parse(r.stdout) as Record<string, unknown> & { safety: { agreed: boolean; checkedRounds: number }; nodes: unknown[]; groupSignatureBytes: { mean: number }; roundLatencySeconds: { p50: number }; signingLatencySeconds: { p50: number; p99: number } };
     assert.equal(s.rounds, 4);
     assert.equal(s.safety.agreed, true);
     assert.ok(s.safety.checkedRounds >= 4);
     assert.equal(s.nodes.length, 10);
     assert.ok(s.groupSignatureBytes.mean > 0, "nodes report bytes per group signature");
     assert.ok(s.roundLatencySeconds.p50 > 0);
-    for (const key of ["stalls", "finalizedHeight", "roundLatencySeconds", "groupSignatureBytes", "safety", "nodes"]) assert.ok(key in s, key);
+    assert.ok(s.signingLatencySeconds.p50 > 0 && s.signingLatencySeconds.p99 >= s.signingLatencySeconds.p50, JSON.stringify(s.signingLatencySeconds));
+    for (const key of ["stalls", "finalizedHeight", "roundLatencySeconds", "signingLatencySeconds", "groupSignatureBytes", "safety", "nodes"]) assert.ok(key in s, key);
     // Without --crypto-backend every node runs its default round crypto.
     assert.match(readFileSync(runFiles(runDir).log(0), "utf8"), /"event":"crypto_backend","backend":"mcl-wasm"/);
     const pids = statePids(runDir);
