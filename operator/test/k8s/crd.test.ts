@@ -12,7 +12,6 @@ import {
   DATACENTER_PLURAL,
   DEFAULT_NODE_IMAGE,
   DEFAULT_SPREAD,
-  DEFAULT_TIMINGS,
   GROUP,
   MAX_DATACENTER_NAME,
   MAX_SUBNET_NAME,
@@ -21,6 +20,7 @@ import {
   type DataCenter,
   type Subnet,
 } from "../../src/api/index.js";
+import { TimingsSchema } from "@relaylab/node/config";
 import { ApiError } from "./harness.js";
 import { installCrds } from "./harness/crds.js";
 import { k8sSuite } from "./harness/suite.js";
@@ -150,7 +150,7 @@ describe("relaylab CRDs on a real API server", { skip: suite.skip }, () => {
       spec: validSubnetSpec,
     });
     assert.equal(created.spec.placement?.spread, DEFAULT_SPREAD);
-    assert.deepEqual(created.spec.timings, { ...DEFAULT_TIMINGS });
+    assert.deepEqual(created.spec.timings, TimingsSchema.parse({}));
     assert.equal(created.spec.image, DEFAULT_NODE_IMAGE);
     assert.equal(created.spec.epochLength, 0);
     assert.equal(created.spec.paused, false);
