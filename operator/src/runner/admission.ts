@@ -31,6 +31,7 @@ function checksByKind(): Map<string, KindCheck> {
     keyword: "x-kubernetes-int-or-string",
     schemaType: "boolean",
     validate: (on: boolean, data: unknown) => !on || typeof data === "string" || Number.isInteger(data),
+    error: { message: "must be an integer or a string" },
   });
   checks = new Map(
     crdManifests().map((crd) => {
@@ -70,8 +71,15 @@ function celValue(v: unknown): unknown {
   return v;
 }
 
+/** Ajv's JSON pointer as the API server writes a field path: `spec.names[0]`, a missing property included. */
+function fieldPath(e: ErrorObject): string {
+  const parts = e.instancePath.split("/").slice(1);
+  if (e.keyword === "required") parts.push((e.params as { missingProperty: string }).missingProperty);
+  return parts.map((p, i) => (/^[0-9]+$/.test(p) ? `[${p}]` : `${i > 0 ? "." : ""}${p}`)).join("");
+}
+
 function schemaMessage(e: ErrorObject): string {
-  const where = e.instancePath.replace(/^\//, "").replaceAll("/", ".") || "(object)";
+  const where = fieldPath(e) || "(object)";
   return `${where}: ${e.message ?? "is invalid"}${"allowedValues" in e.params ? ` (${(e.params.allowedValues as unknown[]).join(", ")})` : ""}`;
 }
 

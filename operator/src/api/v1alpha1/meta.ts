@@ -37,13 +37,29 @@ export const LabelSelectorSchema = kube(
     matchLabels: stringMap("Labels that must all match.", 32).optional(),
     matchExpressions: z
       .array(
-        z
-          .object({
+        kube(
+          z.object({
             key: z.string().describe("Label key."),
             operator: z.enum(["In", "NotIn", "Exists", "DoesNotExist"]).describe("How the key relates to the values."),
             values: z.array(z.string().describe("A label value.")).max(64).optional().describe("Values for In and NotIn."),
-          })
-          .describe("One requirement."),
+          }),
+          {
+            description: "One requirement.",
+            // The rules metav1.LabelSelector validation applies, so a selector means the same here and in kubectl.
+            "x-kubernetes-validations": [
+              {
+                rule: "!(self.operator in ['In', 'NotIn']) || (has(self.values) && size(self.values) > 0)",
+                message: "operators In and NotIn need values: list at least one value",
+                fieldPath: ".values",
+              },
+              {
+                rule: "self.operator in ['In', 'NotIn'] || !has(self.values) || size(self.values) == 0",
+                message: "operators Exists and DoesNotExist take no values: remove values",
+                fieldPath: ".values",
+              },
+            ],
+          },
+        ),
       )
       .max(16)
       .optional()
@@ -55,15 +71,26 @@ export type LabelSelector = z.input<typeof LabelSelectorSchema>;
 export type LabelSelectorRequirement = NonNullable<LabelSelector["matchExpressions"]>[number];
 
 /** A core/v1 Toleration. */
-export const TolerationSchema = z
-  .object({
+export const TolerationSchema = kube(
+  z.object({
     key: z.string().optional().describe("Taint key."),
     operator: z.enum(["Exists", "Equal"]).optional().describe("Exists or Equal."),
     value: z.string().optional().describe("Taint value."),
     effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]).optional().describe("Taint effect."),
     tolerationSeconds: integer("For NoExecute: how long the pod stays bound.").optional(),
-  })
-  .describe("A core/v1 Toleration.");
+  }),
+  {
+    description: "A core/v1 Toleration.",
+    // Pod validation refuses this too, but only when the StatefulSet makes its first pod: refuse it at the DataCenter.
+    "x-kubernetes-validations": [
+      {
+        rule: "!has(self.operator) || self.operator != 'Exists' || !has(self.value) || self.value == ''",
+        message: "a toleration with operator Exists matches every value: remove value",
+        fieldPath: ".value",
+      },
+    ],
+  },
+);
 export type Toleration = z.input<typeof TolerationSchema>;
 
 /** A resource quantity: "500m", "1Gi" or a plain number. */
