@@ -10,7 +10,7 @@ import { integer, kube } from "../structural.js";
 export const CONDITION_REASON_PATTERN = /^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/;
 
 /** One status condition; `reason` is CamelCase, `message` says what to do. */
-export const ConditionSchema = z
+const ConditionSchema = z
   .object({
     type: z.string().max(316).describe("Condition type, e.g. Ready."),
     status: z.enum(["True", "False", "Unknown"]).describe("True, False or Unknown."),

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { DNS_LABEL_PATTERN, integer, kube, stringMap } from "../structural.js";
 import { TolerationSchema, type ObjectMeta } from "./meta.js";
 import { ConditionsSchema } from "./conditions.js";
+import { MAX_NODES } from "./group.js";
 
 export const DATACENTER_KIND = "DataCenter";
 export const DATACENTER_PLURAL = "datacenters";
@@ -16,6 +17,7 @@ export const DATACENTER_SHORT_NAMES = ["dc"] as const;
 /** Finalizer holding a DataCenter while Subnets still run nodes in it. */
 export const DATACENTER_FINALIZER = "relaylab.dev/in-use";
 
+/** Desired state of a DataCenter: where its pods go, how many nodes it takes, the network it emulates. */
 export const DataCenterSpecSchema = z
   .object({
     region: z.string().optional().describe("Free-form region name, for humans and dashboards."),
@@ -32,7 +34,7 @@ export const DataCenterSpecSchema = z
       .optional()
       .describe("Kubernetes placement of this data center's pods."),
     capacity: z
-      .object({ maxNodes: integer("Most relaylab nodes hosted here; unset means unlimited.").min(0).max(10000).optional() })
+      .object({ maxNodes: integer("Most relaylab nodes hosted here; unset means unlimited.").min(0).max(MAX_NODES).optional() })
       .optional()
       .describe("Capacity over all Subnets."),
     /**
@@ -58,10 +60,8 @@ export const DataCenterSpecSchema = z
   })
   .describe("A place nodes run and the network it emulates.");
 export type DataCenterSpec = z.input<typeof DataCenterSpecSchema>;
-export type DataCenterPlacement = NonNullable<DataCenterSpec["placement"]>;
-export type DataCenterCapacity = NonNullable<DataCenterSpec["capacity"]>;
-export type NetworkProfile = NonNullable<DataCenterSpec["network"]>;
 
+/** Observed state of a DataCenter, written by the operator. */
 export const DataCenterStatusSchema = z
   .object({
     observedGeneration: integer("metadata.generation this status describes.").min(0).optional(),

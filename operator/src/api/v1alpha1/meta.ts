@@ -68,7 +68,6 @@ export const LabelSelectorSchema = kube(
   { "x-kubernetes-map-type": "atomic" },
 );
 export type LabelSelector = z.input<typeof LabelSelectorSchema>;
-export type LabelSelectorRequirement = NonNullable<LabelSelector["matchExpressions"]>[number];
 
 /** A core/v1 Toleration. */
 export const TolerationSchema = kube(
@@ -91,7 +90,6 @@ export const TolerationSchema = kube(
     ],
   },
 );
-export type Toleration = z.input<typeof TolerationSchema>;
 
 /** A resource quantity: "500m", "1Gi" or a plain number. */
 const quantities = (description: string) => z.record(z.string(), z.union([z.string(), z.number()])).optional().describe(description);
@@ -99,4 +97,3 @@ const quantities = (description: string) => z.record(z.string(), z.union([z.stri
 export const ResourceRequirementsSchema = z
   .object({ requests: quantities("Minimum resources."), limits: quantities("Maximum resources.") })
   .describe("Node container resources.");
-export type ResourceRequirements = z.input<typeof ResourceRequirementsSchema>;

@@ -9,7 +9,7 @@ import { ConsensusSchema, TimingsSchema } from "@relaylab/node/config";
 import { DNS_LABEL_PATTERN, integer, kube } from "../structural.js";
 import { LabelSelectorSchema, ResourceRequirementsSchema, type ObjectMeta } from "./meta.js";
 import { ConditionsSchema } from "./conditions.js";
-import { MAX_DATACENTER_NAME } from "./group.js";
+import { MAX_DATACENTER_NAME, MAX_NODES } from "./group.js";
 
 export const SUBNET_KIND = "Subnet";
 export const SUBNET_PLURAL = "subnets";
@@ -29,9 +29,6 @@ export const DEFAULT_NODE_IMAGE = "ghcr.io/relaylab/node:0.1.0";
 export const BYZANTINE_BEHAVIOURS = ["WithholdShares", "InvalidShares", "SelectiveShares", "DkgEquivocate", "EquivocateBlocks"] as const;
 export type ByzantineBehaviour = (typeof BYZANTINE_BEHAVIOURS)[number];
 
-/** Largest node count a Subnet may ask for. */
-const MAX_NODES = 10000;
-
 /** A count between `min` and MAX_NODES. */
 const count = (description: string, min: number) => integer(description).min(min).max(MAX_NODES);
 
@@ -39,7 +36,7 @@ const count = (description: string, min: number) => integer(description).min(min
 const timing = (key: keyof typeof TimingsSchema.shape, description: string) => TimingsSchema.shape[key].describe(`${description} Milliseconds.`);
 
 /** Which DataCenters a Subnet may use: exactly one of `names` (in this order) or `selector` (sorted by name). */
-export const DataCenterSelectionSchema = kube(
+const DataCenterSelectionSchema = kube(
   z.object({
     names: kube(z.array(z.string().max(MAX_DATACENTER_NAME).regex(new RegExp(DNS_LABEL_PATTERN)).describe("A DataCenter name.")).min(1).max(64).optional(), {
       description: "DataCenter names, in placement order.",
@@ -52,9 +49,8 @@ export const DataCenterSelectionSchema = kube(
     "x-kubernetes-validations": [{ rule: "has(self.names) != has(self.selector)", message: "set exactly one of dataCenters.names and dataCenters.selector" }],
   },
 );
-export type DataCenterSelection = z.input<typeof DataCenterSelectionSchema>;
 
-export const ByzantineFaultsSchema = z
+const ByzantineFaultsSchema = z
   .object({
     /** The highest node indices misbehave, so the honest set stays 0…nodes−count−1. */
     count: count("How many members misbehave.", 0),
@@ -166,18 +162,14 @@ export const SubnetSpecSchema = kube(SubnetSpecFields, {
 export type SubnetSpec = z.input<typeof SubnetSpecSchema>;
 /** A Subnet spec after the schema defaults (as the API server stores it). */
 export type DefaultedSubnetSpec = z.output<typeof SubnetSpecSchema>;
-export type SubnetConsensus = NonNullable<SubnetSpec["consensus"]>;
 export type SubnetTimings = NonNullable<SubnetSpec["timings"]>;
-export type PlacementRule = NonNullable<SubnetSpec["placement"]>;
-export type DataVolume = NonNullable<SubnetSpec["storage"]>;
-export type SubnetFaults = NonNullable<SubnetSpec["faults"]>;
 
 /** Lifecycle summary of a Subnet, for humans; conditions carry the detail. */
 export const SUBNET_PHASES = ["Pending", "Starting", "Running", "Stalled", "Degraded", "Paused", "Failed"] as const;
 export type SubnetPhase = (typeof SUBNET_PHASES)[number];
 
 /** Where this subnet's nodes run: a contiguous index range per data center. */
-export const DataCenterPlacementStatusSchema = z
+const DataCenterPlacementStatusSchema = z
   .object({
     dataCenter: z.string().describe("DataCenter name."),
     firstIndex: integer("First node index placed there.").min(0),
@@ -185,8 +177,8 @@ export const DataCenterPlacementStatusSchema = z
     readyNodes: integer("Of those, ready.").min(0),
   })
   .describe("One data center's share.");
-export type DataCenterPlacementStatus = z.input<typeof DataCenterPlacementStatusSchema>;
 
+/** Observed state of a Subnet, written by the operator. */
 export const SubnetStatusSchema = z
   .object({
     observedGeneration: integer("metadata.generation this status describes.").min(0).optional(),
