@@ -15,7 +15,7 @@ import { mergeRules } from "./runtime/rbac.js";
 export { crdManifests } from "./api/crd.js";
 export { nodePodContract } from "./resources/names.js";
 export type { CustomResourceDefinition, PrinterColumn } from "./api/crd.js";
-export type { JSONSchemaProps, ValidationRule } from "./api/schema.js";
+export type { JSONSchemaProps, ValidationRule } from "./api/structural.js";
 export type { PolicyRule } from "./runtime/rbac.js";
 
 /**

@@ -23,7 +23,7 @@ export function matchesLabelSelector(selector: LabelSelector, labels: Readonly<R
         if (has) return false;
         break;
       default:
-        throw new Error(`label selector operator "${e.operator}" is not one of In, NotIn, Exists, DoesNotExist`);
+        throw new Error(`label selector operator "${String(e.operator)}" is not one of In, NotIn, Exists, DoesNotExist`);
     }
   }
   return true;

@@ -1,35 +1,24 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * Local admission: a topology file is checked against the very CRDs the operator installs —
- * their OpenAPI v3 schema (with Ajv) and their CEL `x-kubernetes-validations` rules (with a CEL
- * interpreter) — so a Subnet that a cluster would reject is rejected locally with the same
- * message, before any node starts.
+ * Local admission: a topology file is checked against the very CRDs the operator installs, the
+ * way the API server checks a create: schema defaults first, then the OpenAPI v3 schema (with
+ * Ajv), the list types (`set` and `map` lists hold no duplicates) and every CEL
+ * `x-kubernetes-validations` rule wherever it sits (objects, list items, map values), with a CEL
+ * interpreter. A Subnet that a cluster would reject is rejected locally with the same message,
+ * before any node starts; the real-API-server suite holds both to the same verdict.
  */
 import { evaluate } from "@marcbachmann/cel-js";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { crdManifests } from "../api/crd.js";
-import type { JSONSchemaProps } from "../api/schema.js";
+import { withDefaults, type JSONSchemaProps } from "../api/structural.js";
 
 export class AdmissionError extends Error {
   override readonly name = "AdmissionError";
 }
 
-interface Rule {
-  readonly path: readonly string[];
-  readonly rule: string;
-  readonly message: string;
-}
-
 interface KindCheck {
+  readonly schema: JSONSchemaProps;
   readonly validate: ValidateFunction;
-  readonly rules: readonly Rule[];
-}
-
-/** Every CEL rule of a schema with the property path it is attached to. */
-function collectRules(schema: JSONSchemaProps, path: readonly string[] = []): Rule[] {
-  const own = (schema["x-kubernetes-validations"] ?? []).map((v) => ({ path, rule: v.rule, message: v.message }));
-  const nested = Object.entries(schema.properties ?? {}).flatMap(([k, s]) => collectRules(s, [...path, k]));
-  return [...own, ...nested];
 }
 
 let checks: Map<string, KindCheck> | undefined;
@@ -38,13 +27,40 @@ function checksByKind(): Map<string, KindCheck> {
   if (checks) return checks;
   // Kubernetes keywords (x-kubernetes-*, formats such as int64) are not JSON Schema: ignore, don't fail.
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+  ajv.addKeyword({
+    keyword: "x-kubernetes-int-or-string",
+    schemaType: "boolean",
+    validate: (on: boolean, data: unknown) => !on || typeof data === "string" || Number.isInteger(data),
+    error: { message: "must be an integer or a string" },
+  });
   checks = new Map(
     crdManifests().map((crd) => {
       const schema = crd.spec.versions[0]?.schema.openAPIV3Schema as JSONSchemaProps;
-      return [crd.spec.names.kind, { validate: ajv.compile(schema), rules: collectRules(schema) }];
+      return [crd.spec.names.kind, { schema, validate: ajv.compile(schema) }];
     }),
   );
   return checks;
+}
+
+/** One value of the object together with the schema that governs it and its field path (`spec.names[1]`). */
+interface Node {
+  readonly schema: JSONSchemaProps;
+  readonly value: unknown;
+  readonly path: string;
+}
+
+/** Every present value of `value` that `schema` describes: object properties, list items and map values, depth first. */
+function* nodes(schema: JSONSchemaProps, value: unknown, path: string): Generator<Node> {
+  yield { schema, value, path };
+  if (Array.isArray(value)) {
+    if (schema.items) for (const [i, v] of value.entries()) yield* nodes(schema.items, v, `${path}[${String(i)}]`);
+    return;
+  }
+  if (value === null || typeof value !== "object") return;
+  for (const [k, v] of Object.entries(value)) {
+    const s = schema.properties?.[k] ?? schema.additionalProperties;
+    if (s && v !== undefined) yield* nodes(s, v, path ? `${path}.${k}` : k);
+  }
 }
 
 /** CEL integers are not doubles: whole numbers become BigInt so `a * size(b) >= c` type-checks as on the API server. */
@@ -55,32 +71,53 @@ function celValue(v: unknown): unknown {
   return v;
 }
 
-function at(obj: unknown, path: readonly string[]): unknown {
-  return path.reduce<unknown>((o, k) => (o !== null && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), obj);
+/** Ajv's JSON pointer as the API server writes a field path: `spec.names[0]`, a missing property included. */
+function fieldPath(e: ErrorObject): string {
+  const parts = e.instancePath.split("/").slice(1);
+  if (e.keyword === "required") parts.push((e.params as { missingProperty: string }).missingProperty);
+  return parts.map((p, i) => (/^[0-9]+$/.test(p) ? `[${p}]` : `${i > 0 ? "." : ""}${p}`)).join("");
 }
 
 function schemaMessage(e: ErrorObject): string {
-  const where = e.instancePath.replace(/^\//, "").replaceAll("/", ".") || "(object)";
+  const where = fieldPath(e) || "(object)";
   return `${where}: ${e.message ?? "is invalid"}${"allowedValues" in e.params ? ` (${(e.params.allowedValues as unknown[]).join(", ")})` : ""}`;
+}
+
+/** The first duplicate of a `set` list (by value) or a `map` list (by its key fields), as the API server reports it. */
+function duplicate(schema: JSONSchemaProps, list: readonly unknown[], path: string): string | undefined {
+  const type = schema["x-kubernetes-list-type"];
+  if (type !== "set" && type !== "map") return undefined;
+  const keys = schema["x-kubernetes-list-map-keys"] ?? [];
+  const seen = new Set<string>();
+  for (const [i, item] of list.entries()) {
+    const key = JSON.stringify(type === "set" ? item : keys.map((k) => (item as Record<string, unknown>)[k]));
+    if (seen.has(key)) return `${path}[${String(i)}]: Duplicate value: ${key}`;
+    seen.add(key);
+  }
+  return undefined;
 }
 
 /** Checks one object of a known kind as the API server would at admission; throws AdmissionError naming what to fix. */
 export function admit(kind: string, object: unknown, where: string): void {
   const check = checksByKind().get(kind);
   if (!check) throw new AdmissionError(`${where}: unknown kind ${kind}`);
-  if (!check.validate(object)) {
+  const defaulted = withDefaults(check.schema, object);
+  if (!check.validate(defaulted)) {
     const first = check.validate.errors?.[0];
     throw new AdmissionError(`${where}: ${first ? schemaMessage(first) : "does not match the schema"}`);
   }
-  for (const r of check.rules) {
-    const self = at(object, r.path);
-    if (self === undefined) continue;
-    let ok: unknown;
-    try {
-      ok = evaluate(r.rule, { self: celValue(self) });
-    } catch (err) {
-      throw new AdmissionError(`${where}: ${[...r.path].join(".") || "(object)"}: rule '${r.rule}' could not be evaluated: ${(err as Error).message}`, { cause: err });
+  for (const { schema, value, path } of nodes(check.schema, defaulted, "")) {
+    const dup = Array.isArray(value) ? duplicate(schema, value, path) : undefined;
+    if (dup) throw new AdmissionError(`${where}: ${dup}`);
+    for (const r of schema["x-kubernetes-validations"] ?? []) {
+      const field = `${path}${r.fieldPath ?? ""}` || "(object)";
+      let ok: unknown;
+      try {
+        ok = evaluate(r.rule, { self: celValue(value) });
+      } catch (err) {
+        throw new AdmissionError(`${where}: ${field}: rule '${r.rule}' could not be evaluated: ${(err as Error).message}`, { cause: err });
+      }
+      if (ok !== true) throw new AdmissionError(`${where}: ${field}: ${r.message}`);
     }
-    if (ok !== true) throw new AdmissionError(`${where}: ${[...r.path, ""].join(".").replace(/\.$/, "") || "(object)"}: ${r.message}`);
   }
 }

@@ -4,6 +4,8 @@
  * and served (short names, printer columns, status subresource, schema defaults), and every bad
  * spec is rejected by the server itself, OpenAPI schema and CEL rules alike, with a message that
  * names the field and says what to fix. Mocks cannot check CEL: only a real server compiles it.
+ * Every spec of the tables also goes through local admission (`admit`, used by `relaylab up`),
+ * which must reach the server's verdict: rejected by both, or accepted by both.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -12,7 +14,6 @@ import {
   DATACENTER_PLURAL,
   DEFAULT_NODE_IMAGE,
   DEFAULT_SPREAD,
-  DEFAULT_TIMINGS,
   GROUP,
   MAX_DATACENTER_NAME,
   MAX_SUBNET_NAME,
@@ -21,6 +22,8 @@ import {
   type DataCenter,
   type Subnet,
 } from "../../src/api/index.js";
+import { TimingsSchema } from "@relaylab/node/config";
+import { AdmissionError, admit } from "../../src/runner/admission.js";
 import { ApiError } from "./harness.js";
 import { installCrds } from "./harness/crds.js";
 import { k8sSuite } from "./harness/suite.js";
@@ -50,9 +53,16 @@ interface BadSpec {
   readonly objectName?: string;
   /**
    * Every fragment must appear in the API server's message: the field path and what to fix (the
-   * part a static `message` and its `messageExpression` share).
+   * part a static `message` and its `messageExpression` share). Fragments that are field paths
+   * (`spec.…`) must appear in local admission's message too.
    */
   readonly says: readonly string[];
+}
+
+/** Specs near the edge of a rule that both the server and local admission must accept. */
+interface GoodSpec {
+  readonly name: string;
+  readonly spec: Record<string, unknown>;
 }
 
 const badSubnets: readonly BadSpec[] = [
@@ -88,6 +98,27 @@ const badSubnets: readonly BadSpec[] = [
   { name: "data center name that is not a DNS label", spec: { dataCenters: { names: ["DC_A"] } }, says: ["spec.dataCenters.names[0]", "should match"] },
   { name: "duplicate data center names", spec: { dataCenters: { names: ["dc-a", "dc-a"] } }, says: ["spec.dataCenters.names[1]", "Duplicate value"] },
   { name: "malformed storage size", spec: { storage: { size: "lots" } }, says: ["spec.storage.size", "should match"] },
+  {
+    name: "an In selector requirement without values",
+    spec: { dataCenters: { names: null, selector: { matchExpressions: [{ key: "tier", operator: "Exists" }, { key: "zone", operator: "In" }] } } },
+    says: ["spec.dataCenters.selector.matchExpressions[1].values", "operators In and NotIn need values"],
+  },
+  {
+    name: "an Exists selector requirement with values",
+    spec: { dataCenters: { names: null, selector: { matchExpressions: [{ key: "tier", operator: "Exists", values: ["a"] }] } } },
+    says: ["spec.dataCenters.selector.matchExpressions[0].values", "operators Exists and DoesNotExist take no values"],
+  },
+  {
+    name: "an unsafe consensus threshold",
+    spec: { consensus: { threshold: 2 } },
+    says: ["spec.consensus.threshold", "set spec.consensus.unsafeAllowForks: true for a network meant to fork"],
+  },
+  {
+    name: "a fault budget that silent notaries exceed",
+    spec: { consensus: { threshold: 4, faultBudget: 1 } },
+    says: ["spec.consensus.faultBudget", "lower spec.consensus.faultBudget or spec.consensus.threshold"],
+  },
+  { name: "a quantity that is neither a string nor a number", spec: { resources: { limits: { cpu: true } } }, says: ["spec.resources.limits.cpu"] },
   { name: "name too long", spec: {}, objectName: "s".repeat(MAX_SUBNET_NAME + 1), says: [`Subnet names are at most ${MAX_SUBNET_NAME} characters`] },
 ];
 
@@ -103,12 +134,58 @@ const badDataCenters: readonly BadSpec[] = [
     says: ["spec.placement.tolerations[0].operator", 'Unsupported value: "Maybe"'],
   },
   {
+    name: "an Exists toleration with a value",
+    spec: { placement: { tolerations: [{ key: "k", operator: "Equal", value: "v" }, { key: "k", operator: "Exists", value: "v" }] } },
+    says: ["spec.placement.tolerations[1].value", "a toleration with operator Exists matches every value"],
+  },
+  { name: "duplicate topology labels", spec: { placement: { topologyLabels: ["h", "h"] } }, says: ["spec.placement.topologyLabels[1]", "Duplicate value"] },
+  {
     name: "name too long",
     spec: {},
     objectName: "d".repeat(MAX_DATACENTER_NAME + 1),
     says: [`DataCenter names are at most ${MAX_DATACENTER_NAME} characters`],
   },
 ];
+
+const goodSubnets: readonly GoodSpec[] = [
+  { name: "the minimal spec", spec: {} },
+  { name: "an unsafe threshold allowed for a fork experiment", spec: { consensus: { threshold: 2, unsafeAllowForks: true } } },
+  { name: "a consensus block with only the fork switch", spec: { consensus: { unsafeAllowForks: false } } },
+  { name: "byzantine members up to nodes", spec: { faults: { byzantine: { count: 4, behaviour: "SelectiveShares", selectivePeers: [0, 1] } } } },
+  { name: "named data centers that hold every node", spec: { placement: { maxPerDataCenter: 2 } } },
+  {
+    name: "a selector with each requirement shape",
+    spec: {
+      dataCenters: {
+        names: null,
+        selector: { matchLabels: { tier: "a" }, matchExpressions: [{ key: "zone", operator: "In", values: ["x"] }, { key: "gpu", operator: "DoesNotExist" }] },
+      },
+    },
+  },
+  { name: "numeric and string quantities", spec: { resources: { requests: { cpu: 1, memory: "64Mi" } } } },
+  { name: "zero timings where zero is allowed", spec: { timings: { minRoundPeriodMs: 0 }, epochLength: 0 } },
+  { name: "the longest name", spec: {} },
+];
+
+const goodDataCenters: readonly GoodSpec[] = [
+  { name: "an empty spec", spec: {} },
+  { name: "an Exists toleration without a value", spec: { placement: { tolerations: [{ key: "k", operator: "Exists", effect: "NoExecute", tolerationSeconds: 30 }] } } },
+  { name: "the widest network profile", spec: { network: { latencyMs: { "dc-a": 0, "dc-b": 600000 }, jitterMs: 600000, loss: 1, bandwidthBps: 0 } } },
+];
+
+/** Object names of the accepted rows: one is the longest name allowed. */
+const goodName = (kind: "Subnet" | "DataCenter", row: string) => (row === "the longest name" ? "s".repeat(kind === "Subnet" ? MAX_SUBNET_NAME : MAX_DATACENTER_NAME) : "good");
+
+/** Local admission's verdict on an object: its message, or undefined when accepted. */
+function localRejection(kind: "Subnet" | "DataCenter", name: string, spec: Record<string, unknown>): string | undefined {
+  try {
+    admit(kind, { apiVersion: `${GROUP}/${VERSION}`, kind, metadata: { name }, spec }, `${kind} ${name}`);
+    return undefined;
+  } catch (err) {
+    if (err instanceof AdmissionError) return err.message;
+    throw err;
+  }
+}
 
 describe("relaylab CRDs on a real API server", { skip: suite.skip }, () => {
   const plane = suite.controlPlane(async (p) => {
@@ -118,15 +195,34 @@ describe("relaylab CRDs on a real API server", { skip: suite.skip }, () => {
   const subnets = `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${SUBNET_PLURAL}`;
   const dataCenters = `/apis/${GROUP}/${VERSION}/${DATACENTER_PLURAL}`;
 
-  /** Creates (dry run) a Subnet or DataCenter and returns the API server's rejection. */
-  async function rejection(kind: "Subnet" | "DataCenter", name: string, spec: Record<string, unknown>): Promise<ApiError> {
+  /** Creates (dry run) a Subnet or DataCenter; returns the API server's rejection, or undefined when it accepts. */
+  async function serverRejection(kind: "Subnet" | "DataCenter", name: string, spec: Record<string, unknown>): Promise<ApiError | undefined> {
     const body = { apiVersion: `${GROUP}/${VERSION}`, kind, metadata: { name }, spec };
     return plane()
       .admin.create(kind === "Subnet" ? subnets : dataCenters, body, { dryRun: "All" })
       .then(
-        () => assert.fail(`the API server accepted ${kind} ${name} with spec ${JSON.stringify(spec)}`),
+        () => undefined,
         (e: unknown) => (e instanceof ApiError ? e : Promise.reject(e as Error)),
       );
+  }
+
+  /** Both must reject `spec`: the server with `says` in its message, local admission naming the same fields. */
+  async function rejectedByBoth(kind: "Subnet" | "DataCenter", c: BadSpec, spec: Record<string, unknown>): Promise<void> {
+    const name = c.objectName ?? "bad";
+    const server = await serverRejection(kind, name, spec);
+    const local = localRejection(kind, name, spec);
+    assert.ok(server, `the API server accepted ${kind} ${name} with spec ${JSON.stringify(spec)}${local === undefined ? " (so did admit)" : `, admit rejected it: ${local}`}`);
+    assert.equal(server.code, 422, server.statusMessage);
+    for (const fragment of c.says) assert.ok(server.statusMessage.includes(fragment), `message lacks ${JSON.stringify(fragment)}: ${server.statusMessage}`);
+    assert.ok(local !== undefined, `admit accepted ${kind} ${name} with spec ${JSON.stringify(spec)}, the API server rejected it: ${server.statusMessage}`);
+    for (const fragment of c.says.filter((f) => f.startsWith("spec."))) assert.ok(local.includes(fragment), `admit's message lacks ${JSON.stringify(fragment)}: ${local}`);
+  }
+
+  /** Both must accept `spec`. */
+  async function acceptedByBoth(kind: "Subnet" | "DataCenter", name: string, spec: Record<string, unknown>): Promise<void> {
+    const server = await serverRejection(kind, name, spec);
+    assert.equal(server?.statusMessage, undefined, `the API server rejected ${kind} ${name} with spec ${JSON.stringify(spec)}`);
+    assert.equal(localRejection(kind, name, spec), undefined, `admit rejected ${kind} ${name}, the API server accepted it`);
   }
 
   it("are established with their names and short names", async () => {
@@ -150,7 +246,7 @@ describe("relaylab CRDs on a real API server", { skip: suite.skip }, () => {
       spec: validSubnetSpec,
     });
     assert.equal(created.spec.placement?.spread, DEFAULT_SPREAD);
-    assert.deepEqual(created.spec.timings, { ...DEFAULT_TIMINGS });
+    assert.deepEqual(created.spec.timings, TimingsSchema.parse({}));
     assert.equal(created.spec.image, DEFAULT_NODE_IMAGE);
     assert.equal(created.spec.epochLength, 0);
     assert.equal(created.spec.paused, false);
@@ -197,23 +293,19 @@ describe("relaylab CRDs on a real API server", { skip: suite.skip }, () => {
     assert.deepEqual(table.rows[0]?.cells.slice(0, 4), ["ok", 5, 3, 7]);
   });
 
-  describe("reject bad Subnet specs with a message that says what to fix", () => {
-    for (const c of badSubnets) {
-      it(c.name, async () => {
-        const { code, statusMessage: message } = await rejection("Subnet", c.objectName ?? "bad", merge(validSubnetSpec, c.spec));
-        assert.equal(code, 422, message);
-        for (const fragment of c.says) assert.ok(message.includes(fragment), `message lacks ${JSON.stringify(fragment)}: ${message}`);
-      });
-    }
+  describe("reject bad Subnet specs with a message that says what to fix, as local admission does", () => {
+    for (const c of badSubnets) it(c.name, () => rejectedByBoth("Subnet", c, merge(validSubnetSpec, c.spec)));
   });
 
-  describe("reject bad DataCenter specs with a message that says what to fix", () => {
-    for (const c of badDataCenters) {
-      it(c.name, async () => {
-        const { code, statusMessage: message } = await rejection("DataCenter", c.objectName ?? "bad", merge({ region: "eu" }, c.spec));
-        assert.equal(code, 422, message);
-        for (const fragment of c.says) assert.ok(message.includes(fragment), `message lacks ${JSON.stringify(fragment)}: ${message}`);
-      });
-    }
+  describe("reject bad DataCenter specs with a message that says what to fix, as local admission does", () => {
+    for (const c of badDataCenters) it(c.name, () => rejectedByBoth("DataCenter", c, merge({ region: "eu" }, c.spec)));
+  });
+
+  describe("accept Subnet specs at the edge of a rule, as local admission does", () => {
+    for (const c of goodSubnets) it(c.name, () => acceptedByBoth("Subnet", goodName("Subnet", c.name), merge(validSubnetSpec, c.spec)));
+  });
+
+  describe("accept DataCenter specs at the edge of a rule, as local admission does", () => {
+    for (const c of goodDataCenters) it(c.name, () => acceptedByBoth("DataCenter", goodName("DataCenter", c.name), merge({ region: "eu" }, c.spec)));
   });
 });

@@ -54,7 +54,7 @@ describe("topology files", () => {
     ["cel-threshold.yaml", SUBNET("s", "  threshold: 5\n"), /threshold must be at most groupSize/],
     ["cel-group-size.yaml", SUBNET("s", "").replace("groupSize: 4", "groupSize: 9"), /groupSize must be at most nodes/],
     ["negative-timing.yaml", SUBNET("s", "  timings: {stallTimeoutMs: -1}\n"), /spec\.timings\.stallTimeoutMs: must be >= /],
-    ["cel-consensus-fork.yaml", SUBNET("s", "  consensus: {threshold: 2}\n"), /Subnet s: spec: consensus\.threshold lets consensus\.faultBudget byzantine notaries finalize two blocks at one height .*unsafeAllowForks: true/],
+    ["cel-consensus-fork.yaml", SUBNET("s", "  consensus: {threshold: 2}\n"), /Subnet s: spec\.consensus\.threshold: consensus\.threshold lets consensus\.faultBudget byzantine notaries finalize two blocks at one height .*unsafeAllowForks: true/],
     ["cel-consensus-budget.yaml", SUBNET("s", "  consensus: {threshold: 4, faultBudget: 1}\n"), /consensus\.faultBudget is more than groupSize - threshold/],
     ["cel-consensus-size.yaml", SUBNET("s", "  consensus: {threshold: 5, unsafeAllowForks: true}\n"), /consensus\.threshold must be at most groupSize/],
   );

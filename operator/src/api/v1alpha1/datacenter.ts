@@ -4,8 +4,11 @@
  * network profile the nodes emulate (latency and jitter to other data centers, loss, bandwidth,
  * a full outage). Network changes reach running nodes through their control API.
  */
-import type { ObjectMeta, Toleration } from "./meta.js";
-import type { Condition } from "./conditions.js";
+import { z } from "zod";
+import { DNS_LABEL_PATTERN, integer, kube, stringMap } from "../structural.js";
+import { TolerationSchema, type ObjectMeta } from "./meta.js";
+import { ConditionsSchema } from "./conditions.js";
+import { MAX_NODES } from "./group.js";
 
 export const DATACENTER_KIND = "DataCenter";
 export const DATACENTER_PLURAL = "datacenters";
@@ -14,50 +17,60 @@ export const DATACENTER_SHORT_NAMES = ["dc"] as const;
 /** Finalizer holding a DataCenter while Subnets still run nodes in it. */
 export const DATACENTER_FINALIZER = "relaylab.dev/in-use";
 
-export interface DataCenterPlacement {
-  /** Kubernetes nodes that may host this data center's pods. */
-  nodeSelector?: Record<string, string>;
-  tolerations?: Toleration[];
-  /** Node label keys (e.g. "kubernetes.io/hostname") to spread one subnet's pods across within this data center. */
-  topologyLabels?: string[];
-}
+/** Desired state of a DataCenter: where its pods go, how many nodes it takes, the network it emulates. */
+export const DataCenterSpecSchema = z
+  .object({
+    region: z.string().optional().describe("Free-form region name, for humans and dashboards."),
+    placement: z
+      .object({
+        nodeSelector: stringMap("Kubernetes node labels the pods require.", 32).optional(),
+        tolerations: z.array(TolerationSchema).max(32).optional().describe("Tolerations added to the pods."),
+        /** Spreads one subnet's pods within this data center. */
+        topologyLabels: kube(z.array(z.string().describe("A node label key.")).max(8), {
+          description: "Node label keys to spread one subnet's pods across, e.g. kubernetes.io/hostname.",
+          "x-kubernetes-list-type": "set",
+        }).optional(),
+      })
+      .optional()
+      .describe("Kubernetes placement of this data center's pods."),
+    capacity: z
+      .object({ maxNodes: integer("Most relaylab nodes hosted here; unset means unlimited.").min(0).max(MAX_NODES).optional() })
+      .optional()
+      .describe("Capacity over all Subnets."),
+    /**
+     * Latency between data centers A and B is `max(A.latencyMs[B], B.latencyMs[A])` one way; loss,
+     * jitter and bandwidth apply to every link of this data center's nodes.
+     */
+    network: z
+      .object({
+        latencyMs: kube(z.record(z.string(), integer("Milliseconds.").min(0).max(600000)), {
+          description: "One-way latency in milliseconds to other data centers (or this one), by DataCenter name.",
+          maxProperties: 64,
+          "x-kubernetes-validations": [
+            { rule: `self.all(k, k.matches('${DNS_LABEL_PATTERN}'))`, message: "latencyMs keys must be DataCenter names (lowercase letters, digits, '-')" },
+          ],
+        }).optional(),
+        jitterMs: integer("Random extra delay up to this many milliseconds.").min(0).max(600000).optional(),
+        loss: z.number().min(0).max(1).optional().describe("Probability 0..1 that a message is dropped."),
+        bandwidthBps: integer("Bytes per second cap per link; 0 means no cap.").min(0).optional(),
+      })
+      .optional()
+      .describe("Emulated network, applied by the nodes' transport without restarting them."),
+    outage: z.boolean().default(false).describe("Cut every node here off from every peer."),
+  })
+  .describe("A place nodes run and the network it emulates.");
+export type DataCenterSpec = z.input<typeof DataCenterSpecSchema>;
 
-export interface DataCenterCapacity {
-  /** Most relaylab nodes, over all Subnets, this data center hosts; unset means unlimited. */
-  maxNodes?: number;
-}
-
-/**
- * Emulated network. Latency between data centers A and B is `max(A.latencyMs[B], B.latencyMs[A])`
- * one way; loss, jitter and bandwidth apply to every link of this data center's nodes.
- */
-export interface NetworkProfile {
-  /** One-way latency to other data centers (and to itself, for intra-DC delay), by DataCenter name. */
-  latencyMs?: Record<string, number>;
-  jitterMs?: number;
-  /** Probability 0…1 that a message is dropped. */
-  loss?: number;
-  /** Bytes per second cap per link; unset or 0 means no cap. */
-  bandwidthBps?: number;
-}
-
-export interface DataCenterSpec {
-  region?: string;
-  placement?: DataCenterPlacement;
-  capacity?: DataCenterCapacity;
-  network?: NetworkProfile;
-  /** Cut every node in this data center off from every peer. @default false */
-  outage?: boolean;
-}
-
-export interface DataCenterStatus {
-  observedGeneration?: number;
-  conditions?: Condition[];
-  /** relaylab nodes placed here, over all Subnets. */
-  nodes?: number;
-  /** Subnets with nodes here, as "namespace/name". */
-  subnets?: string[];
-}
+/** Observed state of a DataCenter, written by the operator. */
+export const DataCenterStatusSchema = z
+  .object({
+    observedGeneration: integer("metadata.generation this status describes.").min(0).optional(),
+    conditions: ConditionsSchema.optional(),
+    nodes: integer("relaylab nodes placed here over all Subnets.").min(0).optional(),
+    subnets: kube(z.array(z.string().describe("namespace/name")), { description: "Subnets with nodes here, as namespace/name.", "x-kubernetes-list-type": "set" }).optional(),
+  })
+  .describe("Observed state, written by the operator.");
+export type DataCenterStatus = z.input<typeof DataCenterStatusSchema>;
 
 export interface DataCenter {
   apiVersion: string;

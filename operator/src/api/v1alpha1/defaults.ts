@@ -1,67 +1,44 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * Defaults of a Subnet spec, in one place: the CRD schema publishes them as OpenAPI defaults and
- * the operator and the local runner fill them in with `resolveSubnetSpec`, so YAML means the same
- * thing on a cluster and on a laptop.
+ * Defaults of a Subnet spec. The schema defaults (timings from the genesis schema, spread, image,
+ * …) are applied from the CRD's own schema, as the API server applies them; the defaults that
+ * depend on groupSize come from the node's genesis rules. The operator and the local runner both
+ * read a spec through `resolveSubnetSpec`, so YAML means the same thing on a cluster and on a laptop.
  */
 import { defaultConsensusThreshold, defaultFaultBudget, defaultThreshold } from "@relaylab/node/config";
-import type { ByzantineFaults, DataCenterSelection, DataVolume, SpreadMode, SubnetSpec } from "./subnet.js";
-import type { ResourceRequirements } from "./meta.js";
+import { structuralSchema, withDefaults, type JSONSchemaProps } from "../structural.js";
+import { SubnetSpecSchema, type ByzantineFaults, type DefaultedSubnetSpec, type SubnetSpec } from "./subnet.js";
 
-/** Node image used when a Subnet does not name one. */
-export const DEFAULT_NODE_IMAGE = "ghcr.io/relaylab/node:0.1.0";
-
-/** Timing defaults; equal to the genesis schema's defaults. */
-export const DEFAULT_TIMINGS = {
-  minRoundPeriodMs: 1000,
-  shareRetransmitMs: 500,
-  stallTimeoutMs: 5000,
-  dkgTimeoutMs: 30000,
-} as const;
-
-export const DEFAULT_SPREAD: SpreadMode = "Even";
-
-/** A Subnet spec with every default filled in. */
-export interface ResolvedSubnetSpec {
-  nodes: number;
-  groups: number;
-  groupSize: number;
+/** A Subnet spec with every default filled in; the byzantine faults, if any, lifted out of `faults`. */
+export type ResolvedSubnetSpec = Omit<DefaultedSubnetSpec, "threshold" | "consensus" | "faults"> & {
   threshold: number;
   consensus: { threshold: number; faultBudget: number; unsafeAllowForks: boolean };
-  dataCenters: DataCenterSelection;
-  placement: { spread: SpreadMode; maxPerDataCenter?: number };
-  timings: { minRoundPeriodMs: number; shareRetransmitMs: number; stallTimeoutMs: number; dkgTimeoutMs: number };
-  epochLength: number;
-  image: string;
-  resources?: ResourceRequirements;
-  storage?: DataVolume;
   byzantine?: ByzantineFaults;
-  paused: boolean;
-  ttlSeconds?: number;
+};
+
+let specSchema: JSONSchemaProps | undefined;
+
+/** The structural schema of a Subnet spec, as the CRD publishes it. */
+export function subnetSpecSchema(): JSONSchemaProps {
+  specSchema ??= structuralSchema(SubnetSpecSchema, "spec");
+  return specSchema;
 }
 
 /** Fills in every default of a Subnet spec (pure). */
 export function resolveSubnetSpec(spec: SubnetSpec): ResolvedSubnetSpec {
-  const max = spec.placement?.maxPerDataCenter;
+  // An empty consensus block changes no CEL verdict and picks up its own defaults.
+  const { threshold, consensus, faults, ...rest } = withDefaults(subnetSpecSchema(), { ...spec, consensus: spec.consensus ?? {} }) as DefaultedSubnetSpec & {
+    consensus: NonNullable<DefaultedSubnetSpec["consensus"]>;
+  };
+  const g = rest.groupSize;
   return {
-    nodes: spec.nodes,
-    groups: spec.groups,
-    groupSize: spec.groupSize,
-    threshold: spec.threshold ?? defaultThreshold(spec.groupSize),
+    ...rest,
+    threshold: threshold ?? defaultThreshold(g),
     consensus: {
-      threshold: spec.consensus?.threshold ?? defaultConsensusThreshold(spec.groupSize),
-      faultBudget: spec.consensus?.faultBudget ?? defaultFaultBudget(spec.groupSize),
-      unsafeAllowForks: spec.consensus?.unsafeAllowForks ?? false,
+      threshold: consensus.threshold ?? defaultConsensusThreshold(g),
+      faultBudget: consensus.faultBudget ?? defaultFaultBudget(g),
+      unsafeAllowForks: consensus.unsafeAllowForks,
     },
-    dataCenters: spec.dataCenters,
-    placement: { spread: spec.placement?.spread ?? DEFAULT_SPREAD, ...(max !== undefined ? { maxPerDataCenter: max } : {}) },
-    timings: { ...DEFAULT_TIMINGS, ...spec.timings },
-    epochLength: spec.epochLength ?? 0,
-    image: spec.image ?? DEFAULT_NODE_IMAGE,
-    ...(spec.resources ? { resources: spec.resources } : {}),
-    ...(spec.storage ? { storage: spec.storage } : {}),
-    ...(spec.faults?.byzantine ? { byzantine: spec.faults.byzantine } : {}),
-    paused: spec.paused ?? false,
-    ...(spec.ttlSeconds !== undefined ? { ttlSeconds: spec.ttlSeconds } : {}),
+    ...(faults?.byzantine ? { byzantine: faults.byzantine } : {}),
   };
 }

@@ -11,3 +11,6 @@ export const API_VERSION = `${GROUP}/${VERSION}`;
  */
 export const MAX_SUBNET_NAME = 30;
 export const MAX_DATACENTER_NAME = 20;
+
+/** Most nodes one Subnet may ask for, and one DataCenter may host. */
+export const MAX_NODES = 10000;

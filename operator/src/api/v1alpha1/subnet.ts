@@ -4,8 +4,12 @@
  * grouped, where they run and how fast; the operator turns it into a genesis document plus one
  * StatefulSet per data center, and reports live beacon figures in the status.
  */
-import type { LabelSelector, ObjectMeta, ResourceRequirements } from "./meta.js";
-import type { Condition } from "./conditions.js";
+import { z } from "zod";
+import { ConsensusSchema, TimingsSchema } from "@relaylab/node/config";
+import { DNS_LABEL_PATTERN, integer, kube } from "../structural.js";
+import { LabelSelectorSchema, ResourceRequirementsSchema, type ObjectMeta } from "./meta.js";
+import { ConditionsSchema } from "./conditions.js";
+import { MAX_DATACENTER_NAME, MAX_NODES } from "./group.js";
 
 export const SUBNET_KIND = "Subnet";
 export const SUBNET_PLURAL = "subnets";
@@ -16,127 +20,187 @@ export const SUBNET_SHORT_NAMES = ["sn"] as const;
 export const SPREAD_MODES = ["Even", "Pack"] as const;
 /** `Even`: as equal as capacity allows (round robin). `Pack`: fill each data center in order before the next. */
 export type SpreadMode = (typeof SPREAD_MODES)[number];
+export const DEFAULT_SPREAD: SpreadMode = "Even";
+
+/** Node image used when a Subnet does not name one. */
+export const DEFAULT_NODE_IMAGE = "ghcr.io/relaylab/node:0.1.0";
 
 /** Byzantine behaviours a faulty member can show; the node's control API implements each one. */
 export const BYZANTINE_BEHAVIOURS = ["WithholdShares", "InvalidShares", "SelectiveShares", "DkgEquivocate", "EquivocateBlocks"] as const;
 export type ByzantineBehaviour = (typeof BYZANTINE_BEHAVIOURS)[number];
 
+/** A count between `min` and MAX_NODES. */
+const count = (description: string, min: number) => integer(description).min(min).max(MAX_NODES);
+
+/** A timing from the genesis schema, with its bound and default; the CRD adds the description. */
+const timing = (key: keyof typeof TimingsSchema.shape, description: string) => TimingsSchema.shape[key].describe(`${description} Milliseconds.`);
+
 /** Which DataCenters a Subnet may use: exactly one of `names` (in this order) or `selector` (sorted by name). */
-export interface DataCenterSelection {
-  names?: string[];
-  selector?: LabelSelector;
-}
+const DataCenterSelectionSchema = kube(
+  z.object({
+    names: kube(z.array(z.string().max(MAX_DATACENTER_NAME).regex(new RegExp(DNS_LABEL_PATTERN)).describe("A DataCenter name.")).min(1).max(64).optional(), {
+      description: "DataCenter names, in placement order.",
+      "x-kubernetes-list-type": "set",
+    }),
+    selector: LabelSelectorSchema.optional().describe("Label selector over DataCenters."),
+  }),
+  {
+    description: "Which DataCenters host the nodes: exactly one of names (placement order) or selector (sorted by name).",
+    "x-kubernetes-validations": [{ rule: "has(self.names) != has(self.selector)", message: "set exactly one of dataCenters.names and dataCenters.selector" }],
+  },
+);
 
-export interface PlacementRule {
-  /** @default "Even" */
-  spread?: SpreadMode;
-  /** At most this many of this subnet's nodes in one data center; unset means no limit beyond capacity. */
-  maxPerDataCenter?: number;
-}
+const ByzantineFaultsSchema = z
+  .object({
+    /** The highest node indices misbehave, so the honest set stays 0…nodes−count−1. */
+    count: count("How many members misbehave.", 0),
+    behaviour: z.enum(BYZANTINE_BEHAVIOURS).describe("What they do."),
+    selectivePeers: z.array(integer("A node index.").min(0)).max(1024).optional().describe("For SelectiveShares: indices that still receive shares."),
+  })
+  .describe("Byzantine members: the highest node indices misbehave.");
+export type ByzantineFaults = z.input<typeof ByzantineFaultsSchema>;
 
-/** Protocol timings; the same names and units as the genesis document's `timings`. */
-export interface SubnetTimings {
-  /** @default 1000 */
-  minRoundPeriodMs?: number;
-  /** @default 500 */
-  shareRetransmitMs?: number;
-  /** @default 5000 */
-  stallTimeoutMs?: number;
-  /** @default 30000 */
-  dkgTimeoutMs?: number;
-}
+const SubnetSpecFields = z.object({
+  nodes: count("Number of nodes (members).", 1),
+  groups: integer("Number of groups formed at genesis and at every epoch.").min(1).max(1024),
+  groupSize: count("Members per group; at most nodes.", 1),
+  threshold: count("Signatures needed per group; at most groupSize. Defaults to a strict majority, floor(groupSize/2)+1.", 1).optional(),
+  consensus: z
+    .object({
+      threshold: count("Shares a block needs from its group's notaries; safe while 2*threshold - groupSize > faultBudget. Defaults to floor(2*groupSize/3)+1.", 1).optional(),
+      faultBudget: count("Byzantine notaries per group that finality survives (written to genesis). Defaults to floor((groupSize-1)/3).", 0).optional(),
+      unsafeAllowForks: ConsensusSchema.shape.unsafeAllowForks.describe(
+        "Accept a threshold that lets faultBudget byzantine notaries finalize two blocks at one height. Fork experiments only.",
+      ),
+    })
+    .optional()
+    .describe("Block finality: notarization and finalization threshold and the byzantine notaries it must survive."),
+  dataCenters: DataCenterSelectionSchema,
+  placement: z
+    .object({
+      spread: z.enum(SPREAD_MODES).default(DEFAULT_SPREAD).describe("Even: as equal as capacity allows. Pack: fill each data center in order."),
+      maxPerDataCenter: count("At most this many of this subnet's nodes per data center.", 1).optional(),
+    })
+    .prefault({})
+    .describe("How nodes are spread over the data centers."),
+  timings: z
+    .object({
+      minRoundPeriodMs: timing("minRoundPeriodMs", "Minimum time between accepting B(r-1) and signing round r; 0 runs as fast as possible."),
+      shareRetransmitMs: timing("shareRetransmitMs", "How often a member re-sends its share while a round is open."),
+      stallTimeoutMs: timing("stallTimeoutMs", "A round open longer than this is a stall event."),
+      dkgTimeoutMs: timing("dkgTimeoutMs", "A group whose DKG has not finished by then is not registered."),
+    })
+    .prefault({})
+    .describe("Protocol timings; the same names and units as the genesis document."),
+  epochLength: integer("Rounds per epoch; 0 keeps the genesis groups forever.").min(0).default(0),
+  image: z.string().min(1).default(DEFAULT_NODE_IMAGE).describe("Node container image."),
+  resources: ResourceRequirementsSchema.optional(),
+  storage: z
+    .object({
+      size: z
+        .string()
+        .regex(/^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/)
+        .optional()
+        .describe("PersistentVolumeClaim size, e.g. 1Gi."),
+      storageClassName: z.string().optional().describe("StorageClass of the claim."),
+    })
+    .optional()
+    .describe("Node data volume; without size an emptyDir is used."),
+  faults: z
+    .object({ byzantine: ByzantineFaultsSchema.optional() })
+    .optional()
+    .describe("Faults for chaos experiments, pushed to nodes through their control API."),
+  paused: z.boolean().default(false).describe("Stop changing children (they keep running); status still updates."),
+  /** A janitor for CI clusters, so a testnet never outlives the pipeline that made it, even one that died. */
+  ttlSeconds: integer("Delete the Subnet this many seconds after its creation (a janitor for CI clusters); unset keeps it until deleted.").min(1).optional(),
+});
 
-export interface ByzantineFaults {
-  /** How many members misbehave: the highest node indices, so the honest set stays 0…nodes−count−1. */
-  count: number;
-  behaviour: ByzantineBehaviour;
-  /** For `SelectiveShares`: the node indices that still receive shares. */
-  selectivePeers?: number[];
-}
-
-export interface SubnetFaults {
-  byzantine?: ByzantineFaults;
-}
-
-/** Block finality: the notarization and finalization threshold and the byzantine notaries it must survive. */
-export interface SubnetConsensus {
-  /** Shares a block needs from its group's g notaries; safe while 2t − g > faultBudget. @default ⌊2·groupSize/3⌋+1 */
-  threshold?: number;
-  /** Byzantine notaries per group that finality survives; written to genesis. @default ⌊(groupSize−1)/3⌋ */
-  faultBudget?: number;
-  /** Accept a threshold that lets faultBudget byzantine notaries finalize two blocks at one height (fork experiments only). @default false */
-  unsafeAllowForks?: boolean;
-}
-
-/** Node data volume; without `size` the node keeps its chain in an emptyDir. */
-export interface DataVolume {
-  /** PersistentVolumeClaim size, e.g. "1Gi". */
-  size?: string;
-  storageClassName?: string;
-}
-
-export interface SubnetSpec {
-  /** Number of nodes (members) in the subnet. */
-  nodes: number;
-  /** Number of groups G formed at genesis (and per epoch). */
-  groups: number;
-  /** Members per group g; at most `nodes`. */
-  groupSize: number;
-  /** Beacon signatures needed per group t; at most `groupSize`. @default ⌊groupSize/2⌋+1 */
-  threshold?: number;
-  consensus?: SubnetConsensus;
-  dataCenters: DataCenterSelection;
-  placement?: PlacementRule;
-  timings?: SubnetTimings;
-  /** Rounds per epoch; 0 keeps the genesis groups forever. @default 0 */
-  epochLength?: number;
-  /** Node container image. @default DEFAULT_NODE_IMAGE */
-  image?: string;
-  resources?: ResourceRequirements;
-  storage?: DataVolume;
-  faults?: SubnetFaults;
-  /** Stops reconciling children (they keep running as they are); status still updates. @default false */
-  paused?: boolean;
-  /**
-   * Seconds after creation at which the operator deletes the Subnet (and so, by garbage
-   * collection, its nodes): a janitor for CI clusters, so a testnet never outlives the pipeline
-   * that made it, even one that died. Unset: kept until deleted.
-   */
-  ttlSeconds?: number;
-}
+/** Desired state of a Subnet, with the cross-field rules the API server enforces as CEL. */
+export const SubnetSpecSchema = kube(SubnetSpecFields, {
+  description: "Desired state of a Threshold Relay subnet.",
+  "x-kubernetes-validations": [
+    {
+      rule: "self.groupSize <= self.nodes",
+      message: "groupSize must be at most nodes: lower spec.groupSize or raise spec.nodes",
+      fieldPath: ".groupSize",
+    },
+    {
+      rule: "!has(self.threshold) || self.threshold <= self.groupSize",
+      message: "threshold must be at most groupSize: lower spec.threshold or raise spec.groupSize",
+      fieldPath: ".threshold",
+    },
+    {
+      rule: "!has(self.consensus) || !has(self.consensus.threshold) || self.consensus.threshold <= self.groupSize",
+      message: "consensus.threshold must be at most groupSize: lower spec.consensus.threshold or raise spec.groupSize",
+      fieldPath: ".consensus.threshold",
+    },
+    {
+      // Without a consensus block the defaults hold, and they are safe for every groupSize.
+      rule: "!has(self.consensus) || (has(self.consensus.unsafeAllowForks) && self.consensus.unsafeAllowForks) || 2 * (has(self.consensus.threshold) ? self.consensus.threshold : 2 * self.groupSize / 3 + 1) - self.groupSize > (has(self.consensus.faultBudget) ? self.consensus.faultBudget : (self.groupSize - 1) / 3)",
+      message:
+        "consensus.threshold lets consensus.faultBudget byzantine notaries finalize two blocks at one height (safe needs 2*threshold - groupSize > faultBudget): raise spec.consensus.threshold, lower spec.consensus.faultBudget, or set spec.consensus.unsafeAllowForks: true for a network meant to fork",
+      fieldPath: ".consensus.threshold",
+    },
+    {
+      rule: "!has(self.consensus) || self.groupSize - (has(self.consensus.threshold) ? self.consensus.threshold : 2 * self.groupSize / 3 + 1) >= (has(self.consensus.faultBudget) ? self.consensus.faultBudget : (self.groupSize - 1) / 3)",
+      message: "consensus.faultBudget is more than groupSize - threshold, so that many silent notaries stop finality: lower spec.consensus.faultBudget or spec.consensus.threshold",
+      fieldPath: ".consensus.faultBudget",
+    },
+    {
+      rule: "!has(self.faults) || !has(self.faults.byzantine) || self.faults.byzantine.count <= self.nodes",
+      message: "faults.byzantine.count must be at most nodes: lower the count",
+      fieldPath: ".faults.byzantine.count",
+    },
+    {
+      rule: "!has(self.placement) || !has(self.placement.maxPerDataCenter) || !has(self.dataCenters.names) || self.placement.maxPerDataCenter * size(self.dataCenters.names) >= self.nodes",
+      message: "the named data centers cannot hold every node at placement.maxPerDataCenter each: add data centers, raise maxPerDataCenter or lower nodes",
+      fieldPath: ".placement.maxPerDataCenter",
+    },
+  ],
+});
+/** A Subnet spec as written: every defaulted field may be left out. */
+export type SubnetSpec = z.input<typeof SubnetSpecSchema>;
+/** A Subnet spec after the schema defaults (as the API server stores it). */
+export type DefaultedSubnetSpec = z.output<typeof SubnetSpecSchema>;
+export type SubnetTimings = NonNullable<SubnetSpec["timings"]>;
 
 /** Lifecycle summary of a Subnet, for humans; conditions carry the detail. */
 export const SUBNET_PHASES = ["Pending", "Starting", "Running", "Stalled", "Degraded", "Paused", "Failed"] as const;
 export type SubnetPhase = (typeof SUBNET_PHASES)[number];
 
 /** Where this subnet's nodes run: a contiguous index range per data center. */
-export interface DataCenterPlacementStatus {
-  dataCenter: string;
-  firstIndex: number;
-  nodes: number;
-  readyNodes: number;
-}
+const DataCenterPlacementStatusSchema = z
+  .object({
+    dataCenter: z.string().describe("DataCenter name."),
+    firstIndex: integer("First node index placed there.").min(0),
+    nodes: integer("Nodes placed there.").min(0),
+    readyNodes: integer("Of those, ready.").min(0),
+  })
+  .describe("One data center's share.");
 
-export interface SubnetStatus {
-  observedGeneration?: number;
-  phase?: SubnetPhase;
-  conditions?: Condition[];
-  /** Nodes placed (equals spec.nodes once placement succeeds). */
-  nodes?: number;
-  readyNodes?: number;
-  /** Highest beacon round accepted by any reachable node. */
-  round?: number;
-  /** Median round latency across reachable nodes, in milliseconds. */
-  roundLatencyP50Ms?: number;
-  /** Stall events seen so far (the maximum over nodes; every node sees a subnet-wide stall). */
-  stallEvents?: number;
-  finalizedHeight?: number;
-  placement?: DataCenterPlacementStatus[];
-  /** sha256 of the genesis document in use; a new value means a new network. */
-  genesisHash?: string;
-  /** When spec.ttlSeconds deletes the Subnet (RFC 3339). */
-  expiresAt?: string;
-}
+/** Observed state of a Subnet, written by the operator. */
+export const SubnetStatusSchema = z
+  .object({
+    observedGeneration: integer("metadata.generation this status describes.").min(0).optional(),
+    phase: z.enum(SUBNET_PHASES).optional().describe("Lifecycle summary."),
+    conditions: ConditionsSchema.optional(),
+    nodes: integer("Nodes placed.").min(0).optional(),
+    readyNodes: integer("Nodes whose /readyz passes.").min(0).optional(),
+    round: integer("Highest beacon round accepted by a reachable node.").min(0).optional(),
+    roundLatencyP50Ms: z.number().min(0).optional().describe("Median round latency across reachable nodes, in milliseconds."),
+    /** The maximum over nodes: every node sees a subnet-wide stall. */
+    stallEvents: integer("Stall events seen so far.").min(0).optional(),
+    finalizedHeight: integer("Highest finalized block height.").min(0).optional(),
+    placement: kube(z.array(DataCenterPlacementStatusSchema), {
+      description: "Nodes per data center.",
+      "x-kubernetes-list-type": "map",
+      "x-kubernetes-list-map-keys": ["dataCenter"],
+    }).optional(),
+    genesisHash: z.string().optional().describe("sha256 of the genesis document in use; a new value means a new network."),
+    expiresAt: kube(z.string(), { description: "When spec.ttlSeconds deletes the Subnet.", format: "date-time" }).optional(),
+  })
+  .describe("Observed state, written by the operator.");
+export type SubnetStatus = z.input<typeof SubnetStatusSchema>;
 
 export interface Subnet {
   apiVersion: string;
