@@ -5,6 +5,7 @@
  */
 import { API_VERSION, SUBNET_KIND } from "../api/index.js";
 import type { OwnerReference, Subnet } from "../api/index.js";
+import type { ObjectMeta } from "./imports/k8s.js";
 
 export const LABEL_SUBNET = "relaylab.dev/subnet";
 export const LABEL_DATA_CENTER = "relaylab.dev/data-center";
@@ -74,6 +75,11 @@ export function ownerReference(subnet: Subnet): OwnerReference {
   const { name, uid } = subnet.metadata;
   if (name === undefined || uid === undefined) throw new Error("the Subnet needs metadata.name and metadata.uid to own children; read it from the API server");
   return { apiVersion: API_VERSION, kind: SUBNET_KIND, name, uid, controller: true, blockOwnerDeletion: true };
+}
+
+/** Metadata of the child `childName`: the Subnet's namespace, labels (common ones by default) and controller reference. */
+export function childMetadata(subnet: Subnet, childName: string, labels: Record<string, string> = commonLabels(subnetMeta(subnet).name)): ObjectMeta {
+  return { name: childName, namespace: subnetMeta(subnet).namespace, labels, ownerReferences: [ownerReference(subnet)] };
 }
 
 export function subnetMeta(subnet: Subnet): { name: string; namespace: string } {

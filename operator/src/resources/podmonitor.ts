@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /** A Prometheus Operator PodMonitor scraping every node's /metrics (built only when monitoring.coreos.com is served). */
-import { ApiObject } from "cdk8s";
 import type { Chart } from "cdk8s";
 import type { Subnet } from "../api/index.js";
-import { LABEL_DATA_CENTER, LABEL_POD_INDEX, LABEL_SUBNET, commonLabels, nodePodContract, ownerReference, subnetMeta } from "./names.js";
+import { PodMonitor } from "./imports/monitoring.coreos.com.js";
+import { LABEL_DATA_CENTER, LABEL_POD_INDEX, LABEL_SUBNET, childMetadata, nodePodContract, subnetMeta } from "./names.js";
 
 export const MONITORING_GROUP = "monitoring.coreos.com";
 
@@ -22,12 +22,10 @@ const TARGET_LABELS: readonly [string, string][] = [
   [LABEL_POD_INDEX, "node"],
 ];
 
-export function addPodMonitor(chart: Chart, subnet: Subnet): ApiObject {
-  const { name, namespace } = subnetMeta(subnet);
-  return new ApiObject(chart, "podmonitor", {
-    apiVersion: `${MONITORING_GROUP}/v1`,
-    kind: "PodMonitor",
-    metadata: { name, namespace, labels: commonLabels(name), ownerReferences: [ownerReference(subnet)] },
+export function addPodMonitor(chart: Chart, subnet: Subnet): PodMonitor {
+  const { name } = subnetMeta(subnet);
+  return new PodMonitor(chart, "podmonitor", {
+    metadata: childMetadata(subnet, name),
     spec: {
       selector: { matchLabels: { [LABEL_SUBNET]: name } },
       podMetricsEndpoints: [

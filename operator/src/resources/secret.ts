@@ -4,19 +4,16 @@
  * The builder only renders keys it is given; generating them once and keeping them across
  * reconciles is the controller's job (controller/identity.ts). Nothing here logs a key.
  */
-import { ApiObject } from "cdk8s";
 import type { Chart } from "cdk8s";
 import type { Subnet } from "../api/index.js";
-import { commonLabels, identityKeyName, identitySecretName, ownerReference, subnetMeta } from "./names.js";
+import { KubeSecret } from "./imports/k8s.js";
+import { childMetadata, identityKeyName, identitySecretName, subnetMeta } from "./names.js";
 
 /** `secretKeys` maps node index to its identity secret key (hex). */
-export function addIdentitySecret(chart: Chart, subnet: Subnet, secretKeys: ReadonlyMap<number, string>): ApiObject {
-  const { name, namespace } = subnetMeta(subnet);
+export function addIdentitySecret(chart: Chart, subnet: Subnet, secretKeys: ReadonlyMap<number, string>): KubeSecret {
   const data = Object.fromEntries([...secretKeys].sort(([a], [b]) => a - b).map(([i, key]) => [identityKeyName(i), Buffer.from(key, "utf8").toString("base64")]));
-  return new ApiObject(chart, "identity", {
-    apiVersion: "v1",
-    kind: "Secret",
-    metadata: { name: identitySecretName(name), namespace, labels: commonLabels(name), ownerReferences: [ownerReference(subnet)] },
+  return new KubeSecret(chart, "identity", {
+    metadata: childMetadata(subnet, identitySecretName(subnetMeta(subnet).name)),
     type: "Opaque",
     data,
   });

@@ -4,11 +4,12 @@
  * index (spec.ordinals.start), so a pod's ordinal *is* its node index: the container reads it from
  * the `apps.kubernetes.io/pod-index` label through the downward API and passes it as --index.
  */
-import { ApiObject } from "cdk8s";
 import type { Chart } from "cdk8s";
-import type { DataCenter, Subnet } from "../api/index.js";
+import type { DataCenter, Subnet, SubnetSpec } from "../api/index.js";
 import { resolveSubnetSpec } from "../api/index.js";
 import type { DataCenterShare } from "../genesis/index.js";
+import { IntOrString, KubeStatefulSet, Quantity } from "./imports/k8s.js";
+import type { PodSpec, ResourceRequirements, SecurityContext } from "./imports/k8s.js";
 import {
   ANNOTATION_GENESIS_HASH,
   LABEL_DATA_CENTER,
@@ -16,12 +17,12 @@ import {
   LABEL_SUBNET,
   PATHS,
   PORTS,
+  childMetadata,
   commonLabels,
   genesisConfigMapName,
   identityKeyName,
   identitySecretName,
   namedPorts,
-  ownerReference,
   peersServiceName,
   statefulSetName,
   subnetMeta,
@@ -29,11 +30,11 @@ import {
 import type { PortName } from "./names.js";
 
 const INDEX_ENV = "RELAYLAB_NODE_INDEX";
-const METRICS_PORT: PortName = "metrics";
+const METRICS_PORT = IntOrString.fromString("metrics" satisfies PortName);
 /** Non-root user of the node image (distroless "nonroot"). */
 const NODE_UID = 65532;
 
-const restricted = {
+const restricted: SecurityContext = {
   allowPrivilegeEscalation: false,
   readOnlyRootFilesystem: true,
   runAsNonRoot: true,
@@ -68,18 +69,44 @@ export function nodeArgs(genesisHash: string): string[] {
   ];
 }
 
-export function addStatefulSet(chart: Chart, subnet: Subnet, share: DataCenterShare, dc: DataCenter, genesisHash: string): ApiObject {
-  const { name, namespace } = subnetMeta(subnet);
+/** The API's quantities are strings; the typed constructs take `Quantity`. */
+function quantities(values: Readonly<Record<string, string>> | undefined): Record<string, Quantity> | undefined {
+  return values === undefined ? undefined : Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Quantity.fromString(v)]));
+}
+
+function resourceRequirements(resources: NonNullable<SubnetSpec["resources"]>): ResourceRequirements {
+  const requests = quantities(resources.requests);
+  const limits = quantities(resources.limits);
+  return { ...(requests !== undefined ? { requests } : {}), ...(limits !== undefined ? { limits } : {}) };
+}
+
+/** nodeSelector, tolerations and topology spread of the data center's pods. */
+function placementOf(dc: DataCenter, selector: Record<string, string>): Pick<PodSpec, "nodeSelector" | "tolerations" | "topologySpreadConstraints"> {
+  const placement = dc.spec.placement ?? {};
+  return {
+    ...(placement.nodeSelector !== undefined ? { nodeSelector: placement.nodeSelector } : {}),
+    ...(placement.tolerations !== undefined ? { tolerations: placement.tolerations } : {}),
+    ...(placement.topologyLabels !== undefined && placement.topologyLabels.length > 0
+      ? {
+          topologySpreadConstraints: placement.topologyLabels.map((topologyKey) => ({
+            maxSkew: 1,
+            topologyKey,
+            whenUnsatisfiable: "ScheduleAnyway",
+            labelSelector: { matchLabels: selector },
+          })),
+        }
+      : {}),
+  };
+}
+
+export function addStatefulSet(chart: Chart, subnet: Subnet, share: DataCenterShare, dc: DataCenter, genesisHash: string): KubeStatefulSet {
+  const { name } = subnetMeta(subnet);
   const spec = resolveSubnetSpec(subnet.spec);
-  const stsName = statefulSetName(name, share.dataCenter);
   const selector = { [LABEL_SUBNET]: name, [LABEL_DATA_CENTER]: share.dataCenter };
   const labels = { ...commonLabels(name), [LABEL_DATA_CENTER]: share.dataCenter };
-  const placement = dc.spec.placement ?? {};
-  const persistent = spec.storage?.size !== undefined;
-  return new ApiObject(chart, `sts-${share.dataCenter}`, {
-    apiVersion: "apps/v1",
-    kind: "StatefulSet",
-    metadata: { name: stsName, namespace, labels, ownerReferences: [ownerReference(subnet)] },
+  const storage = spec.storage?.size !== undefined ? { ...spec.storage, size: spec.storage.size } : undefined;
+  return new KubeStatefulSet(chart, `sts-${share.dataCenter}`, {
+    metadata: childMetadata(subnet, statefulSetName(name, share.dataCenter), labels),
     spec: {
       replicas: share.nodes,
       ordinals: { start: share.firstIndex },
@@ -99,18 +126,7 @@ export function addStatefulSet(chart: Chart, subnet: Subnet, share: DataCenterSh
           enableServiceLinks: false,
           terminationGracePeriodSeconds: 10,
           securityContext: { runAsNonRoot: true, runAsUser: NODE_UID, runAsGroup: NODE_UID, fsGroup: NODE_UID, seccompProfile: { type: "RuntimeDefault" } },
-          ...(placement.nodeSelector !== undefined ? { nodeSelector: placement.nodeSelector } : {}),
-          ...(placement.tolerations !== undefined ? { tolerations: placement.tolerations } : {}),
-          ...(placement.topologyLabels !== undefined && placement.topologyLabels.length > 0
-            ? {
-                topologySpreadConstraints: placement.topologyLabels.map((topologyKey) => ({
-                  maxSkew: 1,
-                  topologyKey,
-                  whenUnsatisfiable: "ScheduleAnyway",
-                  labelSelector: { matchLabels: selector },
-                })),
-              }
-            : {}),
+          ...placementOf(dc, selector),
           containers: [
             {
               name: "node",
@@ -125,7 +141,7 @@ export function addStatefulSet(chart: Chart, subnet: Subnet, share: DataCenterSh
               ports: namedPorts().map(({ name, port }) => ({ name, containerPort: port, protocol: "TCP" })),
               readinessProbe: { httpGet: { path: "/readyz", port: METRICS_PORT }, periodSeconds: 5, failureThreshold: 3 },
               livenessProbe: { httpGet: { path: "/healthz", port: METRICS_PORT }, initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 6 },
-              ...(spec.resources !== undefined ? { resources: spec.resources } : {}),
+              ...(spec.resources !== undefined ? { resources: resourceRequirements(spec.resources) } : {}),
               securityContext: restricted,
               volumeMounts: [
                 { name: "data", mountPath: PATHS.data },
@@ -136,14 +152,14 @@ export function addStatefulSet(chart: Chart, subnet: Subnet, share: DataCenterSh
             },
           ],
           volumes: [
-            ...(persistent ? [] : [{ name: "data", emptyDir: {} }]),
+            ...(storage === undefined ? [{ name: "data", emptyDir: {} }] : []),
             { name: "genesis", configMap: { name: genesisConfigMapName(name) } },
             { name: "identity", secret: { secretName: identitySecretName(name), defaultMode: 0o440 } },
             { name: "tmp", emptyDir: {} },
           ],
         },
       },
-      ...(persistent
+      ...(storage !== undefined
         ? {
             persistentVolumeClaimRetentionPolicy: { whenDeleted: "Delete", whenScaled: "Delete" },
             volumeClaimTemplates: [
@@ -151,8 +167,8 @@ export function addStatefulSet(chart: Chart, subnet: Subnet, share: DataCenterSh
                 metadata: { name: "data", labels },
                 spec: {
                   accessModes: ["ReadWriteOnce"],
-                  resources: { requests: { storage: spec.storage?.size } },
-                  ...(spec.storage?.storageClassName !== undefined ? { storageClassName: spec.storage.storageClassName } : {}),
+                  resources: { requests: { storage: Quantity.fromString(storage.size) } },
+                  ...(storage.storageClassName !== undefined ? { storageClassName: storage.storageClassName } : {}),
                 },
               },
             ],
