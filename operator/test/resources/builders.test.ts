@@ -6,6 +6,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
+import type { DataCenter, Subnet } from "../../src/api/index.js";
+import { faultSetFor, shareDataCenters } from "../../src/genesis/index.js";
 import { desiredChildren, nodeArgs } from "../../src/resources/index.js";
 import type { SubnetChildrenInput } from "../../src/resources/index.js";
 import type { KubeObject } from "../../src/runtime/kube.js";
@@ -80,5 +82,146 @@ describe("desiredChildren", () => {
 
   it("is deterministic", () => {
     assert.deepEqual(desiredChildren(base), children);
+  });
+});
+
+/**
+ * A Subnet and the DataCenters in the cluster, taken through the controller's pure steps:
+ * placement (shareDataCenters), the children, and each node's fault set (what the operator
+ * pushes over the control API).
+ */
+interface Scenario {
+  subnet: Subnet;
+  dataCenters: DataCenter[];
+  usedElsewhere?: Record<string, number>;
+}
+
+const GENESIS = { json: '{"version":1}\n', hash: "cd".repeat(32) };
+
+function build({ subnet: sn, dataCenters, usedElsewhere = {} }: Scenario): { children: KubeObject[]; faultSets: unknown[] } {
+  const shares = shareDataCenters(sn, dataCenters, { usedElsewhere });
+  const byName = new Map(dataCenters.map((dc) => [dc.metadata.name ?? "", dc]));
+  const children = desiredChildren({
+    subnet: sn,
+    shares,
+    dataCenters: byName,
+    genesis: GENESIS,
+    identitySecrets: new Map(Array.from({ length: sn.spec.nodes }, (_, i) => [i, String(i % 10).repeat(64)])),
+    podMonitor: false,
+  });
+  const spanned = shares.map((s) => byName.get(s.dataCenter)).filter((dc): dc is DataCenter => dc !== undefined);
+  const faultSets = shares.flatMap((s) =>
+    Array.from({ length: s.nodes }, (_, k) => {
+      const index = s.firstIndex + k;
+      return { index, dataCenter: s.dataCenter, ...faultSetFor(index, sn.spec.nodes, byName.get(s.dataCenter) ?? dataCenter(s.dataCenter), spanned, sn.spec.faults?.byzantine) };
+    }),
+  );
+  return { children, faultSets };
+}
+
+type StatefulSetView = KubeObject & {
+  spec: {
+    replicas: number;
+    ordinals: { start: number };
+    template: { spec: { nodeSelector?: Record<string, string>; volumes: { name: string; emptyDir?: object }[]; containers: { volumeMounts: { name: string; mountPath: string }[] }[] } };
+    volumeClaimTemplates?: { metadata: { name: string }; spec: { storageClassName?: string; resources: { requests: { storage: string } } } }[];
+    persistentVolumeClaimRetentionPolicy?: Record<string, string>;
+  };
+};
+const statefulSets = (objs: KubeObject[]): StatefulSetView[] => byKind(objs, "StatefulSet") as StatefulSetView[];
+
+describe("golden scenarios", () => {
+  // Five labelled data centers; the selector takes the three in region eu that are not being deleted.
+  const eu = { region: "eu" };
+  const selectorDcs = [
+    dataCenter("eu-west", { placement: { nodeSelector: { "topology.kubernetes.io/zone": "eu-west-1a" } }, capacity: { maxNodes: 4 } }, eu),
+    dataCenter("eu-north", { placement: { nodeSelector: { "topology.kubernetes.io/zone": "eu-north-1a" } } }, eu),
+    dataCenter("eu-central", { placement: { nodeSelector: { "topology.kubernetes.io/zone": "eu-central-1a" } }, capacity: { maxNodes: 3 } }, eu),
+    { ...dataCenter("eu-south", {}, eu), metadata: { ...dataCenter("eu-south", {}, eu).metadata, deletionTimestamp: "2026-01-01T00:00:00Z" } },
+    dataCenter("us-east", {}, { region: "us" }),
+  ];
+  const selectorScenario: Scenario = {
+    subnet: subnet("gamma", { nodes: 8, groups: 2, groupSize: 4, dataCenters: { selector: { matchLabels: eu } }, placement: { spread: "Even" } }),
+    dataCenters: selectorDcs,
+    // Another Subnet already runs 2 nodes in eu-central: 1 of its 3 places is left.
+    usedElsewhere: { "eu-central": 2 },
+  };
+
+  it("selector-placed data centers: one StatefulSet per matching data center by name, within capacity, with its own placement", () => {
+    const { children } = build(selectorScenario);
+    checkGolden("subnet-gamma-selector", children);
+    const sts = statefulSets(children);
+    assert.deepEqual(
+      sts.map((s) => [s.metadata.name, s.spec.ordinals.start, s.spec.replicas, s.spec.template.spec.nodeSelector?.["topology.kubernetes.io/zone"]]),
+      [
+        ["gamma-eu-central", 0, 1, "eu-central-1a"],
+        ["gamma-eu-north", 1, 4, "eu-north-1a"],
+        ["gamma-eu-west", 5, 3, "eu-west-1a"],
+      ],
+    );
+  });
+
+  const storageScenario: Scenario = {
+    subnet: subnet("delta", { nodes: 4, groups: 1, groupSize: 4, storage: { size: "10Gi", storageClassName: "fast-ssd" } }),
+    dataCenters: [dataCenter("dc-a")],
+  };
+
+  it("storage: the data volume is a claim template of the given size and class, deleted with the Subnet", () => {
+    const { children } = build(storageScenario);
+    checkGolden("subnet-delta-storage", children);
+    const [sts] = statefulSets(children);
+    assert.ok(sts !== undefined);
+    const pod = sts.spec.template.spec;
+    assert.deepEqual(sts.spec.volumeClaimTemplates?.map((t) => [t.metadata.name, t.spec.resources.requests.storage, t.spec.storageClassName]), [["data", "10Gi", "fast-ssd"]]);
+    assert.deepEqual(sts.spec.persistentVolumeClaimRetentionPolicy, { whenDeleted: "Delete", whenScaled: "Delete" });
+    // The mount named "data" is served by the claim, not by an emptyDir.
+    assert.equal(pod.volumes.find((v) => v.name === "data"), undefined);
+    assert.ok(pod.containers[0]?.volumeMounts.some((m) => m.name === "data" && m.mountPath === "/data"));
+    const ephemeral = statefulSets(build({ ...storageScenario, subnet: subnet("delta", { ...storageScenario.subnet.spec, storage: {} }) }).children)[0];
+    assert.deepEqual(ephemeral?.spec.template.spec.volumes.find((v) => v.name === "data"), { name: "data", emptyDir: {} });
+    assert.equal(ephemeral.spec.volumeClaimTemplates, undefined);
+  });
+
+  // Two data centers 40 ms apart, one lossy, and the two highest nodes byzantine.
+  const faultyDcs = [
+    dataCenter("dc-a", { network: { latencyMs: { "dc-b": 40, "dc-a": 2 }, jitterMs: 5 } }),
+    dataCenter("dc-b", { network: { loss: 0.01, bandwidthBps: 1_000_000 } }),
+  ];
+  const faultsScenario: Scenario = {
+    subnet: subnet("epsilon", {
+      nodes: 5,
+      groups: 1,
+      groupSize: 5,
+      dataCenters: { names: ["dc-a", "dc-b"] },
+      faults: { byzantine: { count: 2, behaviour: "SelectiveShares", selectivePeers: [0, 1] } },
+    }),
+    dataCenters: faultyDcs,
+  };
+  const withoutFaults = (s: Scenario): Scenario => ({ ...s, subnet: subnet(s.subnet.metadata.name ?? "", { ...s.subnet.spec, faults: {} }) });
+
+  it("faults: each node's links and byzantine behaviour; the children do not change, so a fault never restarts a node", () => {
+    const { children, faultSets } = build(faultsScenario);
+    checkGolden("subnet-epsilon-faults", children);
+    checkGolden("subnet-epsilon-faults.faultsets", faultSets);
+    assert.deepEqual(children, build(withoutFaults(faultsScenario)).children);
+    assert.deepEqual(
+      (faultSets as { index: number; byzantine: string[] }[]).filter((f) => f.byzantine.length > 0).map((f) => f.index),
+      [3, 4],
+    );
+    // An outage is one partition of every link, whatever the profile.
+    const outage = build({ ...faultsScenario, dataCenters: [faultyDcs[0]!, dataCenter("dc-b", { ...faultyDcs[1]!.spec, outage: true })] });
+    assert.deepEqual(
+      (outage.faultSets as { dataCenter: string; links: { partition: boolean }[] }[]).filter((f) => f.dataCenter === "dc-b").map((f) => f.links.map((l) => l.partition)),
+      [[true], [true]],
+    );
+  });
+
+  const ttlScenario: Scenario = { subnet: subnet("zeta", { nodes: 3, groups: 1, groupSize: 3, ttlSeconds: 3600 }), dataCenters: [dataCenter("dc-a")] };
+
+  it("TTL: expiry is the operator's job, so the children are those of the same Subnet without a TTL", () => {
+    const { children } = build(ttlScenario);
+    checkGolden("subnet-zeta-ttl", children);
+    const { ttlSeconds: _ttl, ...rest } = ttlScenario.subnet.spec;
+    assert.deepEqual(children, build({ ...ttlScenario, subnet: subnet("zeta", rest) }).children);
   });
 });
