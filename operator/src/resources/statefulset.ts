@@ -69,9 +69,15 @@ export function nodeArgs(genesisHash: string): string[] {
   ];
 }
 
-/** The API's quantities are strings; the typed constructs take `Quantity`. */
-function quantities(values: Readonly<Record<string, string>> | undefined): Record<string, Quantity> | undefined {
-  return values === undefined ? undefined : Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Quantity.fromString(v)]));
+/** The API's quantities are plain strings or numbers; the typed constructs take `Quantity`. */
+function quantities(values: Readonly<Record<string, string | number>> | undefined): Record<string, Quantity> | undefined {
+  return values === undefined ? undefined : Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === "number" ? Quantity.fromNumber(v) : Quantity.fromString(v)]));
+}
+
+/** `T` without its unset fields: the API's optional fields may hold `undefined`, the constructs' may not. */
+type Defined<T> = { [K in keyof T]?: Exclude<T[K], undefined> };
+function defined<T extends object>(value: T): Defined<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Defined<T>;
 }
 
 function resourceRequirements(resources: NonNullable<SubnetSpec["resources"]>): ResourceRequirements {
@@ -85,7 +91,7 @@ function placementOf(dc: DataCenter, selector: Record<string, string>): Pick<Pod
   const placement = dc.spec.placement ?? {};
   return {
     ...(placement.nodeSelector !== undefined ? { nodeSelector: placement.nodeSelector } : {}),
-    ...(placement.tolerations !== undefined ? { tolerations: placement.tolerations } : {}),
+    ...(placement.tolerations !== undefined ? { tolerations: placement.tolerations.map(defined) } : {}),
     ...(placement.topologyLabels !== undefined && placement.topologyLabels.length > 0
       ? {
           topologySpreadConstraints: placement.topologyLabels.map((topologyKey) => ({
