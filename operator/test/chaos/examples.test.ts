@@ -65,5 +65,12 @@ describe("shipped chaos experiments", () => {
     // The replay ran in the same run directory: the record it replayed is kept aside, not overwritten.
     assert.equal(again.out.recordFile, first.out.recordFile);
     assert.deepEqual(JSON.parse(readFileSync(join(dirname(first.out.recordFile), "previous", "chaos-record.json"), "utf8")), first.out.record);
+    // The same gate against a baseline ten times faster than this machine can go must fail the run.
+    const fast = join(checkout, "fast-baseline.json");
+    writeFileSync(fast, JSON.stringify({ ...first.out.record, roundIntervals: first.out.record.roundIntervals.map((s) => s / 10) }));
+    const gated = await runCli(["chaos", "run", join(EXAMPLES, "chaos", "crash-recovery.yaml"), "--replay", first.out.recordFile, "--baseline", fast, "--json"], { cwd: checkout });
+    const gate = (JSON.parse(gated.stdout) as ChaosOutput).verdicts.find((v) => v.name === "round latency vs baseline");
+    assert.equal(gate?.passed, false, `a run ten times slower than its baseline fails the gate: ${gate?.measured}`);
+    assert.equal(gated.code, 1);
   });
 });
