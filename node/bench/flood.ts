@@ -22,7 +22,6 @@ import { DkgBody, ProtocolClient, type Envelope } from "../src/gen/relaylab/v1/p
 import { signWithIdentity } from "../src/identity/index.js";
 import { silentLogger } from "../src/log.js";
 import { NODE_METRICS, PROCESS_METRICS } from "../src/metrics/names.js";
-import { unary } from "../src/net/clients.js";
 import { Transport } from "../src/net/transport.js";
 import { ProcessCluster } from "../test/harness/cluster.js";
 import { sample, scrape } from "../test/harness/metrics.js";
@@ -108,7 +107,7 @@ async function main(): Promise<void> {
         return 1;
       }],
       ["ingress messages (64 KiB each)", 20, async () => {
-        await unary((cb) => node.public.submitMessage({ payload: random(64 * 1024) }, new grpc.Metadata(), { deadline: Date.now() + 30_000 }, cb)).catch(() => undefined);
+        await node.client.submitMessage(random(64 * 1024), { deadlineMs: 30_000 }).catch(() => undefined);
         return 1;
       }],
     ];

@@ -18,14 +18,14 @@ const fx = useProcessTestnet({ nodes: 7, groups: 1, size: 7, threshold: 4 }, { a
 
 test("7 processes agree on 20 verified beacons", async () => {
   await fx.cluster.waitForRound(20n, 180_000);
-  const chains = await Promise.all(fx.cluster.running().map((i) => fetchChain(fx.cluster.node(i).public, 20n)));
-  const groups = await getGroups(fx.cluster.node(0).public);
+  const chains = await Promise.all(fx.cluster.running().map((i) => fetchChain(fx.cluster.node(i).client, 20n)));
+  const groups = await getGroups(fx.cluster.node(0).client);
   assert.equal(groups.groups.length, 1);
   assert.deepEqual([...(groups.groups[0]?.members ?? [])].sort(), [0, 1, 2, 3, 4, 5, 6]);
   for (const [i, chain] of chains.entries()) {
     assert.deepEqual(chain, chains[0], `node ${i}'s chain differs from node 0's`);
     // Each node's own view of the groups must agree too: it learned the key from the DKG itself.
-    assert.deepEqual(await getGroups(fx.cluster.node(i).public), groups, `node ${i} registered different groups`);
+    assert.deepEqual(await getGroups(fx.cluster.node(i).client), groups, `node ${i} registered different groups`);
   }
   assertValidChain(chains[0] ?? [], fx.net.genesis.seed, groups);
   for (const i of fx.cluster.running()) {
@@ -51,12 +51,12 @@ test("nodes on noble and on mcl-wasm finalize the same blocks, and each reports 
 });
 
 test("WatchBeacons replays stored beacons from from_round, then streams live ones without gaps", async () => {
-  const client = fx.cluster.node(1).public;
+  const client = fx.cluster.node(1).client;
   const latest = (await fx.cluster.status(1)).round;
   const from = latest - 2n;
   const seen: bigint[] = [];
   await new Promise<void>((resolve, reject) => {
-    const stream = client.watchBeacons({ fromRound: from });
+    const stream = client.watchBeacons(from);
     stream.on("data", (b: Beacon) => {
       seen.push(b.round);
       if (b.round >= latest + 3n) {

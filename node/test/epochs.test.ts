@@ -13,7 +13,7 @@ test("four epochs of groups sign the chain in turn, and every node agrees on the
   const end = 3n * E + 2n; // two rounds into epoch 3
   await fx.cluster.waitForRound(end, 180_000);
   const epochs = [];
-  for (let e = 0n; e <= 3n; e++) epochs.push(await getGroups(fx.cluster.node(0).public, e));
+  for (let e = 0n; e <= 3n; e++) epochs.push(await getGroups(fx.cluster.node(0).client, e));
   epochs.forEach((set, e) => {
     assert.equal(set.epoch, BigInt(e));
     assert.equal(set.firstRound, BigInt(e) * E + 1n);
@@ -21,11 +21,11 @@ test("four epochs of groups sign the chain in turn, and every node agrees on the
   });
   const keys = new Set(epochs.flatMap((s) => s.groups.map((g) => Buffer.from(g.publicKey).toString("hex"))));
   assert.ok(keys.size > epochs[0]!.groups.length, "later epochs did not register fresh group keys");
-  const reference = await fetchChain(fx.cluster.node(0).public, end);
+  const reference = await fetchChain(fx.cluster.node(0).client, end);
   assertValidChain(reference, fx.net.genesis.seed, epochs);
   assert.deepEqual(reference.map((b) => b.epoch), reference.map((b) => (b.round - 1n) / E));
   for (const i of fx.cluster.running()) {
-    for (let e = 0n; e <= 3n; e++) assert.deepEqual(await getGroups(fx.cluster.node(i).public, e), epochs[Number(e)], `node ${i} epoch ${e}`);
-    assert.deepEqual(await fetchChain(fx.cluster.node(i).public, end), reference, `node ${i}'s chain differs`);
+    for (let e = 0n; e <= 3n; e++) assert.deepEqual(await getGroups(fx.cluster.node(i).client, e), epochs[Number(e)], `node ${i} epoch ${e}`);
+    assert.deepEqual(await fetchChain(fx.cluster.node(i).client, end), reference, `node ${i}'s chain differs`);
   }
 });

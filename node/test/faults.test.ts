@@ -2,15 +2,14 @@
 // Fault injection through the Control API (and --faults at start): network faults in the transport, pause,
 // byzantine behaviours; every fault visible in Status.active_faults and relaylab_faults_active{kind}.
 import assert from "node:assert/strict";
-import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
+import { status, type ServiceError } from "@grpc/grpc-js";
 import { describe, test } from "node:test";
 import { ByzantineBehaviour, type FaultSet, type LinkFault } from "../src/gen/relaylab/v1/control.js";
-import { unary } from "../src/net/clients.js";
 import { NODE_METRICS } from "../src/metrics/names.js";
 import { assertValidChain, fetchChain, getGroups } from "./harness/chain.js";
 import { sample, scrape } from "./harness/metrics.js";
 import { useProcessTestnet } from "./harness/fixture.js";
-import { CALL_DEADLINE_MS, waitFor } from "./harness/wait.js";
+import { waitFor } from "./harness/wait.js";
 
 const NONE: FaultSet = { links: [], byzantine: [], selectivePeers: [], pauseMs: 0 };
 const link = (fields: Partial<LinkFault>): LinkFault => ({ peers: [], dataCenters: [], delayMs: 0, jitterMs: 0, loss: 0, bandwidthBps: 0n, partition: false, ...fields });
@@ -20,10 +19,7 @@ describe("network faults, pause and byzantine shares at run time", () => {
   const fx = useProcessTestnet({ nodes: 7, groups: 1, size: 7, threshold: 4 }, { ready: (f) => f.cluster.waitForRound(2n) });
   const others = (): number[] => fx.cluster.running().filter((i) => i !== X);
 
-  const setFaults = (set: FaultSet): Promise<FaultSet> => {
-    const control = fx.cluster.node(X).control;
-    return unary<FaultSet>((cb) => control.setFaults(set, new Metadata(), { deadline: Date.now() + CALL_DEADLINE_MS }, cb));
-  };
+  const setFaults = (set: FaultSet): Promise<FaultSet> => fx.cluster.node(X).client.setFaults(set);
 
   const maxRound = async (nodes: number[]): Promise<bigint> => (await Promise.all(nodes.map((i) => fx.cluster.status(i)))).reduce((m, s) => (s.round > m ? s.round : m), 0n);
 
@@ -80,7 +76,7 @@ describe("network faults, pause and byzantine shares at run time", () => {
     const end = (await maxRound(fx.cluster.running())) + 4n;
     await fx.cluster.waitForRound(end);
     await setFaults(NONE);
-    assertValidChain(await fetchChain(fx.cluster.node(0).public, end), fx.net.genesis.seed, await getGroups(fx.cluster.node(0).public));
+    assertValidChain(await fetchChain(fx.cluster.node(0).client, end), fx.net.genesis.seed, await getGroups(fx.cluster.node(0).client));
   });
 
   test("an unusable fault set is refused with INVALID_ARGUMENT", async () => {
@@ -96,9 +92,9 @@ describe("DKG equivocation at start", () => {
 
   test("the group still registers and signs; the equivocating dealer is not qualified", async () => {
     await fx.cluster.waitForRound(3n, 180_000);
-    const groups = await getGroups(fx.cluster.node(1).public);
+    const groups = await getGroups(fx.cluster.node(1).client);
     assert.equal(groups.groups.length, 1);
-    assertValidChain(await fetchChain(fx.cluster.node(1).public, 3n), fx.net.genesis.seed, groups);
+    assertValidChain(await fetchChain(fx.cluster.node(1).client, 3n), fx.net.genesis.seed, groups);
     const position = (groups.groups[0]?.members.indexOf(EQUIVOCATOR) ?? -1) + 1;
     const done = fx.cluster
       .node(1)

@@ -22,13 +22,13 @@ test("an invalid-share member cannot spoil the beacon and is counted invalid", a
     return total > 0 ? total : undefined;
   });
   await fx.cluster.waitForRound(15n);
-  const groups = await getGroups(fx.cluster.node(0).public);
+  const groups = await getGroups(fx.cluster.node(0).client);
   // Every share marked invalid is the byzantine member's: no honest share was blamed with it.
   const byzantineShareIndex = (groups.groups[0]?.members.indexOf(BYZANTINE) ?? -1) + 1;
   const blamed = honest.flatMap((i) => fx.cluster.node(i).logs).filter((l) => l.includes('"event":"invalid_share"')).map((l) => (JSON.parse(l) as { member: number }).member);
   assert.ok(blamed.length > 0, `${invalid} invalid shares counted but none logged`);
   assert.deepEqual(new Set(blamed), new Set([byzantineShareIndex]));
-  for (const i of fx.cluster.running()) assertValidChain(await fetchChain(fx.cluster.node(i).public, 15n), fx.net.genesis.seed, groups);
+  for (const i of fx.cluster.running()) assertValidChain(await fetchChain(fx.cluster.node(i).client, 15n), fx.net.genesis.seed, groups);
   const status = await fx.cluster.status(BYZANTINE);
   assert.deepEqual(status.activeFaults, ["invalid_shares"]);
   assert.equal(sample(await scrape(fx.cluster.node(BYZANTINE).addresses.metrics), NODE_METRICS.faultsActive, { kind: "invalid_shares" }), 1);

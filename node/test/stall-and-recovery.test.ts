@@ -17,7 +17,7 @@ const fx = useProcessTestnet(
   {
     ready: async (f) => {
       await f.cluster.waitForRound(3n, 300_000);
-      groups = await getGroups(f.cluster.node(0).public);
+      groups = await getGroups(f.cluster.node(0).client);
     },
   },
 );
@@ -88,5 +88,5 @@ test("crashing g−t+1 members of one group stalls when it is selected; restarti
   await Promise.all(victims.map((v) => fx.cluster.start(v)));
   await fx.cluster.waitForRound(stalledAt + 3n, 240_000);
   const end = stalledAt + 3n;
-  assertValidChain(await fetchChain(fx.cluster.node(survivors[0] ?? 0).public, end), fx.net.genesis.seed, groups);
+  assertValidChain(await fetchChain(fx.cluster.node(survivors[0] ?? 0).client, end), fx.net.genesis.seed, groups);
 });

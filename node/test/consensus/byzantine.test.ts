@@ -3,11 +3,8 @@
 // blocks at every height it makes a block for (even-numbered peers see one, odd-numbered the other); the finalized
 // chains still agree at every height.
 import assert from "node:assert/strict";
-import { Metadata } from "@grpc/grpc-js";
 import { describe, test } from "node:test";
 import { ByzantineBehaviour, type FaultSet } from "../../src/gen/relaylab/v1/control.js";
-import { unary } from "../../src/net/clients.js";
-import { CALL_DEADLINE_MS } from "../harness/wait.js";
 import { assertAgreement, useConsensusTestnet, waitForFinalized } from "./harness.js";
 
 const HEIGHTS = 200n;
@@ -19,8 +16,7 @@ describe("consensus with equivocating block makers", () => {
   test(`all nodes finalize the same block at each of ${HEIGHTS} heights`, async () => {
     const all = fx.cluster.running();
     for (const x of [1]) {
-      const control = fx.cluster.node(x).control;
-      const applied = await unary<FaultSet>((cb) => control.setFaults(EQUIVOCATE, new Metadata(), { deadline: Date.now() + CALL_DEADLINE_MS }, cb));
+      const applied = await fx.cluster.node(x).client.setFaults(EQUIVOCATE);
       assert.deepEqual(applied.byzantine, EQUIVOCATE.byzantine);
       assert.deepEqual((await fx.cluster.status(x)).activeFaults, ["equivocate_blocks"]);
     }

@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 /** Consensus test helpers: process testnets with consensus parameters, finalized-chain reads and the safety check. */
 import assert from "node:assert/strict";
-import { Metadata } from "@grpc/grpc-js";
 import type { ConsensusParams } from "../../src/config/index.js";
-import type { FinalizedBlock, PublicClient } from "../../src/gen/relaylab/v1/public.js";
-import { unary } from "../../src/net/clients.js";
+import type { NodeClient } from "../../src/client/index.js";
+import type { FinalizedBlock } from "../../src/gen/relaylab/v1/public.js";
 import type { ProcessCluster } from "../harness/cluster.js";
 import { useProcessTestnet, type ProcessFixture } from "../harness/fixture.js";
 import type { TestnetSpec } from "../harness/testnet.js";
-import { CALL_DEADLINE_MS, waitFor } from "../harness/wait.js";
+import { waitFor } from "../harness/wait.js";
 
 /** Short consensus delays for tests: a height takes a few crypto operations plus these. */
 export const TEST_CONSENSUS: Partial<ConsensusParams> = { blockMakerDelayMs: 150, notaryDelayMs: 30 };
@@ -18,11 +17,8 @@ export function useConsensusTestnet(spec: TestnetSpec, consensus: Partial<Consen
   return useProcessTestnet({ ...spec, consensus });
 }
 
-// A generous deadline: on a loaded 2-core machine a node can take seconds to answer a read.
-const deadline = (): { deadline: number } => ({ deadline: Date.now() + CALL_DEADLINE_MS });
-
-export function finalizedBlock(client: PublicClient, height: bigint): Promise<FinalizedBlock> {
-  return unary<FinalizedBlock>((cb) => client.getFinalizedBlock({ height }, new Metadata(), deadline(), cb));
+export function finalizedBlock(client: NodeClient, height: bigint): Promise<FinalizedBlock> {
+  return client.finalizedBlock(height);
 }
 
 /** Waits until every node in `nodes` has finalized at least `height`. */
@@ -48,7 +44,7 @@ export async function assertAgreement(cluster: ProcessCluster, nodes: readonly n
   const byHeight = new Map<bigint, { hash: string; parent: string; node: number }>();
   let compared = 0;
   for (const node of nodes) {
-    const client = cluster.node(node).public;
+    const client = cluster.node(node).client;
     for (let h = 1n; h <= upTo; h++) {
       const block = await finalizedBlock(client, h);
       const seen = byHeight.get(h);

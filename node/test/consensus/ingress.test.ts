@@ -3,23 +3,22 @@
 // pool give clear gRPC errors, and the ingress counters exist for every result from the start.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
+import { status, type ServiceError } from "@grpc/grpc-js";
 import { describe, test } from "node:test";
 import type { FaultSet } from "../../src/gen/relaylab/v1/control.js";
-import { MessageState, type MessageStatus, type PublicClient, type SubmitMessageResponse } from "../../src/gen/relaylab/v1/public.js";
+import type { NodeClient } from "../../src/client/index.js";
+import { MessageState, type MessageStatus, type SubmitMessageResponse } from "../../src/gen/relaylab/v1/public.js";
 import { INGRESS_RESULTS, NODE_METRICS } from "../../src/metrics/names.js";
-import { unary } from "../../src/net/clients.js";
 import { sample, scrape } from "../harness/metrics.js";
-import { CALL_DEADLINE_MS, waitFor } from "../harness/wait.js";
+import { waitFor } from "../harness/wait.js";
 import { finalizedBlock, TEST_CONSENSUS, useConsensusTestnet, waitForFinalized } from "./harness.js";
 
 const MAX_MESSAGE = 1024;
 const POOL = 20;
 const NONE: FaultSet = { links: [], byzantine: [], selectivePeers: [], pauseMs: 0 };
-const opts = (): { deadline: number } => ({ deadline: Date.now() + CALL_DEADLINE_MS });
 
-const submit = (client: PublicClient, payload: Uint8Array): Promise<SubmitMessageResponse> => unary((cb) => client.submitMessage({ payload }, new Metadata(), opts(), cb));
-const statusOf = (client: PublicClient, id: Uint8Array): Promise<MessageStatus> => unary((cb) => client.getMessageStatus({ id }, new Metadata(), opts(), cb));
+const submit = (client: NodeClient, payload: Uint8Array): Promise<SubmitMessageResponse> => client.submitMessage(payload);
+const statusOf = (client: NodeClient, id: Uint8Array): Promise<MessageStatus> => client.messageStatus(id);
 const payloadOf = (text: string): Uint8Array => new TextEncoder().encode(`${text} ${Math.random()}`);
 
 async function rejection(promise: Promise<unknown>): Promise<ServiceError> {
@@ -33,7 +32,7 @@ async function rejection(promise: Promise<unknown>): Promise<ServiceError> {
 
 describe("ingress messages", () => {
   const fx = useConsensusTestnet({ nodes: 4, groups: 1, size: 4, threshold: 3, timings: { minRoundPeriodMs: 150 } }, { ...TEST_CONSENSUS, maxMessageBytes: MAX_MESSAGE, mempoolCapacity: POOL });
-  const client = (i: number): PublicClient => fx.cluster.node(i).public;
+  const client = (i: number): NodeClient => fx.cluster.node(i).client;
   const waitFinal = (node: number, id: Uint8Array): Promise<MessageStatus> =>
     waitFor(`message ${Buffer.from(id).toString("hex").slice(0, 12)} finalized on node ${node}`, async () => {
       const s = await statusOf(client(node), id);
@@ -74,8 +73,7 @@ describe("ingress messages", () => {
 
   test("a full pool refuses with RESOURCE_EXHAUSTED, and its messages are finalized once it drains", async () => {
     const X = 3;
-    const control = fx.cluster.node(X).control;
-    const setFaults = (set: FaultSet): Promise<FaultSet> => unary((cb) => control.setFaults(set, new Metadata(), opts(), cb));
+    const setFaults = (set: FaultSet): Promise<FaultSet> => fx.cluster.node(X).client.setFaults(set);
     // Cut off, the node finalizes nothing, so its pool cannot drain while we fill it.
     await setFaults({ ...NONE, links: [{ peers: [], dataCenters: [], delayMs: 0, jitterMs: 0, loss: 0, bandwidthBps: 0n, partition: true }] });
     const ids: Uint8Array[] = [];

@@ -3,11 +3,8 @@
 // node finalizes nothing on its own, the majority keeps finalizing, the node catches up (verifying what it syncs)
 // once the partition heals, and over 200 heights every node finalized the same chain.
 import assert from "node:assert/strict";
-import { Metadata } from "@grpc/grpc-js";
 import { describe, test } from "node:test";
 import type { FaultSet, LinkFault } from "../../src/gen/relaylab/v1/control.js";
-import { unary } from "../../src/net/clients.js";
-import { CALL_DEADLINE_MS } from "../harness/wait.js";
 import { assertAgreement, maxFinalized, useConsensusTestnet, waitForFinalized } from "./harness.js";
 
 const HEIGHTS = 200n;
@@ -16,10 +13,7 @@ const cut: LinkFault = { peers: [], dataCenters: [], delayMs: 0, jitterMs: 0, lo
 
 describe("consensus across partitions", () => {
   const fx = useConsensusTestnet({ nodes: 4, groups: 1, size: 4, threshold: 3, timings: { minRoundPeriodMs: 150 } });
-  const setFaults = (node: number, set: FaultSet): Promise<FaultSet> => {
-    const control = fx.cluster.node(node).control;
-    return unary<FaultSet>((cb) => control.setFaults(set, new Metadata(), { deadline: Date.now() + CALL_DEADLINE_MS }, cb));
-  };
+  const setFaults = (node: number, set: FaultSet): Promise<FaultSet> => fx.cluster.node(node).client.setFaults(set);
 
   for (const isolated of [0, 3]) {
     test(`node ${isolated} cut off: it stops finalizing, the others go on, and it catches up after the heal`, async () => {

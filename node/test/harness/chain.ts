@@ -1,20 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 /** Reads a node's chain and groups over its Public API and checks the chain independently of the node. */
 import assert from "node:assert/strict";
-import { Metadata } from "@grpc/grpc-js";
 import { previousOfFirstRound, selectGroup, verifyBeacon } from "../../src/beacon/chain.js";
-import type { Beacon, GroupSet, PublicClient } from "../../src/gen/relaylab/v1/public.js";
-import { unary } from "../../src/net/clients.js";
-import { CALL_DEADLINE_MS } from "./wait.js";
+import type { NodeClient } from "../../src/client/index.js";
+import type { Beacon, GroupSet } from "../../src/gen/relaylab/v1/public.js";
 
-export function getGroups(client: PublicClient, epoch = 0n): Promise<GroupSet> {
-  return unary<GroupSet>((cb) => client.getGroups({ epoch }, new Metadata(), { deadline: Date.now() + CALL_DEADLINE_MS }, cb));
+export function getGroups(client: NodeClient, epoch = 0n): Promise<GroupSet> {
+  return client.groups(epoch);
 }
 
 /** Beacons 1..upTo from `client` (concurrent GetBeacon calls on one channel). */
-export function fetchChain(client: PublicClient, upTo: bigint): Promise<Beacon[]> {
+export function fetchChain(client: NodeClient, upTo: bigint): Promise<Beacon[]> {
   const rounds = Array.from({ length: Number(upTo) }, (_, i) => BigInt(i + 1));
-  return Promise.all(rounds.map((round) => unary<Beacon>((cb) => client.getBeacon({ round }, new Metadata(), { deadline: Date.now() + CALL_DEADLINE_MS }, cb))));
+  return Promise.all(rounds.map((round) => client.beacon(round)));
 }
 
 /**

@@ -4,12 +4,11 @@
  * runner does, and talks to them over their Public and Control APIs. Children are always killed: on
  * stopAll(), and on process exit if a test forgets.
  */
-import { Metadata } from "@grpc/grpc-js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
-import { controlClient, publicClient, unary, type ControlClient, type PublicClient } from "../../src/net/clients.js";
+import { NodeClient } from "../../src/client/index.js";
 import { FaultSet } from "../../src/gen/relaylab/v1/control.js";
 import type { NodeStatus } from "../../src/gen/relaylab/v1/public.js";
 import type { Testnet } from "./testnet.js";
@@ -46,8 +45,8 @@ export interface NodeProcess {
   readonly index: number;
   readonly child: ChildProcess;
   readonly addresses: { grpc: string; control: string; metrics: string };
-  readonly public: PublicClient;
-  readonly control: ControlClient;
+  /** Its Public and Control APIs. */
+  readonly client: NodeClient;
   /** Exit code (or the signal name) once the process has exited. */
   readonly exited: Promise<number | string>;
   /** The last log lines (stdout and stderr), for failure messages. */
@@ -101,7 +100,7 @@ export class ProcessCluster {
       if (exitedEarly && addresses === undefined) throw new Error(`node ${index} exited: ${logs.slice(-5).join(" | ")}`);
       return addresses;
     }, 90_000, 50);
-    const proc: NodeProcess = { index, child, addresses: bound, public: publicClient(bound.grpc), control: controlClient(bound.control), exited, logs };
+    const proc: NodeProcess = { index, child, addresses: bound, client: new NodeClient({ public: bound.grpc, control: bound.control }, { deadlineMs: CALL_DEADLINE_MS }), exited, logs };
     this.procs.set(index, proc);
     return proc;
   }
@@ -122,16 +121,14 @@ export class ProcessCluster {
   }
 
   status(index: number): Promise<NodeStatus> {
-    const client = this.node(index).public;
-    return unary<NodeStatus>((cb) => client.status({}, new Metadata(), { deadline: Date.now() + CALL_DEADLINE_MS }, cb));
+    return this.node(index).client.status();
   }
 
   /** Kills node `index` with `signal` and waits for it to exit; returns its exit code or signal. */
   async kill(index: number, signal: NodeJS.Signals = "SIGKILL"): Promise<number | string> {
     const proc = this.node(index);
     this.procs.delete(index);
-    proc.public.close();
-    proc.control.close();
+    proc.client.close();
     proc.child.kill(signal);
     return proc.exited;
   }
@@ -149,8 +146,7 @@ export class ProcessCluster {
     const procs = [...this.procs.values()];
     this.procs.clear();
     await Promise.all(procs.map(async (p) => {
-      p.public.close();
-      p.control.close();
+      p.client.close();
       p.child.kill("SIGTERM");
       const timer = setTimeout(() => p.child.kill("SIGKILL"), 10_000);
       await p.exited;

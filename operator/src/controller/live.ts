@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * Live figures from the nodes' Public API, and the Control API the operator pushes faults
- * through. Both are ports: node-api.ts implements them over gRPC with @relaylab/node/client, and
- * tests inject fakes.
+ * through. Both are ports: `grpcNodes` implements them with the node's client
+ * (@relaylab/node/client), and tests inject fakes.
  */
+import { NodeClientPool, toProtoFaultSet } from "@relaylab/node/client";
 import type { FaultSetSpec } from "../genesis/index.js";
 
 /** What one node reports about itself (relaylab.v1.NodeStatus, numbers instead of bigints). */
@@ -27,6 +28,34 @@ export interface NodeStatusReader {
 export interface NodeControl {
   /** Replaces the faults of the node whose Control API is at `address`. */
   setFaults(address: string, faults: FaultSetSpec): Promise<void>;
+}
+
+/** Deadline of one call; a slow node must not hold a reconcile up for long. */
+const CALL_DEADLINE_MS = 3000;
+
+/** Both ports over gRPC, one client per address; `close` releases the channels (call on shutdown). */
+export function grpcNodes(): NodeStatusReader & NodeControl & { close(): void } {
+  const pool = new NodeClientPool({ deadlineMs: CALL_DEADLINE_MS });
+  return {
+    async status(address) {
+      const s = await pool.get({ public: address }).status();
+      return {
+        index: s.index,
+        ready: s.ready,
+        round: Number(s.round),
+        registeredGroups: s.registeredGroups,
+        stallEvents: Number(s.stallEvents),
+        stalled: s.stalled,
+        finalizedHeight: Number(s.finalizedHeight),
+        activeFaults: s.activeFaults,
+        roundLatencyP50Seconds: s.roundLatencyP50Seconds,
+      };
+    },
+    async setFaults(address, faults) {
+      await pool.get({ control: address }).setFaults(toProtoFaultSet(faults));
+    },
+    close: () => pool.close(),
+  };
 }
 
 /** Subnet-wide figures from the nodes that answered. */

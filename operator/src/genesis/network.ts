@@ -9,26 +9,11 @@
  * whose name sorts first apply it; within one data center both ends apply it, so each applies
  * ⌈L/2⌉. Loss, jitter and bandwidth are properties of a node's own links.
  */
+import type { FaultSetSpec, LinkFaultSpec } from "@relaylab/node/client";
 import type { DataCenter, ByzantineFaults } from "../api/index.js";
 
-/** Mirrors relaylab.v1.LinkFault (control.proto), with camelCase fields. */
-export interface LinkFaultSpec {
-  peers: number[];
-  dataCenters: string[];
-  delayMs: number;
-  jitterMs: number;
-  loss: number;
-  bandwidthBps: number;
-  partition: boolean;
-}
-
-/** Mirrors relaylab.v1.FaultSet: the whole fault set of one node (SetFaults replaces it). */
-export interface FaultSetSpec {
-  links: LinkFaultSpec[];
-  byzantine: ByzantineFaults["behaviour"][];
-  selectivePeers: number[];
-  pauseMs: number;
-}
+/** The fault vocabulary is the node client's, which also translates it into control.proto. */
+export type { FaultSetSpec, LinkFaultSpec };
 
 /** One-way latency in ms between two data centers: the larger of the two profiles' figures. */
 export function latencyBetween(a: DataCenter, b: DataCenter): number {

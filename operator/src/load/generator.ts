@@ -6,8 +6,8 @@
  * not from the nodes' metrics.
  */
 import { createHash, randomFillSync } from "node:crypto";
-import { credentials, Metadata, status as grpcStatus, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
-import { type FinalizedBlock, PublicClient, type SubmitMessageResponse } from "@relaylab/node/gen/relaylab/v1/public";
+import { status as grpcStatus, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
+import { type FinalizedBlock, NodeClient } from "@relaylab/node/client";
 import { summarize, type LatencySummary } from "../runner/quantiles.js";
 
 export interface LoadOptions {
@@ -64,7 +64,7 @@ const SUBMIT_DEADLINE_MS = 10_000;
 const TICK_MS = 10;
 
 export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
-  const clients = opts.endpoints.map((e) => new PublicClient(e, credentials.createInsecure()));
+  const clients = opts.endpoints.map((e) => new NodeClient({ public: e }, { deadlineMs: SUBMIT_DEADLINE_MS }));
   const watched = clients[0];
   if (watched === undefined) throw new Error("no endpoints to load");
   const submittedAt = new Map<string, number>();
@@ -73,7 +73,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   let firstError: string | undefined;
   const heights = { from: 0, to: 0 };
 
-  const stream: ClientReadableStream<FinalizedBlock> = watched.watchFinalized({ fromHeight: 0n });
+  const stream: ClientReadableStream<FinalizedBlock> = watched.watchFinalized(0n);
   let replayWait: NodeJS.Timeout | undefined;
   const streamReady = new Promise<void>((resolve) => {
     // The replay of already-finalized blocks ends quickly; do not wait for one if the chain is empty or the node is down.
@@ -102,24 +102,29 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   clearTimeout(replayWait);
 
   const payload = new Uint8Array(opts.size);
-  const submit = (client: PublicClient): void => {
+  const submit = (client: NodeClient): void => {
     randomFillSync(payload, 0, Math.min(32, payload.length));
     const copy = payload.slice();
     const id = createHash("sha256").update(copy).digest("hex");
     counts.sent++;
     counts.inFlight++;
     const at = performance.now();
-    client.submitMessage({ payload: copy }, new Metadata(), { deadline: Date.now() + SUBMIT_DEADLINE_MS }, (err: ServiceError | null, _res?: SubmitMessageResponse) => {
-      counts.inFlight--;
-      if (err === null) {
+    client.submitMessage(copy).then(
+      () => {
+        counts.inFlight--;
         counts.accepted++;
         submittedAt.set(id, at);
-      } else if (err.code === grpcStatus.RESOURCE_EXHAUSTED) counts.rejectedFull++;
-      else {
-        counts.failed++;
-        firstError ??= err.details || err.message;
-      }
-    });
+      },
+      (err: unknown) => {
+        counts.inFlight--;
+        const e = err as ServiceError;
+        if (e.code === grpcStatus.RESOURCE_EXHAUSTED) counts.rejectedFull++;
+        else {
+          counts.failed++;
+          firstError ??= e.details || e.message;
+        }
+      },
+    );
   };
 
   const start = performance.now();

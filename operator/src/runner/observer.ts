@@ -6,9 +6,8 @@
  */
 import { EventEmitter } from "node:events";
 import type { ClientReadableStream } from "@grpc/grpc-js";
-import type { Beacon, NodeStatus } from "@relaylab/node/gen/relaylab/v1/public";
+import { type Beacon, NodeClient, type NodeStatus } from "@relaylab/node/client";
 import { BeaconLedger, type RoundRecord, type Violation } from "./ledger.js";
-import { PublicApi } from "./node-api.js";
 import type { NodeEndpoints } from "./run-dir.js";
 
 export interface ObserverOptions {
@@ -17,7 +16,7 @@ export interface ObserverOptions {
 }
 
 interface Follow {
-  readonly api: PublicApi;
+  readonly api: NodeClient;
   lastRound: bigint;
   stream: ClientReadableStream<Beacon> | undefined;
   backoffMs: number;
@@ -41,7 +40,7 @@ export class TestnetObserver extends EventEmitter<{ round: [RoundRecord]; violat
     this.#now = options.now ?? (() => performance.now());
     this.#statusIntervalMs = options.statusIntervalMs ?? 1000;
     for (const e of endpoints) {
-      this.#follows.set(e.index, { api: new PublicApi(e.grpc), lastRound: 0n, stream: undefined, backoffMs: 250, queue: Promise.resolve(), epochsFetched: new Set() });
+      this.#follows.set(e.index, { api: new NodeClient({ public: e.grpc }), lastRound: 0n, stream: undefined, backoffMs: 250, queue: Promise.resolve(), epochsFetched: new Set() });
     }
   }
 
@@ -95,7 +94,7 @@ export class TestnetObserver extends EventEmitter<{ round: [RoundRecord]; violat
   #connect(index: number): void {
     const f = this.#follows.get(index);
     if (!f || this.#stopped) return;
-    const stream = f.api.client.watchBeacons({ fromRound: f.lastRound + 1n });
+    const stream = f.api.watchBeacons(f.lastRound + 1n);
     f.stream = stream;
     stream.on("data", (beacon: Beacon) => {
       f.backoffMs = 250;
@@ -131,7 +130,7 @@ export class TestnetObserver extends EventEmitter<{ round: [RoundRecord]; violat
     await Promise.all(
       [...this.#follows].map(async ([index, f]) => {
         try {
-          this.statuses.set(index, await f.api.status(2000));
+          this.statuses.set(index, await f.api.status({ deadlineMs: 2000 }));
         } catch {
           this.statuses.delete(index);
         }

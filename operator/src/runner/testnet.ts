@@ -7,11 +7,10 @@ import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { type Genesis, parseGenesis } from "@relaylab/node/config";
 import type { CryptoBackend } from "@relaylab/node/metrics-names";
+import { faultSetJson, NodeClient, toProtoFaultSet } from "@relaylab/node/client";
 import { generateIdentity } from "@relaylab/node/identity";
 import { type DataCenter, resolveSubnetSpec } from "../api/index.js";
 import { type FaultSetSpec, faultSetFor, genesisDocument, genesisForSubnet, placeNodes, selectDataCenters } from "../genesis/index.js";
-import { faultSetJson, toProtoFaultSet } from "./fault-set.js";
-import { ControlApi } from "./node-api.js";
 import { TestnetObserver } from "./observer.js";
 import { freePorts } from "./ports.js";
 import { type NodeEndpoints, prepareRunDir, prometheusConfig, prometheusTargets, type RetiredRun, retirePreviousRun, type RunState, runFiles, writeJson } from "./run-dir.js";
@@ -40,7 +39,7 @@ export class LocalTestnet {
   /** The earlier run this one replaced in the run directory, if any. */
   readonly previousRun: RetiredRun | undefined;
   readonly #baseline: readonly FaultSetSpec[];
-  readonly #controls = new Map<number, ControlApi>();
+  readonly #controls = new Map<number, NodeClient>();
   readonly #detached: boolean;
   readonly #cryptoBackend: CryptoBackend | undefined;
 
@@ -159,10 +158,10 @@ export class LocalTestnet {
     await this.supervisor.stopAll();
   }
 
-  #control(index: number): ControlApi {
+  #control(index: number): NodeClient {
     let c = this.#controls.get(index);
     if (!c) {
-      c = new ControlApi(this.#endpoint(index).control);
+      c = new NodeClient({ control: this.#endpoint(index).control });
       this.#controls.set(index, c);
     }
     return c;

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { parseGenesisJson } from "@relaylab/node/config";
 import { GROUP, VERSION } from "../../src/api/index.js";
-import { GrpcNodeApi } from "../../src/controller/node-api.js";
+import { grpcNodes } from "../../src/controller/live.js";
 import { genesisConfigMapName, identityKeyName, identitySecretName } from "../../src/resources/names.js";
 import { freePorts } from "../../src/runner/ports.js";
 import { NodeSupervisor } from "../../src/runner/supervisor.js";
@@ -36,7 +36,7 @@ describe("operator output starts a working network", { skip: suite.skip }, () =>
     operator = await OperatorRun.start(identity.kubeConfig, "bridge", { leaderElection: false, namespace: ns });
   });
   const nodes = new NodeSupervisor({ detached: false });
-  const status = new GrpcNodeApi();
+  const status = grpcNodes();
   const dir = mkdtempSync(join(tmpdir(), "relaylab-bridge-"));
   after(async () => {
     await nodes.stopAll();

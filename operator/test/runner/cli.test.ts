@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { alive, EXAMPLES, eventually, exited, runCli, startCli, statePids } from "../support/cli.js";
-import { PublicApi } from "../../src/runner/node-api.js";
+import { NodeClient } from "@relaylab/node/client";
 import { readRunState, runFiles } from "../../src/runner/run-dir.js";
 
 const TOPOLOGY = join(EXAMPLES, "chaos", "topology.yaml");
@@ -30,9 +30,9 @@ async function firstBeacon(runDir: string): Promise<void> {
       return undefined;
     }
     for (const n of state.nodes) {
-      const api = new PublicApi(n.grpc);
+      const api = new NodeClient({ public: n.grpc });
       try {
-        if ((await api.status(1000)).round >= 1n) return true;
+        if ((await api.status({ deadlineMs: 1000 })).round >= 1n) return true;
       } catch {
         // Not up yet.
       } finally {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import type { Command } from "commander";
-import { PublicApi } from "../../runner/node-api.js";
+import { NodeClient } from "@relaylab/node/client";
 import { alive, defaultRunDir, readRunState, type RunState, userPath } from "../../runner/run-dir.js";
 import { UsageError } from "../errors.js";
 
@@ -28,9 +28,9 @@ export function registerStatus(program: Command): void {
       const state = readState(opts);
       const nodes = await Promise.all(
         state.nodes.map(async (n) => {
-          const api = new PublicApi(n.grpc);
+          const api = new NodeClient({ public: n.grpc });
           try {
-            const s = await api.status(2000);
+            const s = await api.status({ deadlineMs: 2000 });
             return { index: n.index, dataCenter: n.dataCenter, pid: n.pid, running: alive(n.pid), reachable: true, round: Number(s.round), ready: s.ready, stalled: s.stalled, stallEvents: Number(s.stallEvents), finalizedHeight: Number(s.finalizedHeight), activeFaults: s.activeFaults };
           } catch {
             return { index: n.index, dataCenter: n.dataCenter, pid: n.pid, running: alive(n.pid), reachable: false, round: 0, ready: false, stalled: false, stallEvents: 0, finalizedHeight: 0, activeFaults: [] };
