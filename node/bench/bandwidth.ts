@@ -26,6 +26,7 @@ import { GroupSet } from "../src/beacon/group-set.js";
 import { drawGroups } from "../src/beacon/groups.js";
 import { parseGenesis, type Genesis, type Timings } from "../src/config/index.js";
 import { dealShares, type SecretShare } from "../src/crypto/index.js";
+import { quantile } from "../src/metrics/quantile.js";
 import { Envelope } from "../src/gen/relaylab/v1/protocol.js";
 import { STREAM_MESSAGE_FRAMING_BYTES, wireBytes } from "../src/net/framing.js";
 import { Simulation, type ByteKind, type RoundBytes } from "./bandwidth/simulator.js";
@@ -204,8 +205,8 @@ function runRow(row: Row, g: number, t: number, rounds: number, seed: number, co
     measuredRounds: `2..${rounds + 1}`,
     samples: n,
     meanBytesPerMember: mean(samples),
-    p50BytesPerMember: nearestRank(samples, 0.5),
-    p99BytesPerMember: nearestRank(samples, 0.99),
+    p50BytesPerMember: quantile(samples, 0.5),
+    p99BytesPerMember: quantile(samples, 0.99),
     maxBytesPerMember: samples[n - 1] ?? 0,
     meanBytesPerAggregator: mean(aggregatorSamples),
     meanBytesPerOtherMember: mean(otherSamples),
@@ -235,11 +236,6 @@ function simulate(sim: Simulation, live: readonly number[], last: bigint, starte
     return lowest >= last;
   }, 3_600_000);
   sim.stop();
-}
-
-/** Nearest-rank quantile of sorted values. */
-function nearestRank(sorted: readonly number[], q: number): number {
-  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? 0;
 }
 
 /** A genesis of g nodes (addresses are never dialled: the network is simulated) forming one group of g. */

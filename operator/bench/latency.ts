@@ -20,7 +20,7 @@
 import { availableParallelism } from "node:os";
 import { loadRoundCrypto, type RoundCrypto } from "@relaylab/node/crypto/backend";
 import { dealShares } from "@relaylab/node/crypto";
-import { quantile } from "../src/runner/quantiles.js";
+import { median as medianOf } from "@relaylab/node/quantile";
 import { benchFlags, benchTopology, CRYPTO_BACKEND_OPTION, cryptoBackendFlag, measuredRun, numberFlag, usageError, writeResult } from "./support.js";
 
 const flags = benchFlags({ rounds: { type: "string" }, nodes: { type: "string" }, ...CRYPTO_BACKEND_OPTION });
@@ -49,7 +49,7 @@ function cryptoFloorSeconds({ partialSign, recoverVerified }: RoundCrypto, itera
     recoverVerified({ groupPublicKey: dealt.groupPublicKey, message, partials: [own, ...others], threshold, publicKeyShare: keyShare });
     samples.push((performance.now() - start) / 1000);
   }
-  return quantile(samples.sort((a, b) => a - b), 0.5);
+  return medianOf(samples);
 }
 
 /** Median time of one pairing check: verifying a recovered group signature, as every node does for each beacon and certificate. */
@@ -64,7 +64,7 @@ function pairingCheckSeconds({ partialSign, recoverVerified, verify }: RoundCryp
     if (!verify(dealt.groupPublicKey, message, signature)) throw new Error("a recovered group signature did not verify");
     samples.push((performance.now() - start) / 1000);
   }
-  return quantile(samples.sort((a, b) => a - b), 0.5);
+  return medianOf(samples);
 }
 
 /** Group-signature verifications every node does per round: the beacon, and its height's notarization and finalization. */

@@ -25,7 +25,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { GROUP, VERSION, type Subnet } from "../src/api/index.js";
 import { freePorts } from "../src/runner/ports.js";
 import { type Sample, parseSamples, scrape, total } from "../src/runner/scrape.js";
-import { summarize } from "../src/runner/quantiles.js";
+import { summarize } from "@relaylab/node/quantile";
 import { ControlPlane, locateBinaries, waitFor } from "../test/k8s/harness.js";
 import { installChart } from "../test/k8s/harness/chart.js";
 import { ManagedProcess } from "../test/k8s/harness/process.js";

@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
-import { quantile } from "../src/runner/quantiles.js";
+import { quantile } from "@relaylab/node/quantile";
 import { readRunState } from "../src/runner/run-dir.js";
 import { benchFlags, benchTopology, CRYPTO_BACKEND_OPTION, cryptoBackendFlag, numberFlag, usageError, writeResult } from "./support.js";
 

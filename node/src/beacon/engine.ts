@@ -18,6 +18,7 @@ import { ByzantineBehaviour } from "../gen/relaylab/v1/control.js";
 import type { Envelope, Share } from "../gen/relaylab/v1/protocol.js";
 import type { Logger } from "../log.js";
 import type { DropReason, ShareResult } from "../metrics/names.js";
+import { median } from "../metrics/quantile.js";
 import type { Metrics } from "../metrics/registry.js";
 import type { BeaconStore } from "../store/beacons.js";
 import { previousOfFirstRound, roundMessage, selectGroup, verifyBeacon } from "./chain.js";
@@ -453,8 +454,3 @@ function pushRecent(window: number[], value: number): void {
   if (window.length > DURATION_WINDOW) window.shift();
 }
 
-function median(values: readonly number[]): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
-}

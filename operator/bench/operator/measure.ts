@@ -5,7 +5,8 @@
  * kube-apiserver's request counter. No I/O here, so test/bench/operator.test.ts covers it.
  */
 import { CONTROLLERS, OPERATOR_LABELS, OPERATOR_METRICS, RECONCILE_RESULTS, type ControllerName } from "../../src/metrics/names.js";
-import { type Sample, histogram, histogramQuantile } from "../../src/runner/scrape.js";
+import { histogramQuantile } from "@relaylab/node/quantile";
+import { type Sample, histogram } from "../../src/runner/scrape.js";
 
 /** kwok's fake Nodes admit this many pods (harness addNodes: `pods: "110"`); leave some room. */
 export const PODS_PER_FAKE_NODE = 100;

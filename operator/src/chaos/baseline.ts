@@ -7,7 +7,7 @@
  * the chosen quantile. Either alone is noise: a tiny significant shift, or a large p99 moved by
  * two outliers.
  */
-import { quantile } from "../runner/quantiles.js";
+import { quantile } from "@relaylab/node/quantile";
 import type { Verdict } from "./verdict.js";
 
 /** Fewer rounds than this on either side make the normal approximation meaningless. */

@@ -5,6 +5,7 @@
  * (@relaylab/node/client), and tests inject fakes.
  */
 import { NodeClientPool, toProtoFaultSet } from "@relaylab/node/client";
+import { median } from "@relaylab/node/quantile";
 import type { FaultSetSpec } from "../genesis/index.js";
 
 /** What one node reports about itself (relaylab.v1.NodeStatus, numbers instead of bigints). */
@@ -72,13 +73,12 @@ export interface LiveSummary {
 
 /** Aggregates node statuses: highest round, median of p50 latencies, most stall events, any stall. */
 export function summarizeLive(statuses: readonly NodeLiveStatus[]): LiveSummary {
-  const latencies = statuses.filter((s) => s.roundLatencyP50Seconds > 0).map((s) => s.roundLatencyP50Seconds * 1000).sort((a, b) => a - b);
-  const mid = latencies.length >> 1;
-  const median = latencies.length === 0 ? undefined : latencies.length % 2 === 1 ? latencies[mid] : ((latencies[mid - 1] ?? 0) + (latencies[mid] ?? 0)) / 2;
+  const latencies = statuses.filter((s) => s.roundLatencyP50Seconds > 0).map((s) => s.roundLatencyP50Seconds * 1000);
+  const latencyMs = latencies.length === 0 ? undefined : median(latencies);
   return {
     reachable: statuses.length,
     round: Math.max(0, ...statuses.map((s) => s.round)),
-    roundLatencyP50Ms: median === undefined ? undefined : Math.round(median * 1000) / 1000,
+    roundLatencyP50Ms: latencyMs === undefined ? undefined : Math.round(latencyMs * 1000) / 1000,
     stallEvents: Math.max(0, ...statuses.map((s) => s.stallEvents)),
     stalled: statuses.some((s) => s.stalled),
     finalizedHeight: Math.max(0, ...statuses.map((s) => s.finalizedHeight)),

@@ -8,7 +8,7 @@
 import { createHash, randomFillSync } from "node:crypto";
 import { status as grpcStatus, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
 import { type FinalizedBlock, NodeClient } from "@relaylab/node/client";
-import { summarize, type LatencySummary } from "../runner/quantiles.js";
+import { summarize, type LatencySummary } from "@relaylab/node/quantile";
 
 export interface LoadOptions {
   readonly endpoints: readonly string[];

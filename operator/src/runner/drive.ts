@@ -4,7 +4,7 @@
  * stops making progress; feeds the progress display; reports violations as they happen.
  */
 import type { Progress } from "./progress.js";
-import { summarize } from "./quantiles.js";
+import { summarize } from "@relaylab/node/quantile";
 import { nodeHistograms } from "./summary.js";
 import type { LocalTestnet } from "./testnet.js";
 

@@ -62,24 +62,6 @@ export function mergeHistograms(hs: readonly Histogram[]): Histogram {
   };
 }
 
-/** Quantile by linear interpolation inside the bucket, as PromQL's histogram_quantile does. */
-export function histogramQuantile(q: number, h: Histogram): number {
-  const total = h.buckets.at(-1)?.count ?? 0;
-  if (total === 0) return 0;
-  const rank = q * total;
-  let prevLe = 0;
-  let prevCount = 0;
-  for (const b of h.buckets) {
-    if (b.count >= rank) {
-      if (b.le === Number.POSITIVE_INFINITY) return prevLe;
-      return prevLe + (b.le - prevLe) * ((rank - prevCount) / Math.max(b.count - prevCount, 1e-12));
-    }
-    prevLe = b.le;
-    prevCount = b.count;
-  }
-  return prevLe;
-}
-
 /** Sum of a counter or gauge over every label set. */
 export function total(samples: readonly Sample[], name: string): number {
   return samples.filter((s) => s.name === name).reduce((a, s) => a + s.value, 0);

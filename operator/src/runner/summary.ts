@@ -4,8 +4,8 @@ import { NODE_METRICS } from "@relaylab/node/metrics-names";
 import type { NodeStatus } from "@relaylab/node/gen/relaylab/v1/public";
 import type { Violation } from "./ledger.js";
 import type { TestnetObserver } from "./observer.js";
-import { type LatencySummary, summarize } from "./quantiles.js";
-import { histogram, histogramQuantile, mergeHistograms, scrape } from "./scrape.js";
+import { histogramQuantile, type LatencySummary, summarize } from "@relaylab/node/quantile";
+import { histogram, mergeHistograms, scrape } from "./scrape.js";
 import type { NodeEndpoints } from "./run-dir.js";
 
 export interface NodeSummary {
