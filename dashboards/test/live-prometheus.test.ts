@@ -6,6 +6,7 @@
  * expression must evaluate, and every metric it reads must have series.
  */
 import assert from "node:assert/strict";
+import { waitFor } from "@relaylab/node/wait";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -54,14 +55,6 @@ function cli(args: string[]): { status: number | null; stdout: string; stderr: s
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-async function eventually(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
 describe("dashboards and alerts against a real Prometheus scraping a local testnet", { skip: hasPrometheus ? false : "prometheus is not installed (apt-get install prometheus)" }, () => {
   before(async () => {
     const up = cli(["up", "-f", TOPOLOGY, "--detach", "--json", "--run-dir", runDir]);
@@ -75,7 +68,7 @@ describe("dashboards and alerts against a real Prometheus scraping a local testn
     prometheus = spawn("prometheus", [`--config.file=${config}`, `--storage.tsdb.path=${join(tmp, "tsdb")}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: "ignore" });
     // Rates need a few samples: wait until every node's beacon round is being scraped and moving.
     const query = prometheusQuery(base);
-    await eventually(async () => (await query(`count(rate(relaylab_beacon_round[30s]) > 0) == 10`)) === 1, 240_000, "Prometheus to scrape 10 advancing nodes");
+    await waitFor("Prometheus to scrape 10 advancing nodes", async () => (await query(`count(rate(relaylab_beacon_round[30s]) > 0) == 10`)) === 1, { timeoutMs: 240_000, intervalMs: 500 });
   });
 
   after(() => {
@@ -87,10 +80,10 @@ describe("dashboards and alerts against a real Prometheus scraping a local testn
     const res = (await (await fetch(`${base}/api/v1/rules`)).json()) as { data: { groups: { rules: { name: string; health: string; lastError?: string }[] }[] } };
     const rules = res.data.groups.flatMap((g) => g.rules);
     assert.equal(rules.length, allAlertExpressions().length);
-    await eventually(async () => {
+    await waitFor("every rule to be evaluated healthy", async () => {
       const again = (await (await fetch(`${base}/api/v1/rules`)).json()) as typeof res;
       return again.data.groups.flatMap((g) => g.rules).every((r) => r.health === "ok");
-    }, 60_000, "every rule to be evaluated healthy");
+    }, { timeoutMs: 60_000, intervalMs: 500 });
   });
 
   it("every node dashboard query returns data, and every metric a node alert reads has series", async () => {

@@ -56,7 +56,7 @@ test("garbage before a hello, unknown senders and forged hellos are dropped and 
   await waitFor("drop counters", async () => {
     const now = { malformed: await dropped("malformed"), unknown: await dropped("unknown_sender"), bad: await dropped("bad_signature") };
     return now.malformed >= before.malformed + 1 && now.unknown >= before.unknown + 2 && now.bad >= before.bad + 1 ? now : undefined;
-  }, 30_000);
+  }, { timeoutMs: 30_000 });
 });
 
 test("an authenticated peer's oversized, malformed and forged messages are dropped and counted", async () => {
@@ -75,7 +75,7 @@ test("an authenticated peer's oversized, malformed and forged messages are dropp
   await waitFor("drop counters", async () => {
     const now = { oversized: await dropped("oversized"), malformed: await dropped("malformed"), bad: await dropped("bad_signature"), round: await dropped("wrong_round") };
     return now.oversized > before.oversized && now.malformed > before.malformed && now.bad > before.bad && now.round > before.round ? now : undefined;
-  }, 30_000);
+  }, { timeoutMs: 30_000 });
 });
 
 test("a share claimed for another member is counted as an unknown sender", async () => {
@@ -92,7 +92,7 @@ test("a share claimed for another member is counted as an unknown sender", async
       await exchange([hello(1, key1), ...messages]);
       return (await shares()) > before ? true : undefined;
     },
-    60_000,
+    { timeoutMs: 60_000 },
   );
 });
 

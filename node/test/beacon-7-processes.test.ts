@@ -72,6 +72,6 @@ test("WatchBeacons replays stored beacons from from_round, then streams live one
 
 test("SIGTERM shuts a node down cleanly with exit code 0", async () => {
   const { logs } = fx.cluster.node(6);
-  const code = await waitFor("node 6 to exit", () => fx.cluster.kill(6, "SIGTERM"), 30_000);
+  const code = await waitFor("node 6 to exit", () => fx.cluster.kill(6, "SIGTERM"), { timeoutMs: 30_000 });
   assert.equal(code, 0, `node 6 exited with ${code}; its last lines:\n${logs.slice(-15).join("\n")}`);
 });

@@ -63,7 +63,7 @@ describe("network faults, pause and byzantine shares at run time", () => {
     const applied = await setFaults({ ...NONE, pauseMs: 3000 });
     assert.ok(applied.pauseMs > 0);
     assert.ok((await fx.cluster.status(X)).activeFaults.includes("pause"));
-    await waitFor("the pause to end", async () => ((await fx.cluster.status(X)).activeFaults.length === 0 ? true : undefined), 60_000);
+    await waitFor("the pause to end", async () => ((await fx.cluster.status(X)).activeFaults.length === 0 ? true : undefined), { timeoutMs: 60_000 });
     await fx.cluster.waitForRound(await maxRound(others()), 120_000, [X]);
   });
 

@@ -81,7 +81,7 @@ test("crashing g−t+1 members of one group stalls when it is selected; restarti
   const stallsBefore = await stallEvents(survivors);
   await Promise.all(victims.map((v) => fx.cluster.kill(v)));
   // Rounds go on until group 0 (or another group that lost t members) is selected, then every survivor stalls.
-  await waitFor("survivors to count a stall", async () => ((await stallEvents(survivors)) > stallsBefore ? true : undefined), 240_000, 500);
+  await waitFor("survivors to count a stall", async () => ((await stallEvents(survivors)) > stallsBefore ? true : undefined), { timeoutMs: 240_000, intervalMs: 500 });
   const stalledAt = await latestRound(survivors);
   const stalled = await Promise.all(survivors.map((i) => fx.cluster.status(i)));
   assert.ok(stalled.some((s) => s.stalled), "no survivor reports stalled = true");

@@ -67,11 +67,5 @@ export async function settle(rounds = 20): Promise<void> {
   for (let i = 0; i < rounds; i++) await new Promise<void>((r) => setImmediate(r));
 }
 
-/** Polls `cond` until true (generous deadline for a busy machine). */
-export async function waitFor(cond: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+/** Polling options for waits on in-memory fakes: they change within microseconds, so poll often. */
+export const POLL_FAST = { timeoutMs: 60_000, intervalMs: 5 } as const;

@@ -26,7 +26,7 @@ export async function waitForFinalized(cluster: ProcessCluster, height: bigint, 
   await waitFor(`finalized height ${height} on nodes ${nodes.join(",")}`, async () => {
     const statuses = await Promise.all(nodes.map((i) => cluster.status(i)));
     return statuses.every((s) => s.finalizedHeight >= height) ? true : undefined;
-  }, timeoutMs, 500);
+  }, { timeoutMs, intervalMs: 500 });
 }
 
 /** Highest finalized height among `nodes`. */

@@ -37,7 +37,7 @@ describe("ingress messages", () => {
     waitFor(`message ${Buffer.from(id).toString("hex").slice(0, 12)} finalized on node ${node}`, async () => {
       const s = await statusOf(client(node), id);
       return s.state === MessageState.MESSAGE_STATE_FINALIZED ? s : undefined;
-    }, 300_000, 250);
+    }, { timeoutMs: 300_000, intervalMs: 250 });
 
   test("every ingress result is exported from the start", async () => {
     const text = await scrape(fx.cluster.node(0).addresses.metrics);

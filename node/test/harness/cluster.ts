@@ -99,7 +99,7 @@ export class ProcessCluster {
     const bound = await waitFor(`node ${index} to listen`, () => {
       if (exitedEarly && addresses === undefined) throw new Error(`node ${index} exited: ${logs.slice(-5).join(" | ")}`);
       return addresses;
-    }, 90_000, 50);
+    }, { timeoutMs: 90_000, intervalMs: 50 });
     const proc: NodeProcess = { index, child, addresses: bound, client: new NodeClient({ public: bound.grpc, control: bound.control }, { deadlineMs: CALL_DEADLINE_MS }), exited, logs };
     this.procs.set(index, proc);
     return proc;
@@ -138,7 +138,7 @@ export class ProcessCluster {
     await waitFor(`round ${round} on nodes ${nodes.join(",")}`, async () => {
       const statuses = await Promise.all(nodes.map((i) => this.status(i)));
       return statuses.every((s) => s.round >= round) ? true : undefined;
-    }, timeoutMs);
+    }, { timeoutMs });
   }
 
   /** SIGTERM to every node, SIGKILL after 10 s; resolves when all have exited. */

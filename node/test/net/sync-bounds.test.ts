@@ -163,7 +163,7 @@ describe("the sync client against real gRPC servers", () => {
     const local = new BeaconStore(undefined);
     const { syncer: s } = syncer(client, local);
     s.request(1);
-    await waitFor("the whole chain to sync", () => (local.latestRound === remote.latestRound ? true : undefined), 60_000, 20);
+    await waitFor("the whole chain to sync", () => (local.latestRound === remote.latestRound ? true : undefined), { timeoutMs: 60_000, intervalMs: 20 });
     assert.equal(calls(), 3, "a response carried more than MAX_SYNC_ROUNDS beacons, or was not continued");
     s.close();
   });
@@ -181,10 +181,10 @@ describe("the sync client against real gRPC servers", () => {
     const local = storeWith(5);
     const { syncer: s, registry } = syncer(client, local);
     s.request(1);
-    await waitFor("the stale peer to be cut off", async () => (sample(await registry.metrics(), NODE_METRICS.messagesDropped, { reason: "sync_no_progress" }) === 1 ? true : undefined), 60_000, 20);
+    await waitFor("the stale peer to be cut off", async () => (sample(await registry.metrics(), NODE_METRICS.messagesDropped, { reason: "sync_no_progress" }) === 1 ? true : undefined), { timeoutMs: 60_000, intervalMs: 20 });
     assert.ok(sample(await registry.metrics(), NODE_METRICS.messagesDropped, { reason: "wrong_round" }) > MAX_STALE_BEACONS);
     s.request(1);
-    await waitFor("a second sync to start", () => (calls() === 2 ? true : undefined), 60_000, 20);
+    await waitFor("a second sync to start", () => (calls() === 2 ? true : undefined), { timeoutMs: 60_000, intervalMs: 20 });
     s.close();
   });
 
@@ -193,9 +193,9 @@ describe("the sync client against real gRPC servers", () => {
     const local = storeWith(5);
     const { syncer: s, registry } = syncer(client, local, 200);
     s.request(1);
-    await waitFor("the silent peer to be cut off", async () => (sample(await registry.metrics(), NODE_METRICS.messagesDropped, { reason: "sync_no_progress" }) === 1 ? true : undefined), 60_000, 20);
+    await waitFor("the silent peer to be cut off", async () => (sample(await registry.metrics(), NODE_METRICS.messagesDropped, { reason: "sync_no_progress" }) === 1 ? true : undefined), { timeoutMs: 60_000, intervalMs: 20 });
     s.request(1);
-    await waitFor("a second sync to start", () => (calls() === 2 ? true : undefined), 60_000, 20);
+    await waitFor("a second sync to start", () => (calls() === 2 ? true : undefined), { timeoutMs: 60_000, intervalMs: 20 });
     s.close();
   });
 });

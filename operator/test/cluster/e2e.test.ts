@@ -34,7 +34,7 @@ import { LABEL_DATA_CENTER, LABEL_POD_INDEX, LABEL_SUBNET, PORTS, genesisConfigM
 import { TestnetObserver } from "../../src/runner/observer.js";
 import { freePorts } from "../../src/runner/ports.js";
 import type { KubeObject } from "../k8s/harness/rest.js";
-import { StopWaiting, waitFor } from "../k8s/harness/wait.js";
+import { StopWaiting, waitFor } from "@relaylab/node/wait";
 import type { Cluster } from "./harness.js";
 import { clusterSuite } from "./harness/suite.js";
 import { archiveOf, BUILD_DEADLINE_MS, buildImages, imageRef, missingBuildPrerequisite } from "./images/build.js";

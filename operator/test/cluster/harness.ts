@@ -22,7 +22,7 @@ import { createPki, type Pki } from "../k8s/harness/certs.js";
 import { apiServerArgs, controllerManagerArgs, etcdArgs, schedulerArgs, waitApiServerReady } from "../k8s/harness/components.js";
 import { ManagedProcess, assertAllRunning } from "../k8s/harness/process.js";
 import { Rest, httpCall } from "../k8s/harness/rest.js";
-import { StopWaiting, waitFor } from "../k8s/harness/wait.js";
+import { StopWaiting, waitFor } from "@relaylab/node/wait";
 import type { ClusterBinaries } from "./harness/binaries.js";
 import { COREDNS_USER, cniConfig, containerdConfig, coreDnsRbac, corefile, kubeDnsObjects, kubeProxyConfig, kubeletConfig } from "./harness/configs.js";
 import { assertFree, createCgroupRoot, createNodeNetwork, type HostSnapshot, hostSnapshot, leftovers, sh, writeTeardownState } from "./harness/host.js";

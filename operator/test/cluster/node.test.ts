@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ApiError, type KubeObject } from "../k8s/harness/rest.js";
 import { httpCall } from "../k8s/harness/rest.js";
-import { waitFor } from "../k8s/harness/wait.js";
+import { waitFor } from "@relaylab/node/wait";
 import { assertClean, clusterSuite } from "./harness/suite.js";
 
 const suite = await clusterSuite();

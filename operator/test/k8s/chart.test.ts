@@ -145,7 +145,7 @@ describe("the Helm chart on a real API server", { skip: suite.skip }, () => {
         spec: { nodes: 3, groups: 1, groupSize: 3, dataCenters: { names: ["dc-a"] }, storage: { size: "1Gi", storageClassName: STORAGE_CLASS } },
       });
       const selector = { labelSelector: `${LABEL_SUBNET}=${subnet}` };
-      const until = <T>(what: string, probe: () => Promise<T | undefined>): Promise<Exclude<T, undefined>> =>
+      const until = <T>(what: string, probe: () => Promise<T | undefined>): Promise<Exclude<T, undefined | false>> =>
         waitFor(
           what,
           () => {

@@ -19,10 +19,10 @@ import { createPki, type Pki } from "./harness/certs.js";
 import { apiServerArgs, controllerManagerArgs, etcdArgs, schedulerArgs, waitApiServerReady } from "./harness/components.js";
 import { ManagedProcess, assertAllRunning, startWatchdog } from "./harness/process.js";
 import { type HttpResult, Rest, httpCall } from "./harness/rest.js";
-import { StopWaiting, waitFor } from "./harness/wait.js";
+import { StopWaiting, waitFor } from "@relaylab/node/wait";
 
 export { locateBinaries, type Binaries, type BinaryLookup } from "./harness/binaries.js";
-export { waitFor, StopWaiting } from "./harness/wait.js";
+export { waitFor, StopWaiting } from "@relaylab/node/wait";
 export { ApiError, Rest, type KubeObject, type List, type Meta } from "./harness/rest.js";
 
 /** Annotation kwok is told to manage: only Nodes carrying it get a fake kubelet. */

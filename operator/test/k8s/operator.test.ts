@@ -69,7 +69,7 @@ describe("operator on a real API server", { skip: suite.skip }, () => {
     if (suite.skip === false) await (await startOperator("op-1")).ready();
   });
   /** waitFor, with the operator's recent warnings in the error when it times out. */
-  const waitOp = async <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 120_000): Promise<Exclude<T, undefined>> => {
+  const waitOp = async <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 120_000): Promise<Exclude<T, undefined | false>> => {
     try {
       return await waitFor(
         what,

@@ -5,7 +5,8 @@ import { OPERATOR_METRICS } from "../../src/metrics/names.js";
 import { runOperator } from "../../src/operator/main.js";
 import type { Subnet } from "../../src/api/index.js";
 import { FakeKube } from "../fake-kube.js";
-import { waitFor } from "../fake-clock.js";
+import { waitFor } from "@relaylab/node/wait";
+import { POLL_FAST } from "../fake-clock.js";
 import { FakeNodes } from "../controller/harness.js";
 import { testLog } from "../log.js";
 import { dataCenter, subnet } from "../fixtures.js";
@@ -30,21 +31,21 @@ describe("runOperator", () => {
       () => undefined,
       (err: unknown) => err,
     );
-    await waitFor(() => address !== "", "health server");
+    await waitFor("health server", () => address !== "", POLL_FAST);
     await kube.create(dataCenter("dc-a"));
     const { metadata: _m, ...rest } = subnet("beta", { nodes: 4, groups: 1, groupSize: 4 });
     await kube.create({ ...rest, metadata: { name: "beta", namespace: "default" } });
 
-    await waitFor(() => kube.find("apps/v1", "StatefulSet", "beta-dc-a", "default") !== undefined, "StatefulSet from the Subnet watch");
-    await waitFor(() => (kube.find("relaylab.dev/v1alpha1", "Subnet", "beta", "default") as unknown as Subnet).status?.observedGeneration === 1, "status written");
-    await waitFor(() => (kube.find("relaylab.dev/v1alpha1", "DataCenter", "dc-a")?.metadata.finalizers ?? []).length === 1, "DataCenter finalizer");
+    await waitFor("StatefulSet from the Subnet watch", () => kube.find("apps/v1", "StatefulSet", "beta-dc-a", "default") !== undefined, POLL_FAST);
+    await waitFor("status written", () => (kube.find("relaylab.dev/v1alpha1", "Subnet", "beta", "default") as unknown as Subnet).status?.observedGeneration === 1, POLL_FAST);
+    await waitFor("DataCenter finalizer", () => (kube.find("relaylab.dev/v1alpha1", "DataCenter", "dc-a")?.metadata.finalizers ?? []).length === 1, POLL_FAST);
     assert.equal((kube.find("coordination.k8s.io/v1", "Lease", "relaylab-operator", "relaylab-system") as unknown as { spec: { holderIdentity: string } }).spec.holderIdentity, "replica-a");
 
     // A change made while the watch is down arrives after the informer relists.
     kube.expireWatches();
     const sn = kube.find("relaylab.dev/v1alpha1", "Subnet", "beta", "default")!;
     await kube.update({ ...structuredClone(sn), spec: { ...(sn.spec as object), nodes: 5, groupSize: 5 } } as never);
-    await waitFor(() => (kube.find("apps/v1", "StatefulSet", "beta-dc-a", "default") as unknown as { spec: { replicas: number } }).spec.replicas === 5, "scale after 410");
+    await waitFor("scale after 410", () => (kube.find("apps/v1", "StatefulSet", "beta-dc-a", "default") as unknown as { spec: { replicas: number } }).spec.replicas === 5, POLL_FAST);
 
     const health = await fetch(`http://${address}/healthz`);
     assert.equal(health.status, 200);

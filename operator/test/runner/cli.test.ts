@@ -8,8 +8,9 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { alive, EXAMPLES, eventually, exited, runCli, startCli, statePids } from "../support/cli.js";
+import { alive, EXAMPLES, exited, runCli, startCli, statePids } from "../support/cli.js";
 import { NodeClient } from "@relaylab/node/client";
+import { waitFor } from "@relaylab/node/wait";
 import { readRunState, runFiles } from "../../src/runner/run-dir.js";
 
 const TOPOLOGY = join(EXAMPLES, "chaos", "topology.yaml");
@@ -22,7 +23,7 @@ after(() => {
 
 /** Resolves once some node of the run reports a beacon round ≥ 1. */
 async function firstBeacon(runDir: string): Promise<void> {
-  await eventually(async () => {
+  await waitFor("the first beacon", async () => {
     let state;
     try {
       state = readRunState(runDir);
@@ -40,7 +41,7 @@ async function firstBeacon(runDir: string): Promise<void> {
       }
     }
     return undefined;
-  }, 180_000, "the first beacon");
+  }, { timeoutMs: 180_000 });
 }
 
 describe("relaylab up", () => {
@@ -61,7 +62,7 @@ describe("relaylab up", () => {
     assert.match(readFileSync(runFiles(runDir).log(0), "utf8"), /"event":"crypto_backend","backend":"mcl-wasm"/);
     const pids = statePids(runDir);
     assert.equal(pids.length, 10);
-    await eventually(() => (pids.some(alive) ? undefined : true), 30_000, "every node process to exit");
+    await waitFor("every node process to exit", () => (pids.some(alive) ? undefined : true), { timeoutMs: 30_000 });
   });
 
   it("stops every node on SIGTERM and still prints the summary", async () => {
@@ -87,7 +88,7 @@ describe("relaylab up", () => {
     started.push(...pids);
     cli.kill("SIGKILL");
     await exited(cli);
-    await eventually(() => (pids.some(alive) ? undefined : true), 60_000, "nodes to notice their runner is gone");
+    await waitFor("nodes to notice their runner is gone", () => (pids.some(alive) ? undefined : true), { timeoutMs: 60_000 });
   });
 
   it("detaches, then status, logs and down work from the run directory", async () => {

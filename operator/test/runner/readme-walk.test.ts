@@ -6,11 +6,12 @@
  * gets a fresh temporary run directory; users do not.
  */
 import assert from "node:assert/strict";
+import { waitFor } from "@relaylab/node/wait";
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { alive, eventually, runCli, statePids } from "../support/cli.js";
+import { alive, runCli, statePids } from "../support/cli.js";
 
 const checkout = mkdtempSync(join(tmpdir(), "relaylab-checkout-"));
 const local = join(checkout, ".relaylab", "local");
@@ -78,7 +79,7 @@ describe("the README's local commands, in one checkout", () => {
     const down = await run(["down", "--json"]);
     assert.equal(down.code, 0, down.stderr);
     assert.equal((JSON.parse(down.stdout) as { stopped: number }).stopped, pids.length);
-    await eventually(() => (pids.some(alive) ? undefined : true), 30_000, "every detached node to exit");
+    await waitFor("every detached node to exit", () => (pids.some(alive) ? undefined : true), { timeoutMs: 30_000 });
     const stopped = await run(["status", "--json"]);
     assert.equal(stopped.code, 0, stopped.stderr);
     assert.equal((JSON.parse(stopped.stdout) as { running: number }).running, 0);

@@ -3,7 +3,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { LeaderElector, LeadershipLostError, microTime } from "../../src/runtime/leader.js";
 import { FakeKube } from "../fake-kube.js";
-import { FakeClock, settle, waitFor } from "../fake-clock.js";
+import { waitFor } from "@relaylab/node/wait";
+import { FakeClock, POLL_FAST, settle } from "../fake-clock.js";
 import { testLog } from "../log.js";
 
 const elector = (kube: FakeKube, clock: FakeClock, identity: string) =>
@@ -46,10 +47,10 @@ describe("LeaderElector", () => {
       () => undefined,
       (err: unknown) => err,
     );
-    await waitFor(() => leading !== undefined, "leading");
+    await waitFor("leading", () => leading !== undefined, POLL_FAST);
     kube.interceptor = (_op, kind) => (kind === "Lease" ? new Error("api down") : undefined);
     for (let i = 0; i < 6 && leading?.aborted !== true; i++) {
-      await waitFor(() => clock.pending >= 1, "renew timer");
+      await waitFor("renew timer", () => clock.pending >= 1, POLL_FAST);
       clock.advance(2000);
       await settle();
     }
@@ -66,7 +67,7 @@ describe("LeaderElector", () => {
       started = true;
       await new Promise<void>((r) => signal.addEventListener("abort", () => r(), { once: true }));
     });
-    await waitFor(() => started, "x leads");
+    await waitFor("x leads", () => started, POLL_FAST);
     stop2.abort();
     await run2;
     const lease = kube2.find("coordination.k8s.io/v1", "Lease", "relaylab-operator", "ops") as unknown as { spec: { holderIdentity: string } };

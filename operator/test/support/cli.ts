@@ -43,17 +43,6 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
   return exited(startCli(args, options));
 }
 
-/** Polls `check` until it returns a value (not undefined) or the deadline passes. */
-export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 /** Node pids recorded in a run directory's state file. */
 export function statePids(runDir: string): number[] {
   const file = `${runDir}/state.json`;

@@ -7,7 +7,7 @@
 import type { Pki } from "./certs.js";
 import type { ManagedProcess } from "./process.js";
 import { httpCall } from "./rest.js";
-import { StopWaiting, waitFor } from "./wait.js";
+import { StopWaiting, waitFor } from "@relaylab/node/wait";
 
 export function etcdArgs(dataDir: string, ports: { readonly etcdClient: number; readonly etcdPeer: number }): string[] {
   const client = `http://127.0.0.1:${ports.etcdClient}`;

@@ -5,7 +5,7 @@
  * server refused a plural or short name).
  */
 import type { Rest } from "./rest.js";
-import { waitFor } from "./wait.js";
+import { waitFor } from "@relaylab/node/wait";
 
 const CRDS = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
 

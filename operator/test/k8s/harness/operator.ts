@@ -17,7 +17,7 @@ import { type OperatorOptions, runOperator } from "../../../src/operator/main.js
 import { createKubeApi } from "../../../src/runtime/client-node.js";
 import type { KubeApi, KubeObject } from "../../../src/runtime/kube.js";
 import { httpCall } from "./rest.js";
-import { waitFor } from "./wait.js";
+import { waitFor } from "@relaylab/node/wait";
 
 /** One write the operator sent to the API server. */
 export interface RecordedWrite {

@@ -9,7 +9,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { StopWaiting } from "./wait.js";
+import { StopWaiting } from "@relaylab/node/wait";
 
 const STOP_GRACE_MS = 20_000;
 
