@@ -1,26 +1,29 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * Extracts the metric names a PromQL expression reads, without a full parser: strings, label
- * matchers, range selectors, Grafana variables, grouping label lists and function calls are
- * removed, and what is left that looks like an identifier and is not a keyword is a metric.
+ * Extracts the metric names a PromQL expression reads, with Prometheus's own PromQL grammar
+ * (@prometheus-io/lezer-promql): a metric is the identifier of a vector selector, so label names,
+ * strings, durations, function names and keywords can never be mistaken for one.
  */
+import { parser } from "@prometheus-io/lezer-promql";
 
-const KEYWORDS = new Set(["and", "or", "unless", "by", "without", "on", "ignoring", "group_left", "group_right", "bool", "offset", "inf", "nan"]);
+/**
+ * Grafana variables (`$__rate_interval`, `${denominator}`, `$subnet`) are not PromQL. Each is read
+ * as the duration `1m`, which PromQL accepts both in a range and as a number; in a string it is
+ * ignored anyway.
+ */
+const GRAFANA_VARIABLE = /\$\{\w+(?::\w+)?\}|\$\w+/g;
 
-/** Metric names referenced by `expr`, in order of first appearance. */
+/** Metric names referenced by `expr`, in order of first appearance; throws, naming the position, when `expr` is not PromQL. */
 export function metricNames(expr: string): string[] {
-  const stripped = expr
-    .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, " ") // string literals
-    .replace(/\{[^}]*\}/g, " ") // label matchers
-    .replace(/\[[^\]]*\]/g, " ") // range and subquery selectors
-    .replace(/\$\{?\w+\}?/g, " ") // Grafana variables
-    .replace(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, " "); // label lists
+  const source = expr.replace(GRAFANA_VARIABLE, "1m");
   const names: string[] = [];
-  // Tokens starting with a digit are numbers or durations (1e3, 0.99, 5m, 1h30m).
-  for (const m of stripped.matchAll(/[0-9][\w.]*|([A-Za-z_:][\w:]*)(\s*\()?/g)) {
-    const [, ident, call] = m;
-    if (ident === undefined || call !== undefined || KEYWORDS.has(ident.toLowerCase())) continue;
-    if (!names.includes(ident)) names.push(ident);
-  }
+  const cursor = parser.parse(source).cursor();
+  do {
+    if (cursor.type.isError) throw new Error(`not a PromQL expression (syntax error at offset ${cursor.from}): ${expr}`);
+    if (cursor.name === "Identifier" && cursor.node.parent?.name === "VectorSelector") {
+      const name = source.slice(cursor.from, cursor.to);
+      if (!names.includes(name)) names.push(name);
+    }
+  } while (cursor.next());
   return names;
 }

@@ -42,6 +42,10 @@ describe("metricNames (PromQL metric identifiers)", () => {
     assert.deepEqual(metricNames('sum without (job) (m{le=~"5(\\\\.0)?", kind="sum by (x) not_a_metric"}[1h30m:1m]) / ${denominator}'), ["m"]);
     assert.deepEqual(metricNames("vector(1)"), []);
   });
+
+  test("refuses what is not PromQL, naming the expression", () => {
+    assert.throws(() => metricNames("sum(rate(x[5m])"), /not a PromQL expression .*sum\(rate\(x\[5m\]\)/);
+  });
 });
 
 describe("dashboards and alerts use only contract metric names", () => {
