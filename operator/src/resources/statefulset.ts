@@ -49,7 +49,7 @@ const restricted: SecurityContext = {
  */
 export const nodeDataDir = (genesisHash: string): string => `${PATHS.data}/genesis-${genesisHash.slice(0, 16)}`;
 
-/** The node's command line; flags match node/src/main.ts. */
+/** The node's command line; flags match the node's entry point (@relaylab/node/main). */
 export function nodeArgs(genesisHash: string): string[] {
   return [
     "--genesis",
