@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /** A manual clock: timers fire only when a test advances time. */
-import type { Clock } from "../src/runtime/clock.js";
+import type { Clock, Timer } from "@relaylab/node/clock";
 
 export class FakeClock implements Clock {
   #now: number;
@@ -15,27 +15,19 @@ export class FakeClock implements Clock {
     return this.#now;
   }
 
-  setTimer(ms: number, fn: () => void): () => void {
-    const id = this.#next++;
-    this.#timers.push({ at: this.#now + ms, fn, id });
-    return () => {
-      this.#timers = this.#timers.filter((t) => t.id !== id);
-    };
+  /** The same reading as now(): a fake clock has one time line, started at a realistic epoch. */
+  wallNow(): number {
+    return this.#now;
   }
 
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      if (signal?.aborted === true) return resolve();
-      const cancel = this.setTimer(ms, resolve);
-      signal?.addEventListener(
-        "abort",
-        () => {
-          cancel();
-          resolve();
-        },
-        { once: true },
-      );
-    });
+  setTimeout(fn: () => void, ms: number): Timer {
+    const id = this.#next++;
+    this.#timers.push({ at: this.#now + ms, fn, id });
+    return {
+      cancel: () => {
+        this.#timers = this.#timers.filter((t) => t.id !== id);
+      },
+    };
   }
 
   /** Moves time forward, firing due timers in order. */

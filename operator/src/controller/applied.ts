@@ -8,7 +8,7 @@
  * operator's back is still put right.
  */
 import { createHash } from "node:crypto";
-import type { Clock } from "../runtime/clock.js";
+import type { Clock } from "@relaylab/node/clock";
 import type { KubeObject } from "../runtime/kube.js";
 
 /** How long an applied child is trusted to be unchanged before it is applied again. */

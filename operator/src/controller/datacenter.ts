@@ -10,7 +10,7 @@ import type { Logger } from "pino";
 import type { DataCenter, DataCenterStatus } from "../api/index.js";
 import { API_VERSION, DATACENTER_CONDITIONS as C, DATACENTER_FINALIZER, DATACENTER_KIND, DATACENTER_REASONS as R } from "../api/index.js";
 import { LABEL_SUBNET } from "../resources/index.js";
-import type { Clock } from "../runtime/clock.js";
+import type { Clock } from "@relaylab/node/clock";
 import type { Reconcile, Result } from "../runtime/controller.js";
 import { parseKey } from "../runtime/controller.js";
 import type { EventRecorder } from "../runtime/events.js";
@@ -70,7 +70,7 @@ async function reconcileDataCenter(deps: DataCenterReconcilerDeps, key: string):
     return {};
   }
 
-  const status = computeDataCenterStatus(dc, usage, new Date(deps.clock.now()).toISOString());
+  const status = computeDataCenterStatus(dc, usage, new Date(deps.clock.wallNow()).toISOString());
   // Key order differs (the API server returns custom resources with sorted keys): compare values.
   if (!isDeepStrictEqual(status, dc.status ?? {})) {
     await api.applyStatus({ apiVersion: API_VERSION, kind: DATACENTER_KIND, metadata: { name }, status } as KubeObject);

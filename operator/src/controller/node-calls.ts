@@ -7,7 +7,7 @@
  * short budget: calls go on in the background, one per address and purpose at a time, and what
  * they learn (a node's status, a successful fault push) is there for the next reconcile.
  */
-import type { Clock } from "../runtime/clock.js";
+import { sleep, type Clock } from "@relaylab/node/clock";
 
 /** How long a reconcile waits for node calls before it goes on with what it knows. */
 export const NODE_CALL_BUDGET_MS = 100;
@@ -34,7 +34,7 @@ export class NodeCalls {
   /** Waits until every call settled or the budget ran out, whichever comes first. */
   async within(calls: readonly Promise<void>[]): Promise<void> {
     const stop = new AbortController();
-    await Promise.race([Promise.allSettled(calls), this.#clock.sleep(this.#budgetMs, stop.signal)]);
+    await Promise.race([Promise.allSettled(calls), sleep(this.#clock, this.#budgetMs, stop.signal)]);
     stop.abort();
   }
 }

@@ -23,7 +23,7 @@ import {
   identitySecretName,
   nodeHost,
 } from "../resources/index.js";
-import type { Clock } from "../runtime/clock.js";
+import type { Clock } from "@relaylab/node/clock";
 import type { Reconcile, Result } from "../runtime/controller.js";
 import { controllerOwnerKey, objectKey, parseKey } from "../runtime/controller.js";
 import { TerminalError } from "../runtime/errors.js";
@@ -106,7 +106,7 @@ async function reconcileSubnet(deps: SubnetReconcilerDeps, state: ReconcilerStat
   }
   const spec = resolveSubnetSpec(subnet.spec);
   const expiresAtMs = expiryOf(subnet);
-  if (expiresAtMs !== undefined && clock.now() >= expiresAtMs) {
+  if (expiresAtMs !== undefined && clock.wallNow() >= expiresAtMs) {
     await expireSubnet(deps, subnet);
     return {};
   }
@@ -157,11 +157,11 @@ async function reconcileSubnet(deps: SubnetReconcilerDeps, state: ReconcilerStat
     live: summarizeLive([...live.values()]),
     ...(genesisHash !== undefined ? { genesisHash } : {}),
     ...(newGenesis !== undefined ? { newGenesis } : {}),
-    nowIso: new Date(clock.now()).toISOString(),
+    nowIso: new Date(clock.wallNow()).toISOString(),
   });
   await writeStatus(deps, subnet, expiresAtMs !== undefined ? { ...status, expiresAt: new Date(expiresAtMs).toISOString() } : status);
   const refreshMs = deps.statusRefreshMs ?? 10_000;
-  return { requeueAfterMs: expiresAtMs !== undefined ? Math.min(refreshMs, expiresAtMs - clock.now()) : refreshMs };
+  return { requeueAfterMs: expiresAtMs !== undefined ? Math.min(refreshMs, expiresAtMs - clock.wallNow()) : refreshMs };
 }
 
 /** When spec.ttlSeconds runs out (ms since the epoch), or undefined without a TTL. */

@@ -9,7 +9,7 @@ import type { Logger } from "pino";
 import type { OperatorMetrics } from "../metrics/registry.js";
 import { observeReconcile } from "../metrics/registry.js";
 import type { ControllerName } from "../metrics/names.js";
-import type { Clock } from "./clock.js";
+import type { Clock } from "@relaylab/node/clock";
 import { TerminalError } from "./errors.js";
 import type { Informer } from "./informer.js";
 import type { KubeObject } from "./kube.js";

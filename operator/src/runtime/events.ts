@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
-import type { Clock } from "./clock.js";
+import type { Clock } from "@relaylab/node/clock";
 import type { KubeApi, KubeObject } from "./kube.js";
 import { microTime } from "./leader.js";
 import type { PolicyRule } from "./rbac.js";
@@ -32,7 +32,7 @@ export function apiEventRecorder(api: KubeApi, clock: Clock, log: Logger, instan
           apiVersion: "events.k8s.io/v1",
           kind: "Event",
           metadata: { name, namespace: ns },
-          eventTime: microTime(clock.now()),
+          eventTime: microTime(clock.wallNow()),
           reportingController: REPORTING_CONTROLLER,
           reportingInstance: instance,
           action,

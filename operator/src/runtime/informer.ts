@@ -10,7 +10,7 @@
  *   events while disconnected must look at everything once more.
  */
 import type { Logger } from "pino";
-import type { Clock } from "./clock.js";
+import { sleep, type Clock } from "@relaylab/node/clock";
 import { isGone } from "./errors.js";
 import { aborted } from "./kube.js";
 import type { KubeApi, KubeObject, WatchEventType } from "./kube.js";
@@ -124,7 +124,7 @@ export class Informer<T extends KubeObject> implements ObjectCache<T> {
         this.restarts++;
         recovering = true;
         log.warn({ kind: this.#opts.kind, err: errorText(err), retryInMs: delay }, "list/watch failed; retrying");
-        await clock.sleep(delay, signal);
+        await sleep(clock, delay, signal);
       }
     }
   }

@@ -9,7 +9,7 @@
  */
 import type { Logger } from "pino";
 import type { OperatorMetrics } from "../metrics/registry.js";
-import type { Clock } from "./clock.js";
+import { sleep, type Clock } from "@relaylab/node/clock";
 import { isConflict } from "./errors.js";
 import { aborted } from "./kube.js";
 import type { KubeApi, KubeObject } from "./kube.js";
@@ -70,7 +70,8 @@ export class LeaderElector {
   /** One attempt to acquire or renew; true when this replica holds the lease afterwards. */
   async tryAcquireOrRenew(): Promise<boolean> {
     const { api, namespace, name, identity, clock, leaseDurationMs } = this.#o;
-    const now = clock.now();
+    // Lease times are wall-clock: other replicas read them.
+    const now = clock.wallNow();
     const ref = { apiVersion: "coordination.k8s.io/v1", kind: "Lease", namespace, name };
     const lease = await api.get<Lease>(ref);
     const mine = { holderIdentity: identity, leaseDurationSeconds: Math.ceil(leaseDurationMs / 1000), acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: 0 } satisfies LeaseSpec;
@@ -110,7 +111,7 @@ export class LeaderElector {
    */
   async run(signal: AbortSignal, lead: (leading: AbortSignal) => Promise<void>): Promise<void> {
     const { clock, log, retryPeriodMs, renewDeadlineMs, identity, metrics } = this.#o;
-    while (!signal.aborted && !(await this.#attempt())) await clock.sleep(retryPeriodMs, signal);
+    while (!signal.aborted && !(await this.#attempt())) await sleep(clock, retryPeriodMs, signal);
     if (signal.aborted) return;
     log.info({ identity }, "became leader");
     metrics?.leader.set(1);
@@ -121,7 +122,7 @@ export class LeaderElector {
     let lost = false;
     let lastRenew = clock.now();
     while (!leading.signal.aborted) {
-      await clock.sleep(retryPeriodMs, leading.signal);
+      await sleep(clock, retryPeriodMs, leading.signal);
       if (aborted(leading.signal)) break;
       if (await this.#attempt()) lastRenew = clock.now();
       else if (clock.now() - lastRenew > renewDeadlineMs) {

@@ -7,7 +7,7 @@
  * - `addAfter` delays an add (only the earliest pending delay per key is kept);
  * - `addRateLimited` delays by the rate limiter, `forget` resets the key's backoff.
  */
-import type { Clock } from "./clock.js";
+import type { Clock } from "@relaylab/node/clock";
 import type { RateLimiter } from "./ratelimiter.js";
 
 export class WorkQueue {
@@ -41,11 +41,11 @@ export class WorkQueue {
     const pending = this.#waiting.get(key);
     if (pending !== undefined && pending.at <= at) return;
     pending?.cancel();
-    const cancel = this.clock.setTimer(ms, () => {
+    const timer = this.clock.setTimeout(() => {
       this.#waiting.delete(key);
       this.add(key);
-    });
-    this.#waiting.set(key, { at, cancel });
+    }, ms);
+    this.#waiting.set(key, { at, cancel: () => timer.cancel() });
   }
 
   /** Queues `key` after the rate limiter's delay (call after a failed attempt). */

@@ -3,7 +3,7 @@
  * Rate limiters of client-go's workqueue: per-item exponential backoff combined with an overall
  * token bucket (DefaultControllerRateLimiter: 5 ms → 1000 s per item, 50 qps with a burst of 300).
  */
-import type { Clock } from "./clock.js";
+import type { Clock } from "@relaylab/node/clock";
 
 export interface RateLimiter {
   /** How long `key` must wait before its next attempt; counts the attempt. */
