@@ -10,7 +10,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { EventEmitter } from "node:events";
 import { closeSync, openSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { nodeProgram } from "./node-program.js";
 
 /** How to start one node: the node program's flags and where its output goes. */
 export interface NodeLaunch {
@@ -27,17 +27,9 @@ export interface NodeExit {
   readonly expected: boolean;
 }
 
-/**
- * The node program's entry point: its TypeScript source in a checkout, run through tsx; the compiled
- * JavaScript under `--conditions=production` (the container image, which has no tsx).
- */
-const NODE_MAIN = import.meta.resolve("@relaylab/node/main");
-
 /** The argv to run the node program with the current Node.js binary. */
 export function nodeCommand(args: readonly string[]): string[] {
-  const main = fileURLToPath(NODE_MAIN);
-  const loader = main.endsWith(".ts") ? ["--import", import.meta.resolve("tsx")] : [];
-  return [process.execPath, ...loader, main, ...args];
+  return [process.execPath, ...nodeProgram(), ...args];
 }
 
 export class NodeSupervisor extends EventEmitter<{ exit: [NodeExit] }> {
