@@ -12,6 +12,8 @@ export interface NodeLiveStatus {
   ready: boolean;
   round: number;
   registeredGroups: number;
+  /** Epoch of the node's highest round: which registered groups are in force. */
+  epoch: number;
   stallEvents: number;
   stalled: boolean;
   finalizedHeight: number;
@@ -22,6 +24,14 @@ export interface NodeLiveStatus {
 export interface NodeStatusReader {
   /** Status of the node at `address` (host:port of its Public API); rejects when unreachable. */
   status(address: string): Promise<NodeLiveStatus>;
+  /** The groups registered for `epoch` (the DKG's output) as the node at `address` knows them. */
+  groups(address: string, epoch: number): Promise<GroupMembers[]>;
+}
+
+/** One registered group: its index and its members' node indices. */
+export interface GroupMembers {
+  index: number;
+  members: number[];
 }
 
 export interface NodeControl {

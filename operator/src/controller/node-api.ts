@@ -4,10 +4,10 @@ import { Metadata } from "@grpc/grpc-js";
 import { controlClient, publicClient, unary } from "@relaylab/node/client";
 import type { ControlClient, PublicClient } from "@relaylab/node/client";
 import { ByzantineBehaviour } from "@relaylab/node/gen/relaylab/v1/control";
-import type { NodeStatus } from "@relaylab/node/gen/relaylab/v1/public";
+import type { GroupSet, NodeStatus } from "@relaylab/node/gen/relaylab/v1/public";
 import type { ByzantineBehaviour as SpecBehaviour } from "../api/index.js";
 import type { FaultSetSpec } from "../genesis/index.js";
-import type { NodeControl, NodeLiveStatus, NodeStatusReader } from "./live.js";
+import type { GroupMembers, NodeControl, NodeLiveStatus, NodeStatusReader } from "./live.js";
 
 const BEHAVIOURS: Record<SpecBehaviour, ByzantineBehaviour> = {
   WithholdShares: ByzantineBehaviour.BYZANTINE_BEHAVIOUR_WITHHOLD_SHARES,
@@ -36,12 +36,20 @@ export class GrpcNodeApi implements NodeStatusReader, NodeControl {
       ready: s.ready,
       round: Number(s.round),
       registeredGroups: s.registeredGroups,
+      epoch: Number(s.epoch),
       stallEvents: Number(s.stallEvents),
       stalled: s.stalled,
       finalizedHeight: Number(s.finalizedHeight),
       activeFaults: s.activeFaults,
       roundLatencyP50Seconds: s.roundLatencyP50Seconds,
     };
+  }
+
+  async groups(address: string, epoch: number): Promise<GroupMembers[]> {
+    const client = this.#public.get(address) ?? publicClient(address);
+    this.#public.set(address, client);
+    const set = await unary<GroupSet>((cb) => client.getGroups({ epoch: BigInt(epoch) }, new Metadata(), callOptions(), cb));
+    return set.groups.map((g) => ({ index: g.index, members: [...g.members] }));
   }
 
   async setFaults(address: string, faults: FaultSetSpec): Promise<void> {
