@@ -9,6 +9,7 @@
  * it again in the same pod, on the same identity and data.
  *
  * - crash-recovery and dc-partition (operator/examples/chaos) pass with their own expectations;
+ * - the operator labels each node pod with the groups the verifier learned from the nodes;
  * - an experiment with an impossible expectation (run beside crash-recovery on its Subnet, with
  *   its own verifier) fails, with a failing JUnit testcase.
  */
@@ -19,7 +20,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
+import { isDeepStrictEqual, promisify } from "node:util";
 import type { DataCenter, Subnet } from "../../src/api/index.js";
 import { type Experiment, loadExperiment, parseExperiment } from "../../src/chaos/experiment.js";
 import { junitXml } from "../../src/chaos/junit.js";
@@ -89,13 +90,13 @@ describe("chaos experiments on a Subnet in the real cluster", { skip, timeout: B
    * Creates a new Subnet `name` from `subnet`, runs the experiments on it side by side (each with
    * its own provider, hence its own verifier), and deletes it.
    */
-  const runOnNewSubnet = async (name: string, subnet: Subnet, experiments: readonly Experiment[]): Promise<ChaosRunResult[]> => {
+  const runOnNewSubnet = async (name: string, subnet: Subnet, experiments: readonly Experiment[], beforeDelete?: (provider: KubeProvider) => Promise<void>): Promise<ChaosRunResult[]> => {
     const subnets = `/apis/relaylab.dev/v1alpha1/namespaces/${NS}/subnets`;
     await cluster().admin.create(subnets, { ...subnet, metadata: { name, namespace: NS } });
     const started = performance.now();
     try {
       const api = createKubeApi(cluster().adminKubeConfig());
-      return await Promise.all(experiments.map(async (experiment) => {
+      const results = await Promise.all(experiments.map(async (experiment) => {
         const provider = await KubeProvider.connect(api, NS, name, { podsTimeoutMs: STEP_DEADLINE_MS });
         providers.push(provider);
         progressLine(`Subnet ${name}: ${provider.endpoints.length} pods have IPs; running ${experiment.metadata.name}`);
@@ -105,6 +106,9 @@ describe("chaos experiments on a Subnet in the real cluster", { skip, timeout: B
         progressLine(`${experiment.metadata.name}: ${((performance.now() - started) / 1000).toFixed(1)} s from Subnet creation to verdict`);
         return result;
       }));
+      const first = providers.at(-experiments.length);
+      if (beforeDelete !== undefined && first !== undefined) await beforeDelete(first);
+      return results;
     } finally {
       await cluster().admin.delete(`${subnets}/${name}`);
       await waitFor(`the pods of Subnet ${name} to go`, async () => {
@@ -130,7 +134,20 @@ describe("chaos experiments on a Subnet in the real cluster", { skip, timeout: B
 
   it("crash-recovery: g-t+1 members of group 0 crash and come back; the beacon recovers with no safety violation", async () => {
     const { experiment, subnet } = example("crash-recovery");
-    const [result, other] = await runOnNewSubnet("crash-recovery", subnet, [experiment, impossible]);
+    const [result, other] = await runOnNewSubnet("crash-recovery", subnet, [experiment, impossible], async (provider) => {
+      // The operator publishes the groups the DKG registered as pod labels (within a status refresh).
+      const groups = provider.observer.ledger.groupSet(0)?.groups ?? [];
+      assert.ok(groups.length > 0, "the verifier learned no groups");
+      const expected = Object.fromEntries(provider.endpoints.map((e) => [String(e.index), groups.filter((g) => g.members.includes(e.index)).map((g) => `group.relaylab.dev/${String(g.index)}`).sort()]));
+      const labelled = async (): Promise<Record<string, string[]>> => {
+        const pods = await cluster().admin.list<{ metadata: { labels?: Record<string, string> } }>(`/api/v1/namespaces/${NS}/pods`, { labelSelector: "relaylab.dev/subnet=crash-recovery" });
+        return Object.fromEntries(pods.items.map((p) => [p.metadata.labels?.["apps.kubernetes.io/pod-index"] ?? "", Object.keys(p.metadata.labels ?? {}).filter((k) => k.startsWith("group.relaylab.dev/")).sort()]));
+      };
+      await waitFor("the node pods to carry their group labels", async () => (isDeepStrictEqual(await labelled(), expected) ? true : undefined), { timeoutMs: 60_000, intervalMs: 1000 }).catch(async (err: unknown) => {
+        assert.deepEqual(await labelled(), expected, `pods' group labels: ${String(err)}`);
+      });
+      progressLine(`pods carry the group labels of the ${String(groups.length)} registered groups`);
+    });
     impossibleResult = other;
     assert.ok(result !== undefined);
     assertPassed("crash-recovery", result);
