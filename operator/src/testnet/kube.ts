@@ -13,7 +13,12 @@
  * - `setFaults` (and so pause and the network faults) goes to the node's Control API. The operator
  *   pushes a Subnet's baseline faults only when its desired set changes or a node reports none
  *   (a restarted node); the chaos engine always sends the baseline plus its own overlays, so the
- *   two compose: whichever push lands last, the baseline is in it.
+ *   two compose: whichever push lands last, the baseline is in it. One window remains: right after
+ *   a node restarts, the operator (seeing it report no faults) may push the bare baseline after the
+ *   engine's push, and that node runs without the engine's overlays until the engine's next push.
+ * - The kubelet runs a crashed container again at once (restartPolicy Always), so on Kubernetes a
+ *   node is down for as long as its container takes to restart, not for a crash step's `for`;
+ *   the step's end then only waits for the node to run again.
  *
  * Experiments count rounds from the genesis, as a local run does: run them on a new Subnet,
  * connected before its DKG finishes (see `connect`).
