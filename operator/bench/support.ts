@@ -12,6 +12,7 @@ import { userPath } from "../src/runner/run-dir.js";
 import { runTestnet } from "../src/runner/run.js";
 import type { RunSummary } from "../src/runner/summary.js";
 import { LocalTestnet } from "../src/runner/testnet.js";
+import { LocalProvider } from "../src/testnet/local.js";
 
 export interface BenchFlags {
   readonly json: string | undefined;
@@ -76,7 +77,7 @@ export async function measuredRun(topology: ReturnType<typeof benchTopology>, ro
   const onSignal = () => stop.abort();
   process.once("SIGINT", onSignal);
   try {
-    const { summary } = await runTestnet(testnet, { rounds, maxStalls: 0, progress: createProgress({ quiet: false, plainEveryMs: 10_000 }), signal: stop.signal, logLevel: "warn" });
+    const { summary } = await runTestnet(new LocalProvider(testnet), { rounds, maxStalls: 0, progress: createProgress({ quiet: false, plainEveryMs: 10_000 }), signal: stop.signal, logLevel: "warn" });
     return summary;
   } finally {
     process.off("SIGINT", onSignal);

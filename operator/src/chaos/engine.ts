@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * Fires an experiment's steps against a running local testnet when their round (or second)
- * comes, undoes them when their `for` elapses, and records what it did.
+ * Fires an experiment's steps against a running testnet (any provider of the testnet port) when
+ * their round (or second) comes, undoes them when their `for` elapses, and records what it did.
  *
  * A node's faults are always its topology baseline plus the overlays of the steps that are
  * active on it; every change sends the whole composed set (SetFaults replaces, never merges).
@@ -9,7 +9,7 @@
 import type { ByzantineBehaviour } from "../api/index.js";
 import type { FaultSetSpec, LinkFaultSpec } from "../genesis/index.js";
 import type { Progress } from "../runner/progress.js";
-import type { LocalTestnet } from "../runner/testnet.js";
+import type { TestnetPort } from "../testnet/port.js";
 import type { Experiment, Step } from "./experiment.js";
 import type { ChaosRecord, StepRecord } from "./record.js";
 import { seededRandom, selectVictims } from "./selectors.js";
@@ -23,7 +23,7 @@ const NO_LINK: LinkFaultSpec = { peers: [], dataCenters: [], delayMs: 0, jitterM
 
 export class ChaosEngine {
   readonly records: StepRecord[] = [];
-  readonly #testnet: LocalTestnet;
+  readonly #testnet: TestnetPort;
   readonly #steps: readonly Step[];
   readonly #replay: ReadonlyMap<string, StepRecord> | undefined;
   readonly #progress: Progress;
@@ -35,7 +35,7 @@ export class ChaosEngine {
   readonly #startedAt = performance.now();
   #busy: Promise<void> = Promise.resolve();
 
-  constructor(testnet: LocalTestnet, experiment: Experiment, progress: Progress, replay?: ChaosRecord) {
+  constructor(testnet: TestnetPort, experiment: Experiment, progress: Progress, replay?: ChaosRecord) {
     this.#testnet = testnet;
     this.#steps = experiment.spec.steps;
     this.#progress = progress;
@@ -150,7 +150,7 @@ export class ChaosEngine {
         await Promise.all(victims.map((n) => this.#testnet.setFaults(n, { ...this.#composed(n), pauseMs: step.pauseMs ?? 0 })));
         return;
       case "crash":
-        await Promise.all(victims.map((n) => this.#testnet.supervisor.kill(n)));
+        await Promise.all(victims.map((n) => this.#testnet.crash(n)));
         return;
       case "restart":
         await this.#restart(victims);
@@ -164,8 +164,9 @@ export class ChaosEngine {
   }
 
   async #restart(victims: readonly number[]): Promise<void> {
-    for (const v of victims) if (!this.#testnet.supervisor.isRunning(v)) this.#testnet.restart(v);
-    // A restarted node starts from its baseline faults file; give it back the overlays in force.
+    const running = this.#testnet.running();
+    await Promise.all(victims.filter((v) => !running.includes(v)).map((v) => this.#testnet.restart(v)));
+    // A restarted node starts from its baseline faults; give it back the overlays in force.
     await Promise.all(victims.map((n) => this.#pushWhenUp(n)));
   }
 
@@ -187,7 +188,7 @@ export class ChaosEngine {
   }
 
   async #push(node: number): Promise<void> {
-    if (!this.#testnet.supervisor.isRunning(node)) return;
+    if (!this.#testnet.running().includes(node)) return;
     await this.#testnet.setFaults(node, this.#composed(node));
   }
 

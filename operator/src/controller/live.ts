@@ -14,6 +14,8 @@ export interface NodeLiveStatus {
   ready: boolean;
   round: number;
   registeredGroups: number;
+  /** Epoch of the node's highest round: which registered groups are in force. */
+  epoch: number;
   stallEvents: number;
   stalled: boolean;
   finalizedHeight: number;
@@ -24,6 +26,14 @@ export interface NodeLiveStatus {
 export interface NodeStatusReader {
   /** Status of the node at `address` (host:port of its Public API); rejects when unreachable. */
   status(address: string): Promise<NodeLiveStatus>;
+  /** The groups registered for `epoch` (the DKG's output) as the node at `address` knows them. */
+  groups(address: string, epoch: number): Promise<GroupMembers[]>;
+}
+
+/** One registered group: its index and its members' node indices. */
+export interface GroupMembers {
+  index: number;
+  members: number[];
 }
 
 export interface NodeControl {
@@ -45,12 +55,17 @@ export function grpcNodes(): NodeStatusReader & NodeControl & { close(): void } 
         ready: s.ready,
         round: Number(s.round),
         registeredGroups: s.registeredGroups,
+        epoch: Number(s.epoch),
         stallEvents: Number(s.stallEvents),
         stalled: s.stalled,
         finalizedHeight: Number(s.finalizedHeight),
         activeFaults: s.activeFaults,
         roundLatencyP50Seconds: s.roundLatencyP50Seconds,
       };
+    },
+    async groups(address, epoch) {
+      const set = await pool.get({ public: address }).groups(BigInt(epoch));
+      return set.groups.map((g) => ({ index: g.index, members: [...g.members] }));
     },
     async setFaults(address, faults) {
       await pool.get({ control: address }).setFaults(toProtoFaultSet(faults));

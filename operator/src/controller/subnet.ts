@@ -4,7 +4,8 @@
  * informer caches it computes placement, identity keys, genesis and every child; applies them by
  * server-side apply; deletes StatefulSets of data centers no longer used; pushes each node's
  * fault set (its data center's network profile, byzantine behaviour) through the Control API;
- * reads live figures from the Public API; and writes the status once.
+ * reads live figures from the Public API; labels the pods with the groups the DKG registered;
+ * and writes the status once.
  */
 import { isDeepStrictEqual } from "node:util";
 import type { Logger } from "pino";
@@ -36,6 +37,7 @@ import { decodeIdentitySecret, ensureIdentityKeys, publicKeys } from "./identity
 import type { NodeControl, NodeLiveStatus, NodeStatusReader } from "./live.js";
 import { summarizeLive } from "./live.js";
 import { AppliedObjects } from "./applied.js";
+import { GroupLabelState, publishGroupLabels } from "./group-labels.js";
 import { NodeCalls } from "./node-calls.js";
 import { computeSubnetStatus } from "./subnet-status.js";
 import type { StatefulSetObject } from "./workloads.js";
@@ -55,7 +57,8 @@ export const SUBNET_CONTROLLER_RULES: PolicyRule[] = [
   { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ["create", "patch"] },
   { apiGroups: [MONITORING_GROUP], resources: ["podmonitors"], verbs: ["create", "patch"] },
   // Pods of an old genesis are deleted all at once (restartStaleGenesisPods).
-  { apiGroups: [""], resources: ["pods"], verbs: ["list", "delete"] },
+  // "patch": group membership labels on node pods (group-labels.ts).
+  { apiGroups: [""], resources: ["pods"], verbs: ["list", "delete", "patch"] },
 ];
 
 export interface SubnetReconcilerDeps {
@@ -84,6 +87,8 @@ interface ReconcilerState {
   readonly live: Map<string, NodeLiveStatus>;
   /** Per node slot, the fault set last pushed successfully. */
   readonly pushed: Map<string, string>;
+  /** Groups learned from the nodes and when pods were last labelled with them. */
+  readonly groupLabels: GroupLabelState;
 }
 
 interface SecretObject extends KubeObject {
@@ -92,7 +97,7 @@ interface SecretObject extends KubeObject {
 
 /** Builds the Subnet reconcile function; it keeps, per node, the last status and fault set pushed. */
 export function createSubnetReconciler(deps: SubnetReconcilerDeps): Reconcile {
-  const state: ReconcilerState = { applied: new AppliedObjects(deps.clock), calls: new NodeCalls(deps.clock, deps.nodeCallBudgetMs), live: new Map(), pushed: new Map() };
+  const state: ReconcilerState = { applied: new AppliedObjects(deps.clock), calls: new NodeCalls(deps.clock, deps.nodeCallBudgetMs), live: new Map(), pushed: new Map(), groupLabels: new GroupLabelState() };
   return (key) => reconcileSubnet(deps, state, key);
 }
 
@@ -147,7 +152,11 @@ async function reconcileSubnet(deps: SubnetReconcilerDeps, state: ReconcilerStat
 
   const placements = shareIndices(shares);
   const live = await readLive(deps, state, subnet, placements);
-  if (!spec.paused && placementError === undefined) await pushFaults(deps, state, subnet, shares, placements, dcByName, live);
+  if (!spec.paused && placementError === undefined) {
+    await pushFaults(deps, state, subnet, shares, placements, dcByName, live);
+    const podsUnready = mine.some((s) => toView(s).readyReplicas < toView(s).replicas);
+    await publishGroupLabels(deps, state.groupLabels, state.calls, subnet, placements, live, podsUnready);
+  }
 
   const status = computeSubnetStatus({
     subnet,

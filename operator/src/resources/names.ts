@@ -11,6 +11,14 @@ export const LABEL_SUBNET = "relaylab.dev/subnet";
 export const LABEL_DATA_CENTER = "relaylab.dev/data-center";
 /** Set by the StatefulSet controller on every pod (Kubernetes ≥ 1.28): the pod's ordinal. */
 export const LABEL_POD_INDEX = "apps.kubernetes.io/pod-index";
+/**
+ * Prefix of the group-membership labels the operator puts on node pods once the DKG registered
+ * the groups: `group.relaylab.dev/<group index>: member`, so Chaos Mesh or Litmus selectors can
+ * target "the members of group 0".
+ */
+export const GROUP_LABEL_PREFIX = "group.relaylab.dev/";
+export const GROUP_LABEL_VALUE = "member";
+export const groupLabel = (group: number): string => `${GROUP_LABEL_PREFIX}${group}`;
 /** Annotation carrying the sha256 of the genesis a pod template was built for: a new genesis rolls the pods. */
 export const ANNOTATION_GENESIS_HASH = "relaylab.dev/genesis-hash";
 

@@ -6,7 +6,7 @@
 import type { Progress } from "./progress.js";
 import { summarize } from "@relaylab/node/quantile";
 import { nodeHistograms } from "./summary.js";
-import type { LocalTestnet } from "./testnet.js";
+import type { TestnetPort } from "../testnet/port.js";
 
 export interface DriveOptions {
   /** Stop after this many verified rounds; run until `abort` when undefined. */
@@ -22,7 +22,7 @@ export interface DriveOptions {
 
 export type DriveOutcome = "rounds_reached" | "stopped" | "no_progress" | "violation";
 
-export async function drive(testnet: LocalTestnet, options: DriveOptions): Promise<DriveOutcome> {
+export async function drive(testnet: Pick<TestnetPort, "observer" | "endpoints">, options: DriveOptions): Promise<DriveOutcome> {
   const { observer } = testnet;
   const nodes = testnet.endpoints.length;
   let bytesPerSignature = 0;

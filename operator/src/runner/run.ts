@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * One foreground run of a local testnet, shared by `relaylab up` and `relaylab chaos run`:
- * start the nodes, follow them until the wanted rounds (or Ctrl-C), let every node report the
- * last round, summarise, and stop every process.
+ * One foreground run of a testnet, shared by `relaylab up` and chaos experiments (local or on
+ * Kubernetes, through the testnet port): start the nodes, follow them until the wanted rounds
+ * (or Ctrl-C), let every node report the last round, and summarise.
  */
 import { drive, type DriveOutcome } from "./drive.js";
 import type { Progress } from "./progress.js";
 import { runFiles } from "./run-dir.js";
 import { buildSummary, type RunSummary } from "./summary.js";
+import type { TestnetPort } from "../testnet/port.js";
 import type { LocalTestnet } from "./testnet.js";
 
 export interface RunOptions {
@@ -26,7 +27,7 @@ export interface RunResult {
 }
 
 /** How long without a new beacon before a run is declared wedged. */
-export function noProgressTimeoutMs(testnet: LocalTestnet): number {
+export function noProgressTimeoutMs(testnet: Pick<TestnetPort, "genesis">): number {
   const t = testnet.genesis.timings;
   return Math.max(120_000, t.dkgTimeoutMs + 60_000, 10 * t.stallTimeoutMs);
 }
@@ -40,9 +41,9 @@ export function announce(testnet: LocalTestnet, progress: Progress): void {
   progress.message(`Prometheus: prometheus --config.file=${files.prometheus} --storage.tsdb.path=${testnet.runDir}/prometheus --web.listen-address=127.0.0.1:9090`);
 }
 
-export async function runTestnet(testnet: LocalTestnet, options: RunOptions): Promise<RunResult> {
+export async function runTestnet(testnet: TestnetPort, options: RunOptions): Promise<RunResult> {
   const { observer } = testnet;
-  testnet.start(options.logLevel);
+  await testnet.start(options.logLevel);
   observer.start();
   const onTick = options.onTick;
   const ticker = onTick ? setInterval(onTick, 1000) : undefined;
@@ -58,11 +59,11 @@ export async function runTestnet(testnet: LocalTestnet, options: RunOptions): Pr
     if (outcome === "rounds_reached" && options.rounds !== undefined) {
       // Give every running node the chance to report the last round, so agreement covers all of them.
       const last = options.rounds;
-      await observer.waitFor(() => (observer.ledger.round(last)?.nodes.size ?? 0) >= testnet.supervisor.running.length, 30_000, "every node to report the last round").catch(() => undefined);
+      await observer.waitFor(() => (observer.ledger.round(last)?.nodes.size ?? 0) >= testnet.running().length, 30_000, "every node to report the last round").catch(() => undefined);
     }
     const summary = await buildSummary({ subnet: testnet.genesis.subnet, endpoints: testnet.endpoints, observer, maxStalls: options.maxStalls, stallTimeoutSeconds: testnet.genesis.timings.stallTimeoutMs / 1000, uptoRound: options.rounds });
     if (outcome === "no_progress") {
-      const problems = [...summary.problems, `no new beacon for ${Math.round(noProgressTimeoutMs(testnet) / 1000)} s; see node logs in ${testnet.runDir}/logs`];
+      const problems = [...summary.problems, `no new beacon for ${Math.round(noProgressTimeoutMs(testnet) / 1000)} s; see ${testnet.logs}`];
       return { outcome, summary: { ...summary, healthy: false, problems } };
     }
     return { outcome, summary };

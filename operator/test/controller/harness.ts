@@ -3,7 +3,7 @@
 import type { DataCenter, Subnet } from "../../src/api/index.js";
 import { API_VERSION, DATACENTER_KIND, SUBNET_KIND } from "../../src/api/index.js";
 import { createDataCenterReconciler } from "../../src/controller/datacenter.js";
-import type { NodeControl, NodeLiveStatus, NodeStatusReader } from "../../src/controller/live.js";
+import type { GroupMembers, NodeControl, NodeLiveStatus, NodeStatusReader } from "../../src/controller/live.js";
 import { createSubnetReconciler } from "../../src/controller/subnet.js";
 import type { StatefulSetObject } from "../../src/controller/workloads.js";
 import type { FaultSetSpec } from "../../src/genesis/index.js";
@@ -27,11 +27,18 @@ export function cacheOf<T extends KubeObject>(kube: FakeKube, apiVersion: string
 export class FakeNodes implements NodeStatusReader, NodeControl {
   readonly statuses = new Map<string, NodeLiveStatus>();
   readonly pushes: { address: string; faults: FaultSetSpec }[] = [];
+  /** Registered groups by epoch, as every reachable node reports them. */
+  readonly groupSets = new Map<number, GroupMembers[]>();
   reachable = true;
 
   status(address: string): Promise<NodeLiveStatus> {
     const s = this.statuses.get(address);
     return s === undefined || !this.reachable ? Promise.reject(new Error(`${address} unreachable`)) : Promise.resolve(s);
+  }
+
+  groups(address: string, epoch: number): Promise<GroupMembers[]> {
+    const set = this.groupSets.get(epoch);
+    return set === undefined || !this.reachable || !this.statuses.has(address) ? Promise.reject(new Error(`${address} has no groups for epoch ${epoch}`)) : Promise.resolve(structuredClone(set));
   }
 
   setFaults(address: string, faults: FaultSetSpec): Promise<void> {

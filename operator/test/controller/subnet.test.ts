@@ -38,6 +38,7 @@ function reportAll(bed: Bed, patch: Partial<NodeLiveStatus> = {}): void {
       ready: true,
       round: 12,
       registeredGroups: 4,
+      epoch: 0,
       stallEvents: 0,
       stalled: false,
       finalizedHeight: 3,
@@ -314,6 +315,42 @@ describe("reconcileSubnet", () => {
     await bed.kube.update({ ...sn, spec: { ...sn.spec, groups: 5 } } as KubeObject);
     await bed.reconcileSubnet("beta");
     assert.equal(podLists.length, 1, "a new genesis looks for pods of the old one");
+  });
+
+  it("labels node pods with the groups the nodes registered, and relabels only when the groups change or a pod lost them", async () => {
+    const bed = await setup();
+    await bed.reconcileSubnet("beta");
+    bed.markReady();
+    const podOf = (name: string, index: number): KubeObject => ({ apiVersion: "v1", kind: "Pod", metadata: { name, namespace: "default", labels: { "relaylab.dev/subnet": "beta", "apps.kubernetes.io/pod-index": String(index) } } });
+    for (const [name, index] of [["beta-dc-a-0", 0], ["beta-dc-a-1", 1], ["beta-dc-a-2", 2]] as const) await bed.kube.create(podOf(name, index));
+    const labels = (): Record<string, string[]> =>
+      Object.fromEntries(bed.kube.objects("v1", "Pod").map((p): [string, string[]] => [p.metadata.name ?? "", Object.keys(p.metadata.labels ?? {}).filter((k) => k.startsWith("group.relaylab.dev/")).sort()]));
+
+    // Before the DKG registers any group, nothing is labelled.
+    reportAll(bed, { registeredGroups: 0 });
+    await bed.reconcileSubnet("beta");
+    assert.deepEqual(labels(), { "beta-dc-a-0": [], "beta-dc-a-1": [], "beta-dc-a-2": [] });
+
+    bed.nodes.groupSets.set(0, [{ index: 0, members: [0, 2, 5] }, { index: 2, members: [2, 7, 9] }]);
+    reportAll(bed, { registeredGroups: 2, epoch: 0 });
+    await bed.reconcileSubnet("beta");
+    assert.deepEqual(labels(), { "beta-dc-a-0": ["group.relaylab.dev/0"], "beta-dc-a-1": [], "beta-dc-a-2": ["group.relaylab.dev/0", "group.relaylab.dev/2"] });
+    assert.equal(bed.kube.objects("v1", "Pod")[0]?.metadata.labels?.["group.relaylab.dev/0"], "member");
+
+    const podWrites: string[] = [];
+    bed.kube.interceptor = (op, kind) => {
+      if (kind === "Pod") podWrites.push(op);
+      return undefined;
+    };
+    await bed.reconcileSubnet("beta");
+    assert.deepEqual(podWrites, [], "unchanged groups on ready pods: no pod list, no write");
+
+    // A new epoch registers other groups: the pods follow.
+    bed.nodes.groupSets.set(1, [{ index: 0, members: [1, 2, 3] }]);
+    reportAll(bed, { registeredGroups: 1, epoch: 1 });
+    await bed.reconcileSubnet("beta");
+    assert.deepEqual(podWrites, ["list", "apply", "apply", "apply"], "every pod's membership changed: one list, one write each");
+    assert.equal(bed.kube.objects("v1", "Pod").find((p) => p.metadata.name === "beta-dc-a-1")?.metadata.labels?.["group.relaylab.dev/0"], "member");
   });
 
   it("does not wait for nodes that do not answer: status is written within the budget, and their answers count later", async () => {

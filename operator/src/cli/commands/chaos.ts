@@ -1,18 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { NODE_METRICS } from "@relaylab/node/metrics-names";
-import { ChaosEngine } from "../../chaos/engine.js";
 import { ExperimentError, loadExperiment } from "../../chaos/experiment.js";
 import { junitXml } from "../../chaos/junit.js";
 import { compareToBaseline } from "../../chaos/baseline.js";
 import { type ChaosRecord, readChaosRecord } from "../../chaos/record.js";
-import { judge, type Verdict } from "../../chaos/verdict.js";
+import { runExperiment } from "../../chaos/run.js";
+import type { Verdict } from "../../chaos/verdict.js";
 import { createProgress } from "../../runner/progress.js";
 import { runFiles, userPath, writeJson } from "../../runner/run-dir.js";
-import { announce, runTestnet } from "../../runner/run.js";
-import { scrape } from "../../runner/scrape.js";
+import { announce } from "../../runner/run.js";
 import { loadTopology, topologyFromDocuments } from "../../runner/topology.js";
+import { LocalProvider } from "../../testnet/local.js";
 import { EXIT, UsageError } from "../errors.js";
 import { installShutdown } from "../shutdown.js";
 import { createTestnet, usageErrors } from "./up.js";
@@ -31,12 +30,6 @@ function formatVerdicts(name: string, verdicts: readonly Verdict[]): string {
   const lines = verdicts.map((v) => `${v.passed ? "PASS" : "FAIL"}  ${v.name}: ${v.measured} (expected ${v.expected})`);
   const passed = verdicts.filter((v) => v.passed).length;
   return `${lines.join("\n")}\nexperiment ${name}: ${passed} passed, ${verdicts.length - passed} failed\n`;
-}
-
-/** Invalid shares counted by every reachable node. */
-async function invalidSharesCounted(addresses: readonly string[]): Promise<number> {
-  const all = await Promise.all(addresses.map((a) => scrape(a).catch(() => [])));
-  return all.flat().filter((s) => s.name === NODE_METRICS.shares && s.labels.result === "invalid").reduce((a, s) => a + s.value, 0);
 }
 
 function usageRecord(file: string, role: string): ChaosRecord {
@@ -87,33 +80,15 @@ export function registerChaos(program: Command): void {
       const progress = createProgress({ quiet: false });
       announce(testnet, progress);
       const shutdown = installShutdown(testnet, progress);
-      const engine = new ChaosEngine(testnet, experiment, progress, replay);
       const started = performance.now();
-      const { summary } = await runTestnet(testnet, {
-        rounds: experiment.spec.rounds,
-        maxStalls: experiment.spec.expectations.maxStalls ?? Number.MAX_SAFE_INTEGER,
+      const { verdicts, summary, record, roundIntervals } = await runExperiment(new LocalProvider(testnet), experiment, {
         progress,
         signal: shutdown.signal,
+        replay,
         logLevel: opts.logLevel,
-        onTick: () => void engine.tick(),
+        beforeJudging: () => shutdown.stopTestnet(),
       });
-      await engine.settle();
-      const invalid = await invalidSharesCounted(testnet.endpoints.map((e) => e.metrics));
-      await shutdown.stopTestnet();
-      const intervals = testnet.observer.ledger.roundIntervals(2, summary.rounds);
-      const verdicts = judge(experiment.spec.expectations, {
-        summary,
-        targetRounds: experiment.spec.rounds,
-        stallTimeoutSeconds: testnet.genesis.timings.stallTimeoutMs / 1000,
-        intervals,
-        steps: engine.records,
-        invalidSharesCounted: invalid,
-        nodes: testnet.endpoints.length,
-        groups: testnet.observer.ledger.groupSet(0)?.groups ?? [],
-      });
-      const roundIntervals = [...intervals.entries()].sort(([a], [b]) => a - b).map(([, seconds]) => seconds);
       if (baseline !== undefined) verdicts.push(compareToBaseline(roundIntervals, baseline, experiment.spec.expectations.baseline));
-      const record = engine.record(experiment.metadata.name, testnet.genesis.seed, replay?.selectorSeed ?? experiment.spec.seed, roundIntervals);
       const recordFile = opts.record ? userPath(opts.record) : runFiles(testnet.runDir).chaosRecord;
       writeJson(recordFile, record);
       const seconds = (performance.now() - started) / 1000;

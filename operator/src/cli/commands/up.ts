@@ -10,6 +10,7 @@ import { defaultRunDir, RunDirBusyError, userPath } from "../../runner/run-dir.j
 import { announce, noProgressTimeoutMs, runTestnet } from "../../runner/run.js";
 import { formatSummary } from "../../runner/summary.js";
 import { LocalTestnet } from "../../runner/testnet.js";
+import { LocalProvider } from "../../testnet/local.js";
 import { loadTopology, type Topology, TopologyError, withOverrides } from "../../runner/topology.js";
 import { EXIT, parseCount, UsageError } from "../errors.js";
 import { installShutdown } from "../shutdown.js";
@@ -104,7 +105,7 @@ export function registerUp(program: Command): void {
         process.stdout.write(opts.json ? `${JSON.stringify({ subnet: testnet.genesis.subnet, runDir: testnet.runDir, nodes: testnet.endpoints })}\n` : `testnet ${testnet.genesis.subnet} is running; 'relaylab status --run-dir ${testnet.runDir}' shows it, 'relaylab down --run-dir ${testnet.runDir}' stops it\n`);
         return;
       }
-      const { summary } = await runTestnet(testnet, { rounds: opts.rounds, maxStalls: opts.maxStalls, progress, signal: shutdown.signal, logLevel: opts.logLevel });
+      const { summary } = await runTestnet(new LocalProvider(testnet), { rounds: opts.rounds, maxStalls: opts.maxStalls, progress, signal: shutdown.signal, logLevel: opts.logLevel });
       await shutdown.stopTestnet();
       process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
       process.exitCode = summary.healthy ? EXIT.ok : EXIT.unhealthy;

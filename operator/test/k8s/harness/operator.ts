@@ -11,7 +11,7 @@
 import { Writable } from "node:stream";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
-import type { NodeControl, NodeLiveStatus, NodeStatusReader } from "../../../src/controller/live.js";
+import type { GroupMembers, NodeControl, NodeLiveStatus, NodeStatusReader } from "../../../src/controller/live.js";
 import type { FaultSetSpec } from "../../../src/genesis/index.js";
 import { type OperatorOptions, runOperator } from "../../../src/operator/main.js";
 import { createKubeApi } from "../../../src/runtime/client-node.js";
@@ -57,6 +57,9 @@ function recording(api: KubeApi, writes: RecordedWrite[]): KubeApi {
 class RecordingNodes implements NodeStatusReader, NodeControl {
   readonly pushes: FaultPush[] = [];
   status(address: string): Promise<NodeLiveStatus> {
+    return Promise.reject(new Error(`${address}: kwok pods run no node process`));
+  }
+  groups(address: string): Promise<GroupMembers[]> {
     return Promise.reject(new Error(`${address}: kwok pods run no node process`));
   }
   setFaults(address: string, faults: FaultSetSpec): Promise<void> {
