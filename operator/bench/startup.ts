@@ -17,7 +17,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
 import { quantile } from "@relaylab/node/quantile";
-import { readRunState } from "../src/runner/run-dir.js";
+import { readRunState } from "../src/local/run-dir.js";
 import { benchFlags, benchTopology, CRYPTO_BACKEND_OPTION, cryptoBackendFlag, numberFlag, usageError, writeResult } from "./support.js";
 
 const flags = benchFlags({ nodes: { type: "string" }, "settle-seconds": { type: "string" }, ...CRYPTO_BACKEND_OPTION });

@@ -7,11 +7,11 @@ import { parseArgs } from "node:util";
 import { DEFAULT_BACKEND, isBackendName, type BackendName } from "@relaylab/node/crypto/backend";
 import { CRYPTO_BACKENDS } from "@relaylab/node/metrics-names";
 import type { DataCenter, Subnet, SubnetTimings } from "../src/api/index.js";
-import { createProgress } from "../src/runner/progress.js";
-import { userPath } from "../src/runner/run-dir.js";
-import { runTestnet } from "../src/runner/run.js";
-import type { RunSummary } from "../src/runner/summary.js";
-import { LocalTestnet } from "../src/runner/testnet.js";
+import { createProgress } from "../src/local/progress.js";
+import { userPath } from "../src/local/run-dir.js";
+import { runTestnet } from "../src/local/run.js";
+import type { RunSummary } from "../src/local/summary.js";
+import { LocalTestnet } from "../src/local/testnet.js";
 import { LocalProvider } from "../src/testnet/local.js";
 
 export interface BenchFlags {

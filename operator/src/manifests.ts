@@ -5,18 +5,18 @@
  * collected from the modules that make the calls, so they stay true as the code changes; the
  * real-API-server suite runs the operator under exactly these rules.
  */
-import { DATACENTER_CONTROLLER_RULES } from "./controller/datacenter.js";
-import { SUBNET_CONTROLLER_RULES } from "./controller/subnet.js";
-import { EVENT_RULES } from "./runtime/events.js";
-import { LEADER_ELECTION_RULES } from "./runtime/leader.js";
-import type { PolicyRule } from "./runtime/rbac.js";
-import { mergeRules } from "./runtime/rbac.js";
+import { DATACENTER_CONTROLLER_RULES } from "./operator/controller/datacenter.js";
+import { SUBNET_CONTROLLER_RULES } from "./operator/controller/subnet.js";
+import { EVENT_RULES } from "./operator/runtime/events.js";
+import { LEADER_ELECTION_RULES } from "./operator/runtime/leader.js";
+import type { PolicyRule } from "./operator/runtime/rbac.js";
+import { mergeRules } from "./operator/runtime/rbac.js";
 
 export { crdManifests } from "./api/crd.js";
 export { nodePodContract } from "./resources/names.js";
 export type { CustomResourceDefinition, PrinterColumn } from "./api/crd.js";
 export type { JSONSchemaProps, ValidationRule } from "./api/structural.js";
-export type { PolicyRule } from "./runtime/rbac.js";
+export type { PolicyRule } from "./operator/runtime/rbac.js";
 
 /**
  * The PolicyRules of the operator's ClusterRole, merged and sorted. Leader election needs its

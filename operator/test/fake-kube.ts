@@ -7,9 +7,9 @@
  * interceptor for injected failures. Every write is recorded so tests can assert "no writes".
  */
 import { randomUUID } from "node:crypto";
-import { KubeError } from "../src/runtime/errors.js";
-import type { KubeApi, KubeObject, ListOptions, ObjectList, ObjectRef, WatchEventType, WatchHandle, WatchOptions } from "../src/runtime/kube.js";
-import { kindInfo } from "../src/runtime/kinds.js";
+import { KubeError } from "../src/operator/runtime/errors.js";
+import type { KubeApi, KubeObject, ListOptions, ObjectList, ObjectRef, WatchEventType, WatchHandle, WatchOptions } from "../src/operator/runtime/kube.js";
+import { kindInfo } from "../src/operator/runtime/kinds.js";
 
 type Obj = KubeObject & Record<string, unknown>;
 export type Op = "get" | "list" | "watch" | "apply" | "applyStatus" | "create" | "update" | "delete";

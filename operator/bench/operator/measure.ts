@@ -6,7 +6,7 @@
  */
 import { CONTROLLERS, OPERATOR_LABELS, OPERATOR_METRICS, RECONCILE_RESULTS, type ControllerName } from "../../src/metrics/names.js";
 import { histogramQuantile } from "@relaylab/node/quantile";
-import { type Sample, histogram } from "../../src/runner/scrape.js";
+import { type Sample, histogram } from "../../src/local/scrape.js";
 
 /** kwok's fake Nodes admit this many pods (harness addNodes: `pods: "110"`); leave some room. */
 export const PODS_PER_FAKE_NODE = 100;

@@ -8,7 +8,7 @@
  */
 import type { ByzantineBehaviour } from "../api/index.js";
 import type { FaultSetSpec, LinkFaultSpec } from "../genesis/index.js";
-import type { Progress } from "../runner/progress.js";
+import type { Progress } from "../local/progress.js";
 import type { TestnetPort } from "../testnet/port.js";
 import type { Experiment, Step } from "./experiment.js";
 import type { ChaosRecord, StepRecord } from "./record.js";

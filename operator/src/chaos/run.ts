@@ -5,10 +5,10 @@
  * Shared by `relaylab chaos run` (local processes) and runs against a Subnet on Kubernetes.
  */
 import { NODE_METRICS } from "@relaylab/node/metrics-names";
-import type { Progress } from "../runner/progress.js";
-import { runTestnet } from "../runner/run.js";
-import { scrape } from "../runner/scrape.js";
-import type { RunSummary } from "../runner/summary.js";
+import type { Progress } from "../local/progress.js";
+import { runTestnet } from "../local/run.js";
+import { scrape } from "../local/scrape.js";
+import type { RunSummary } from "../local/summary.js";
 import type { TestnetPort } from "../testnet/port.js";
 import { ChaosEngine } from "./engine.js";
 import type { Experiment } from "./experiment.js";

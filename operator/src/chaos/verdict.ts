@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /** Judges a chaos run against its expectations: one verdict per expectation, all must pass. */
-import type { RunSummary } from "../runner/summary.js";
+import type { RunSummary } from "../local/summary.js";
 import { stallModel, wilsonInterval } from "./stall-model.js";
 import type { Expectations } from "./experiment.js";
 import type { StepRecord } from "./record.js";

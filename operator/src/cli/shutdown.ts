@@ -3,8 +3,8 @@
  * Leaves no node behind: Ctrl-C / SIGTERM stop the testnet gracefully (a second Ctrl-C kills
  * at once), and a crashing runner kills its children synchronously on the way out.
  */
-import type { Progress } from "../runner/progress.js";
-import type { LocalTestnet } from "../runner/testnet.js";
+import type { Progress } from "../local/progress.js";
+import type { LocalTestnet } from "../local/testnet.js";
 
 export interface Shutdown {
   /** Aborted on the first SIGINT/SIGTERM. */

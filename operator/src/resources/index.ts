@@ -6,7 +6,7 @@
 import { App, Chart } from "cdk8s";
 import type { DataCenter, Subnet } from "../api/index.js";
 import type { DataCenterShare } from "../genesis/index.js";
-import type { KubeObject } from "../runtime/kube.js";
+import type { KubeObject } from "../operator/runtime/kube.js";
 import { addGenesisConfigMap } from "./configmap.js";
 import { addDisruptionBudget } from "./pdb.js";
 import { addPodMonitor } from "./podmonitor.js";

@@ -27,10 +27,10 @@ import { type Genesis, parseGenesisJson } from "@relaylab/node/config";
 import { type DataCenter, DATACENTER_KIND, API_VERSION, resolveSubnetSpec, type Subnet, SUBNET_KIND } from "../api/index.js";
 import { type FaultSetSpec, faultSetFor } from "../genesis/index.js";
 import { genesisConfigMapName, LABEL_DATA_CENTER, LABEL_POD_INDEX, LABEL_SUBNET, PORTS } from "../resources/names.js";
-import type { KubeApi, KubeObject } from "../runtime/kube.js";
+import type { KubeApi, KubeObject } from "../operator/runtime/kube.js";
 import { NodeClient, toProtoFaultSet } from "@relaylab/node/client";
-import { TestnetObserver } from "../runner/observer.js";
-import type { NodeEndpoints } from "../runner/run-dir.js";
+import { TestnetObserver } from "../local/observer.js";
+import type { NodeEndpoints } from "../local/run-dir.js";
 import type { TestnetPort } from "./port.js";
 
 export interface KubeProviderOptions {

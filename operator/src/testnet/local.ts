@@ -2,9 +2,9 @@
 /** The testnet port over a local testnet: every node an OS process on 127.0.0.1 (runner/testnet.ts). */
 import type { Genesis } from "@relaylab/node/config";
 import type { FaultSetSpec } from "../genesis/index.js";
-import type { TestnetObserver } from "../runner/observer.js";
-import type { NodeEndpoints } from "../runner/run-dir.js";
-import type { LocalTestnet } from "../runner/testnet.js";
+import type { TestnetObserver } from "../local/observer.js";
+import type { NodeEndpoints } from "../local/run-dir.js";
+import type { LocalTestnet } from "../local/testnet.js";
 import type { TestnetPort } from "./port.js";
 
 export class LocalProvider implements TestnetPort {

@@ -7,8 +7,8 @@
 import type { Genesis } from "@relaylab/node/config";
 import type { GroupSet } from "@relaylab/node/gen/relaylab/v1/public";
 import type { FaultSetSpec } from "../genesis/index.js";
-import type { TestnetObserver } from "../runner/observer.js";
-import type { NodeEndpoints } from "../runner/run-dir.js";
+import type { TestnetObserver } from "../local/observer.js";
+import type { NodeEndpoints } from "../local/run-dir.js";
 
 export interface TestnetPort {
   /** The genesis every node runs (seed, members, groups, timings). */

@@ -2,7 +2,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { crdManifests } from "../../src/api/crd.js";
-import { admit } from "../../src/runner/admission.js";
+import { admit } from "../../src/local/admission.js";
 import { TimingsSchema } from "@relaylab/node/config";
 import { CONDITION_REASON_PATTERN, DATACENTER_REASONS, SUBNET_REASONS } from "../../src/api/index.js";
 

@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import { Registry } from "prom-client";
 import { Track, apiWrites, fakeNodesPerZone, flowSchemaRequests, procMemory, reconcileLatency } from "../../bench/operator/measure.js";
 import { createOperatorMetrics, observeReconcile } from "../../src/metrics/registry.js";
-import { parseSamples } from "../../src/runner/scrape.js";
+import { parseSamples } from "../../src/local/scrape.js";
 
 describe("bench:operator measurements", () => {
   it("sizes the fake cluster for the busiest data center", () => {

@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import { junitXml } from "../../src/chaos/junit.js";
 import { ExpectationsSchema } from "../../src/chaos/experiment.js";
 import { judge, recoveryRounds, type RunFacts, stallModelCheck } from "../../src/chaos/verdict.js";
-import type { RunSummary } from "../../src/runner/summary.js";
+import type { RunSummary } from "../../src/local/summary.js";
 
 const summary: RunSummary = {
   subnet: "s",

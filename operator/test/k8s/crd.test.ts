@@ -23,7 +23,7 @@ import {
   type Subnet,
 } from "../../src/api/index.js";
 import { TimingsSchema } from "@relaylab/node/config";
-import { AdmissionError, admit } from "../../src/runner/admission.js";
+import { AdmissionError, admit } from "../../src/local/admission.js";
 import { ApiError } from "./harness.js";
 import { installCrds } from "./harness/crds.js";
 import { k8sSuite } from "./harness/suite.js";

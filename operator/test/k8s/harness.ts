@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
-import { freePorts } from "../../src/runner/ports.js";
+import { freePorts } from "../../src/local/ports.js";
 import type { Binaries } from "./harness/binaries.js";
 import { createPki, type Pki } from "./harness/certs.js";
 import { apiServerArgs, controllerManagerArgs, etcdArgs, schedulerArgs, waitApiServerReady } from "./harness/components.js";

@@ -19,7 +19,7 @@ import { liveCheck, prometheusQuery } from "@relaylab/dashboards/live-check";
 import { metricNames } from "@relaylab/dashboards/metric-refs";
 import { GROUP, VERSION } from "../../src/api/index.js";
 import { OPERATOR_METRICS } from "../../src/metrics/names.js";
-import { freePorts } from "../../src/runner/ports.js";
+import { freePorts } from "../../src/local/ports.js";
 import { waitFor } from "./harness.js";
 import { type OperatorIdentity, installChart } from "./harness/chart.js";
 import { OperatorRun } from "./harness/operator.js";

@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { parseGenesisJson } from "@relaylab/node/config";
 import { DATACENTER_FINALIZER, GROUP, VERSION, type DataCenter, type Subnet } from "../../src/api/index.js";
-import { FIELD_MANAGER } from "../../src/runtime/kube.js";
+import { FIELD_MANAGER } from "../../src/operator/runtime/kube.js";
 import { ANNOTATION_GENESIS_HASH, LABEL_SUBNET, genesisConfigMapName, identityKeyName, identitySecretName, peersServiceName, statefulSetName } from "../../src/resources/names.js";
 import { type KubeObject, type Meta, waitFor } from "./harness.js";
 import { type OperatorIdentity, installChart } from "./harness/chart.js";

@@ -10,7 +10,7 @@ import type { DataCenter, Subnet } from "../../src/api/index.js";
 import { faultSetFor, shareDataCenters } from "../../src/genesis/index.js";
 import { desiredChildren, nodeArgs } from "../../src/resources/index.js";
 import type { SubnetChildrenInput } from "../../src/resources/index.js";
-import type { KubeObject } from "../../src/runtime/kube.js";
+import type { KubeObject } from "../../src/operator/runtime/kube.js";
 import { dataCenter, subnet } from "../fixtures.js";
 
 const golden = (name: string): URL => new URL(`./golden/${name}.json`, import.meta.url);

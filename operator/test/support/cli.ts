@@ -4,7 +4,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-export { alive } from "../../src/runner/run-dir.js";
+export { alive } from "../../src/local/run-dir.js";
 
 export const CLI = fileURLToPath(new URL("../../bin/relaylab.js", import.meta.url));
 export const EXAMPLES = fileURLToPath(new URL("../../examples/", import.meta.url));

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Command } from "commander";
-import { alive } from "../../runner/run-dir.js";
+import { alive } from "../../local/run-dir.js";
 import { readState } from "./status.js";
 
 /** Signals a node's process group (the runner starts each node as a group leader). */

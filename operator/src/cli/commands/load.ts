@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { runLoad } from "../../load/generator.js";
 import { formatLoadProgress, formatLoadResult } from "../../load/format.js";
-import { createProgress } from "../../runner/progress.js";
+import { createProgress } from "../../local/progress.js";
 import { EXIT, parseCount, UsageError } from "../errors.js";
 import { readState } from "./status.js";
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { createReadStream, existsSync, statSync, watch } from "node:fs";
 import type { Command } from "commander";
-import { runFiles } from "../../runner/run-dir.js";
+import { runFiles } from "../../local/run-dir.js";
 import { parseCount, UsageError } from "../errors.js";
 import { readState } from "./status.js";
 

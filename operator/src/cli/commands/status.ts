@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import type { Command } from "commander";
 import { NodeClient } from "@relaylab/node/client";
-import { alive, defaultRunDir, readRunState, type RunState, userPath } from "../../runner/run-dir.js";
+import { alive, defaultRunDir, readRunState, type RunState, userPath } from "../../local/run-dir.js";
 import { UsageError } from "../errors.js";
 
 /** The run directory named by --run-dir, or the default one of --subnet. */

@@ -11,11 +11,11 @@
 import { Writable } from "node:stream";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
-import type { GroupMembers, NodeControl, NodeLiveStatus, NodeStatusReader } from "../../../src/controller/live.js";
+import type { GroupMembers, NodeControl, NodeLiveStatus, NodeStatusReader } from "../../../src/operator/controller/live.js";
 import type { FaultSetSpec } from "../../../src/genesis/index.js";
 import { type OperatorOptions, runOperator } from "../../../src/operator/main.js";
-import { createKubeApi } from "../../../src/runtime/client-node.js";
-import type { KubeApi, KubeObject } from "../../../src/runtime/kube.js";
+import { createKubeApi } from "../../../src/operator/runtime/client-node.js";
+import type { KubeApi, KubeObject } from "../../../src/operator/runtime/kube.js";
 import { httpCall } from "./rest.js";
 import { waitFor } from "@relaylab/node/wait";
 

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Live figures from the nodes' Public API, and the Control API the operator pushes faults
+ * through. Both are ports: `grpcNodes` implements them with the node's client
+ * (@relaylab/node/client), and tests inject fakes.
+ */
+import { NodeClientPool, toProtoFaultSet } from "@relaylab/node/client";
+import { median } from "@relaylab/node/quantile";
+import type { FaultSetSpec } from "../../genesis/index.js";
+
+/** What one node reports about itself (relaylab.v1.NodeStatus, numbers instead of bigints). */
+export interface NodeLiveStatus {
+  index: number;
+  ready: boolean;
+  round: number;
+  registeredGroups: number;
+  /** Epoch of the node's highest round: which registered groups are in force. */
+  epoch: number;
+  stallEvents: number;
+  stalled: boolean;
+  finalizedHeight: number;
+  activeFaults: string[];
+  roundLatencyP50Seconds: number;
+}
+
+export interface NodeStatusReader {
+  /** Status of the node at `address` (host:port of its Public API); rejects when unreachable. */
+  status(address: string): Promise<NodeLiveStatus>;
+  /** The groups registered for `epoch` (the DKG's output) as the node at `address` knows them. */
+  groups(address: string, epoch: number): Promise<GroupMembers[]>;
+}
+
+/** One registered group: its index and its members' node indices. */
+export interface GroupMembers {
+  index: number;
+  members: number[];
+}
+
+export interface NodeControl {
+  /** Replaces the faults of the node whose Control API is at `address`. */
+  setFaults(address: string, faults: FaultSetSpec): Promise<void>;
+}
+
+/** Deadline of one call; a slow node must not hold a reconcile up for long. */
+const CALL_DEADLINE_MS = 3000;
+
+/** Both ports over gRPC, one client per address; `close` releases the channels (call on shutdown). */
+export function grpcNodes(): NodeStatusReader & NodeControl & { close(): void } {
+  const pool = new NodeClientPool({ deadlineMs: CALL_DEADLINE_MS });
+  return {
+    async status(address) {
+      const s = await pool.get({ public: address }).status();
+      return {
+        index: s.index,
+        ready: s.ready,
+        round: Number(s.round),
+        registeredGroups: s.registeredGroups,
+        epoch: Number(s.epoch),
+        stallEvents: Number(s.stallEvents),
+        stalled: s.stalled,
+        finalizedHeight: Number(s.finalizedHeight),
+        activeFaults: s.activeFaults,
+        roundLatencyP50Seconds: s.roundLatencyP50Seconds,
+      };
+    },
+    async groups(address, epoch) {
+      const set = await pool.get({ public: address }).groups(BigInt(epoch));
+      return set.groups.map((g) => ({ index: g.index, members: [...g.members] }));
+    },
+    async setFaults(address, faults) {
+      await pool.get({ control: address }).setFaults(toProtoFaultSet(faults));
+    },
+    close: () => pool.close(),
+  };
+}
+
+/** Subnet-wide figures from the nodes that answered. */
+export interface LiveSummary {
+  reachable: number;
+  round: number;
+  roundLatencyP50Ms: number | undefined;
+  stallEvents: number;
+  stalled: boolean;
+  finalizedHeight: number;
+  /** Fewest registered groups any reachable node reports (every node learns every group). */
+  registeredGroups: number | undefined;
+}
+
+/** Aggregates node statuses: highest round, median of p50 latencies, most stall events, any stall. */
+export function summarizeLive(statuses: readonly NodeLiveStatus[]): LiveSummary {
+  const latencies = statuses.filter((s) => s.roundLatencyP50Seconds > 0).map((s) => s.roundLatencyP50Seconds * 1000);
+  const latencyMs = latencies.length === 0 ? undefined : median(latencies);
+  return {
+    reachable: statuses.length,
+    round: Math.max(0, ...statuses.map((s) => s.round)),
+    roundLatencyP50Ms: latencyMs === undefined ? undefined : Math.round(latencyMs * 1000) / 1000,
+    stallEvents: Math.max(0, ...statuses.map((s) => s.stallEvents)),
+    stalled: statuses.some((s) => s.stalled),
+    finalizedHeight: Math.max(0, ...statuses.map((s) => s.finalizedHeight)),
+    registeredGroups: statuses.length === 0 ? undefined : Math.min(...statuses.map((s) => s.registeredGroups)),
+  };
+}

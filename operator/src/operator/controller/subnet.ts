@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * reconcileSubnet: level-based. From the Subnet, the DataCenters and the StatefulSets in the
+ * informer caches it computes placement, identity keys, genesis and every child; applies them by
+ * server-side apply; deletes StatefulSets of data centers no longer used; pushes each node's
+ * fault set (its data center's network profile, byzantine behaviour) through the Control API;
+ * reads live figures from the Public API; labels the pods with the groups the DKG registered;
+ * and writes the status once.
+ */
+import { isDeepStrictEqual } from "node:util";
+import type { Logger } from "pino";
+import { GenesisError, parseGenesis } from "@relaylab/node/config";
+import type { DataCenter, Subnet, SubnetStatus } from "../../api/index.js";
+import { API_VERSION, SUBNET_CONDITIONS, SUBNET_KIND, SUBNET_REASONS, resolveSubnetSpec } from "../../api/index.js";
+import type { DataCenterShare, FaultSetSpec, Placement } from "../../genesis/index.js";
+import { PlacementError, faultSetFor, genesisDocument, genesisForSubnet, shareDataCenters, shareIndices } from "../../genesis/index.js";
+import {
+  ANNOTATION_GENESIS_HASH,
+  LABEL_SUBNET,
+  MONITORING_GROUP,
+  PORTS,
+  desiredChildren,
+  genesisConfigMapName,
+  identitySecretName,
+  nodeHost,
+} from "../../resources/index.js";
+import type { Clock } from "@relaylab/node/clock";
+import type { Reconcile, Result } from "../runtime/controller.js";
+import { controllerOwnerKey, objectKey, parseKey } from "../runtime/controller.js";
+import { TerminalError } from "../runtime/errors.js";
+import type { EventRecorder } from "../runtime/events.js";
+import type { ObjectCache } from "../runtime/informer.js";
+import type { KubeApi, KubeObject } from "../runtime/kube.js";
+import type { PolicyRule } from "../runtime/rbac.js";
+import { changedConditions } from "./conditions.js";
+import { decodeIdentitySecret, ensureIdentityKeys, publicKeys } from "./identity.js";
+import type { NodeControl, NodeLiveStatus, NodeStatusReader } from "./live.js";
+import { summarizeLive } from "./live.js";
+import { AppliedObjects } from "./applied.js";
+import { GroupLabelState, publishGroupLabels } from "./group-labels.js";
+import { NodeCalls } from "./node-calls.js";
+import { computeSubnetStatus } from "./subnet-status.js";
+import type { StatefulSetObject } from "./workloads.js";
+import { dataCenterOf, shareOf, toView } from "./workloads.js";
+
+/** Exactly the API access reconcileSubnet and its informers use. */
+export const SUBNET_CONTROLLER_RULES: PolicyRule[] = [
+  // "delete": a Subnet whose spec.ttlSeconds elapsed is deleted (expireSubnet).
+  { apiGroups: ["relaylab.dev"], resources: ["subnets"], verbs: ["list", "watch", "delete"] },
+  { apiGroups: ["relaylab.dev"], resources: ["subnets/status"], verbs: ["patch"] },
+  { apiGroups: ["relaylab.dev"], resources: ["datacenters"], verbs: ["list", "watch"] },
+  // Server-side apply is a PATCH, but one that creates the object needs "create" as well.
+  { apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["list", "watch", "create", "patch", "delete"] },
+  { apiGroups: [""], resources: ["services"], verbs: ["create", "patch"] },
+  { apiGroups: [""], resources: ["configmaps"], verbs: ["get", "create", "patch"] },
+  { apiGroups: [""], resources: ["secrets"], verbs: ["get", "create", "patch"] },
+  { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ["create", "patch"] },
+  { apiGroups: [MONITORING_GROUP], resources: ["podmonitors"], verbs: ["create", "patch"] },
+  // Pods of an old genesis are deleted all at once (restartStaleGenesisPods).
+  // "patch": group membership labels on node pods (group-labels.ts).
+  { apiGroups: [""], resources: ["pods"], verbs: ["list", "delete", "patch"] },
+];
+
+export interface SubnetReconcilerDeps {
+  api: KubeApi;
+  subnets: ObjectCache<Subnet>;
+  dataCenters: ObjectCache<DataCenter>;
+  statefulSets: ObjectCache<StatefulSetObject>;
+  nodes: NodeStatusReader;
+  control: NodeControl;
+  events: EventRecorder;
+  clock: Clock;
+  log: Logger;
+  /** Whether monitoring.coreos.com is served (cached by the caller). */
+  monitoringServed: () => Promise<boolean>;
+  /** How often to refresh live figures. @default 10000 */
+  statusRefreshMs?: number;
+  /** How long a reconcile waits for node calls (node-calls.ts). @default NODE_CALL_BUDGET_MS */
+  nodeCallBudgetMs?: number;
+}
+
+/** What the reconciler keeps between reconciles: what it applied, and what it knows of the nodes. */
+interface ReconcilerState {
+  readonly applied: AppliedObjects;
+  readonly calls: NodeCalls;
+  /** Last status each node address answered; dropped when a call fails. */
+  readonly live: Map<string, NodeLiveStatus>;
+  /** Per node slot, the fault set last pushed successfully. */
+  readonly pushed: Map<string, string>;
+  /** Groups learned from the nodes and when pods were last labelled with them. */
+  readonly groupLabels: GroupLabelState;
+}
+
+interface SecretObject extends KubeObject {
+  data?: Record<string, string>;
+}
+
+/** Builds the Subnet reconcile function; it keeps, per node, the last status and fault set pushed. */
+export function createSubnetReconciler(deps: SubnetReconcilerDeps): Reconcile {
+  const state: ReconcilerState = { applied: new AppliedObjects(deps.clock), calls: new NodeCalls(deps.clock, deps.nodeCallBudgetMs), live: new Map(), pushed: new Map(), groupLabels: new GroupLabelState() };
+  return (key) => reconcileSubnet(deps, state, key);
+}
+
+async function reconcileSubnet(deps: SubnetReconcilerDeps, state: ReconcilerState, key: string): Promise<Result> {
+  const { api, clock, log } = deps;
+  const { namespace, name } = parseKey(key);
+  const subnet = deps.subnets.get(`${namespace ?? ""}/${name}`);
+  if (subnet === undefined || subnet.metadata.deletionTimestamp !== undefined) {
+    state.applied.forget(key);
+    return {}; // children go by garbage collection
+  }
+  const spec = resolveSubnetSpec(subnet.spec);
+  const expiresAtMs = expiryOf(subnet);
+  if (expiresAtMs !== undefined && clock.wallNow() >= expiresAtMs) {
+    await expireSubnet(deps, subnet);
+    return {};
+  }
+  const mine = deps.statefulSets.list().filter((s) => controllerOwnerKey(s, SUBNET_KIND) === key);
+
+  let shares: readonly DataCenterShare[] = mine.map(shareOf);
+  let placementError: string | undefined;
+  let genesisHash: string | undefined;
+  let newGenesis: { from: string; to: string } | undefined;
+  const allDataCenters = deps.dataCenters.list();
+  const dcByName = new Map(allDataCenters.map((dc) => [dc.metadata.name ?? "", dc]));
+
+  if (!spec.paused) {
+    try {
+      shares = shareDataCenters(subnet, allDataCenters, { usedElsewhere: usedElsewhere(deps.statefulSets.list(), key) });
+    } catch (err) {
+      if (!(err instanceof PlacementError)) throw err;
+      placementError = err.message;
+    }
+  }
+
+  if (!spec.paused && placementError === undefined) {
+    const applied = await applyChildren(deps, state.applied, subnet, shares, dcByName, mine);
+    genesisHash = applied.genesisHash;
+    if (applied.previousHash !== undefined && applied.previousHash !== applied.genesisHash) {
+      newGenesis = { from: applied.previousHash, to: applied.genesisHash };
+      await deps.events.record(subnet, "Normal", SUBNET_REASONS.newGenesis, "NewNetwork", `group parameters changed: new genesis ${applied.genesisHash.slice(0, 12)} (a new network)`);
+    }
+    // Listing pods costs an API call per Subnet per refresh; a stale pod can only exist while the
+    // genesis just changed or some StatefulSet has not rolled out its latest template.
+    const settled = newGenesis === undefined && mine.length === shares.length && mine.every((s) => toView(s).rolledOut);
+    if (!settled) await restartStaleGenesisPods(deps, subnet, applied.genesisHash);
+    for (const stale of mine.filter((s) => !shares.some((sh) => sh.dataCenter === dataCenterOf(s)))) {
+      log.info({ subnet: key, statefulSet: stale.metadata.name }, "deleting the StatefulSet of a data center no longer used");
+      await api.delete({ apiVersion: "apps/v1", kind: "StatefulSet", namespace: subnet.metadata.namespace ?? "", name: stale.metadata.name ?? "" });
+    }
+  }
+
+  const placements = shareIndices(shares);
+  const live = await readLive(deps, state, subnet, placements);
+  if (!spec.paused && placementError === undefined) {
+    await pushFaults(deps, state, subnet, shares, placements, dcByName, live);
+    const podsUnready = mine.some((s) => toView(s).readyReplicas < toView(s).replicas);
+    await publishGroupLabels(deps, state.groupLabels, state.calls, subnet, placements, live, podsUnready);
+  }
+
+  const status = computeSubnetStatus({
+    subnet,
+    ...(placementError !== undefined ? { placementError } : {}),
+    shares,
+    statefulSets: mine.map(toView),
+    live: summarizeLive([...live.values()]),
+    ...(genesisHash !== undefined ? { genesisHash } : {}),
+    ...(newGenesis !== undefined ? { newGenesis } : {}),
+    nowIso: new Date(clock.wallNow()).toISOString(),
+  });
+  await writeStatus(deps, subnet, expiresAtMs !== undefined ? { ...status, expiresAt: new Date(expiresAtMs).toISOString() } : status);
+  const refreshMs = deps.statusRefreshMs ?? 10_000;
+  return { requeueAfterMs: expiresAtMs !== undefined ? Math.min(refreshMs, expiresAtMs - clock.wallNow()) : refreshMs };
+}
+
+/** When spec.ttlSeconds runs out (ms since the epoch), or undefined without a TTL. */
+function expiryOf(subnet: Subnet): number | undefined {
+  const ttl = subnet.spec.ttlSeconds;
+  const created = Date.parse(subnet.metadata.creationTimestamp ?? "");
+  return ttl === undefined || Number.isNaN(created) ? undefined : created + ttl * 1000;
+}
+
+/** Deletes a Subnet whose TTL elapsed; its children follow by garbage collection. */
+async function expireSubnet(deps: SubnetReconcilerDeps, subnet: Subnet): Promise<void> {
+  const ttl = subnet.spec.ttlSeconds ?? 0;
+  deps.log.info({ subnet: key(subnet), ttlSeconds: ttl }, "spec.ttlSeconds elapsed: deleting the Subnet");
+  await deps.events.record(subnet, "Normal", SUBNET_REASONS.expired, "Delete", `spec.ttlSeconds (${ttl}) elapsed since creation: deleting the Subnet and, by garbage collection, its nodes`);
+  await deps.api.delete({ apiVersion: API_VERSION, kind: SUBNET_KIND, namespace: subnet.metadata.namespace ?? "", name: subnet.metadata.name ?? "" });
+}
+
+/** Nodes other Subnets run per data center, from their StatefulSets. */
+function usedElsewhere(all: readonly StatefulSetObject[], key: string): Record<string, number> {
+  const used: Record<string, number> = {};
+  for (const s of all) {
+    const owner = controllerOwnerKey(s, SUBNET_KIND);
+    if (owner === undefined || owner === key) continue;
+    const dc = dataCenterOf(s);
+    used[dc] = (used[dc] ?? 0) + (s.spec?.replicas ?? 0);
+  }
+  return used;
+}
+
+async function applyChildren(
+  deps: SubnetReconcilerDeps,
+  applied: AppliedObjects,
+  subnet: Subnet,
+  shares: readonly DataCenterShare[],
+  dcByName: ReadonlyMap<string, DataCenter>,
+  statefulSets: readonly StatefulSetObject[],
+): Promise<{ genesisHash: string; previousHash: string | undefined }> {
+  const { api, log } = deps;
+  const namespace = subnet.metadata.namespace ?? "";
+  const name = subnet.metadata.name ?? "";
+  const spec = resolveSubnetSpec(subnet.spec);
+
+  const secret = await api.get<SecretObject>({ apiVersion: "v1", kind: "Secret", namespace, name: identitySecretName(name) });
+  const { keys, generated } = ensureIdentityKeys(decodeIdentitySecret(secret?.data), spec.nodes);
+
+  const genesisInput = genesisForSubnet({
+    subnet,
+    placements: shareIndices(shares),
+    identityKeys: publicKeys(keys, spec.nodes),
+    addressOf: (index, p) => `${nodeHost(name, namespace, p.dataCenter, index)}:${PORTS.peer}`,
+  });
+  try {
+    parseGenesis(genesisInput);
+  } catch (err) {
+    if (err instanceof GenesisError) throw new TerminalError(`the spec makes an invalid genesis (${err.message}); fix the Subnet spec`);
+    throw err;
+  }
+  const genesis = genesisDocument(genesisInput);
+  const configMap = await api.get({ apiVersion: "v1", kind: "ConfigMap", namespace, name: genesisConfigMapName(name) });
+  const previousHash = configMap?.metadata.annotations?.[ANNOTATION_GENESIS_HASH];
+
+  const children = desiredChildren({ subnet, shares, dataCenters: dcByName, genesis, identitySecrets: keys, podMonitor: await deps.monitoringServed() });
+  // StatefulSets are watched: one missing from the cache (deleted behind our back) is applied at once.
+  const running = new Set(statefulSets.map((s) => s.metadata.name));
+  const subnetKey = key(subnet);
+  // The Secret goes first: a genesis must never name keys that were not stored.
+  for (const child of children) {
+    const missing = child.kind === "StatefulSet" && !running.has(child.metadata.name);
+    if (!missing && !applied.due(subnetKey, child)) continue;
+    await api.apply(child);
+    applied.applied(subnetKey, child);
+  }
+  if (generated > 0) {
+    // The count only: keys are never logged.
+    log.info({ subnet: `${namespace}/${name}`, generated }, "generated and stored node identity keys");
+    await deps.events.record(subnet, "Normal", "IdentityKeysGenerated", "GenerateKeys", `generated ${generated} node identity keys`);
+  }
+  return { genesisHash: genesis.hash, previousHash };
+}
+
+/**
+ * A new genesis is a new network: a node restarted on it cannot become ready while its peers
+ * still run the old one, so a one-at-a-time rolling update would wait for ever. Every pod still
+ * on an old genesis is deleted at once; the StatefulSets recreate them on the new template.
+ */
+async function restartStaleGenesisPods(deps: SubnetReconcilerDeps, subnet: Subnet, genesisHash: string): Promise<void> {
+  const namespace = subnet.metadata.namespace ?? "";
+  const name = subnet.metadata.name ?? "";
+  const pods = await deps.api.list("v1", "Pod", { namespace, labelSelector: `${LABEL_SUBNET}=${name}` });
+  const stale = pods.items.filter((p) => p.metadata.deletionTimestamp === undefined && p.metadata.annotations?.[ANNOTATION_GENESIS_HASH] !== genesisHash);
+  if (stale.length === 0) return;
+  deps.log.info({ subnet: `${namespace}/${name}`, pods: stale.length }, "restarting every pod of the old genesis at once");
+  await deps.events.record(subnet, "Normal", "RestartingForNewGenesis", "RestartPods", `deleting ${stale.length} pods still on an old genesis so the new network starts together`);
+  for (const p of stale) await deps.api.delete({ apiVersion: "v1", kind: "Pod", namespace, name: p.metadata.name ?? "" });
+}
+
+/** Node statuses by index: what answered within the budget, or earlier and has not failed since. */
+async function readLive(deps: SubnetReconcilerDeps, nodes: ReconcilerState, subnet: Subnet, placements: readonly Placement[]): Promise<Map<number, NodeLiveStatus>> {
+  const namespace = subnet.metadata.namespace ?? "";
+  const name = subnet.metadata.name ?? "";
+  const addressOf = (p: Placement): string => `${nodeHost(name, namespace, p.dataCenter, p.index)}:${PORTS.peer}`;
+  await nodes.calls.within(
+    placements.map((p) => {
+      const address = addressOf(p);
+      return nodes.calls.start(`status ${address}`, () =>
+        deps.nodes.status(address).then(
+          (s) => void nodes.live.set(address, s),
+          () => void nodes.live.delete(address),
+        ),
+      );
+    }),
+  );
+  const live = new Map<number, NodeLiveStatus>();
+  for (const p of placements) {
+    const s = nodes.live.get(addressOf(p));
+    if (s !== undefined) live.set(p.index, s);
+  }
+  return live;
+}
+
+const isEmptyFaultSet = (f: FaultSetSpec): boolean => f.links.length === 0 && f.byzantine.length === 0 && f.pauseMs === 0;
+
+/**
+ * Pushes each node's desired fault set when it differs from what this process last pushed, or
+ * when the node reports no active faults although it should have some (it restarted).
+ */
+async function pushFaults(
+  deps: SubnetReconcilerDeps,
+  { calls, pushed }: ReconcilerState,
+  subnet: Subnet,
+  shares: readonly DataCenterShare[],
+  placements: readonly Placement[],
+  dcByName: ReadonlyMap<string, DataCenter>,
+  live: ReadonlyMap<number, NodeLiveStatus>,
+): Promise<void> {
+  const namespace = subnet.metadata.namespace ?? "";
+  const name = subnet.metadata.name ?? "";
+  const spec = resolveSubnetSpec(subnet.spec);
+  const spanned = shares.map((s) => dcByName.get(s.dataCenter)).filter((dc): dc is DataCenter => dc !== undefined);
+  const pushes = placements.map((p) => {
+    const own = dcByName.get(p.dataCenter);
+    if (own === undefined) return Promise.resolve();
+    const desired = faultSetFor(p.index, spec.nodes, own, spanned, spec.byzantine);
+    const slot = `${subnet.metadata.uid ?? key(subnet)}/${p.index}`;
+    const text = JSON.stringify(desired);
+    const restarted = live.get(p.index)?.activeFaults.length === 0 && !isEmptyFaultSet(desired);
+    if (pushed.get(slot) === text && !restarted) return Promise.resolve();
+    if (!pushed.has(slot) && isEmptyFaultSet(desired) && live.get(p.index)?.activeFaults.length === 0) {
+      pushed.set(slot, text);
+      return Promise.resolve();
+    }
+    const address = `${nodeHost(name, namespace, p.dataCenter, p.index)}:${PORTS.control}`;
+    return calls.start(`faults ${address} ${text}`, () =>
+      deps.control.setFaults(address, desired).then(
+        () => void pushed.set(slot, text),
+        // Not fatal: the node may still be starting; the next status refresh tries again.
+        (err: unknown) => deps.log.debug({ subnet: key(subnet), index: p.index, err: err instanceof Error ? err.message : String(err) }, "could not push faults yet"),
+      ),
+    );
+  });
+  await calls.within(pushes);
+}
+
+const key = (subnet: Subnet): string => objectKey(SUBNET_KIND, subnet.metadata.name ?? "", subnet.metadata.namespace);
+
+async function writeStatus(deps: SubnetReconcilerDeps, subnet: Subnet, status: SubnetStatus): Promise<void> {
+  // Key order differs (the API server returns custom resources with sorted keys): compare values.
+  if (isDeepStrictEqual(status, subnet.status ?? {})) return;
+  await deps.api.applyStatus({ apiVersion: API_VERSION, kind: SUBNET_KIND, metadata: { name: subnet.metadata.name, namespace: subnet.metadata.namespace }, status } as KubeObject);
+  for (const c of changedConditions(subnet.status?.conditions, status.conditions ?? [])) {
+    if (c.type !== SUBNET_CONDITIONS.ready && c.type !== SUBNET_CONDITIONS.stalled && c.type !== SUBNET_CONDITIONS.degraded) continue;
+    if (subnet.status?.conditions === undefined && c.status !== "True") continue; // first status: only report what is true
+    const warning = c.status === "True" && c.type !== SUBNET_CONDITIONS.ready;
+    await deps.events.record(subnet, warning ? "Warning" : "Normal", c.reason, "StatusChanged", `${c.type}=${c.status}: ${c.message}`);
+  }
+}

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The kinds the operator reads or writes, with their REST names. A static table rather than
+ * discovery: the set is fixed, and it keeps the operator from needing discovery at run time.
+ */
+import { API_VERSION, DATACENTER_KIND, DATACENTER_PLURAL, SUBNET_KIND, SUBNET_PLURAL } from "../../api/index.js";
+
+export interface KindInfo {
+  apiVersion: string;
+  kind: string;
+  plural: string;
+  namespaced: boolean;
+}
+
+const table: readonly KindInfo[] = [
+  { apiVersion: API_VERSION, kind: SUBNET_KIND, plural: SUBNET_PLURAL, namespaced: true },
+  { apiVersion: API_VERSION, kind: DATACENTER_KIND, plural: DATACENTER_PLURAL, namespaced: false },
+  { apiVersion: "apps/v1", kind: "StatefulSet", plural: "statefulsets", namespaced: true },
+  { apiVersion: "v1", kind: "Service", plural: "services", namespaced: true },
+  { apiVersion: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true },
+  { apiVersion: "v1", kind: "Secret", plural: "secrets", namespaced: true },
+  { apiVersion: "v1", kind: "Pod", plural: "pods", namespaced: true },
+  { apiVersion: "policy/v1", kind: "PodDisruptionBudget", plural: "poddisruptionbudgets", namespaced: true },
+  { apiVersion: "monitoring.coreos.com/v1", kind: "PodMonitor", plural: "podmonitors", namespaced: true },
+  { apiVersion: "coordination.k8s.io/v1", kind: "Lease", plural: "leases", namespaced: true },
+  { apiVersion: "events.k8s.io/v1", kind: "Event", plural: "events", namespaced: true },
+];
+
+/** Looks up a kind; throws for one the operator does not know (a programming error). */
+export function kindInfo(apiVersion: string, kind: string): KindInfo {
+  const info = table.find((k) => k.apiVersion === apiVersion && k.kind === kind);
+  if (info === undefined) throw new Error(`kind ${apiVersion} ${kind} is not in the operator's kind table (runtime/kinds.ts); add it there`);
+  return info;
+}
+
+/** REST path of a collection or of one object (optionally a subresource). */
+export function restPath(apiVersion: string, kind: string, namespace?: string, name?: string, subresource?: string): string {
+  const info = kindInfo(apiVersion, kind);
+  const base = apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+  const ns = info.namespaced && namespace !== undefined ? `/namespaces/${encodeURIComponent(namespace)}` : "";
+  const obj = name !== undefined ? `/${encodeURIComponent(name)}` : "";
+  const sub = subresource !== undefined ? `/${subresource}` : "";
+  return `${base}${ns}/${info.plural}${obj}${sub}`;
+}
