@@ -2,7 +2,7 @@
 /**
  * The Secret with the nodes' identity secret keys (`node-<index>.key`, 64 hex characters each).
  * The builder only renders keys it is given; generating them once and keeping them across
- * reconciles is the controller's job (controller/identity.ts). Nothing here logs a key.
+ * reconciles is the controller's job (operator/controller/identity.ts). Nothing here logs a key.
  */
 import type { Chart } from "cdk8s";
 import type { Subnet } from "../api/index.js";

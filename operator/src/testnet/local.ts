@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-/** The testnet port over a local testnet: every node an OS process on 127.0.0.1 (runner/testnet.ts). */
+/** The testnet port over a local testnet: every node an OS process on 127.0.0.1 (local/testnet.ts). */
 import type { Genesis } from "@relaylab/node/config";
 import type { FaultSetSpec } from "../genesis/index.js";
 import type { TestnetObserver } from "../local/observer.js";

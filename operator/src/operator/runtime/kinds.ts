@@ -29,7 +29,7 @@ const table: readonly KindInfo[] = [
 /** Looks up a kind; throws for one the operator does not know (a programming error). */
 export function kindInfo(apiVersion: string, kind: string): KindInfo {
   const info = table.find((k) => k.apiVersion === apiVersion && k.kind === kind);
-  if (info === undefined) throw new Error(`kind ${apiVersion} ${kind} is not in the operator's kind table (runtime/kinds.ts); add it there`);
+  if (info === undefined) throw new Error(`kind ${apiVersion} ${kind} is not in the operator's kind table (operator/runtime/kinds.ts); add it there`);
   return info;
 }
 
