@@ -15,7 +15,7 @@ import { hexToBytes } from "@noble/hashes/utils.js";
 import type { Logger } from "../log.js";
 import type { DropReason, P2PMessageKind } from "../metrics/names.js";
 import type { Metrics } from "../metrics/registry.js";
-import { consensusKind } from "../consensus/wire.js";
+import { envelopeKind } from "./envelope.js";
 import { MAX_ENVELOPE_BYTES, wireBytes } from "./framing.js";
 
 /** How far a Hello's timestamp may be from our clock before it is refused as a replay. */
@@ -30,14 +30,6 @@ export const PEER_CHANNEL_OPTIONS: grpc.ChannelOptions = {
   "grpc.max_receive_message_length": 16 * 1024 * 1024,
   "grpc.keepalive_time_ms": 30_000,
 };
-
-/** The message kind of an envelope, for relaylab_p2p_bytes_total{message}. */
-export function envelopeKind(envelope: Envelope): P2PMessageKind {
-  if (envelope.share) return "share";
-  if (envelope.beacon) return "beacon";
-  if (envelope.dkg) return "dkg";
-  return consensusKind(envelope);
-}
 
 /** Receives authenticated, fault-filtered envelopes; `wire` is the estimated bytes on the wire. */
 export type EnvelopeHandler = (from: number, envelope: Envelope, wire: number) => void;

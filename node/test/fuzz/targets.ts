@@ -20,7 +20,6 @@ import { GroupSet } from "../../src/beacon/group-set.js";
 import { previousOfFirstRound, roundMessage, verifyBeacon } from "../../src/beacon/chain.js";
 import { parseGenesis, type Genesis } from "../../src/config/index.js";
 import { dealShares, partialSign, publicKeyOf, publicKeyShare, recoverSignature, type SecretShare } from "../../src/crypto/index.js";
-import { consensusKind } from "../../src/consensus/wire.js";
 import { DkgDriver, type DkgRegistration } from "../../src/dkg/driver.js";
 import { EpochManager } from "../../src/dkg/epochs.js";
 import { fromBody } from "../../src/dkg/wire.js";
@@ -30,7 +29,8 @@ import { Beacon, SubmitMessageRequest } from "../../src/gen/relaylab/v1/public.j
 import { generateIdentity, signWithIdentity } from "../../src/identity/index.js";
 import { silentLogger } from "../../src/log.js";
 import { MAX_ENVELOPE_BYTES } from "../../src/net/framing.js";
-import { envelopeKind, Transport } from "../../src/net/transport.js";
+import { envelopeKind } from "../../src/net/envelope.js";
+import { Transport } from "../../src/net/transport.js";
 import { manualClock } from "../harness/clock.js";
 import { soloEngine } from "../harness/solo-engine.js";
 
@@ -199,7 +199,7 @@ const transportTarget: FuzzTarget = {
       if (envelope.share) engine.onShare(from, envelope.share, 100);
       else if (envelope.beacon) engine.onBeacon(from, envelope.beacon);
       else if (envelope.dkg) epochs.receive(envelope.dkg);
-      else consensusKind(envelope);
+      else envelopeKind(envelope);
     });
     const hello = (): Uint8Array => {
       const unsigned: Hello = { from: 1, to: 0, timeMs: BigInt(clock.wallNow()), signature: new Uint8Array() };
