@@ -6,8 +6,6 @@ import type { Envelope } from "../../src/gen/relaylab/v1/protocol.js";
 import { envelopeKind } from "../../src/net/envelope.js";
 import type { P2PMessageKind } from "../../src/metrics/names.js";
 
-const set = <K extends keyof Envelope>(field: K): Envelope => ({ [field]: {} }) as unknown as Envelope;
-
 test("each envelope field maps to its traffic kind", () => {
   const cases: [keyof Envelope, P2PMessageKind][] = [
     ["share", "share"],
@@ -20,6 +18,7 @@ test("each envelope field maps to its traffic kind", () => {
     ["finalization", "certificate"],
     ["ingress", "ingress"],
   ];
-  for (const [field, kind] of cases) assert.equal(envelopeKind(set(field)), kind, field);
-  assert.equal(envelopeKind({} as Envelope), "sync");
+  // Only presence matters to the classification, so an empty object stands for each message.
+  for (const [field, kind] of cases) assert.equal(envelopeKind({ [field]: {} }), kind, field);
+  assert.equal(envelopeKind({}), "sync");
 });
