@@ -29,6 +29,9 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
+/** Log lines kept per node process (about 300 B each). */
+const MAX_LOG_LINES = 20_000;
+
 /** Runs the node program to its exit (for flag and start-up refusals); resolves with its exit code and stderr. */
 export function runNodeMain(args: readonly string[]): Promise<{ code: number | null; stderr: string }> {
   const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], { cwd: NODE_DIR, stdio: ["ignore", "ignore", "pipe"] });
@@ -84,7 +87,8 @@ export class ProcessCluster {
     let addresses: NodeProcess["addresses"] | undefined;
     const keep = (line: string): void => {
       logs.push(line);
-      if (logs.length > 200) logs.shift();
+      // Tests look for early events (dkg_done) after minutes of beacon lines on a slow machine: keep plenty.
+      if (logs.length > MAX_LOG_LINES) logs.shift();
     };
     createInterface({ input: child.stderr }).on("line", keep);
     createInterface({ input: child.stdout }).on("line", (line) => {
