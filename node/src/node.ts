@@ -22,6 +22,7 @@ import type { Logger } from "./log.js";
 import { metricsServer } from "./metrics/http.js";
 import { createMetrics, type Metrics } from "./metrics/registry.js";
 import { controlService } from "./net/control-service.js";
+import { dispatchEnvelopes } from "./net/dispatch.js";
 import { publicService } from "./net/public-service.js";
 import { Syncer, syncChainHandler } from "./net/sync.js";
 import { Transport } from "./net/transport.js";
@@ -145,13 +146,7 @@ export class RelayNode {
     /** Ready: this node's epoch-0 groups are registered and it accepted a beacon since it started. */
     const ready = (): boolean => epochs.groupsOf(0n) !== undefined && acceptedSinceStart;
 
-    transport.onEnvelope((from, envelope, wire) => {
-      if (envelope.share) engine.onShare(from, envelope.share, wire);
-      else if (envelope.beacon) engine.onBeacon(from, envelope.beacon);
-      else if (envelope.dkg) epochs.receive(envelope.dkg);
-      else if (consensus.onEnvelope(from, envelope)) return;
-      else metrics.messagesDropped.inc({ reason: "malformed" });
-    });
+    transport.onEnvelope(dispatchEnvelopes({ beacon: engine, dkg: epochs, consensus, metrics }));
 
     const status = (): NodeStatus => ({
       subnet: genesis.subnet,
@@ -171,7 +166,7 @@ export class RelayNode {
 
     const server = new grpc.Server(SERVER_OPTIONS);
     transport.register(server, {
-      syncChain: syncChainHandler({ store, refused: (requester) => faults.paused() || faults.decide(requester, "received", 0).drop }),
+      syncChain: syncChainHandler({ store, faults }),
     });
     server.addService(PublicService, { ...publicService({ engine, store, status, groupsOf: (e) => epochs.groupsOf(e) }), ...ingressHandlers(consensus, genesis.consensus.maxMessageBytes) });
     const control = new grpc.Server();

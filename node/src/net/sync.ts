@@ -32,15 +32,15 @@ export const MAX_STALE_BEACONS = 64;
 
 export interface SyncServeOptions {
   readonly store: Pick<BeaconStore, "from">;
-  /** True when an injected fault cuts the link to `requester`. */
-  readonly refused: (requester: number) => boolean;
+  /** Injected faults: a paused node, or a link to the requester that is cut, serves no sync. */
+  readonly faults: Pick<FaultController, "paused" | "decide">;
 }
 
 /** The SyncChain handler: at most MAX_SYNC_ROUNDS stored beacons from `fromRound`, written with backpressure. */
-export function syncChainHandler({ store, refused }: SyncServeOptions): (call: grpc.ServerWritableStream<SyncRequest, Beacon>) => void {
+export function syncChainHandler({ store, faults }: SyncServeOptions): (call: grpc.ServerWritableStream<SyncRequest, Beacon>) => void {
   return (call) => {
     const { fromRound, requester } = call.request;
-    if (refused(requester)) {
+    if (faults.paused() || faults.decide(requester, "received", 0).drop) {
       call.emit("error", grpcError(grpc.status.UNAVAILABLE, "link to this node is cut by an injected fault"));
       return;
     }

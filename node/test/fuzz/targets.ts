@@ -29,6 +29,7 @@ import { Beacon, SubmitMessageRequest } from "../../src/gen/relaylab/v1/public.j
 import { generateIdentity, signWithIdentity } from "../../src/identity/index.js";
 import { silentLogger } from "../../src/log.js";
 import { MAX_ENVELOPE_BYTES } from "../../src/net/framing.js";
+import { dispatchEnvelopes } from "../../src/net/dispatch.js";
 import { envelopeKind } from "../../src/net/envelope.js";
 import { Transport } from "../../src/net/transport.js";
 import { manualClock } from "../harness/clock.js";
@@ -186,7 +187,7 @@ const transportTarget: FuzzTarget = {
     const transport = new Transport({ self: 0, genesis, identitySecret: hexToBytes(ids[0]!.secretKey), clock, faults, log, metrics: null });
     let exchange: ((call: unknown, callback: (err: unknown, value?: unknown) => void) => void) | undefined;
     transport.register({ addService: (_def: unknown, impl: { exchange: typeof exchange }) => (exchange = impl.exchange) } as unknown as grpc.Server, { syncChain: () => undefined });
-    // The node's dispatcher (node.ts) into a real epoch manager and beacon engine; consensus envelopes are only classified.
+    // The node's dispatcher (net/dispatch.ts) into a real epoch manager and beacon engine; consensus envelopes are only classified.
     const dataDir = mkdtempSync(join(tmpdir(), "relaylab-fuzz-"));
     const epochs = new EpochManager({ self: 0, genesis, identitySecret: hexToBytes(ids[0]!.secretKey), dataDir, send: () => undefined, clock, faults, log, metrics: null, onRegistered: () => undefined });
     rmSync(dataDir, { recursive: true, force: true });
@@ -194,12 +195,10 @@ const transportTarget: FuzzTarget = {
     const { engine } = soloEngine(genesis, { clock, log });
     engine.start(new GroupSet(0n, 1n, [{ index: 0, candidate: 0, members: [0, 1, 2], threshold: 2, commitments: dealt.commitments }]), new Map([[0, dealt.secretShares[0]!]]));
     let delivered = 0;
-    transport.onEnvelope((from, envelope) => {
+    const dispatch = dispatchEnvelopes({ beacon: engine, dkg: epochs, consensus: { onEnvelope: (_from, envelope) => envelopeKind(envelope) !== "sync" }, metrics: null });
+    transport.onEnvelope((from, envelope, wire) => {
       delivered++;
-      if (envelope.share) engine.onShare(from, envelope.share, 100);
-      else if (envelope.beacon) engine.onBeacon(from, envelope.beacon);
-      else if (envelope.dkg) epochs.receive(envelope.dkg);
-      else envelopeKind(envelope);
+      dispatch(from, envelope, wire);
     });
     const hello = (): Uint8Array => {
       const unsigned: Hello = { from: 1, to: 0, timeMs: BigInt(clock.wallNow()), signature: new Uint8Array() };

@@ -60,12 +60,15 @@ class SlowCall<T> extends EventEmitter {
   }
 }
 
+/** A fault controller with no fault set: every link is up. */
+const noFaults = (): FaultController => new FaultController(() => "dc-a", systemClock, silentLogger(), createMetrics(new Registry()));
+
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe("serving streams with backpressure", () => {
   it("SyncChain writes only while the stream has room, and at most MAX_SYNC_ROUNDS beacons", async () => {
     const call = new SlowCall<Beacon>({ fromRound: 1n, requester: 1 });
-    syncChainHandler({ store: storeWith(MAX_SYNC_ROUNDS * 3), refused: () => false })(call as unknown as grpc.ServerWritableStream<SyncRequest, Beacon>);
+    syncChainHandler({ store: storeWith(MAX_SYNC_ROUNDS * 3), faults: noFaults() })(call as unknown as grpc.ServerWritableStream<SyncRequest, Beacon>);
     await settle();
     assert.equal(call.buffered.length, 16, "the handler wrote past a full stream");
     for (let i = 0; i < 1000 && !call.writableEnded; i++) {
@@ -159,7 +162,7 @@ describe("the sync client against real gRPC servers", () => {
 
   it("catches up a long chain in bounded responses, continuing while responses are full", async () => {
     const remote = storeWith(MAX_SYNC_ROUNDS * 2 + 10);
-    const { client, calls } = await serve(syncChainHandler({ store: remote, refused: () => false }));
+    const { client, calls } = await serve(syncChainHandler({ store: remote, faults: noFaults() }));
     const local = new BeaconStore(undefined);
     const { syncer: s } = syncer(client, local);
     s.request(1);
