@@ -73,7 +73,7 @@ export class DkgDriver {
   private readonly ownOutcomes = new Map<number, Envelope>();
   /** Digests of packets already processed: retransmissions are skipped before the signature check. */
   private readonly seen = new Set<string>();
-  /** Distinct packets processed per sender: an honest one sends a few per candidate, a byzantine one is capped. */
+  /** Distinct packets processed per sender: an honest one sends a few per candidate, a faulty one is capped. */
   private readonly seenFrom = new Map<number, number>();
   private tickDelayMs = 0;
   private done = false;
