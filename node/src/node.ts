@@ -14,6 +14,7 @@ import type { Genesis } from "./config/index.js";
 import { ConsensusDriver } from "./consensus/driver.js";
 import type { RoundCrypto } from "./crypto/backend/index.js";
 import { EpochManager } from "./dkg/epochs.js";
+import { faultStrategies } from "./faults/byzantine.js";
 import { FaultController } from "./faults/controller.js";
 import { ControlService, type FaultSet } from "./gen/relaylab/v1/control.js";
 import { PublicService, type NodeStatus } from "./gen/relaylab/v1/public.js";
@@ -83,6 +84,8 @@ export class RelayNode {
     metrics.nodeInfo.set({ subnet: genesis.subnet, data_center: self.dataCenter, node: String(index), crypto_backend: crypto.backend }, 1);
     const faults = new FaultController((n) => genesis.nodes[n]?.dataCenter, clock, log, metrics);
     if (config.faults) faults.apply(config.faults);
+    // The protocols run honestly until a byzantine behaviour is switched on, at start or through the Control API.
+    const strategies = faultStrategies(faults, log);
     const store = new BeaconStore(config.dataDir);
     const transport = new Transport({ self: index, genesis, identitySecret: config.identitySecret, clock, faults, log, metrics });
     const epochs: EpochManager = new EpochManager({
@@ -92,20 +95,20 @@ export class RelayNode {
       dataDir: config.dataDir,
       send: (to, envelope) => transport.send(to, envelope),
       clock,
-      faults,
       log,
       metrics,
       onRegistered: () => engine.resume(),
+      strategy: strategies.dkg,
     });
     const engine = new BeaconEngine({
       self: index,
       genesis,
       clock,
-      faults,
       log,
       metrics,
       crypto,
       store,
+      strategy: strategies.beacon,
       send: (to, envelope) => transport.send(to, envelope),
       requestSync: (peer) => syncer.request(peer),
       epochs: { groupsFor: (round) => epochs.groupsFor(round), sharesFor: (epoch) => epochs.sharesFor(epoch) },
@@ -115,11 +118,11 @@ export class RelayNode {
       genesis,
       identitySecret: config.identitySecret,
       clock,
-      faults,
       log,
       metrics,
       crypto,
       beacons: store,
+      strategy: strategies.consensus,
       dataDir: config.dataDir,
       send: (to, envelope) => transport.send(to, envelope),
       groupsFor: (round) => epochs.groupsFor(round),

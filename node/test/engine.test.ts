@@ -10,6 +10,7 @@ import { GroupSet } from "../src/beacon/group-set.js";
 import { parseGenesis } from "../src/config/index.js";
 import { loadRoundCrypto, NOBLE_ROUND_CRYPTO, type RoundCrypto } from "../src/crypto/backend/index.js";
 import { dealShares } from "../src/crypto/index.js";
+import { faultStrategies } from "../src/faults/byzantine.js";
 import { FaultController } from "../src/faults/controller.js";
 import { ByzantineBehaviour } from "../src/gen/relaylab/v1/control.js";
 import { Envelope } from "../src/gen/relaylab/v1/protocol.js";
@@ -64,7 +65,7 @@ function network(byzantine: ReadonlySet<number>, cryptoOf: (self: number) => Rou
       self,
       genesis: netGenesis,
       clock,
-      faults,
+      strategy: faultStrategies(faults, silentLogger()).beacon,
       log: silentLogger(),
       metrics: metrics[self] ?? null,
       crypto: cryptoOf(self),
@@ -126,7 +127,6 @@ for (const [backend, cryptoOf] of BACKENDS) {
       self: 4,
       genesis,
       clock,
-      faults: new FaultController(() => "dc-a", clock, silentLogger(), null),
       log: silentLogger(),
       metrics: null,
       crypto: cryptoOf(4),

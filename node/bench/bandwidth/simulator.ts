@@ -16,7 +16,6 @@ import type { Clock, Timer } from "../../src/clock.js";
 import type { Genesis } from "../../src/config/index.js";
 import { NOBLE_ROUND_CRYPTO } from "../../src/crypto/backend/round.js";
 import type { SecretShare } from "../../src/crypto/index.js";
-import { FaultController } from "../../src/faults/controller.js";
 import { Envelope, SyncRequest } from "../../src/gen/relaylab/v1/protocol.js";
 import { Beacon } from "../../src/gen/relaylab/v1/public.js";
 import { silentLogger } from "../../src/log.js";
@@ -149,7 +148,6 @@ export class Simulation {
         self: node,
         genesis: opts.genesis,
         clock,
-        faults: new FaultController(() => undefined, clock, silentLogger(), null),
         log: silentLogger(),
         metrics: null,
         // The committed results (docs/performance.md §1) charge noble's CPU times.

@@ -13,8 +13,6 @@ import type { Genesis } from "../config/index.js";
 import type { RoundCrypto } from "../crypto/backend/round.js";
 import { CryptoError, NotEnoughValidSharesError, partialVerify, type PartialSignature, type SecretShare } from "../crypto/index.js";
 import { Beacon } from "../gen/relaylab/v1/public.js";
-import type { FaultController } from "../faults/controller.js";
-import { ByzantineBehaviour } from "../gen/relaylab/v1/control.js";
 import type { Envelope, Share } from "../gen/relaylab/v1/protocol.js";
 import type { Logger } from "../log.js";
 import type { DropReason, ShareResult } from "../metrics/names.js";
@@ -24,6 +22,7 @@ import type { BeaconStore } from "../store/beacons.js";
 import { previousOfFirstRound, roundMessage, selectGroup, verifyBeacon } from "./chain.js";
 import type { GroupSet } from "./group-set.js";
 import { sample, SeededStream } from "./sampling.js";
+import { honestBeacon, type BeaconStrategy } from "./strategy.js";
 
 /** Members that collect shares first in each round (before retransmits widen the fan-out). */
 export const AGGREGATORS = 3;
@@ -36,7 +35,6 @@ export interface EngineOptions {
   readonly self: number;
   readonly genesis: Genesis;
   readonly clock: Clock;
-  readonly faults: FaultController;
   readonly log: Logger;
   readonly metrics: Metrics | null;
   /** Signs shares, verifies beacons and recovers group signatures (created once at node start). */
@@ -48,6 +46,8 @@ export interface EngineOptions {
   readonly requestSync: (peer: number | undefined) => void;
   /** Registered groups per round (by epoch) and this node's shares per epoch; or fixed groups given to start(). */
   readonly epochs?: EpochSource;
+  /** What this node sends of its own share. @default honestBeacon */
+  readonly strategy?: BeaconStrategy;
 }
 
 /** Where the engine finds the groups that sign a round, and this node's shares for them. */
@@ -299,17 +299,15 @@ export class BeaconEngine {
   }
 
   private sendShare(open: OpenRound): void {
-    const { faults } = this.opts;
     const groups = open.set;
     const share = open.shares.get(open.group);
     if (share === undefined || open.myIndex === undefined || open.mySignature === undefined) return;
-    if (faults.byzantine(ByzantineBehaviour.BYZANTINE_BEHAVIOUR_WITHHOLD_SHARES)) return;
-    let targets = open.fanOut.slice(0, AGGREGATORS * 2 ** open.sends).filter((m) => m !== this.opts.self);
-    if (faults.byzantine(ByzantineBehaviour.BYZANTINE_BEHAVIOUR_SELECTIVE_SHARES)) targets = targets.filter((m) => faults.selectivePeers().includes(m));
-    // Invalid-shares fault: a well-formed G1 point that is a signature on a different message.
-    const signature = faults.byzantine(ByzantineBehaviour.BYZANTINE_BEHAVIOUR_INVALID_SHARES) ? this.opts.crypto.partialSign(share, sha256(open.message)).signature : open.mySignature;
-    const envelope: Envelope = { share: { round: open.round, group: open.group, index: open.myIndex, signature, epoch: groups.epoch } };
-    for (const to of targets) open.bytes += this.opts.send(to, envelope);
+    const targets = open.fanOut.slice(0, AGGREGATORS * 2 ** open.sends).filter((m) => m !== this.opts.self);
+    const sign = (message: Uint8Array): Uint8Array => this.opts.crypto.partialSign(share, message).signature;
+    const sent = (this.opts.strategy ?? honestBeacon).share({ signature: open.mySignature, targets }, { round: open.round, message: open.message, sign });
+    if (sent === undefined) return;
+    const envelope: Envelope = { share: { round: open.round, group: open.group, index: open.myIndex, signature: sent.signature, epoch: groups.epoch } };
+    for (const to of sent.targets) open.bytes += this.opts.send(to, envelope);
   }
 
   private tryRecover(open: OpenRound): void {

@@ -11,8 +11,6 @@ import type { Clock, Timer } from "../clock.js";
 import type { Genesis } from "../config/index.js";
 import type { RoundCrypto } from "../crypto/backend/round.js";
 import { CryptoError, partialVerify, type SecretShare } from "../crypto/index.js";
-import type { FaultController } from "../faults/controller.js";
-import { ByzantineBehaviour } from "../gen/relaylab/v1/control.js";
 import type { Block, Certificate, ConsensusShare, Envelope } from "../gen/relaylab/v1/protocol.js";
 import type { Beacon, FinalizedBlock } from "../gen/relaylab/v1/public.js";
 import { signWithIdentity, verifyIdentitySignature } from "../identity/index.js";
@@ -26,6 +24,7 @@ import { FinalizedArchive } from "./archive.js";
 import { initialState, LOOKAHEAD, notarizedAbove, step, type ConsensusState } from "./machine.js";
 import { blockHash, blockMakerRanking, certMessage, genesisHash, notariesFor, unsignedBlockBytes } from "./ranking.js";
 import type { BlockInfo, CertKind, ConsensusEffect, ConsensusEvent, Notaries } from "./types.js";
+import { honestConsensus, type ConsensusStrategy } from "./strategy.js";
 import { blockPayloadLimit } from "./wire.js";
 
 /** Heights of archived chain one sync answer carries (the peer asks again when it is still behind). */
@@ -42,7 +41,6 @@ export interface ConsensusOptions {
   readonly genesis: Genesis;
   readonly identitySecret: Uint8Array;
   readonly clock: Clock;
-  readonly faults: FaultController;
   readonly log: Logger;
   readonly metrics: Metrics | null;
   /** Signs certificate shares, recovers and verifies certificates (created once at node start). */
@@ -55,6 +53,8 @@ export interface ConsensusOptions {
   readonly groupsFor: (round: bigint) => GroupSet | undefined;
   /** This node's key shares of an epoch's groups, by group index. */
   readonly sharesFor: (epoch: bigint) => ReadonlyMap<number, SecretShare>;
+  /** Which block each node receives of this node's proposals. @default honestConsensus */
+  readonly strategy?: ConsensusStrategy;
 }
 
 /** Outcome of SubmitMessage. */
@@ -295,12 +295,8 @@ export class ConsensusDriver {
     const block = this.signed(unsigned);
     const info: BlockInfo = { hash: blockHash(block), height, parent, maker: this.opts.self, rank, block };
     this.opts.log.debug({ event: "block_proposed", height: Number(height), rank, messages: taken.length }, "block proposed");
-    if (this.opts.faults.byzantine(ByzantineBehaviour.BYZANTINE_BEHAVIOUR_EQUIVOCATE_BLOCKS)) {
-      // Byzantine maker: a second, different block at the same height and rank, for the odd-numbered peers.
-      const rival = this.signed({ ...unsigned, payload: [], proposedAtMs: unsigned.proposedAtMs + 1n });
-      this.opts.log.warn({ event: "equivocating_block", height: Number(height) }, "byzantine fault: two blocks proposed at one height");
-      for (const node of this.opts.genesis.nodes) this.opts.send(node.index, { block: node.index % 2 === 0 ? block : rival });
-    } else this.broadcast({ block });
+    const proposal = (this.opts.strategy ?? honestConsensus).proposal(block, (other) => this.signed(other));
+    for (const node of this.opts.genesis.nodes) this.opts.send(node.index, { block: proposal(node.index) });
     this.queue.push({ type: "block", from: this.opts.self, block: info });
   }
 

@@ -20,7 +20,7 @@ import type { BlockHash, BlockInfo, CertKind, ConsensusEffect, ConsensusEvent, C
 
 /** Heights beyond the working height that the machine keeps state for (further ones trigger a sync). */
 export const LOOKAHEAD = 64n;
-/** Blocks kept per height while their parent or beacon is missing (a byzantine maker cannot fill memory). */
+/** Blocks kept per height while their parent or beacon is missing (a faulty maker cannot fill memory). */
 const WAITING_CAP = 32;
 /** Unchecked certificates kept per height while their block or notaries are missing. */
 const PENDING_CERT_CAP = 16;

@@ -12,8 +12,6 @@ import { bytesToHex, concatBytes, hexToBytes } from "@noble/hashes/utils.js";
 import type { Clock, Timer } from "../clock.js";
 import { Dkg, PUBLIC_KEY_BYTES, type DkgMessage, type SecretShare } from "../crypto/index.js";
 import type { Genesis } from "../config/index.js";
-import type { FaultController } from "../faults/controller.js";
-import { ByzantineBehaviour } from "../gen/relaylab/v1/control.js";
 import { DkgBody, type DkgDeal, type DkgOutcome, type DkgPacket, type Envelope } from "../gen/relaylab/v1/protocol.js";
 import { identityAgreement } from "../identity/agreement.js";
 import { signWithIdentity, verifyIdentitySignature } from "../identity/index.js";
@@ -22,6 +20,7 @@ import type { DropReason } from "../metrics/names.js";
 import type { Metrics } from "../metrics/registry.js";
 import type { RegisteredGroup } from "../beacon/group-set.js";
 import { openShare, SealError, sealShare, type ShareSealContext } from "./sealing.js";
+import { honestDkg, type DkgStrategy } from "./strategy.js";
 import { fromBody, toBody, type DealMessage } from "./wire.js";
 
 /** What the DKG phase of an epoch produced. */
@@ -42,9 +41,10 @@ export interface DkgDriverOptions {
   readonly candidates: readonly (readonly number[])[];
   readonly send: (to: number, envelope: Envelope) => void;
   readonly clock: Clock;
-  readonly faults: FaultController;
   readonly log: Logger;
   readonly metrics: Metrics | null;
+  /** The deal sent to each member. @default honestDkg */
+  readonly strategy?: DkgStrategy;
 }
 
 interface Run {
@@ -73,7 +73,7 @@ export class DkgDriver {
   private readonly ownOutcomes = new Map<number, Envelope>();
   /** Digests of packets already processed: retransmissions are skipped before the signature check. */
   private readonly seen = new Set<string>();
-  /** Distinct packets processed per sender: an honest one sends a few per candidate, a byzantine one is capped. */
+  /** Distinct packets processed per sender: an honest one sends a few per candidate, a faulty one is capped. */
   private readonly seenFrom = new Map<number, number>();
   private tickDelayMs = 0;
   private done = false;
@@ -165,11 +165,8 @@ export class DkgDriver {
 
   private route(run: Run, messages: DkgMessage[]): void {
     for (const message of messages) {
-      const equivocate = this.opts.faults.byzantine(ByzantineBehaviour.BYZANTINE_BEHAVIOUR_DKG_EQUIVOCATE);
       if (message.type === "deal") {
-        // Equivocation fault: members with an even index get a different commitment vector than the rest.
-        const sent = equivocate && message.to % 2 === 0 ? { ...message, commitments: [...message.commitments].reverse() } : message;
-        this.sendTo(run, run.members[message.to - 1], sent);
+        this.sendTo(run, run.members[message.to - 1], (this.opts.strategy ?? honestDkg).deal(message));
       } else {
         for (const member of run.members) if (member !== this.opts.self) this.sendTo(run, member, message);
       }

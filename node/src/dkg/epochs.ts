@@ -17,7 +17,6 @@ import { drawGroups } from "../beacon/groups.js";
 import type { Clock } from "../clock.js";
 import type { Genesis } from "../config/index.js";
 import type { SecretShare } from "../crypto/index.js";
-import type { FaultController } from "../faults/controller.js";
 import { DkgBody, type DkgPacket, type Envelope } from "../gen/relaylab/v1/protocol.js";
 import { verifyIdentitySignature } from "../identity/index.js";
 import type { Logger } from "../log.js";
@@ -25,6 +24,7 @@ import type { DropReason } from "../metrics/names.js";
 import type { Metrics } from "../metrics/registry.js";
 import { loadGroups, saveGroups } from "../store/groups.js";
 import { DkgDriver } from "./driver.js";
+import type { DkgStrategy } from "./strategy.js";
 
 /** Packets for an epoch whose DKG this node has not started yet (it is a little behind) are kept up to this many. */
 const MAX_BUFFERED_PACKETS = 4096;
@@ -40,11 +40,12 @@ export interface EpochManagerOptions {
   readonly dataDir: string;
   readonly send: (to: number, envelope: Envelope) => void;
   readonly clock: Clock;
-  readonly faults: FaultController;
   readonly log: Logger;
   readonly metrics: Metrics | null;
   /** Called when an epoch's groups are registered (the engine may be waiting for them). */
   readonly onRegistered: (epoch: bigint) => void;
+  /** The deal this node sends each member as dealer, in every epoch's DKG. @default honestDkg */
+  readonly strategy?: DkgStrategy;
 }
 
 export class EpochManager {

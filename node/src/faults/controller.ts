@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * Active faults of this node (from --faults at start, replaced at run time through Control.SetFaults).
- * The transport asks it what to do with each message to or from a peer; the beacon and DKG code ask
- * it how to misbehave. Every change is logged and mirrored in relaylab_faults_active{kind}.
+ * The transport asks it what to do with each message to or from a peer; the protocol strategies of
+ * byzantine.ts ask it which behaviours are on. Every change is logged and mirrored in relaylab_faults_active{kind}.
  */
 import type { Clock, Timer } from "../clock.js";
 import { ByzantineBehaviour, type FaultSet, type LinkFault } from "../gen/relaylab/v1/control.js";

@@ -13,7 +13,6 @@ import { Registry } from "prom-client";
 import { parseGenesis } from "../../src/config/index.js";
 import { DkgDriver } from "../../src/dkg/driver.js";
 import { EpochManager, maxBufferedPerSender } from "../../src/dkg/epochs.js";
-import { FaultController } from "../../src/faults/controller.js";
 import { DkgBody, type DkgPacket, type Envelope } from "../../src/gen/relaylab/v1/protocol.js";
 import { generateIdentity, signWithIdentity, verifyIdentitySignature } from "../../src/identity/index.js";
 import { silentLogger } from "../../src/log.js";
@@ -71,7 +70,6 @@ function network(dirs: readonly string[]): Net {
         sent.push({ from: self, to, envelope });
       },
       clock,
-      faults: new FaultController(() => "dc-a", clock, silentLogger(), null),
       log: silentLogger(),
       metrics: metrics[self]!,
       onRegistered: () => undefined,
@@ -172,7 +170,6 @@ describe("a running DKG", () => {
       candidates: [[0, 1, 2]],
       send: () => undefined,
       clock,
-      faults: new FaultController(() => "dc-a", clock, silentLogger(), null),
       log: silentLogger(),
       metrics: createMetrics(registry),
     });

@@ -12,11 +12,9 @@ import { parseGenesis } from "../../src/config/index.js";
 import { publicKeyOf, publicKeyShare } from "../../src/crypto/index.js";
 import { DkgDriver, type DkgRegistration } from "../../src/dkg/driver.js";
 import { openShare, SEALED_SHARE_BYTES, sealShare, type ShareSealContext } from "../../src/dkg/sealing.js";
-import { FaultController } from "../../src/faults/controller.js";
 import { DkgBody, DkgPacket, Envelope, type DkgDeal } from "../../src/gen/relaylab/v1/protocol.js";
 import { identityAgreement } from "../../src/identity/agreement.js";
 import { generateIdentity, signWithIdentity } from "../../src/identity/index.js";
-import { silentLogger } from "../../src/log.js";
 import { createMetrics, type Metrics } from "../../src/metrics/registry.js";
 import { manualClock } from "../harness/clock.js";
 
@@ -85,7 +83,6 @@ async function run(tamper: Tamper = (_f, _t, e) => e): Promise<Run> {
         candidates: [MEMBERS],
         send: (to, envelope) => queue.push({ from: self, to, envelope }),
         clock,
-        faults: new FaultController(() => "dc-a", clock, silentLogger(), null),
         log: pino({ level: "debug" }, { write: (line: string) => logs.push(line) }),
         metrics: metrics[self] ?? null,
       }),

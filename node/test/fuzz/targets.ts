@@ -189,7 +189,7 @@ const transportTarget: FuzzTarget = {
     transport.register({ addService: (_def: unknown, impl: { exchange: typeof exchange }) => (exchange = impl.exchange) } as unknown as grpc.Server, { syncChain: () => undefined });
     // The node's dispatcher (net/dispatch.ts) into a real epoch manager and beacon engine; consensus envelopes are only classified.
     const dataDir = mkdtempSync(join(tmpdir(), "relaylab-fuzz-"));
-    const epochs = new EpochManager({ self: 0, genesis, identitySecret: hexToBytes(ids[0]!.secretKey), dataDir, send: () => undefined, clock, faults, log, metrics: null, onRegistered: () => undefined });
+    const epochs = new EpochManager({ self: 0, genesis, identitySecret: hexToBytes(ids[0]!.secretKey), dataDir, send: () => undefined, clock, log, metrics: null, onRegistered: () => undefined });
     rmSync(dataDir, { recursive: true, force: true });
     const dealt = dealShares(2, 3);
     const { engine } = soloEngine(genesis, { clock, log });
@@ -267,7 +267,6 @@ const dkgTarget: FuzzTarget = {
               } else if (m.op === "garbage") queue.push({ to, packet: resign(m.bytes) }, { to, packet: { body: m.bytes, signature: m.bytes } });
             },
             clock,
-            faults: new FaultController(() => "dc-a", clock, silentLogger(), null),
             log: silentLogger(),
             metrics: null,
           }),

@@ -4,7 +4,6 @@ import { BeaconEngine } from "../../src/beacon/engine.js";
 import type { Clock } from "../../src/clock.js";
 import type { Genesis } from "../../src/config/index.js";
 import { NOBLE_ROUND_CRYPTO, type RoundCrypto } from "../../src/crypto/backend/index.js";
-import { FaultController } from "../../src/faults/controller.js";
 import type { Logger } from "../../src/log.js";
 import { silentLogger } from "../../src/log.js";
 import type { Metrics } from "../../src/metrics/registry.js";
@@ -19,7 +18,6 @@ export interface SoloEngineOptions {
 
 export function soloEngine(genesis: Genesis, { clock, crypto = NOBLE_ROUND_CRYPTO, metrics = null, log = silentLogger() }: SoloEngineOptions): { engine: BeaconEngine; store: BeaconStore } {
   const store = new BeaconStore(undefined);
-  const faults = new FaultController(() => "dc-a", clock, silentLogger(), null);
-  const engine = new BeaconEngine({ self: 0, genesis, clock, faults, log, metrics, crypto, store, send: () => 0, requestSync: () => undefined });
+  const engine = new BeaconEngine({ self: 0, genesis, clock, log, metrics, crypto, store, send: () => 0, requestSync: () => undefined });
   return { engine, store };
 }

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The byzantine behaviours of the Control API's FaultSet, as strategies for the protocol's extension
+ * points (beacon/strategy.ts, dkg/strategy.ts, consensus/strategy.ts). Each behaviour changes what the
+ * honest protocol would send. The strategies read the FaultController on every share, deal and block,
+ * so a behaviour switched through Control.SetFaults applies from the next message on.
+ */
+import { sha256 } from "@noble/hashes/sha2.js";
+import type { BeaconStrategy } from "../beacon/strategy.js";
+import { honestConsensus, type ConsensusStrategy } from "../consensus/strategy.js";
+import type { DkgStrategy } from "../dkg/strategy.js";
+import { ByzantineBehaviour } from "../gen/relaylab/v1/control.js";
+import type { Logger } from "../log.js";
+import type { FaultController } from "./controller.js";
+
+/** The strategy of each protocol, for the composition root to hand to the beacon engine, the DKG and consensus. */
+export interface Strategies {
+  readonly beacon: BeaconStrategy;
+  readonly dkg: DkgStrategy;
+  readonly consensus: ConsensusStrategy;
+}
+
+/** What one behaviour changes: the extension points it overrides. */
+type Behaviour = Partial<Strategies>;
+
+function behaviours(faults: FaultController, log: Logger): ReadonlyMap<ByzantineBehaviour, Behaviour> {
+  return new Map<ByzantineBehaviour, Behaviour>([
+    [ByzantineBehaviour.BYZANTINE_BEHAVIOUR_WITHHOLD_SHARES, { beacon: { share: () => undefined } }],
+    [ByzantineBehaviour.BYZANTINE_BEHAVIOUR_SELECTIVE_SHARES, {
+      beacon: { share: (share) => ({ ...share, targets: share.targets.filter((m) => faults.selectivePeers().includes(m)) }) },
+    }],
+    // A well-formed G1 point that is a signature on a different message: only a pairing check tells it apart.
+    [ByzantineBehaviour.BYZANTINE_BEHAVIOUR_INVALID_SHARES, { beacon: { share: (share, round) => ({ ...share, signature: round.sign(sha256(round.message)) }) } }],
+    // Members at an even position get a different commitment vector than the rest.
+    [ByzantineBehaviour.BYZANTINE_BEHAVIOUR_DKG_EQUIVOCATE, { dkg: { deal: (deal) => (deal.to % 2 === 0 ? { ...deal, commitments: [...deal.commitments].reverse() } : deal) } }],
+    // A second, different block at the same height and rank, for the odd-numbered nodes.
+    [ByzantineBehaviour.BYZANTINE_BEHAVIOUR_EQUIVOCATE_BLOCKS, {
+      consensus: {
+        proposal: (block, sign) => {
+          const rival = sign({ ...block, payload: [], proposedAtMs: block.proposedAtMs + 1n });
+          log.warn({ event: "equivocating_block", height: Number(block.height) }, "byzantine fault: two blocks proposed at one height");
+          return (node) => (node % 2 === 0 ? block : rival);
+        },
+      },
+    }],
+  ]);
+}
+
+/**
+ * Strategies that follow the byzantine behaviours active in `faults` at each call and behave honestly
+ * while none is. Several active behaviours apply in turn (withholding wins over the rest).
+ */
+export function faultStrategies(faults: FaultController, log: Logger): Strategies {
+  const table = [...behaviours(faults, log)];
+  const active = (): Behaviour[] => table.filter(([kind]) => faults.byzantine(kind)).map(([, behaviour]) => behaviour);
+  return {
+    beacon: {
+      share: (share, round) => active().reduce<typeof share | undefined>((sent, b) => (sent === undefined || b.beacon === undefined ? sent : b.beacon.share(sent, round)), share),
+    },
+    dkg: { deal: (deal) => active().reduce((sent, b) => b.dkg?.deal(sent) ?? sent, deal) },
+    consensus: {
+      proposal: (block, sign) => (active().find((b) => b.consensus !== undefined)?.consensus ?? honestConsensus).proposal(block, sign),
+    },
+  };
+}
