@@ -16,7 +16,7 @@ import { generateIdentity } from "../src/identity/index.js";
 import { NODE_METRICS } from "../src/metrics/names.js";
 import { createMetrics } from "../src/metrics/registry.js";
 import type { BeaconStore } from "../src/store/beacons.js";
-import { manualClock } from "./harness/clock.js";
+import { FakeClock } from "../src/testing/fake-clock.js";
 import { sample } from "./harness/metrics.js";
 import { soloEngine } from "./harness/solo-engine.js";
 
@@ -31,8 +31,8 @@ const genesis = parseGenesis({
 const dealt = dealShares(2, 3);
 const groups = new GroupSet(0n, 1n, [{ index: 0, candidate: 0, members: [0, 1, 2], threshold: 2, commitments: dealt.commitments }]);
 
-function engineWith(crypto: RoundCrypto): { engine: BeaconEngine; store: BeaconStore; registry: Registry; clock: ReturnType<typeof manualClock> } {
-  const clock = manualClock();
+function engineWith(crypto: RoundCrypto): { engine: BeaconEngine; store: BeaconStore; registry: Registry; clock: FakeClock } {
+  const clock = new FakeClock(0);
   const registry = new Registry();
   return { ...soloEngine(genesis, { clock, crypto, metrics: createMetrics(registry) }), registry, clock };
 }

@@ -3,10 +3,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { sleep } from "../src/clock.js";
-import { manualClock } from "./harness/clock.js";
+import { FakeClock } from "../src/testing/fake-clock.js";
 
 test("sleep resolves when the clock passes the delay, not before", async () => {
-  const clock = manualClock();
+  const clock = new FakeClock(0);
   let done = false;
   const slept = sleep(clock, 1000).then(() => (done = true));
   clock.advance(999);
@@ -18,7 +18,7 @@ test("sleep resolves when the clock passes the delay, not before", async () => {
 });
 
 test("sleep ends early, without rejecting, when its signal aborts (and at once if already aborted)", async () => {
-  const clock = manualClock();
+  const clock = new FakeClock(0);
   const abort = new AbortController();
   const slept = sleep(clock, 60_000, abort.signal);
   abort.abort();

@@ -21,7 +21,7 @@ import { createMetrics, type Metrics } from "../src/metrics/registry.js";
 import { BeaconStore } from "../src/store/beacons.js";
 import { wireBytes } from "../src/net/framing.js";
 import { assertValidChain } from "./harness/chain.js";
-import { manualClock } from "./harness/clock.js";
+import { FakeClock } from "../src/testing/fake-clock.js";
 
 const N = 5;
 const T = 3;
@@ -54,7 +54,7 @@ interface Net {
 }
 
 function network(byzantine: ReadonlySet<number>, cryptoOf: (self: number) => RoundCrypto, netGenesis = genesis, latencyMs = 10): Net {
-  const clock = manualClock();
+  const clock = new FakeClock(0);
   let queue: { from: number; to: number; envelope: Envelope; at: number }[] = [];
   const stores = Array.from({ length: N }, () => new BeaconStore(undefined));
   const metrics = Array.from({ length: N }, () => createMetrics(new Registry()));
@@ -121,7 +121,7 @@ for (const [backend, cryptoOf] of BACKENDS) {
     net.run(() => net.stores[0]!.latestRound >= 4n);
     const chain = chainOf(net.stores[0]!);
     for (const e of net.engines) e.stop();
-    const clock = manualClock();
+    const clock = new FakeClock(0);
     const store = new BeaconStore(undefined);
     const late = new BeaconEngine({
       self: 4,

@@ -7,14 +7,14 @@ import { FaultController } from "../src/faults/controller.js";
 import { ByzantineBehaviour, type FaultSet, type LinkFault } from "../src/gen/relaylab/v1/control.js";
 import { silentLogger } from "../src/log.js";
 import { createMetrics } from "../src/metrics/registry.js";
-import { manualClock } from "./harness/clock.js";
+import { FakeClock } from "../src/testing/fake-clock.js";
 
 const NONE: FaultSet = { links: [], byzantine: [], selectivePeers: [], pauseMs: 0 };
 const link = (f: Partial<LinkFault>): LinkFault => ({ peers: [], dataCenters: [], delayMs: 0, jitterMs: 0, loss: 0, bandwidthBps: 0n, partition: false, ...f });
 const dcOf = (n: number): string => (n < 3 ? "dc-a" : "dc-b");
 
 test("partition by index and by data center drops only matching peers", () => {
-  const faults = new FaultController(dcOf, manualClock(), silentLogger(), null);
+  const faults = new FaultController(dcOf, new FakeClock(0), silentLogger(), null);
   faults.apply({ ...NONE, links: [link({ peers: [1], partition: true }), link({ dataCenters: ["dc-b"], partition: true })] });
   assert.deepEqual(faults.decide(1, "sent", 10), { drop: true });
   assert.deepEqual(faults.decide(4, "received", 10), { drop: true });
@@ -22,7 +22,7 @@ test("partition by index and by data center drops only matching peers", () => {
 });
 
 test("delay plus jitter, loss and a bandwidth cap shape messages", () => {
-  const clock = manualClock();
+  const clock = new FakeClock(0);
   const random = 0.5;
   const faults = new FaultController(dcOf, clock, silentLogger(), null, () => random);
   faults.apply({ ...NONE, links: [link({ delayMs: 100, jitterMs: 40, bandwidthBps: 1000n })] });
@@ -36,7 +36,7 @@ test("delay plus jitter, loss and a bandwidth cap shape messages", () => {
 });
 
 test("pause expires on the clock, and every kind is mirrored in relaylab_faults_active", async () => {
-  const clock = manualClock();
+  const clock = new FakeClock(0);
   const registry = new Registry();
   const metrics = createMetrics(registry);
   const faults = new FaultController(dcOf, clock, silentLogger(), metrics);

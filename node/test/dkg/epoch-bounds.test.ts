@@ -18,7 +18,7 @@ import { generateIdentity, signWithIdentity, verifyIdentitySignature } from "../
 import { silentLogger } from "../../src/log.js";
 import { NODE_METRICS } from "../../src/metrics/names.js";
 import { createMetrics, type Metrics } from "../../src/metrics/registry.js";
-import { manualClock } from "../harness/clock.js";
+import { FakeClock } from "../../src/testing/fake-clock.js";
 import { sample } from "../harness/metrics.js";
 
 const N = 3;
@@ -53,7 +53,7 @@ interface Net {
 }
 
 function network(dirs: readonly string[]): Net {
-  const clock = manualClock();
+  const clock = new FakeClock(0);
   const queue: { from: number; to: number; envelope: Envelope }[] = [];
   const sent: Net["sent"] = [];
   const registries = dirs.map(() => new Registry());
@@ -160,7 +160,7 @@ describe("packets for a DKG not started yet", () => {
 
 describe("a running DKG", () => {
   it("processes a bounded number of distinct packets per sender and drops the rest as over_quota", async () => {
-    const clock = manualClock();
+    const clock = new FakeClock(0);
     const registry = new Registry();
     const driver = new DkgDriver({
       self: 0,

@@ -16,7 +16,7 @@ import { DkgBody, DkgPacket, Envelope, type DkgDeal } from "../../src/gen/relayl
 import { identityAgreement } from "../../src/identity/agreement.js";
 import { generateIdentity, signWithIdentity } from "../../src/identity/index.js";
 import { createMetrics, type Metrics } from "../../src/metrics/registry.js";
-import { manualClock } from "../harness/clock.js";
+import { FakeClock } from "../../src/testing/fake-clock.js";
 
 const N = 5;
 const T = 3;
@@ -68,7 +68,7 @@ function plaintextOf(deal: DkgDeal): Uint8Array {
 
 /** Runs one DKG among all nodes until every driver has registered (or the step budget runs out). */
 async function run(tamper: Tamper = (_f, _t, e) => e): Promise<Run> {
-  const clock = manualClock();
+  const clock = new FakeClock(0);
   const queue: { from: number; to: number; envelope: Envelope }[] = [];
   const delivered: Delivered[] = [];
   const logs: string[] = [];

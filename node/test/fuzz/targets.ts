@@ -32,7 +32,7 @@ import { MAX_ENVELOPE_BYTES } from "../../src/net/framing.js";
 import { dispatchEnvelopes } from "../../src/net/dispatch.js";
 import { envelopeKind } from "../../src/net/envelope.js";
 import { Transport } from "../../src/net/transport.js";
-import { manualClock } from "../harness/clock.js";
+import { FakeClock } from "../../src/testing/fake-clock.js";
 import { soloEngine } from "../harness/solo-engine.js";
 
 /** What one target found. */
@@ -180,7 +180,7 @@ const transportTarget: FuzzTarget = {
   testRuns: 100,
   run: (seed, numRuns) => {
     const genesis = genesis3("fuzz-transport");
-    const clock = manualClock();
+    const clock = new FakeClock(0);
     const logs: string[] = [];
     const log = pino({ level: "debug" }, { write: (line: string) => logs.push(line) });
     const faults = new FaultController(() => "dc-a", clock, silentLogger(), null);
@@ -240,7 +240,7 @@ const dkgTarget: FuzzTarget = {
     const domain = `dkg/${genesis.subnet}`;
     const arb = fc.record({ mutations: fc.array(dkgMutation, { minLength: 1, maxLength: 60 }), order: fc.array(fc.nat(), { minLength: 50, maxLength: 300 }) });
     return check("dkg", arb, async ({ mutations, order }) => {
-      const clock = manualClock();
+      const clock = new FakeClock(0);
       const queue: { to: number; packet: DkgPacket }[] = [];
       let byzantineSent = 0;
       const drivers = [0, 1, 2].map(
@@ -351,7 +351,7 @@ const beaconTarget: FuzzTarget = {
     const groups = new GroupSet(0n, 1n, [{ index: 0, candidate: 0, members: [0, 1, 2], threshold: 2, commitments: dealt.commitments }]);
     const shareOf = (node: number): SecretShare => dealt.secretShares[node]!;
     return check("beacon", fc.array(beaconEvent, { minLength: 1, maxLength: 40 }), (events) => {
-      const clock = manualClock();
+      const clock = new FakeClock(0);
       const { engine, store } = soloEngine(genesis, { clock });
       const previousOf = (round: bigint): Uint8Array => (round <= 1n ? previousOfFirstRound(genesis.seed) : store.get(round - 1n)?.signature ?? new Uint8Array(48));
       try {

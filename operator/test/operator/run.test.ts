@@ -6,7 +6,7 @@ import { runOperator } from "../../src/operator/main.js";
 import type { Subnet } from "../../src/api/index.js";
 import { FakeKube } from "../fake-kube.js";
 import { waitFor } from "@relaylab/node/wait";
-import { POLL_FAST } from "../fake-clock.js";
+import { POLL_FAST } from "../settle.js";
 import { FakeNodes } from "./controller/harness.js";
 import { testLog } from "../log.js";
 import { dataCenter, subnet } from "../fixtures.js";

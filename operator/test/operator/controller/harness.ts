@@ -12,7 +12,7 @@ import type { ObjectCache } from "../../../src/operator/runtime/informer.js";
 import { cacheKey } from "../../../src/operator/runtime/informer.js";
 import type { KubeObject } from "../../../src/operator/runtime/kube.js";
 import { FakeKube } from "../../fake-kube.js";
-import { FakeClock } from "../../fake-clock.js";
+import { FakeClock } from "@relaylab/node/fake-clock";
 import { testLog } from "../../log.js";
 
 /** An always-fresh cache over the fake's store (informer lag is tested with the informer itself). */

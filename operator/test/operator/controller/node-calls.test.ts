@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { NodeCalls } from "../../../src/operator/controller/node-calls.js";
-import { FakeClock } from "../../fake-clock.js";
+import { FakeClock } from "@relaylab/node/fake-clock";
 
 /** A call that settles only when the test says so. */
 function pending(): { promise: Promise<void>; resolve: () => void } {

@@ -8,7 +8,8 @@ import { createOperatorMetrics } from "../../../src/metrics/registry.js";
 import { OPERATOR_METRICS } from "../../../src/metrics/names.js";
 import { ItemExponentialRateLimiter } from "../../../src/operator/runtime/ratelimiter.js";
 import { waitFor } from "@relaylab/node/wait";
-import { FakeClock, POLL_FAST } from "../../fake-clock.js";
+import { FakeClock } from "@relaylab/node/fake-clock";
+import { POLL_FAST } from "../../settle.js";
 import { testLog } from "../../log.js";
 import type { Result } from "../../../src/operator/runtime/controller.js";
 

@@ -5,7 +5,8 @@ import { Informer } from "../../../src/operator/runtime/informer.js";
 import type { KubeObject } from "../../../src/operator/runtime/kube.js";
 import { FakeKube } from "../../fake-kube.js";
 import { waitFor } from "@relaylab/node/wait";
-import { FakeClock, POLL_FAST } from "../../fake-clock.js";
+import { FakeClock } from "@relaylab/node/fake-clock";
+import { POLL_FAST } from "../../settle.js";
 import { testLog } from "../../log.js";
 
 const cm = (name: string, value: string): KubeObject & { data: Record<string, string> } => ({

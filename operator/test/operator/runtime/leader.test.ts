@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { LeaderElector, LeadershipLostError, microTime } from "../../../src/operator/runtime/leader.js";
 import { FakeKube } from "../../fake-kube.js";
 import { waitFor } from "@relaylab/node/wait";
-import { FakeClock, POLL_FAST, settle } from "../../fake-clock.js";
+import { FakeClock } from "@relaylab/node/fake-clock";
+import { POLL_FAST, settle } from "../../settle.js";
 import { testLog } from "../../log.js";
 
 const elector = (kube: FakeKube, clock: FakeClock, identity: string) =>

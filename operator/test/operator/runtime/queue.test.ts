@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { WorkQueue } from "../../../src/operator/runtime/queue.js";
 import { BucketRateLimiter, ItemExponentialRateLimiter, defaultControllerRateLimiter } from "../../../src/operator/runtime/ratelimiter.js";
-import { FakeClock } from "../../fake-clock.js";
+import { FakeClock } from "@relaylab/node/fake-clock";
 
 const newQueue = (clock = new FakeClock()) => new WorkQueue(clock, new ItemExponentialRateLimiter(5, 1000));
 

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-/** A manual clock: timers fire only when a test advances time. */
-import type { Clock, Timer } from "@relaylab/node/clock";
+/**
+ * A manual clock for tests of the node and the operator: time moves only when the test advances it,
+ * and due timers fire in order, each seeing the time it was due at.
+ */
+import type { Clock, Timer } from "../clock.js";
 
 export class FakeClock implements Clock {
   #now: number;
@@ -53,11 +56,3 @@ export class FakeClock implements Clock {
     return this.#timers.length === 0 ? undefined : Math.min(...this.#timers.map((t) => t.at)) - this.#now;
   }
 }
-
-/** Lets queued microtasks and promise continuations run. */
-export async function settle(rounds = 20): Promise<void> {
-  for (let i = 0; i < rounds; i++) await new Promise<void>((r) => setImmediate(r));
-}
-
-/** Polling options for waits on in-memory fakes: they change within microseconds, so poll often. */
-export const POLL_FAST = { timeoutMs: 60_000, intervalMs: 5 } as const;
