@@ -89,7 +89,8 @@ if $monitoring; then
     --set grafana.sidecar.dashboards.searchNamespace=ALL \
     --set grafana.sidecar.dashboards.folderAnnotation=grafana_folder \
     --set grafana.sidecar.dashboards.provider.foldersFromFilesStructure=true
-  chart_args+=(--set serviceMonitor.enabled=true --set podMonitor.enabled=true --set prometheusRule.enabled=true)
+  # The operator makes one PodMonitor per Subnet (podMonitor.owner=operator, the default).
+  chart_args+=(--set serviceMonitor.enabled=true --set prometheusRule.enabled=true)
 fi
 
 log "installing charts/relaylab"

@@ -109,6 +109,10 @@ describe("chart rendered by helm", async () => {
     const [container] = pod.containers;
     assert.ok(container !== undefined);
     assert.ok(!container.args.includes("--no-leader-election"));
+    // The operator runs the chart's node image and owns node scraping: one PodMonitor per Subnet, none from the chart.
+    assert.ok(container.args.includes("--node-image=ghcr.io/relaylab/node:0.1.0"), container.args.join(" "));
+    assert.ok(!container.args.includes("--no-pod-monitors"));
+    assert.equal(kinds("PodMonitor").length, 0, "the operator owns the PodMonitors by default");
     assert.equal(container.securityContext.readOnlyRootFilesystem, true);
     assert.equal(container.securityContext.allowPrivilegeEscalation, false);
     assert.deepEqual(container.securityContext.capabilities, { drop: ["ALL"] });
@@ -125,10 +129,15 @@ describe("chart rendered by helm", async () => {
     assert.deepEqual(JSON.parse(JSON.stringify(rule?.spec)), { groups: JSON.parse(JSON.stringify(alertRuleGroups())) as unknown });
     assert.equal(objects.filter((o) => o.kind === "ServiceMonitor").length, 1);
     const monitors = objects.filter((o) => o.kind === "PodMonitor");
-    assert.equal(monitors.length, 1);
+    const [pm] = monitors;
+    assert.ok(pm !== undefined && monitors.length === 1, `${monitors.length} PodMonitors`);
+    assert.equal(pm.metadata.labels?.release, "kube-prometheus-stack");
+    // podMonitor.owner=chart: the operator is told to build none, so no node is scraped twice.
+    const args = (objects.find((o) => o.kind === "Deployment")?.spec as { template: { spec: { containers: { args: string[] }[] } } }).template.spec.containers[0]?.args ?? [];
+    for (const arg of ["--no-pod-monitors", "--pod-monitor-label=release=kube-prometheus-stack", "--node-image-pull-secret=regcred"]) assert.ok(args.includes(arg), `${arg} in ${args.join(" ")}`);
     // The node pods' labels and port names come from the operator's code (files/node-pods.yaml).
     const contract = nodePodContract();
-    const monitor = monitors[0]?.spec as { selector: { matchLabels: Record<string, string> }; podMetricsEndpoints: [{ port: string; relabelings: { sourceLabels: string[] }[] }] };
+    const monitor = pm.spec as { selector: { matchLabels: Record<string, string> }; podMetricsEndpoints: [{ port: string; relabelings: { sourceLabels: string[] }[] }] };
     assert.deepEqual(monitor.selector.matchLabels, contract.selector);
     const [endpoint] = monitor.podMetricsEndpoints;
     assert.equal(endpoint.port, contract.ports.metrics);

@@ -42,26 +42,35 @@ function checksByKind(): Map<string, KindCheck> {
   return checks;
 }
 
-/** One value of the object together with the schema that governs it and its field path (`spec.names[1]`). */
+/**
+ * One value of the object together with the schema that governs it, its field path (`spec.names[1]`)
+ * and, on an update, the old object's value at the same place (what a transition rule calls oldSelf).
+ */
 interface Node {
   readonly schema: JSONSchemaProps;
   readonly value: unknown;
+  readonly old: unknown;
   readonly path: string;
 }
 
+const child = (value: unknown, key: string | number): unknown => (value !== null && typeof value === "object" ? (value as Record<string | number, unknown>)[key] : undefined);
+
 /** Every present value of `value` that `schema` describes: object properties, list items and map values, depth first. */
-function* nodes(schema: JSONSchemaProps, value: unknown, path: string): Generator<Node> {
-  yield { schema, value, path };
+function* nodes(schema: JSONSchemaProps, value: unknown, old: unknown, path: string): Generator<Node> {
+  yield { schema, value, old, path };
   if (Array.isArray(value)) {
-    if (schema.items) for (const [i, v] of value.entries()) yield* nodes(schema.items, v, `${path}[${String(i)}]`);
+    if (schema.items) for (const [i, v] of value.entries()) yield* nodes(schema.items, v, child(old, i), `${path}[${String(i)}]`);
     return;
   }
   if (value === null || typeof value !== "object") return;
   for (const [k, v] of Object.entries(value)) {
     const s = schema.properties?.[k] ?? schema.additionalProperties;
-    if (s && v !== undefined) yield* nodes(s, v, path ? `${path}.${k}` : k);
+    if (s && v !== undefined) yield* nodes(s, v, child(old, k), path ? `${path}.${k}` : k);
   }
 }
+
+/** A rule that reads oldSelf is a transition rule: checked only on an update where the old value exists. */
+const TRANSITION = /\boldSelf\b/;
 
 /** CEL integers are not doubles: whole numbers become BigInt so `a * size(b) >= c` type-checks as on the API server. */
 function celValue(v: unknown): unknown {
@@ -97,8 +106,11 @@ function duplicate(schema: JSONSchemaProps, list: readonly unknown[], path: stri
   return undefined;
 }
 
-/** Checks one object of a known kind as the API server would at admission; throws AdmissionError naming what to fix. */
-export function admit(kind: string, object: unknown, where: string): void {
+/**
+ * Checks one object of a known kind as the API server would at admission (a create, or with `old`
+ * an update, which also runs the transition rules); throws AdmissionError naming what to fix.
+ */
+export function admit(kind: string, object: unknown, where: string, old?: unknown): void {
   const check = checksByKind().get(kind);
   if (!check) throw new AdmissionError(`${where}: unknown kind ${kind}`);
   const defaulted = withDefaults(check.schema, object);
@@ -106,14 +118,17 @@ export function admit(kind: string, object: unknown, where: string): void {
     const first = check.validate.errors?.[0];
     throw new AdmissionError(`${where}: ${first ? schemaMessage(first) : "does not match the schema"}`);
   }
-  for (const { schema, value, path } of nodes(check.schema, defaulted, "")) {
+  const previous = old === undefined ? undefined : withDefaults(check.schema, old);
+  for (const { schema, value, old: oldValue, path } of nodes(check.schema, defaulted, previous, "")) {
     const dup = Array.isArray(value) ? duplicate(schema, value, path) : undefined;
     if (dup) throw new AdmissionError(`${where}: ${dup}`);
     for (const r of schema["x-kubernetes-validations"] ?? []) {
+      const transition = TRANSITION.test(r.rule);
+      if (transition && oldValue === undefined) continue;
       const field = `${path}${r.fieldPath ?? ""}` || "(object)";
       let ok: unknown;
       try {
-        ok = evaluate(r.rule, { self: celValue(value) });
+        ok = evaluate(r.rule, transition ? { self: celValue(value), oldSelf: celValue(oldValue) } : { self: celValue(value) });
       } catch (err) {
         throw new AdmissionError(`${where}: ${field}: rule '${r.rule}' could not be evaluated: ${(err as Error).message}`, { cause: err });
       }

@@ -18,7 +18,7 @@ import { createSubnetReconciler } from "./controller/subnet.js";
 import type { StatefulSetObject } from "./controller/workloads.js";
 import { dataCenterOf } from "./controller/workloads.js";
 import { createOperatorMetrics } from "../metrics/registry.js";
-import { MONITORING_GROUP } from "../resources/index.js";
+import { MONITORING_GROUP, type ChildrenConfig } from "../resources/index.js";
 import { systemClock, type Clock } from "@relaylab/node/clock";
 import { createKubeApi, loadKubeConfig } from "./runtime/client-node.js";
 import { Controller, objectKey } from "./runtime/controller.js";
@@ -49,6 +49,8 @@ export interface OperatorOptions {
   workers?: number;
   /** How often each Subnet's live figures are refreshed. @default 10000 */
   statusRefreshMs?: number;
+  /** Node image, pull secrets and PodMonitor of every Subnet. @default DEFAULT_CHILDREN_CONFIG */
+  children?: ChildrenConfig;
   /** Node Public/Control API access; default gRPC. */
   nodes?: NodeStatusReader & NodeControl;
   logger?: Logger;
@@ -106,6 +108,7 @@ export async function runOperator(options: OperatorOptions = {}): Promise<void> 
         clock,
         log,
         monitoringServed,
+        ...(options.children !== undefined ? { children: options.children } : {}),
         ...(options.statusRefreshMs !== undefined ? { statusRefreshMs: options.statusRefreshMs } : {}),
       }),
     });

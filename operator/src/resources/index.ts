@@ -8,6 +8,7 @@ import type { DataCenter, Subnet } from "../api/index.js";
 import type { DataCenterShare } from "../genesis/index.js";
 import type { KubeObject } from "../operator/runtime/kube.js";
 import { addGenesisConfigMap } from "./configmap.js";
+import type { ChildrenConfig } from "./operator-config.js";
 import { addDisruptionBudget } from "./pdb.js";
 import { addPodMonitor } from "./podmonitor.js";
 import { addIdentitySecret } from "./secret.js";
@@ -16,6 +17,7 @@ import { addStatefulSet } from "./statefulset.js";
 
 export * from "./names.js";
 export { MONITORING_GROUP } from "./podmonitor.js";
+export { DEFAULT_CHILDREN_CONFIG, DEFAULT_NODE_IMAGE, type ChildrenConfig } from "./operator-config.js";
 export { nodeArgs, nodeDataDir } from "./statefulset.js";
 
 export interface SubnetChildrenInput {
@@ -26,8 +28,8 @@ export interface SubnetChildrenInput {
   genesis: { json: string; hash: string };
   /** Identity secret keys by node index (hex); kept across reconciles by the caller. */
   identitySecrets: ReadonlyMap<number, string>;
-  /** Build a PodMonitor (monitoring.coreos.com is served). */
-  podMonitor: boolean;
+  /** The operator's configuration: node image, pull secrets, PodMonitor. */
+  config: ChildrenConfig;
 }
 
 /** Every child object of a Subnet, in apply order: identity keys, genesis, Service, workloads. */
@@ -40,9 +42,9 @@ export function desiredChildren(input: SubnetChildrenInput): KubeObject[] {
   for (const share of input.shares) {
     const dc = input.dataCenters.get(share.dataCenter);
     if (dc === undefined) throw new Error(`DataCenter "${share.dataCenter}" is placed but was not given to desiredChildren`);
-    addStatefulSet(chart, input.subnet, share, dc, input.genesis.hash);
+    addStatefulSet(chart, input.subnet, share, dc, input.genesis.hash, input.config);
   }
   addDisruptionBudget(chart, input.subnet);
-  if (input.podMonitor) addPodMonitor(chart, input.subnet);
+  if (input.config.podMonitor) addPodMonitor(chart, input.subnet, input.config.podMonitorLabels);
   return chart.toJson() as KubeObject[];
 }

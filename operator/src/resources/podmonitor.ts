@@ -3,7 +3,7 @@
 import type { Chart } from "cdk8s";
 import type { Subnet } from "../api/index.js";
 import { PodMonitor } from "./imports/monitoring.coreos.com.js";
-import { LABEL_DATA_CENTER, LABEL_POD_INDEX, LABEL_SUBNET, childMetadata, nodePodContract, subnetMeta } from "./names.js";
+import { LABEL_DATA_CENTER, LABEL_POD_INDEX, LABEL_SUBNET, childMetadata, commonLabels, nodePodContract, subnetMeta } from "./names.js";
 
 export const MONITORING_GROUP = "monitoring.coreos.com";
 
@@ -22,10 +22,11 @@ const TARGET_LABELS: readonly [string, string][] = [
   [LABEL_POD_INDEX, "node"],
 ];
 
-export function addPodMonitor(chart: Chart, subnet: Subnet): PodMonitor {
+export function addPodMonitor(chart: Chart, subnet: Subnet, extraLabels: Readonly<Record<string, string>>): PodMonitor {
   const { name } = subnetMeta(subnet);
   return new PodMonitor(chart, "podmonitor", {
-    metadata: childMetadata(subnet, name),
+    // Extra labels first: the operator's own labels (owner, subnet) cannot be overridden.
+    metadata: childMetadata(subnet, name, { ...extraLabels, ...commonLabels(name) }),
     spec: {
       selector: { matchLabels: { [LABEL_SUBNET]: name } },
       podMetricsEndpoints: [

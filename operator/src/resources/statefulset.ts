@@ -6,7 +6,7 @@
  */
 import type { Chart } from "cdk8s";
 import type { DataCenter, Subnet, SubnetSpec } from "../api/index.js";
-import { resolveSubnetSpec } from "../api/index.js";
+import { DEFAULT_TOPOLOGY_LABELS, resolveSubnetSpec } from "../api/index.js";
 import type { DataCenterShare } from "../genesis/index.js";
 import { IntOrString, KubeStatefulSet, Quantity } from "./imports/k8s.js";
 import type { PodSpec, ResourceRequirements, SecurityContext } from "./imports/k8s.js";
@@ -28,9 +28,12 @@ import {
   subnetMeta,
 } from "./names.js";
 import type { PortName } from "./names.js";
+import type { ChildrenConfig } from "./operator-config.js";
 
 const INDEX_ENV = "RELAYLAB_NODE_INDEX";
 const METRICS_PORT = IntOrString.fromString("metrics" satisfies PortName);
+/** The node writes nothing to /tmp itself; the limit bounds what a library might. */
+const TMP_SIZE_LIMIT = "64Mi";
 /** Non-root user of the node image (distroless "nonroot"). */
 const NODE_UID = 65532;
 
@@ -89,12 +92,13 @@ function resourceRequirements(resources: NonNullable<SubnetSpec["resources"]>): 
 /** nodeSelector, tolerations and topology spread of the data center's pods. */
 function placementOf(dc: DataCenter, selector: Record<string, string>): Pick<PodSpec, "nodeSelector" | "tolerations" | "topologySpreadConstraints"> {
   const placement = dc.spec.placement ?? {};
+  const spreadOver = placement.topologyLabels ?? DEFAULT_TOPOLOGY_LABELS;
   return {
     ...(placement.nodeSelector !== undefined ? { nodeSelector: placement.nodeSelector } : {}),
     ...(placement.tolerations !== undefined ? { tolerations: placement.tolerations.map(defined) } : {}),
-    ...(placement.topologyLabels !== undefined && placement.topologyLabels.length > 0
+    ...(spreadOver.length > 0
       ? {
-          topologySpreadConstraints: placement.topologyLabels.map((topologyKey) => ({
+          topologySpreadConstraints: spreadOver.map((topologyKey) => ({
             maxSkew: 1,
             topologyKey,
             whenUnsatisfiable: "ScheduleAnyway",
@@ -105,12 +109,12 @@ function placementOf(dc: DataCenter, selector: Record<string, string>): Pick<Pod
   };
 }
 
-export function addStatefulSet(chart: Chart, subnet: Subnet, share: DataCenterShare, dc: DataCenter, genesisHash: string): KubeStatefulSet {
+export function addStatefulSet(chart: Chart, subnet: Subnet, share: DataCenterShare, dc: DataCenter, genesisHash: string, config: ChildrenConfig): KubeStatefulSet {
   const { name } = subnetMeta(subnet);
   const spec = resolveSubnetSpec(subnet.spec);
   const selector = { [LABEL_SUBNET]: name, [LABEL_DATA_CENTER]: share.dataCenter };
   const labels = { ...commonLabels(name), [LABEL_DATA_CENTER]: share.dataCenter };
-  const storage = spec.storage?.size !== undefined ? { ...spec.storage, size: spec.storage.size } : undefined;
+  const storage = spec.storage.size !== undefined ? { ...spec.storage, size: spec.storage.size } : undefined;
   return new KubeStatefulSet(chart, `sts-${share.dataCenter}`, {
     metadata: childMetadata(subnet, statefulSetName(name, share.dataCenter), labels),
     spec: {
@@ -132,11 +136,12 @@ export function addStatefulSet(chart: Chart, subnet: Subnet, share: DataCenterSh
           enableServiceLinks: false,
           terminationGracePeriodSeconds: 10,
           securityContext: { runAsNonRoot: true, runAsUser: NODE_UID, runAsGroup: NODE_UID, fsGroup: NODE_UID, seccompProfile: { type: "RuntimeDefault" } },
+          ...(config.imagePullSecrets.length > 0 ? { imagePullSecrets: config.imagePullSecrets.map((name) => ({ name })) } : {}),
           ...placementOf(dc, selector),
           containers: [
             {
               name: "node",
-              image: spec.image,
+              image: spec.image ?? config.nodeImage,
               imagePullPolicy: "IfNotPresent",
               args: nodeArgs(genesisHash),
               env: [
@@ -147,7 +152,7 @@ export function addStatefulSet(chart: Chart, subnet: Subnet, share: DataCenterSh
               ports: namedPorts().map(({ name, port }) => ({ name, containerPort: port, protocol: "TCP" })),
               readinessProbe: { httpGet: { path: "/readyz", port: METRICS_PORT }, periodSeconds: 5, failureThreshold: 3 },
               livenessProbe: { httpGet: { path: "/healthz", port: METRICS_PORT }, initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 6 },
-              ...(spec.resources !== undefined ? { resources: resourceRequirements(spec.resources) } : {}),
+              resources: resourceRequirements(spec.resources),
               securityContext: restricted,
               volumeMounts: [
                 { name: "data", mountPath: PATHS.data },
@@ -158,10 +163,10 @@ export function addStatefulSet(chart: Chart, subnet: Subnet, share: DataCenterSh
             },
           ],
           volumes: [
-            ...(storage === undefined ? [{ name: "data", emptyDir: {} }] : []),
+            ...(storage === undefined ? [{ name: "data", emptyDir: { sizeLimit: Quantity.fromString(spec.storage.emptyDirSizeLimit) } }] : []),
             { name: "genesis", configMap: { name: genesisConfigMapName(name) } },
             { name: "identity", secret: { secretName: identitySecretName(name), defaultMode: 0o440 } },
-            { name: "tmp", emptyDir: {} },
+            { name: "tmp", emptyDir: { sizeLimit: Quantity.fromString(TMP_SIZE_LIMIT) } },
           ],
         },
       },

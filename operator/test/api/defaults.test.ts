@@ -2,7 +2,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { TimingsSchema } from "@relaylab/node/config";
-import { DEFAULT_NODE_IMAGE, resolveSubnetSpec } from "../../src/api/index.js";
+import { DEFAULT_EMPTYDIR_SIZE_LIMIT, DEFAULT_NODE_RESOURCES, resolveSubnetSpec } from "../../src/api/index.js";
 
 describe("resolveSubnetSpec", () => {
   const minimal = { nodes: 7, groups: 1, groupSize: 7, dataCenters: { names: ["a"] } };
@@ -11,7 +11,10 @@ describe("resolveSubnetSpec", () => {
     const r = resolveSubnetSpec(minimal);
     assert.deepEqual(r.timings, TimingsSchema.parse({}));
     assert.deepEqual(r.placement, { spread: "Even" });
-    assert.equal(r.image, DEFAULT_NODE_IMAGE);
+    // The node image is the operator's (its --node-image), not written into the spec.
+    assert.equal(r.image, undefined);
+    assert.deepEqual(r.resources, DEFAULT_NODE_RESOURCES);
+    assert.deepEqual(r.storage, { emptyDirSizeLimit: DEFAULT_EMPTYDIR_SIZE_LIMIT });
     assert.equal(r.epochLength, 0);
     assert.equal(r.paused, false);
   });

@@ -12,7 +12,7 @@ import { describe, it } from "node:test";
 import { crdManifests } from "../../src/manifests.js";
 import {
   DATACENTER_PLURAL,
-  DEFAULT_NODE_IMAGE,
+  DEFAULT_NODE_RESOURCES,
   DEFAULT_SPREAD,
   GROUP,
   MAX_DATACENTER_NAME,
@@ -247,7 +247,8 @@ describe("relaylab CRDs on a real API server", { skip: suite.skip }, () => {
     });
     assert.equal(created.spec.placement?.spread, DEFAULT_SPREAD);
     assert.deepEqual(created.spec.timings, TimingsSchema.parse({}));
-    assert.equal(created.spec.image, DEFAULT_NODE_IMAGE);
+    assert.equal(created.spec.image, undefined, "the node image is the operator's, not written into the Subnet");
+    assert.deepEqual(created.spec.resources, DEFAULT_NODE_RESOURCES);
     assert.equal(created.spec.epochLength, 0);
     assert.equal(created.spec.paused, false);
     assert.equal(created.spec.threshold, undefined, "the threshold default depends on groupSize and is left to the operator");
@@ -280,8 +281,26 @@ describe("relaylab CRDs on a real API server", { skip: suite.skip }, () => {
     assert.equal(withStatus.status?.round, 7);
     const ignored = await admin.replace<Subnet>(`${subnets}/ok`, { ...withStatus, status: { round: 99 } });
     assert.equal(ignored.status?.round, 7, "status sent to the main resource is ignored");
-    const scaled = await admin.replace<Subnet>(`${subnets}/ok`, { ...ignored, spec: { ...ignored.spec, nodes: 5 } });
+    const scaled = await admin.replace<Subnet>(`${subnets}/ok`, { ...ignored, spec: { ...ignored.spec, nodes: 5, topologyChange: "NewNetwork" } });
     assert.equal(scaled.metadata.generation, (before.metadata.generation ?? 0) + 1);
+  });
+
+  it("refuse an update that changes the topology unless it sets topologyChange: NewNetwork, as local admission does", async () => {
+    const { admin } = plane();
+    const current = await admin.get<Subnet>(`${subnets}/ok`);
+    const reset = { ...current, spec: { ...current.spec, topologyChange: "Reject" as const } };
+    const changed = { ...reset, spec: { ...reset.spec, groups: reset.spec.groups + 1 } };
+    const refused = await admin.replace(`${subnets}/ok`, changed).then(
+      () => assert.fail("the API server accepted a change of groups"),
+      (e: unknown) => (e instanceof ApiError ? e : Promise.reject(e as Error)),
+    );
+    assert.equal(refused.code, 422, refused.statusMessage);
+    assert.match(refused.statusMessage, /changing nodes, groups, groupSize or threshold starts a new network .*set spec\.topologyChange: NewNetwork/);
+    assert.throws(() => admit("Subnet", changed, "Subnet ok", reset), /set spec\.topologyChange: NewNetwork/);
+    // The same change with the opt-in passes both.
+    const optIn = { ...changed, spec: { ...changed.spec, topologyChange: "NewNetwork" as const } };
+    await admin.replace(`${subnets}/ok`, optIn, { dryRun: "All" });
+    assert.doesNotThrow(() => admit("Subnet", optIn, "Subnet ok", reset));
   });
 
   it("print the NODES, READY, ROUND, LATENCY, STALLS and AGE columns", async () => {

@@ -16,6 +16,20 @@ describe("admit", () => {
     assert.doesNotThrow(() => admit("Subnet", subnet({}), "f.yaml"));
   });
 
+  it("refuses an update of nodes, groups, groupSize or threshold unless spec.topologyChange is NewNetwork", () => {
+    const old = subnet({});
+    const refusal = /^AdmissionError: f\.yaml: spec: changing nodes, groups, groupSize or threshold starts a new network .*set spec\.topologyChange: NewNetwork/;
+    for (const change of [{ nodes: 5 }, { groups: 2 }, { groupSize: 3 }, { threshold: 4 }]) {
+      assert.throws(() => admit("Subnet", subnet(change), "f.yaml", old), refusal, JSON.stringify(change));
+      assert.doesNotThrow(() => admit("Subnet", subnet({ ...change, topologyChange: "NewNetwork" }), "f.yaml", old), JSON.stringify(change));
+      // A create has no old object: the transition rule does not apply.
+      assert.doesNotThrow(() => admit("Subnet", subnet(change), "f.yaml"), JSON.stringify(change));
+    }
+    // Other fields change freely, and an update that changes nothing passes.
+    assert.doesNotThrow(() => admit("Subnet", subnet({ paused: true, timings: { stallTimeoutMs: 9000 } }), "f.yaml", old));
+    assert.doesNotThrow(() => admit("Subnet", old, "f.yaml", old));
+  });
+
   it("evaluates CEL rules attached to list items, at the item's field path", () => {
     const selector = { matchExpressions: [{ key: "a", operator: "Exists" }, { key: "b", operator: "NotIn" }] };
     assert.throws(

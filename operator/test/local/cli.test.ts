@@ -125,6 +125,8 @@ describe("bad input to the CLI", () => {
     ["an inconsistent stall model", ["stall-model", "--nodes", "10", "--faulty", "11", "--group-size", "4"], /--faulty \(11\) cannot exceed --nodes \(10\)/],
     ["a missing experiment", ["chaos", "run", "/nonexistent/exp.yaml"], /cannot read experiment file/],
     ["status without a testnet", ["status", "--run-dir", join(tmp, "none")], /no testnet state/],
+    ["a PodMonitor label that is not KEY=VALUE", ["operator", "--pod-monitor-label", "release"], /--pod-monitor-label must be KEY=VALUE .* got 'release'/],
+    ["a PodMonitor label with a bad value", ["operator", "--pod-monitor-label", "release=a b"], /--pod-monitor-label must be KEY=VALUE/],
   ];
   for (const [what, args, message] of cases) {
     it(`answers ${what} with one line and exit code 2`, async () => {

@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import type { DataCenter, Subnet } from "../../src/api/index.js";
 import { faultSetFor, shareDataCenters } from "../../src/genesis/index.js";
-import { desiredChildren, nodeArgs } from "../../src/resources/index.js";
+import { DEFAULT_CHILDREN_CONFIG, desiredChildren, nodeArgs } from "../../src/resources/index.js";
+import { DEFAULT_NODE_RESOURCES } from "../../src/api/index.js";
 import type { SubnetChildrenInput } from "../../src/resources/index.js";
 import type { KubeObject } from "../../src/operator/runtime/kube.js";
 import { dataCenter, subnet } from "../fixtures.js";
@@ -34,7 +35,7 @@ const base: SubnetChildrenInput = {
   dataCenters: dcs,
   genesis: { json: '{"version":1}\n', hash: "ab".repeat(32) },
   identitySecrets: new Map([0, 1, 2, 3, 4].map((i) => [i, String(i).repeat(64)])),
-  podMonitor: true,
+  config: { ...DEFAULT_CHILDREN_CONFIG, nodeImage: "registry.example/relaylab/node:9.9.9", imagePullSecrets: ["regcred"], podMonitorLabels: { release: "kube-prometheus-stack" } },
 };
 
 const byKind = (objs: KubeObject[], kind: string): KubeObject[] => objs.filter((o) => o.kind === kind);
@@ -73,11 +74,52 @@ describe("desiredChildren", () => {
   });
 
   it("omits the PodMonitor when monitoring.coreos.com is not served, and uses a claim when storage.size is set", () => {
-    const plain = desiredChildren({ ...base, podMonitor: false });
+    const plain = desiredChildren({ ...base, config: { ...base.config, podMonitor: false } });
     assert.equal(byKind(plain, "PodMonitor").length, 0);
     const withPvc = desiredChildren({ ...base, subnet: subnet("beta", { ...base.subnet.spec, storage: { size: "1Gi" } }) });
     const sts = byKind(withPvc, "StatefulSet")[0] as unknown as { spec: { volumeClaimTemplates: { spec: { resources: { requests: { storage: string } } } }[] } };
     assert.equal(sts.spec.volumeClaimTemplates[0]?.spec.resources.requests.storage, "1Gi");
+  });
+
+  it("takes the node image and pull secrets from the operator's configuration, with spec.image as an override", () => {
+    type PodView = { spec: { template: { spec: { imagePullSecrets?: { name: string }[]; containers: { image: string; resources: unknown }[] } } } };
+    const pod = (objs: KubeObject[]) => (byKind(objs, "StatefulSet")[0] as unknown as PodView).spec.template.spec;
+    assert.equal(pod(children).containers[0]?.image, "registry.example/relaylab/node:9.9.9");
+    assert.deepEqual(pod(children).imagePullSecrets, [{ name: "regcred" }]);
+    const pinned = desiredChildren({ ...base, subnet: subnet("beta", { ...base.subnet.spec, image: "mine/node:1" }) });
+    assert.equal(pod(pinned).containers[0]?.image, "mine/node:1");
+    const noSecrets = desiredChildren({ ...base, config: { ...base.config, imagePullSecrets: [] } });
+    assert.equal(pod(noSecrets).imagePullSecrets, undefined);
+    // A Subnet with no resources gets requests (not BestEffort) and a memory limit.
+    const { resources: _, ...bare } = base.subnet.spec;
+    assert.deepEqual(pod(desiredChildren({ ...base, subnet: subnet("beta", bare) })).containers[0]?.resources, DEFAULT_NODE_RESOURCES);
+  });
+
+  it("labels the PodMonitor with the configured labels, never over the operator's own", () => {
+    const pm = byKind(children, "PodMonitor")[0];
+    assert.equal(pm?.metadata.labels?.release, "kube-prometheus-stack");
+    const clash = desiredChildren({ ...base, config: { ...base.config, podMonitorLabels: { "relaylab.dev/subnet": "other" } } });
+    assert.equal(byKind(clash, "PodMonitor")[0]?.metadata.labels?.["relaylab.dev/subnet"], "beta");
+  });
+
+  it("lets a drain take at least one pod, evicts unready pods, and takes spec.disruptionBudget as an override", () => {
+    const pdb = (objs: KubeObject[]) => (byKind(objs, "PodDisruptionBudget")[0] as unknown as { spec: { maxUnavailable: number; unhealthyPodEvictionPolicy: string } }).spec;
+    // groupSize 5, threshold 3: two members of a group may go.
+    assert.deepEqual([pdb(children).maxUnavailable, pdb(children).unhealthyPodEvictionPolicy], [2, "AlwaysAllow"]);
+    const strict = desiredChildren({ ...base, subnet: subnet("beta", { ...base.subnet.spec, threshold: 5 }) });
+    assert.equal(pdb(strict).maxUnavailable, 1, "threshold = groupSize must not block every drain");
+    const pinned = desiredChildren({ ...base, subnet: subnet("beta", { ...base.subnet.spec, disruptionBudget: { maxUnavailable: 0 } }) });
+    assert.equal(pdb(pinned).maxUnavailable, 0);
+  });
+
+  it("spreads a data center's pods across hosts unless it names other topology labels or none, and bounds the emptyDirs", () => {
+    type SpreadView = { spec: { template: { spec: { topologySpreadConstraints?: { topologyKey: string }[]; volumes: { name: string; emptyDir?: { sizeLimit?: string } }[] } } } };
+    const spread = (objs: KubeObject[], i: number) => (byKind(objs, "StatefulSet")[i] as unknown as SpreadView).spec.template.spec;
+    // dc-b names no topology labels: spread over hostnames by default.
+    assert.deepEqual(spread(children, 1).topologySpreadConstraints?.map((c) => c.topologyKey), ["kubernetes.io/hostname"]);
+    const none = desiredChildren({ ...base, dataCenters: new Map([...dcs, ["dc-b", dataCenter("dc-b", { placement: { topologyLabels: [] } })]]) });
+    assert.equal(spread(none, 1).topologySpreadConstraints, undefined);
+    assert.deepEqual(spread(children, 0).volumes.filter((v) => v.emptyDir).map((v) => [v.name, v.emptyDir?.sizeLimit]), [["data", "1Gi"], ["tmp", "64Mi"]]);
   });
 
   it("is deterministic", () => {
@@ -107,7 +149,7 @@ function build({ subnet: sn, dataCenters, usedElsewhere = {} }: Scenario): { chi
     dataCenters: byName,
     genesis: GENESIS,
     identitySecrets: new Map(Array.from({ length: sn.spec.nodes }, (_, i) => [i, String(i % 10).repeat(64)])),
-    podMonitor: false,
+    config: { ...DEFAULT_CHILDREN_CONFIG, podMonitor: false },
   });
   const spanned = shares.map((s) => byName.get(s.dataCenter)).filter((dc): dc is DataCenter => dc !== undefined);
   const faultSets = shares.flatMap((s) =>
@@ -178,7 +220,7 @@ describe("golden scenarios", () => {
     assert.equal(pod.volumes.find((v) => v.name === "data"), undefined);
     assert.ok(pod.containers[0]?.volumeMounts.some((m) => m.name === "data" && m.mountPath === "/data"));
     const ephemeral = statefulSets(build({ ...storageScenario, subnet: subnet("delta", { ...storageScenario.subnet.spec, storage: {} }) }).children)[0];
-    assert.deepEqual(ephemeral?.spec.template.spec.volumes.find((v) => v.name === "data"), { name: "data", emptyDir: {} });
+    assert.deepEqual(ephemeral?.spec.template.spec.volumes.find((v) => v.name === "data"), { name: "data", emptyDir: { sizeLimit: "1Gi" } });
     assert.equal(ephemeral.spec.volumeClaimTemplates, undefined);
   });
 

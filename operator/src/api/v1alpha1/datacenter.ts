@@ -16,6 +16,8 @@ export const DATACENTER_SINGULAR = "datacenter";
 export const DATACENTER_SHORT_NAMES = ["dc"] as const;
 /** Finalizer holding a DataCenter while Subnets still run nodes in it. */
 export const DATACENTER_FINALIZER = "relaylab.dev/in-use";
+/** What a data center spreads one subnet's pods across when its placement names no topology labels. */
+export const DEFAULT_TOPOLOGY_LABELS = ["kubernetes.io/hostname"] as const;
 
 /** Desired state of a DataCenter: where its pods go, how many nodes it takes, the network it emulates. */
 export const DataCenterSpecSchema = z
@@ -27,7 +29,7 @@ export const DataCenterSpecSchema = z
         tolerations: z.array(TolerationSchema).max(32).optional().describe("Tolerations added to the pods."),
         /** Spreads one subnet's pods within this data center. */
         topologyLabels: kube(z.array(z.string().describe("A node label key.")).max(8), {
-          description: "Node label keys to spread one subnet's pods across, e.g. kubernetes.io/hostname.",
+          description: "Node label keys to spread one subnet's pods across. Unset spreads them across kubernetes.io/hostname; an empty list does not spread.",
           "x-kubernetes-list-type": "set",
         }).optional(),
       })

@@ -22,8 +22,24 @@ export const SPREAD_MODES = ["Even", "Pack"] as const;
 export type SpreadMode = (typeof SPREAD_MODES)[number];
 export const DEFAULT_SPREAD: SpreadMode = "Even";
 
-/** Node image used when a Subnet does not name one. */
-export const DEFAULT_NODE_IMAGE = "ghcr.io/relaylab/node:0.1.0";
+/**
+ * What a change of nodes, groups, groupSize or threshold may do. Any of them gives a new genesis,
+ * so a new network whose chain starts again at round 1: `Reject` (the default) refuses such an
+ * update at admission, `NewNetwork` lets it through.
+ */
+export const TOPOLOGY_CHANGE_POLICIES = ["Reject", "NewNetwork"] as const;
+export type TopologyChangePolicy = (typeof TOPOLOGY_CHANGE_POLICIES)[number];
+
+/**
+ * Node container resources when a Subnet names none: a request, so node pods are not BestEffort and
+ * the scheduler counts them (a node process holds about 80 MiB in a pod), and a memory limit with
+ * room for large groups.
+ */
+export const DEFAULT_NODE_RESOURCES = { requests: { cpu: "50m", memory: "96Mi" }, limits: { memory: "512Mi" } } as const;
+/** Size limit of the node's data emptyDir when no persistent volume is asked for. */
+export const DEFAULT_EMPTYDIR_SIZE_LIMIT = "1Gi";
+
+const QUANTITY_PATTERN = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
 
 /** Byzantine behaviours a faulty member can show; the node's control API implements each one. */
 export const BYZANTINE_BEHAVIOURS = ["WithholdShares", "InvalidShares", "SelectiveShares", "DkgEquivocate", "EquivocateBlocks"] as const;
@@ -93,23 +109,30 @@ const SubnetSpecFields = z.object({
     .prefault({})
     .describe("Protocol timings; the same names and units as the genesis document."),
   epochLength: integer("Rounds per epoch; 0 keeps the genesis groups forever.").min(0).default(0),
-  image: z.string().min(1).default(DEFAULT_NODE_IMAGE).describe("Node container image."),
-  resources: ResourceRequirementsSchema.optional(),
+  image: z.string().min(1).optional().describe("Node container image; unset uses the operator's node image (chart value node.image), so an operator upgrade moves the nodes too."),
+  resources: ResourceRequirementsSchema.default({ requests: { ...DEFAULT_NODE_RESOURCES.requests }, limits: { ...DEFAULT_NODE_RESOURCES.limits } }),
   storage: z
     .object({
-      size: z
-        .string()
-        .regex(/^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/)
-        .optional()
-        .describe("PersistentVolumeClaim size, e.g. 1Gi."),
+      size: z.string().regex(QUANTITY_PATTERN).optional().describe("PersistentVolumeClaim size, e.g. 1Gi."),
       storageClassName: z.string().optional().describe("StorageClass of the claim."),
+      emptyDirSizeLimit: z.string().regex(QUANTITY_PATTERN).default(DEFAULT_EMPTYDIR_SIZE_LIMIT).describe("Size limit of the emptyDir used when size is unset."),
+    })
+    .prefault({})
+    .describe("Node data volume; without size an emptyDir is used."),
+  disruptionBudget: z
+    .object({
+      maxUnavailable: integer("Node pods a voluntary disruption (a drain) may take down at once. Defaults to groupSize - threshold, the members a group can lose and still sign, and at least 1 so that drains never block; with threshold = groupSize a drain then stalls a group until its pod is back.").min(0).max(MAX_NODES).optional(),
     })
     .optional()
-    .describe("Node data volume; without size an emptyDir is used."),
+    .describe("The PodDisruptionBudget of the node pods."),
   faults: z
     .object({ byzantine: ByzantineFaultsSchema.optional() })
     .optional()
     .describe("Faults for chaos experiments, pushed to nodes through their control API."),
+  topologyChange: z
+    .enum(TOPOLOGY_CHANGE_POLICIES)
+    .default("Reject")
+    .describe("Reject: an update of nodes, groups, groupSize or threshold is refused. NewNetwork: such an update starts a new network (new genesis, chain from round 1)."),
   paused: z.boolean().default(false).describe("Stop changing children (they keep running); status still updates."),
   /** A janitor for CI clusters, so a testnet never outlives the pipeline that made it, even one that died. */
   ttlSeconds: integer("Delete the Subnet this many seconds after its creation (a janitor for CI clusters); unset keeps it until deleted.").min(1).optional(),
@@ -145,6 +168,12 @@ export const SubnetSpecSchema = kube(SubnetSpecFields, {
       rule: "!has(self.consensus) || self.groupSize - (has(self.consensus.threshold) ? self.consensus.threshold : 2 * self.groupSize / 3 + 1) >= (has(self.consensus.faultBudget) ? self.consensus.faultBudget : (self.groupSize - 1) / 3)",
       message: "consensus.faultBudget is more than groupSize - threshold, so that many silent notaries stop finality: lower spec.consensus.faultBudget or spec.consensus.threshold",
       fieldPath: ".consensus.faultBudget",
+    },
+    {
+      // A transition rule: the API server checks it on updates only.
+      rule: "self.topologyChange == 'NewNetwork' || (self.nodes == oldSelf.nodes && self.groups == oldSelf.groups && self.groupSize == oldSelf.groupSize && has(self.threshold) == has(oldSelf.threshold) && (!has(self.threshold) || self.threshold == oldSelf.threshold))",
+      message:
+        "changing nodes, groups, groupSize or threshold starts a new network (a new genesis; the chain starts again at round 1): set spec.topologyChange: NewNetwork in the same update to do that, or keep the old values",
     },
     {
       rule: "!has(self.faults) || !has(self.faults.byzantine) || self.faults.byzantine.count <= self.nodes",

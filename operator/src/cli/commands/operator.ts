@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 import type { Command } from "commander";
 import { runOperator } from "../../operator/main.js";
-import { parseCount } from "../errors.js";
+import { DEFAULT_NODE_IMAGE } from "../../resources/index.js";
+import { parseCount, UsageError } from "../errors.js";
 
 interface OperatorFlags {
   listen: string;
@@ -9,7 +10,25 @@ interface OperatorFlags {
   leaseNamespace?: string;
   leaderElection: boolean;
   workers: number;
+  nodeImage: string;
+  nodeImagePullSecret: string[];
+  podMonitors: boolean;
+  podMonitorLabel: Record<string, string>;
 }
+
+/** Kubernetes label keys: an optional DNS prefix, then a name of at most 63 characters. */
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
+/** Collects repeated `--pod-monitor-label KEY=VALUE` flags, or explains what is wrong with one. */
+function labelFlag(value: string, labels: Record<string, string>): Record<string, string> {
+  const at = value.indexOf("=");
+  const [key, label] = at < 0 ? [value, undefined] : [value.slice(0, at), value.slice(at + 1)];
+  if (label === undefined || !LABEL_KEY.test(key) || !LABEL_VALUE.test(label)) throw new UsageError(`--pod-monitor-label must be KEY=VALUE with a Kubernetes label key and value, got '${value}'`);
+  return { ...labels, [key]: label };
+}
+
+const collect = (value: string, list: string[]): string[] => [...list, value];
 
 /** `relaylab operator`: reconcile Subnets and DataCenters, in-cluster or from KUBECONFIG. */
 export function registerOperator(program: Command): void {
@@ -21,6 +40,10 @@ export function registerOperator(program: Command): void {
     .option("--lease-namespace <NS>", "namespace of the leader-election Lease (default: the pod's)")
     .option("--no-leader-election", "run without leader election (a single replica)")
     .option("--workers <N>", "workers per controller", parseCount("--workers", 1), 2)
+    .option("--node-image <IMAGE>", "node image of the Subnets that set no spec.image", DEFAULT_NODE_IMAGE)
+    .option("--node-image-pull-secret <NAME>", "Secret in each Subnet's namespace to pull the node image with (repeatable)", collect, [])
+    .option("--no-pod-monitors", "build no per-Subnet PodMonitor (node scraping is configured elsewhere, e.g. by the chart's own PodMonitor)")
+    .option("--pod-monitor-label <KEY=VALUE>", "label on every PodMonitor, e.g. release=kube-prometheus-stack (repeatable)", labelFlag, {})
     .action(async (flags: OperatorFlags) => {
       const stop = new AbortController();
       const onSignal = () => stop.abort();
@@ -32,6 +55,7 @@ export function registerOperator(program: Command): void {
           leaderElection: flags.leaderElection,
           workers: flags.workers,
           signal: stop.signal,
+          children: { nodeImage: flags.nodeImage, imagePullSecrets: flags.nodeImagePullSecret, podMonitor: flags.podMonitors, podMonitorLabels: flags.podMonitorLabel },
           ...(flags.namespace !== undefined ? { namespace: flags.namespace } : {}),
           ...(flags.leaseNamespace !== undefined ? { leaseNamespace: flags.leaseNamespace } : {}),
         });

@@ -19,7 +19,9 @@ import {
   LABEL_SUBNET,
   MONITORING_GROUP,
   PORTS,
+  DEFAULT_CHILDREN_CONFIG,
   desiredChildren,
+  type ChildrenConfig,
   genesisConfigMapName,
   identitySecretName,
   nodeHost,
@@ -73,6 +75,8 @@ export interface SubnetReconcilerDeps {
   log: Logger;
   /** Whether monitoring.coreos.com is served (cached by the caller). */
   monitoringServed: () => Promise<boolean>;
+  /** The operator's configuration of every Subnet's children (node image, pull secrets, PodMonitor). @default DEFAULT_CHILDREN_CONFIG */
+  children?: ChildrenConfig;
   /** How often to refresh live figures. @default 10000 */
   statusRefreshMs?: number;
   /** How long a reconcile waits for node calls (node-calls.ts). @default NODE_CALL_BUDGET_MS */
@@ -232,7 +236,10 @@ async function applyChildren(
   const configMap = await api.get({ apiVersion: "v1", kind: "ConfigMap", namespace, name: genesisConfigMapName(name) });
   const previousHash = configMap?.metadata.annotations?.[ANNOTATION_GENESIS_HASH];
 
-  const children = desiredChildren({ subnet, shares, dataCenters: dcByName, genesis, identitySecrets: keys, podMonitor: await deps.monitoringServed() });
+  const config = deps.children ?? DEFAULT_CHILDREN_CONFIG;
+  // The PodMonitor needs the Prometheus Operator's CRD; without it the operator builds none.
+  const podMonitor = config.podMonitor && (await deps.monitoringServed());
+  const children = desiredChildren({ subnet, shares, dataCenters: dcByName, genesis, identitySecrets: keys, config: { ...config, podMonitor } });
   // StatefulSets are watched: one missing from the cache (deleted behind our back) is applied at once.
   const running = new Set(statefulSets.map((s) => s.metadata.name));
   const subnetKey = key(subnet);

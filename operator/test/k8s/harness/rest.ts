@@ -151,8 +151,8 @@ export class Rest {
     return this.#call<T>("POST", path, { body, ...(query ? { query } : {}) });
   }
 
-  replace<T = KubeObject>(path: string, body: unknown): Promise<T> {
-    return this.#call<T>("PUT", path, { body });
+  replace<T = KubeObject>(path: string, body: unknown, query?: Query): Promise<T> {
+    return this.#call<T>("PUT", path, { body, ...(query ? { query } : {}) });
   }
 
   /** JSON merge patch (RFC 7386). */

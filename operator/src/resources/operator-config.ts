@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * What the operator's own configuration (its flags, set from the chart's values) says about every
+ * Subnet's children. These are not written into the Subnets: a chart upgrade that moves the node
+ * image moves every Subnet that does not pin one in spec.image.
+ */
+import { VERSION } from "../version.js";
+
+/** The node image released with this operator. */
+export const DEFAULT_NODE_IMAGE = `ghcr.io/relaylab/node:${VERSION}`;
+
+export interface ChildrenConfig {
+  /** Node image of the Subnets that set no spec.image. */
+  readonly nodeImage: string;
+  /** Secrets (in each Subnet's namespace) the kubelet pulls the node image with. */
+  readonly imagePullSecrets: readonly string[];
+  /** Build a per-Subnet PodMonitor (the operator owns node scraping, and monitoring.coreos.com is served). */
+  readonly podMonitor: boolean;
+  /** Extra labels on each PodMonitor, e.g. the `release` label a kube-prometheus-stack selects on. */
+  readonly podMonitorLabels: Readonly<Record<string, string>>;
+}
+
+export const DEFAULT_CHILDREN_CONFIG: ChildrenConfig = { nodeImage: DEFAULT_NODE_IMAGE, imagePullSecrets: [], podMonitor: true, podMonitorLabels: {} };
