@@ -129,6 +129,7 @@ export function crdManifests(): CustomResourceDefinition[] {
         { name: "Ready", type: "integer", jsonPath: ".status.readyNodes", description: "Ready nodes." },
         { name: "Round", type: "integer", jsonPath: ".status.round", description: "Current beacon round." },
         { name: "Latency", type: "number", jsonPath: ".status.roundLatencyP50Ms", description: "Round latency p50 in milliseconds." },
+        { name: "Signing", type: "number", jsonPath: ".status.signingLatencyP50Ms", description: "Signing latency p50 in milliseconds (pacing excluded)." },
         { name: "Stalls", type: "integer", jsonPath: ".status.stallEvents", description: "Stall events." },
         { name: "Phase", type: "string", jsonPath: ".status.phase", description: "Lifecycle summary.", priority: 1 },
       ],

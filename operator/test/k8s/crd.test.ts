@@ -303,12 +303,12 @@ describe("relaylab CRDs on a real API server", { skip: suite.skip }, () => {
     assert.doesNotThrow(() => admit("Subnet", optIn, "Subnet ok", reset));
   });
 
-  it("print the NODES, READY, ROUND, LATENCY, STALLS and AGE columns", async () => {
+  it("print the NODES, READY, ROUND, LATENCY, SIGNING, STALLS and AGE columns", async () => {
     const res = await plane().raw(subnets, "application/json;as=Table;v=v1;g=meta.k8s.io");
     assert.equal(res.status, 200, res.body);
     const table = JSON.parse(res.body) as { columnDefinitions: { name: string; priority: number }[]; rows: { cells: unknown[] }[] };
     const shown = table.columnDefinitions.filter((c) => c.priority === 0).map((c) => c.name.toUpperCase());
-    assert.deepEqual(shown, ["NAME", "NODES", "READY", "ROUND", "LATENCY", "STALLS", "AGE"]);
+    assert.deepEqual(shown, ["NAME", "NODES", "READY", "ROUND", "LATENCY", "SIGNING", "STALLS", "AGE"]);
     assert.deepEqual(table.rows[0]?.cells.slice(0, 4), ["ok", 5, 3, 7]);
   });
 

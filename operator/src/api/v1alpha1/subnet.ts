@@ -216,7 +216,12 @@ export const SubnetStatusSchema = z
     nodes: integer("Nodes placed.").min(0).optional(),
     readyNodes: integer("Nodes whose /readyz passes.").min(0).optional(),
     round: integer("Highest beacon round accepted by a reachable node.").min(0).optional(),
-    roundLatencyP50Ms: z.number().min(0).optional().describe("Median round latency across reachable nodes, in milliseconds."),
+    roundLatencyP50Ms: z.number().min(0).optional().describe("Median round latency across reachable nodes, in milliseconds (the pacing holds it at the round period or above)."),
+    signingLatencyP50Ms: z
+      .number()
+      .min(0)
+      .optional()
+      .describe("Median signing latency across reachable nodes, in milliseconds: from opening a round to accepting its beacon, pacing excluded. Its distance below the round period is the headroom."),
     /** The maximum over nodes: every node sees a subnet-wide stall. */
     stallEvents: integer("Stall events seen so far.").min(0).optional(),
     finalizedHeight: integer("Highest finalized block height.").min(0).optional(),

@@ -21,6 +21,8 @@ export interface NodeLiveStatus {
   finalizedHeight: number;
   activeFaults: string[];
   roundLatencyP50Seconds: number;
+  /** Median time from opening a round to accepting its beacon, pacing excluded: the headroom under the period. */
+  signingLatencyP50Seconds: number;
 }
 
 export interface NodeStatusReader {
@@ -61,6 +63,7 @@ export function grpcNodes(): NodeStatusReader & NodeControl & { close(): void } 
         finalizedHeight: Number(s.finalizedHeight),
         activeFaults: s.activeFaults,
         roundLatencyP50Seconds: s.roundLatencyP50Seconds,
+        signingLatencyP50Seconds: s.signingLatencyP50Seconds,
       };
     },
     async groups(address, epoch) {
@@ -79,6 +82,7 @@ export interface LiveSummary {
   reachable: number;
   round: number;
   roundLatencyP50Ms: number | undefined;
+  signingLatencyP50Ms: number | undefined;
   stallEvents: number;
   stalled: boolean;
   finalizedHeight: number;
@@ -86,14 +90,19 @@ export interface LiveSummary {
   registeredGroups: number | undefined;
 }
 
+/** Median over the nodes that measured one of their p50s, in milliseconds to the microsecond; undefined when none did. */
+function medianMs(statuses: readonly NodeLiveStatus[], p50Seconds: (s: NodeLiveStatus) => number): number | undefined {
+  const values = statuses.map(p50Seconds).filter((v) => v > 0);
+  return values.length === 0 ? undefined : Math.round(median(values) * 1_000_000) / 1000;
+}
+
 /** Aggregates node statuses: highest round, median of p50 latencies, most stall events, any stall. */
 export function summarizeLive(statuses: readonly NodeLiveStatus[]): LiveSummary {
-  const latencies = statuses.filter((s) => s.roundLatencyP50Seconds > 0).map((s) => s.roundLatencyP50Seconds * 1000);
-  const latencyMs = latencies.length === 0 ? undefined : median(latencies);
   return {
     reachable: statuses.length,
     round: Math.max(0, ...statuses.map((s) => s.round)),
-    roundLatencyP50Ms: latencyMs === undefined ? undefined : Math.round(latencyMs * 1000) / 1000,
+    roundLatencyP50Ms: medianMs(statuses, (s) => s.roundLatencyP50Seconds),
+    signingLatencyP50Ms: medianMs(statuses, (s) => s.signingLatencyP50Seconds),
     stallEvents: Math.max(0, ...statuses.map((s) => s.stallEvents)),
     stalled: statuses.some((s) => s.stalled),
     finalizedHeight: Math.max(0, ...statuses.map((s) => s.finalizedHeight)),

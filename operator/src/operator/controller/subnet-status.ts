@@ -49,7 +49,7 @@ export function computeSubnetStatus(o: SubnetObservation): SubnetStatus {
   const live: LiveSummary =
     o.live.reachable > 0 || o.newGenesis !== undefined || prev === undefined
       ? o.live
-      : { ...o.live, round: prev.round ?? 0, stallEvents: prev.stallEvents ?? 0, finalizedHeight: prev.finalizedHeight ?? 0, roundLatencyP50Ms: prev.roundLatencyP50Ms };
+      : { ...o.live, round: prev.round ?? 0, stallEvents: prev.stallEvents ?? 0, finalizedHeight: prev.finalizedHeight ?? 0, roundLatencyP50Ms: prev.roundLatencyP50Ms, signingLatencyP50Ms: prev.signingLatencyP50Ms };
   const allReady = o.placementError === undefined && readyNodes >= spec.nodes;
 
   const ready: ConditionInput = !allReady
@@ -123,6 +123,7 @@ export function computeSubnetStatus(o: SubnetObservation): SubnetStatus {
     readyNodes,
     round: live.round,
     ...(live.roundLatencyP50Ms !== undefined ? { roundLatencyP50Ms: live.roundLatencyP50Ms } : {}),
+    ...(live.signingLatencyP50Ms !== undefined ? { signingLatencyP50Ms: live.signingLatencyP50Ms } : {}),
     stallEvents: live.stallEvents,
     finalizedHeight: live.finalizedHeight,
     placement: o.shares.map((sh) => ({ dataCenter: sh.dataCenter, firstIndex: sh.firstIndex, nodes: sh.nodes, readyNodes: byDc.get(sh.dataCenter)?.readyReplicas ?? 0 })),

@@ -44,6 +44,8 @@ function reportAll(bed: Bed, patch: Partial<NodeLiveStatus> = {}): void {
       finalizedHeight: 3,
       activeFaults: [],
       roundLatencyP50Seconds: 0.25 + n.index / 1000,
+      // A node that has not measured one reports 0: the median leaves it out.
+      signingLatencyP50Seconds: n.index === 0 ? 0 : 0.04 + n.index / 1000,
       ...patch,
     });
   }
@@ -121,6 +123,7 @@ describe("reconcileSubnet", () => {
     assert.equal(status.readyNodes, 16);
     assert.equal(status.round, 12);
     assert.equal(status.roundLatencyP50Ms, 257.5, "median of the nodes' p50s");
+    assert.equal(status.signingLatencyP50Ms, 48, "median of the p50s of the nodes that measured one");
     assert.equal(condition(bed, "Ready")?.status, "True");
     assert.equal(condition(bed, "DKGComplete")?.status, "True");
     assert.equal(condition(bed, "Progressing")?.status, "False");
