@@ -183,7 +183,7 @@ describe("the Helm chart on a real API server", { skip: suite.skip }, () => {
       assert.equal(monitor.metadata.ownerReferences?.find((o) => o.controller === true)?.uid, uid, "the PodMonitor is owned by its Subnet");
 
       // persistentVolumeClaimRetentionPolicy: a removed node's data goes with it, and all of it with the Subnet.
-      await admin.merge(subnetPath, { spec: { nodes: 2, groupSize: 2 } });
+      await admin.merge(subnetPath, { spec: { nodes: 2, groupSize: 2, topologyChange: "NewNetwork" } });
       await until("the third node's claim to be deleted", async () => ((await claims()).length === 2 && (await runningPods(2)) !== undefined ? true : undefined));
       assert.deepEqual(await claims(), [0, 1].map((i) => `data-${sts}-${i} Bound`));
       await admin.delete(subnetPath);

@@ -65,7 +65,7 @@ describe("two operator replicas on a real API server", { skip: suite.skip }, () 
       successor.assertRunning();
       return (await holder()) === successor.identity ? true : undefined;
     });
-    await plane().admin.merge(`${api}/namespaces/${ns}/subnets/beta`, { spec: { nodes: 3, groupSize: 3 } });
+    await plane().admin.merge(`${api}/namespaces/${ns}/subnets/beta`, { spec: { nodes: 3, groupSize: 3, topologyChange: "NewNetwork" } });
     await waitFor("the new leader to scale the StatefulSet", async () => {
       successor.assertRunning();
       const sts = await plane().admin.get<{ spec: { replicas: number } }>(stsPath);

@@ -174,12 +174,12 @@ describe("operator on a real API server", { skip: suite.skip }, () => {
         assert.equal(pod.metadata.annotations?.[ANNOTATION_GENESIS_HASH], s.status?.genesisHash, `${pod.metadata.name} runs an old genesis`);
       }
     };
-    await admin.merge(subnetPath, { spec: { nodes: 6 } });
+    await admin.merge(subnetPath, { spec: { nodes: 6, topologyChange: "NewNetwork" } });
     await onCurrentGenesis(await settled(6));
     assert.equal((await statefulSets()).reduce((n, s) => n + s.spec.replicas, 0), 6);
     const keysAfter = (await admin.get<{ data: Record<string, string> }>(secretPath)).data;
     for (const [k, v] of Object.entries(keysBefore)) assert.equal(keysAfter[k], v, `identity key ${k} was regenerated`);
-    await admin.merge(subnetPath, { spec: { nodes: 4 } });
+    await admin.merge(subnetPath, { spec: { nodes: 4, topologyChange: "NewNetwork" } });
     await onCurrentGenesis(await settled(4));
     assert.equal((await statefulSets()).reduce((n, s) => n + s.spec.replicas, 0), 4);
   });
@@ -262,7 +262,7 @@ describe("operator on a real API server", { skip: suite.skip }, () => {
     await p.compactEtcd();
     await p.restartApiServer();
     await waitOp("the operator to relist after 410 Gone", () => (op().logged("410").length > 0 ? true : undefined));
-    await p.admin.merge(subnetPath, { spec: { nodes: 5 } });
+    await p.admin.merge(subnetPath, { spec: { nodes: 5, topologyChange: "NewNetwork" } });
     // Longer than other waits: reconciles failed all through the outage, and the restarted API
     // server briefly answers 403 until its RBAC cache syncs, so the Subnet's per-key backoff
     // (5 ms doubling, as client-go's) may already be at a minute or two when the server is back.
