@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { parseAllDocuments } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 import { LABELS } from "@relaylab/node/metrics-names";
 import { crdManifests, nodePodContract, operatorRbacRules } from "@relaylab/operator/manifests";
 import { alertRuleGroups } from "../src/alerts.js";
@@ -39,23 +39,28 @@ describe("chart files generated from code", () => {
   });
 
   test("a CRD text that Helm would read as a template is refused", () => {
-    const crd = { metadata: { name: "things.example.dev", annotations: { note: "{{ oops }}" } }, spec: { names: { plural: "things" } } };
+    const crd = { metadata: { name: "things.example.dev", annotations: { note: "{{ oops }}" } }, spec: { names: { plural: "things" }, scope: "Namespaced" as const } };
     assert.throws(() => chartFiles(new Map(), { crds: [crd], rules: [], nodePods: nodePodContract() }), /contains "\{\{"/);
   });
 
-  test("lease rules go to the namespaced Role, everything else to the ClusterRole", () => {
+  test("lease rules go to the release namespace's Role, cluster-scoped CRDs to the ClusterRole, the rest to the workload rules", () => {
     const files = chartFiles(new Map(), {
-      crds: [],
+      crds: [
+        { metadata: { name: "racks.example.dev" }, spec: { names: { plural: "racks" }, scope: "Cluster" } },
+        { metadata: { name: "things.example.dev" }, spec: { names: { plural: "things" }, scope: "Namespaced" } },
+      ],
       rules: [
         { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get"] },
         { apiGroups: [""], resources: ["pods"], verbs: ["list"] },
+        { apiGroups: ["example.dev"], resources: ["racks", "racks/status"], verbs: ["patch"] },
+        { apiGroups: ["example.dev"], resources: ["things/status"], verbs: ["patch"] },
       ],
       nodePods: nodePodContract(),
     });
-    assert.match(files.get("files/rbac-namespace-rules.yaml") ?? "", /leases/);
-    assert.doesNotMatch(files.get("files/rbac-namespace-rules.yaml") ?? "", /pods/);
-    assert.match(files.get("files/rbac-cluster-rules.yaml") ?? "", /pods/);
-    assert.doesNotMatch(files.get("files/rbac-cluster-rules.yaml") ?? "", /leases/);
+    const resources = (file: string) => (parse(files.get(`files/${file}`) ?? "") as { resources: string[] }[] | null ?? []).flatMap((r) => r.resources);
+    assert.deepEqual(resources("rbac-namespace-rules.yaml"), ["leases"]);
+    assert.deepEqual(resources("rbac-cluster-scoped-rules.yaml"), ["racks", "racks/status"]);
+    assert.deepEqual(resources("rbac-workload-rules.yaml"), ["pods", "things/status"]);
   });
 
   test("the PodMonitor sets the target labels the dashboards and alerts filter on", () => {

@@ -41,7 +41,7 @@ export interface OperatorOptions {
   leaderElection?: boolean;
   /** This replica's identity in the Lease. @default hostname + random suffix */
   identity?: string;
-  /** Only watch Subnets in this namespace. @default all namespaces */
+  /** Only manage Subnets (and watch their workloads) in this namespace. @default all namespaces */
   namespace?: string;
   /** host:port for /healthz, /readyz, /metrics. @default "0.0.0.0:8080" */
   listen?: string;
@@ -80,10 +80,13 @@ export async function runOperator(options: OperatorOptions = {}): Promise<void> 
   const lead = async (leading: AbortSignal): Promise<void> => {
     const informer = <T extends KubeObject>(apiVersion: string, kind: string, extra: { namespace?: string; labelSelector?: string } = {}): Informer<T> =>
       new Informer<T>({ api, apiVersion, kind, clock, log, ...extra });
-    const subnets = informer<Subnet>(API_VERSION, SUBNET_KIND, options.namespace !== undefined ? { namespace: options.namespace } : {});
+    // A namespaced install holds a Role in one namespace: every namespaced informer stays in it, and
+    // Events about cluster-scoped DataCenters are written there rather than to "default".
+    const scope = options.namespace !== undefined ? { namespace: options.namespace } : {};
+    const subnets = informer<Subnet>(API_VERSION, SUBNET_KIND, scope);
     const dataCenters = informer<DataCenter>(API_VERSION, DATACENTER_KIND);
-    const statefulSets = informer<StatefulSetObject>("apps/v1", "StatefulSet", { labelSelector: "app.kubernetes.io/managed-by=relaylab-operator" });
-    const events = apiEventRecorder(api, clock, log, identity);
+    const statefulSets = informer<StatefulSetObject>("apps/v1", "StatefulSet", { ...scope, labelSelector: "app.kubernetes.io/managed-by=relaylab-operator" });
+    const events = apiEventRecorder(api, clock, log, identity, options.namespace);
     let monitoring: { at: number; served: boolean } | undefined;
     const monitoringServed = async (): Promise<boolean> => {
       // Discovery once a minute: a Prometheus Operator installed later is picked up without a restart.

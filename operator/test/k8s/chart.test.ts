@@ -112,10 +112,18 @@ describe("the Helm chart on a real API server", { skip: suite.skip }, () => {
     assert.match(refused.statusMessage, /violates PodSecurity "restricted:latest".*allowPrivilegeEscalation/);
   });
 
-  it("reconciles a Subnet in a restricted namespace: node pods admitted with their data volumes, a PodMonitor, PVCs deleted with the nodes", async () => {
+  it("reconciles a Subnet in a restricted namespace under a namespaced install: node pods admitted with their data volumes, a PodMonitor, PVCs deleted with the nodes", async () => {
     const p = plane();
     const { admin } = p;
-    const identity = await installChart(p, p.binaries.helm, "relaylab-operator");
+    const ns = "restricted-testnet";
+    await admin.create("/api/v1/namespaces", { metadata: { name: ns, labels: RESTRICTED } });
+    await admin.create("/api/v1/namespaces", { metadata: { name: "elsewhere" } });
+    const identity = await installChart(p, p.binaries.helm, "relaylab-operator", ["--set", `operator.watchNamespace=${ns}`]);
+    // The namespaced install: rights on Subnets and workloads in the watched namespace only.
+    const denied = await rejection(identity.rest.list(`${api}/namespaces/elsewhere/subnets`));
+    assert.equal(denied.code, 403, "the operator can read Subnets outside its namespace");
+    assert.equal((await rejection(identity.rest.list("/apis/apps/v1/statefulsets"))).code, 403, "the operator can list StatefulSets cluster-wide");
+    await identity.rest.list(`${api}/namespaces/${ns}/subnets`);
     await p.addNodes([{ name: "zone-a-0", labels: { "topology.kubernetes.io/zone": "zone-a" } }]);
     // No provisioner runs here: static volumes of a class with immediate binding stand in for one,
     // and kube-controller-manager's PersistentVolume binder binds the claims to them.
@@ -130,8 +138,6 @@ describe("the Helm chart on a real API server", { skip: suite.skip }, () => {
         spec: { storageClassName: STORAGE_CLASS, capacity: { storage: "1Gi" }, accessModes: ["ReadWriteOnce"], hostPath: { path: `/var/relaylab/static-${i}` } },
       });
     }
-    const ns = "restricted-testnet";
-    await admin.create("/api/v1/namespaces", { metadata: { name: ns, labels: RESTRICTED } });
     await admin.create(`${api}/datacenters`, { apiVersion: `${GROUP}/${VERSION}`, kind: "DataCenter", metadata: { name: "dc-a" }, spec: { region: "test" } });
     const operator = await OperatorRun.start(identity.kubeConfig, "op-chart", { leaderElection: false, namespace: ns });
     try {

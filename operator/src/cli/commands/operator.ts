@@ -36,7 +36,7 @@ export function registerOperator(program: Command): void {
     .command("operator")
     .description("run the Kubernetes operator (in-cluster, or from KUBECONFIG) until SIGTERM")
     .option("--listen <HOST:PORT>", "address of /healthz, /readyz and /metrics", "0.0.0.0:8080")
-    .option("--namespace <NS>", "watch Subnets in this namespace only (default: all)")
+    .option("--namespace <NS>", "manage Subnets in this namespace only, with a Role there (default: all)")
     .option("--lease-namespace <NS>", "namespace of the leader-election Lease (default: the pod's)")
     .option("--no-leader-election", "run without leader election (a single replica)")
     .option("--workers <N>", "workers per controller", parseCount("--workers", 1), 2)

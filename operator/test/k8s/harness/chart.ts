@@ -30,7 +30,7 @@ export interface OperatorIdentity {
 
 interface Manifest {
   kind: string;
-  metadata: { name: string };
+  metadata: { name: string; namespace?: string };
 }
 
 /** Where each installed kind is created; everything else the chart renders is not needed here. */
@@ -52,9 +52,13 @@ export async function renderChart(helm: string, namespace: string, args: readonl
     .filter((m): m is Manifest => m !== null && typeof m.kind === "string");
 }
 
-/** Installs the chart's CRDs and RBAC into `namespace` (created here); returns the operator's credentials. */
-export async function installChart(plane: ControlPlane, helm: string, namespace = "relaylab-system"): Promise<OperatorIdentity> {
-  const manifests = await renderChart(helm, namespace);
+/**
+ * Installs the chart's CRDs and RBAC into `namespace` (created here; a Role the chart places in
+ * another namespace, such as operator.watchNamespace's, goes there); `args` are `helm template`'s.
+ * Returns the operator's credentials.
+ */
+export async function installChart(plane: ControlPlane, helm: string, namespace = "relaylab-system", args: readonly string[] = []): Promise<OperatorIdentity> {
+  const manifests = await renderChart(helm, namespace, args);
   const { admin } = plane;
   await admin.create("/api/v1/namespaces", { metadata: { name: namespace } });
   await installCrds(
@@ -62,7 +66,7 @@ export async function installChart(plane: ControlPlane, helm: string, namespace 
     manifests.filter((m) => m.kind === "CustomResourceDefinition"),
   );
   for (const m of manifests) {
-    const path = collection(m.kind, namespace);
+    const path = collection(m.kind, m.metadata.namespace ?? namespace);
     if (path !== undefined) await admin.create(path, m);
   }
   const account = manifests.find((m) => m.kind === "ServiceAccount");
