@@ -40,15 +40,17 @@ export const GENERATED_DIRS = ["dashboards", "files", "templates/crd"] as const;
 
 /** Leases live in the operator's own namespace: a Role there is enough for leader election. */
 const NAMESPACED_GROUPS = new Set(["coordination.k8s.io"]);
+/** Built-in cluster-scoped resources the operator uses (the CRDs say their own scope). */
+const CLUSTER_SCOPED_BUILTINS = new Set(["tokenreviews"]);
 
 /**
  * The operator's rules in three parts, by where an install grants them: leases in the release
- * namespace, cluster-scoped resources (the cluster-scoped CRDs and their subresources) always in a
+ * namespace, cluster-scoped resources (TokenReviews, the cluster-scoped CRDs and their subresources) always in a
  * ClusterRole, and the workload rules (Subnets and their children) in a ClusterRole for a
  * cluster-wide install or in a Role in operator.watchNamespace for a namespaced one.
  */
 export function splitRules(rules: readonly PolicyRule[], crds: readonly Crd[]): { lease: PolicyRule[]; clusterScoped: PolicyRule[]; workload: PolicyRule[] } {
-  const clusterPlurals = new Set(crds.filter((c) => c.spec.scope === "Cluster").map((c) => c.spec.names.plural));
+  const clusterPlurals = new Set([...CLUSTER_SCOPED_BUILTINS, ...crds.filter((c) => c.spec.scope === "Cluster").map((c) => c.spec.names.plural)]);
   const isClusterScoped = (r: PolicyRule) => r.resources.every((res) => clusterPlurals.has(res.split("/")[0] ?? ""));
   const lease = rules.filter((r) => r.apiGroups.every((g) => NAMESPACED_GROUPS.has(g)));
   const rest = rules.filter((r) => !lease.includes(r));

@@ -22,7 +22,7 @@ export function operatorHealth(): Dashboard {
     relaylabDashboard({
       uid: "relaylab-operator",
       title: "relaylab / Operator",
-      description: "relaylab operator: leader election, reconcile rate, errors and latency per controller, work queue depth, process resources.",
+      description: "relaylab operator: leader election, reconcile rate, errors and latency per controller, work queue depth, identity key delivery, process resources.",
       scope: [],
     })
       .withPanel(
@@ -79,6 +79,15 @@ export function operatorHealth(): Dashboard {
           description: "Keys waiting to be reconciled, by controller; a growing queue means reconciles cannot keep up.",
           unit: "none",
           queries: [{ expr: agg("max", [C], sel(OPERATOR_METRICS.queueDepth)), legend: `{{${C}}}` }],
+        }),
+      )
+      .withPanel(
+        timeseriesPanel({
+          title: "Identity key requests",
+          description: "Node pods asking the key service for their identity key, by outcome. Anything but delivered is a refused request: a pod asking for another node's key, a bad token, or a malformed request.",
+          unit: "ops",
+          stack: true,
+          queries: [{ expr: agg("sum", [OPERATOR_LABELS.outcome], rate(OPERATOR_METRICS.identityRequests, [], RATE)), legend: `{{${OPERATOR_LABELS.outcome}}}` }],
         }),
       )
       .withPanel(

@@ -31,7 +31,7 @@ describe("chart files generated from code", () => {
   });
 
   test("a CRD is guarded by crd.enabled and kept on uninstall", () => {
-    const crd = { metadata: { name: "things.example.dev" }, spec: { names: { plural: "things" } } };
+    const crd = { metadata: { name: "things.example.dev" }, spec: { names: { plural: "things" }, scope: "Namespaced" as const } };
     const file = chartFiles(new Map(), { crds: [crd], rules: [], nodePods: nodePodContract() }).get("templates/crd/things.yaml") ?? "";
     assert.match(file, /^\{\{- if \.Values\.crd\.enabled \}\}\n/);
     assert.match(file, /\n\{\{- end \}\}\n$/);

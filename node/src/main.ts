@@ -11,6 +11,7 @@ import { parseGenesisJson, type Genesis } from "./config/index.js";
 import { BACKEND_NAMES, DEFAULT_BACKEND, isBackendName, loadRoundCrypto, type BackendName, type RoundCrypto } from "./crypto/backend/index.js";
 import { FaultSet } from "./gen/relaylab/v1/control.js";
 import { identityPublicKey, parseKeyHex } from "./identity/index.js";
+import { fetchIdentityKey, type IdentityFetchOptions } from "./lifecycle/identity-fetch.js";
 import { createLogger } from "./log.js";
 import { RelayNode } from "./node.js";
 import { genesisDocumentHash } from "./store/data-dir.js";
@@ -19,11 +20,13 @@ import { VERSION } from "./version.js";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
-const USAGE = `usage: relaylab-node --genesis FILE --index N --data-dir DIR [--identity-key-file FILE]
+const USAGE = `usage: relaylab-node --genesis FILE --index N --data-dir DIR
+    [--identity-key-file FILE | --identity-from URL --identity-service-key FILE --identity-subnet NS/NAME --identity-token-file FILE]
     [--listen HOST:PORT] [--control-listen HOST:PORT] [--metrics-listen HOST:PORT] [--faults FILE]
     [--log-level ${LOG_LEVELS.join("|")}] [--crypto-backend ${BACKEND_NAMES.join("|")}]
   relaylab-node --version | --help
-The identity secret key (64 hex, ed25519 seed) comes from --identity-key-file or RELAYLAB_IDENTITY_KEY.
+The identity secret key (64 hex, ed25519 seed) comes from --identity-key-file, RELAYLAB_IDENTITY_KEY, or (on
+Kubernetes) the operator's key service at --identity-from, which hands a pod only its own node's key.
 `;
 
 /** What --version or --help asks to be printed instead of running a node. */
@@ -37,7 +40,8 @@ interface Flags {
   genesisHash: string;
   index: number;
   dataDir: string;
-  identitySecret: Uint8Array;
+  /** The identity key, or where to fetch it. */
+  identity: { secretHex: string } | { fetch: Omit<IdentityFetchOptions, "log" | "index"> };
   listen: string;
   controlListen: string;
   metricsListen: string;
@@ -67,6 +71,10 @@ function parseFlags(argv: string[]): Flags | Info {
         index: { type: "string" },
         "data-dir": { type: "string" },
         "identity-key-file": { type: "string" },
+        "identity-from": { type: "string" },
+        "identity-service-key": { type: "string" },
+        "identity-subnet": { type: "string" },
+        "identity-token-file": { type: "string" },
         listen: { type: "string" },
         "control-listen": { type: "string" },
         "metrics-listen": { type: "string" },
@@ -94,17 +102,19 @@ function parseFlags(argv: string[]): Flags | Info {
   const index = Number(values.index);
   const node = genesis.nodes[index];
   if (node === undefined) throw new UsageError(`--index ${index} is not in the genesis (nodes 0..${genesis.nodes.length - 1})`);
-  const keyFile = values["identity-key-file"];
-  const keyHex = keyFile !== undefined ? readText(keyFile, "identity key file") : process.env.RELAYLAB_IDENTITY_KEY;
-  if (keyHex === undefined) throw new UsageError("no identity key: pass --identity-key-file FILE or set RELAYLAB_IDENTITY_KEY");
-  let identitySecret: Uint8Array;
-  try {
-    identitySecret = parseKeyHex(keyHex, "identity secret key");
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  if (identityPublicKey(keyHex.trim().toLowerCase()) !== node.identityKey) {
-    throw new UsageError(`the identity key does not match nodes[${index}].identityKey in the genesis; use node ${index}'s key`);
+  let identity: Flags["identity"];
+  const from = values["identity-from"];
+  if (from !== undefined) {
+    const servicePublicKey = values["identity-service-key"];
+    const subnet = values["identity-subnet"];
+    const tokenFile = values["identity-token-file"];
+    if (servicePublicKey === undefined || subnet === undefined || tokenFile === undefined) throw new UsageError("--identity-from needs --identity-service-key FILE, --identity-subnet NS/NAME and --identity-token-file FILE");
+    identity = { fetch: { url: from, servicePublicKey: readText(servicePublicKey, "key service public key"), subnet, tokenFile } };
+  } else {
+    const keyFile = values["identity-key-file"];
+    const keyHex = keyFile !== undefined ? readText(keyFile, "identity key file") : process.env.RELAYLAB_IDENTITY_KEY;
+    if (keyHex === undefined) throw new UsageError("no identity key: pass --identity-key-file FILE or --identity-from URL, or set RELAYLAB_IDENTITY_KEY");
+    identity = { secretHex: keyHex };
   }
   let faults: FaultSet | undefined;
   if (values.faults !== undefined) {
@@ -119,7 +129,7 @@ function parseFlags(argv: string[]): Flags | Info {
     genesisHash: genesisDocumentHash(genesisText),
     index,
     dataDir: values["data-dir"],
-    identitySecret,
+    identity,
     listen: values.listen ?? node.address,
     controlListen: values["control-listen"] ?? "127.0.0.1:0",
     metricsListen: values["metrics-listen"] ?? "127.0.0.1:0",
@@ -127,6 +137,15 @@ function parseFlags(argv: string[]): Flags | Info {
     logLevel,
     cryptoBackend,
   };
+}
+
+/** The identity secret key, checked against the node's public key in the genesis. */
+function checkedIdentity(keyHex: string, genesis: Genesis, index: number): Uint8Array {
+  const identitySecret = parseKeyHex(keyHex, "identity secret key");
+  if (identityPublicKey(keyHex.trim().toLowerCase()) !== genesis.nodes[index]?.identityKey) {
+    throw new UsageError(`the identity key does not match nodes[${index}].identityKey in the genesis; use node ${index}'s key`);
+  }
+  return identitySecret;
 }
 
 async function main(): Promise<void> {
@@ -143,13 +162,21 @@ async function main(): Promise<void> {
   }
   const flags = parsed;
   const log = createLogger(flags.index, flags.logLevel);
+  let identitySecret: Uint8Array;
+  try {
+    const secretHex = "secretHex" in flags.identity ? flags.identity.secretHex : await fetchIdentityKey({ ...flags.identity.fetch, index: flags.index, log });
+    identitySecret = checkedIdentity(secretHex, flags.genesis, flags.index);
+  } catch (err) {
+    process.stderr.write(`relaylab-node: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
   const started = performance.now();
   const crypto: RoundCrypto = await loadRoundCrypto(flags.cryptoBackend).catch((err: unknown) => {
     process.stderr.write(`relaylab-node: cannot initialise crypto backend ${flags.cryptoBackend}: ${(err as Error).message} (--crypto-backend noble avoids it)\n`);
     process.exit(2);
   });
   log.info({ event: "crypto_backend", backend: crypto.backend, initSeconds: (performance.now() - started) / 1000 }, "round crypto backend ready");
-  const node = await RelayNode.start({ ...flags, crypto, log }).catch((err: unknown) => {
+  const node = await RelayNode.start({ ...flags, identitySecret, crypto, log }).catch((err: unknown) => {
     process.stderr.write(`relaylab-node: ${(err as Error).message}\n`);
     process.exit(2);
   });

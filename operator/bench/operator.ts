@@ -101,12 +101,12 @@ async function main(): Promise<void> {
   const kubeconfig = join(p.dir, "operator.kubeconfig");
   writeFileSync(kubeconfig, identity.kubeConfig.exportConfig(), { mode: 0o600 });
   process.env.KUBECONFIG = kubeconfig;
-  const [port] = await freePorts(1);
+  const [port, keyPort] = await freePorts(2);
   const address = `127.0.0.1:${port ?? 0}`;
   operator = new ManagedProcess({
     name: OPERATOR,
     bin: process.execPath,
-    args: [BIN, "operator", `--listen=${address}`, `--namespace=${NS}`, `--lease-namespace=${identity.namespace}`],
+    args: [BIN, "operator", `--listen=${address}`, `--identity-listen=127.0.0.1:${keyPort ?? 0}`, `--namespace=${NS}`, `--lease-namespace=${identity.namespace}`],
     dir: p.dir,
   });
   const op = operator;

@@ -7,6 +7,7 @@
  */
 import { DATACENTER_CONTROLLER_RULES } from "./operator/controller/datacenter.js";
 import { SUBNET_CONTROLLER_RULES } from "./operator/controller/subnet.js";
+import { KEY_SERVICE_RULES } from "./operator/key-service.js";
 import { EVENT_RULES } from "./operator/runtime/events.js";
 import { LEADER_ELECTION_RULES } from "./operator/runtime/leader.js";
 import type { PolicyRule } from "./operator/runtime/rbac.js";
@@ -23,7 +24,7 @@ export type { PolicyRule } from "./operator/runtime/rbac.js";
  * Lease only in the operator's namespace; the chart may split that rule into a Role.
  */
 export function operatorRbacRules(): PolicyRule[] {
-  return mergeRules([...SUBNET_CONTROLLER_RULES, ...DATACENTER_CONTROLLER_RULES, ...EVENT_RULES, ...LEADER_ELECTION_RULES]);
+  return mergeRules([...SUBNET_CONTROLLER_RULES, ...DATACENTER_CONTROLLER_RULES, ...KEY_SERVICE_RULES, ...EVENT_RULES, ...LEADER_ELECTION_RULES]);
 }
 
 /** The leader-election rule alone (for a namespaced Role). */

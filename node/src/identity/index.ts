@@ -50,3 +50,6 @@ function withDomain(domain: string, message: Uint8Array): Uint8Array {
   out.set(message, tag.length);
   return out;
 }
+
+export { DeliveryError, IDENTITY_DELIVERY_PATH, IDENTITY_TOKEN_AUDIENCE, generateServiceKey, openIdentityRequest, requestIdentity, servicePublicKey } from "./delivery.js";
+export type { IdentityRequest, IdentityResponse, ServiceKeyPair } from "./delivery.js";

@@ -5,7 +5,7 @@
  */
 import { Counter, Gauge, Histogram, collectDefaultMetrics } from "prom-client";
 import type { Registry } from "prom-client";
-import { CONTROLLERS, OPERATOR_LABELS, OPERATOR_METRICS, RECONCILE_RESULTS } from "./names.js";
+import { CONTROLLERS, IDENTITY_OUTCOMES, OPERATOR_LABELS, OPERATOR_METRICS, RECONCILE_RESULTS } from "./names.js";
 import type { ControllerName, ReconcileResult } from "./names.js";
 
 export interface OperatorMetrics {
@@ -13,6 +13,7 @@ export interface OperatorMetrics {
   reconcileDuration: Histogram<"controller">;
   queueDepth: Gauge<"controller">;
   leader: Gauge;
+  identityRequests: Counter<"outcome">;
 }
 
 /** Registers the operator's metrics (and process defaults) on `registry`. */
@@ -36,9 +37,16 @@ export function createOperatorMetrics(registry: Registry): OperatorMetrics {
     }),
     queueDepth: new Gauge({ name: OPERATOR_METRICS.queueDepth, help: "Keys waiting in the work queue.", labelNames: labels, registers: [registry] }),
     leader: new Gauge({ name: OPERATOR_METRICS.leader, help: "1 while this replica holds the leader lease.", registers: [registry] }),
+    identityRequests: new Counter({
+      name: OPERATOR_METRICS.identityRequests,
+      help: "Identity key requests from node pods to the key service, by outcome.",
+      labelNames: [OPERATOR_LABELS.outcome] as const,
+      registers: [registry],
+    }),
   };
   // Every (controller, result) from the start: an error ratio is 0, not an empty panel, until the first error.
   for (const controller of CONTROLLERS) for (const result of RECONCILE_RESULTS) metrics.reconcile.inc({ controller, result }, 0);
+  for (const outcome of IDENTITY_OUTCOMES) metrics.identityRequests.inc({ outcome }, 0);
   return metrics;
 }
 

@@ -27,6 +27,7 @@ import { Informer } from "./runtime/informer.js";
 import type { KubeApi, KubeObject } from "./runtime/kube.js";
 import { LeaderElector } from "./runtime/leader.js";
 import { startHealthServer } from "./health.js";
+import { startKeyService } from "./key-service.js";
 
 const SA_NAMESPACE_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
 
@@ -59,6 +60,10 @@ export interface OperatorOptions {
   signal?: AbortSignal;
   /** Called with the bound health address once listening. */
   onListening?: (address: string) => void;
+  /** host:port of the key service, from which node pods fetch their identity keys. @default "0.0.0.0:8081" */
+  identityListen?: string;
+  /** Called with the key service's bound address once listening. */
+  onIdentityListening?: (address: string) => void;
 }
 
 /** Runs the operator until `options.signal` aborts. Rejects with LeadershipLostError if the lease was lost. */
@@ -75,6 +80,10 @@ export async function runOperator(options: OperatorOptions = {}): Promise<void> 
   let synced = false;
   const health = await startHealthServer(options.listen ?? "0.0.0.0:8080", registry, () => synced);
   options.onListening?.(health.address);
+  // Every replica serves keys (it reads the Secret, not the leader's caches): node pods start
+  // whichever replica leads.
+  const keys = await startKeyService(options.identityListen ?? "0.0.0.0:8081", { api, log, metrics });
+  options.onIdentityListening?.(keys.address);
   log.info({ identity, health: health.address }, "relaylab operator starting");
 
   const lead = async (leading: AbortSignal): Promise<void> => {
@@ -152,7 +161,7 @@ export async function runOperator(options: OperatorOptions = {}): Promise<void> 
     }
   } finally {
     grpc?.close();
-    await health.close();
+    await Promise.all([health.close(), keys.close()]);
     log.info("relaylab operator stopped");
   }
 }

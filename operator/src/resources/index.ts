@@ -7,6 +7,7 @@ import { App, Chart } from "cdk8s";
 import type { DataCenter, Subnet } from "../api/index.js";
 import type { DataCenterShare } from "../genesis/index.js";
 import type { KubeObject } from "../operator/runtime/kube.js";
+import { servicePublicKey } from "@relaylab/node/identity";
 import { addGenesisConfigMap } from "./configmap.js";
 import type { ChildrenConfig } from "./operator-config.js";
 import { addDisruptionBudget } from "./pdb.js";
@@ -17,7 +18,7 @@ import { addStatefulSet } from "./statefulset.js";
 
 export * from "./names.js";
 export { MONITORING_GROUP } from "./podmonitor.js";
-export { DEFAULT_CHILDREN_CONFIG, DEFAULT_NODE_IMAGE, type ChildrenConfig } from "./operator-config.js";
+export { DEFAULT_CHILDREN_CONFIG, DEFAULT_IDENTITY_URL, DEFAULT_NODE_IMAGE, type ChildrenConfig } from "./operator-config.js";
 export { nodeArgs, nodeDataDir } from "./statefulset.js";
 
 export interface SubnetChildrenInput {
@@ -28,6 +29,8 @@ export interface SubnetChildrenInput {
   genesis: { json: string; hash: string };
   /** Identity secret keys by node index (hex); kept across reconciles by the caller. */
   identitySecrets: ReadonlyMap<number, string>;
+  /** The Subnet's key service secret key (X25519, hex); kept across reconciles by the caller. */
+  serviceKey: string;
   /** The operator's configuration: node image, pull secrets, PodMonitor. */
   config: ChildrenConfig;
 }
@@ -36,8 +39,8 @@ export interface SubnetChildrenInput {
 export function desiredChildren(input: SubnetChildrenInput): KubeObject[] {
   // Never synthesized to disk: the App only hosts the chart whose toJson() we apply.
   const chart = new Chart(new App(), "subnet", { disableResourceNameHashes: true });
-  addIdentitySecret(chart, input.subnet, input.identitySecrets);
-  addGenesisConfigMap(chart, input.subnet, input.genesis);
+  addIdentitySecret(chart, input.subnet, input.identitySecrets, input.serviceKey);
+  addGenesisConfigMap(chart, input.subnet, input.genesis, servicePublicKey(input.serviceKey));
   addPeersService(chart, input.subnet);
   for (const share of input.shares) {
     const dc = input.dataCenters.get(share.dataCenter);

@@ -50,9 +50,17 @@ export function nodePodContract(): {
 /** Where the container finds its inputs, and the node flags that point at them. */
 export const PATHS = {
   genesis: "/etc/relaylab/genesis.json",
-  identityDir: "/etc/relaylab/identity",
+  /** The key service's public key, from the genesis ConfigMap. */
+  identityServiceKey: "/etc/relaylab/identity-service.pub",
+  /** The pod's projected service-account token for the key service. */
+  identityToken: "/var/run/secrets/relaylab.dev/identity/token",
   data: "/data",
 } as const;
+
+/** Key of the key service's X25519 secret key in the identity Secret. */
+export const IDENTITY_SERVICE_KEY = "identity-service.key";
+/** Key of the key service's public key in the genesis ConfigMap. */
+export const IDENTITY_SERVICE_PUBLIC_KEY = "identity-service.pub";
 
 /** Key of node `index`'s identity secret in the identity Secret (a number, or an env reference in args). */
 export const identityKeyName = (index: number | string): string => `node-${index}.key`;

@@ -4,6 +4,7 @@
  * Subnet's children. These are not written into the Subnets: a chart upgrade that moves the node
  * image moves every Subnet that does not pin one in spec.image.
  */
+import { IDENTITY_DELIVERY_PATH } from "@relaylab/node/identity";
 import { VERSION } from "../version.js";
 
 /** The node image released with this operator. */
@@ -18,6 +19,11 @@ export interface ChildrenConfig {
   readonly podMonitor: boolean;
   /** Extra labels on each PodMonitor, e.g. the `release` label a kube-prometheus-stack selects on. */
   readonly podMonitorLabels: Readonly<Record<string, string>>;
+  /** The operator's key service as node pods reach it (its Service), path included. */
+  readonly identityUrl: string;
 }
 
-export const DEFAULT_CHILDREN_CONFIG: ChildrenConfig = { nodeImage: DEFAULT_NODE_IMAGE, imagePullSecrets: [], podMonitor: true, podMonitorLabels: {} };
+/** The key service behind the chart's Service for a release named "relaylab" in relaylab-system (the chart passes its own). */
+export const DEFAULT_IDENTITY_URL = `http://relaylab-keys.relaylab-system.svc:8081${IDENTITY_DELIVERY_PATH}`;
+
+export const DEFAULT_CHILDREN_CONFIG: ChildrenConfig = { nodeImage: DEFAULT_NODE_IMAGE, imagePullSecrets: [], podMonitor: true, podMonitorLabels: {}, identityUrl: DEFAULT_IDENTITY_URL };

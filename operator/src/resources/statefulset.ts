@@ -4,6 +4,8 @@
  * index (spec.ordinals.start), so a pod's ordinal *is* its node index: the container reads it from
  * the `apps.kubernetes.io/pod-index` label through the downward API and passes it as --index.
  */
+import { basename, dirname } from "node:path/posix";
+import { IDENTITY_TOKEN_AUDIENCE } from "@relaylab/node/identity";
 import type { Chart } from "cdk8s";
 import type { DataCenter, Subnet, SubnetSpec } from "../api/index.js";
 import { DEFAULT_TOPOLOGY_LABELS, resolveSubnetSpec } from "../api/index.js";
@@ -20,8 +22,7 @@ import {
   childMetadata,
   commonLabels,
   genesisConfigMapName,
-  identityKeyName,
-  identitySecretName,
+  IDENTITY_SERVICE_PUBLIC_KEY,
   namedPorts,
   peersServiceName,
   statefulSetName,
@@ -52,8 +53,14 @@ const restricted: SecurityContext = {
  */
 export const nodeDataDir = (genesisHash: string): string => `${PATHS.data}/genesis-${genesisHash.slice(0, 16)}`;
 
-/** The node's command line; flags match the node's entry point (@relaylab/node/main). */
-export function nodeArgs(genesisHash: string): string[] {
+/** Lifetime of the key service token; the kubelet rotates it, and a node reads it only at start. */
+const IDENTITY_TOKEN_SECONDS = 600;
+
+/**
+ * The node's command line; flags match the node's entry point (@relaylab/node/main). The node
+ * fetches its identity key from the operator's key service (`identityUrl`) with its pod-bound token.
+ */
+export function nodeArgs(genesisHash: string, subnet: { namespace: string; name: string }, identityUrl: string): string[] {
   return [
     "--genesis",
     PATHS.genesis,
@@ -61,8 +68,14 @@ export function nodeArgs(genesisHash: string): string[] {
     `$(${INDEX_ENV})`,
     "--data-dir",
     nodeDataDir(genesisHash),
-    "--identity-key-file",
-    `${PATHS.identityDir}/${identityKeyName(`$(${INDEX_ENV})`)}`,
+    "--identity-from",
+    identityUrl,
+    "--identity-service-key",
+    PATHS.identityServiceKey,
+    "--identity-subnet",
+    `${subnet.namespace}/${subnet.name}`,
+    "--identity-token-file",
+    PATHS.identityToken,
     "--listen",
     `0.0.0.0:${PORTS.peer}`,
     "--metrics-listen",
@@ -110,7 +123,7 @@ function placementOf(dc: DataCenter, selector: Record<string, string>): Pick<Pod
 }
 
 export function addStatefulSet(chart: Chart, subnet: Subnet, share: DataCenterShare, dc: DataCenter, genesisHash: string, config: ChildrenConfig): KubeStatefulSet {
-  const { name } = subnetMeta(subnet);
+  const { name, namespace } = subnetMeta(subnet);
   const spec = resolveSubnetSpec(subnet.spec);
   const selector = { [LABEL_SUBNET]: name, [LABEL_DATA_CENTER]: share.dataCenter };
   const labels = { ...commonLabels(name), [LABEL_DATA_CENTER]: share.dataCenter };
@@ -143,7 +156,7 @@ export function addStatefulSet(chart: Chart, subnet: Subnet, share: DataCenterSh
               name: "node",
               image: spec.image ?? config.nodeImage,
               imagePullPolicy: "IfNotPresent",
-              args: nodeArgs(genesisHash),
+              args: nodeArgs(genesisHash, { namespace, name }, config.identityUrl),
               env: [
                 { name: INDEX_ENV, valueFrom: { fieldRef: { fieldPath: `metadata.labels['${LABEL_POD_INDEX}']` } } },
                 { name: "RELAYLAB_SUBNET", value: name },
@@ -157,7 +170,8 @@ export function addStatefulSet(chart: Chart, subnet: Subnet, share: DataCenterSh
               volumeMounts: [
                 { name: "data", mountPath: PATHS.data },
                 { name: "genesis", mountPath: PATHS.genesis, subPath: "genesis.json", readOnly: true },
-                { name: "identity", mountPath: PATHS.identityDir, readOnly: true },
+                { name: "genesis", mountPath: PATHS.identityServiceKey, subPath: IDENTITY_SERVICE_PUBLIC_KEY, readOnly: true },
+                { name: "identity-token", mountPath: dirname(PATHS.identityToken), readOnly: true },
                 { name: "tmp", mountPath: "/tmp" },
               ],
             },
@@ -165,7 +179,12 @@ export function addStatefulSet(chart: Chart, subnet: Subnet, share: DataCenterSh
           volumes: [
             ...(storage === undefined ? [{ name: "data", emptyDir: { sizeLimit: Quantity.fromString(spec.storage.emptyDirSizeLimit) } }] : []),
             { name: "genesis", configMap: { name: genesisConfigMapName(name) } },
-            { name: "identity", secret: { secretName: identitySecretName(name), defaultMode: 0o440 } },
+            // No identity Secret: a pod's only credential is this token, bound to the pod, which the
+            // key service exchanges for that pod's own key.
+            {
+              name: "identity-token",
+              projected: { defaultMode: 0o440, sources: [{ serviceAccountToken: { audience: IDENTITY_TOKEN_AUDIENCE, expirationSeconds: IDENTITY_TOKEN_SECONDS, path: basename(PATHS.identityToken) } }] },
+            },
             { name: "tmp", emptyDir: { sizeLimit: Quantity.fromString(TMP_SIZE_LIMIT) } },
           ],
         },

@@ -4,7 +4,8 @@
  * controller owner references, pods Running (kwok), status with observedGeneration; scale up and
  * down; a DataCenter outage reaches the nodes; an operator restart writes nothing; an API server
  * restart with etcd compacted (watch 410) is survived; a DataCenter in use is held by its
- * finalizer; delete → everything garbage-collected, and the held DataCenter goes too. The
+ * finalizer; node pods get their own identity keys, and no other's, from the key service (real
+ * TokenReviews of pod-bound tokens); delete → everything garbage-collected, and the held DataCenter goes too. The
  * operator runs in-process as the ServiceAccount of the rendered Helm chart, with exactly the
  * chart's RBAC (ClusterRole, plus a Role for the Lease), so a rule missing there fails here.
  */
@@ -13,7 +14,8 @@ import { after, before, describe, it } from "node:test";
 import { parseGenesisJson } from "@relaylab/node/config";
 import { DATACENTER_FINALIZER, GROUP, VERSION, type DataCenter, type Subnet } from "../../src/api/index.js";
 import { FIELD_MANAGER } from "../../src/operator/runtime/kube.js";
-import { ANNOTATION_GENESIS_HASH, LABEL_SUBNET, genesisConfigMapName, identityKeyName, identitySecretName, peersServiceName, statefulSetName } from "../../src/resources/names.js";
+import { IDENTITY_DELIVERY_PATH, IDENTITY_TOKEN_AUDIENCE, requestIdentity } from "@relaylab/node/identity";
+import { ANNOTATION_GENESIS_HASH, IDENTITY_SERVICE_KEY, IDENTITY_SERVICE_PUBLIC_KEY, LABEL_POD_INDEX, LABEL_SUBNET, genesisConfigMapName, identityKeyName, identitySecretName, peersServiceName, statefulSetName } from "../../src/resources/names.js";
 import { type KubeObject, type Meta, waitFor } from "./harness.js";
 import { type OperatorIdentity, installChart } from "./harness/chart.js";
 import { OperatorRun } from "./harness/operator.js";
@@ -139,7 +141,7 @@ describe("operator on a real API server", { skip: suite.skip }, () => {
     const genesis = parseGenesisJson(cm.data["genesis.json"]!);
     assert.equal(genesis.nodes.length, 4);
     const secret = await admin.get<{ data: Record<string, string> }>(children[4]!);
-    assert.deepEqual(Object.keys(secret.data).sort(), [0, 1, 2, 3].map((i) => identityKeyName(i)).sort());
+    assert.deepEqual(Object.keys(secret.data).sort(), [...[0, 1, 2, 3].map((i) => identityKeyName(i)), IDENTITY_SERVICE_KEY].sort());
   });
 
   it("runs the pods on the data centers' nodes and reports status with observedGeneration", async () => {
@@ -159,6 +161,46 @@ describe("operator on a real API server", { skip: suite.skip }, () => {
     }
     // kwok pods are Ready but run no node: no beacon can be read.
     assert.equal(conditions.find((c) => c.type === "Ready")?.status, "False");
+  });
+
+  // The real TokenReview: tokens the API server issues bound to each pod, as the kubelet would
+  // project them into it, exchanged at the operator's key service.
+  it("delivers each node pod its own identity key through the key service, and no other node's", async () => {
+    const { admin } = plane();
+    const cm = await admin.get<{ data: Record<string, string> }>(`/api/v1/namespaces/${ns}/configmaps/${genesisConfigMapName(subnetName)}`);
+    const servicePub = cm.data[IDENTITY_SERVICE_PUBLIC_KEY] ?? assert.fail("the genesis ConfigMap publishes no key service key");
+    const secret = await admin.get<{ data: Record<string, string> }>(`/api/v1/namespaces/${ns}/secrets/${identitySecretName(subnetName)}`);
+    const keyOf = (i: number) => Buffer.from(secret.data[identityKeyName(i)] ?? "", "base64").toString();
+    const sts = await admin.get<{ spec: { template: { spec: { volumes: { secret?: unknown }[] } } } }>(`/apis/apps/v1/namespaces/${ns}/statefulsets/${statefulSetName(subnetName, "dc-a")}`);
+    assert.deepEqual(sts.spec.template.spec.volumes.filter((v) => v.secret !== undefined), [], "node pods mount a Secret");
+    const tokenFor = async (pod: Pod, audience = IDENTITY_TOKEN_AUDIENCE): Promise<string> =>
+      (
+        await admin.create<{ status: { token: string } }>(`/api/v1/namespaces/${ns}/serviceaccounts/default/token`, {
+          apiVersion: "authentication.k8s.io/v1",
+          kind: "TokenRequest",
+          spec: { audiences: [audience], expirationSeconds: 600, boundObjectRef: { kind: "Pod", apiVersion: "v1", name: pod.metadata.name, uid: pod.metadata.uid } },
+        })
+      ).status.token;
+    const ask = async (index: number, token: string): Promise<{ status: number; key?: string; error?: string }> => {
+      const exchange = requestIdentity(servicePub, `${ns}/${subnetName}`, index, token);
+      const res = await fetch(`http://${op().keyServiceAddress}${IDENTITY_DELIVERY_PATH}`, { method: "POST", body: JSON.stringify(exchange.request) });
+      const body = (await res.json()) as { error?: string };
+      return res.ok ? { status: res.status, key: exchange.open(body) } : { status: res.status, ...body };
+    };
+    const running = await pods();
+    assert.equal(running.length, 4);
+    for (const pod of running) {
+      const index = Number(pod.metadata.labels?.[LABEL_POD_INDEX]);
+      const token = await tokenFor(pod);
+      assert.deepEqual(await ask(index, token), { status: 200, key: keyOf(index) }, `${pod.metadata.name} gets node ${index}'s key`);
+      const other = (index + 1) % 4;
+      assert.deepEqual(await ask(other, token), { status: 403, error: `pod ${pod.metadata.name} runs node ${index}, not node ${other}` });
+    }
+    const first = running[0]!;
+    const index = Number(first.metadata.labels?.[LABEL_POD_INDEX]);
+    assert.equal((await ask(index, await tokenFor(first, "https://kubernetes.default.svc"))).status, 401, "a token for another audience is refused");
+    const unbound = (await admin.create<{ status: { token: string } }>(`/api/v1/namespaces/${ns}/serviceaccounts/default/token`, { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { audiences: [IDENTITY_TOKEN_AUDIENCE], expirationSeconds: 600 } })).status.token;
+    assert.deepEqual(await ask(index, unbound), { status: 403, error: "the token is not bound to a pod: mount a projected service-account token" });
   });
 
   // A scale moves a data center's first index (ordinals.start) and so the genesis: the StatefulSet

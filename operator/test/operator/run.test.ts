@@ -23,6 +23,7 @@ describe("runOperator", () => {
       leaseNamespace: "relaylab-system",
       identity: "replica-a",
       listen: "127.0.0.1:0",
+      identityListen: "127.0.0.1:0",
       statusRefreshMs: 200,
       signal: stop.signal,
       onListening: (a) => (address = a),

@@ -12,6 +12,7 @@ import { DEFAULT_CHILDREN_CONFIG, desiredChildren, nodeArgs } from "../../src/re
 import { DEFAULT_NODE_RESOURCES } from "../../src/api/index.js";
 import type { SubnetChildrenInput } from "../../src/resources/index.js";
 import type { KubeObject } from "../../src/operator/runtime/kube.js";
+import { servicePublicKey } from "@relaylab/node/identity";
 import { dataCenter, subnet } from "../fixtures.js";
 
 const golden = (name: string): URL => new URL(`./golden/${name}.json`, import.meta.url);
@@ -35,6 +36,7 @@ const base: SubnetChildrenInput = {
   dataCenters: dcs,
   genesis: { json: '{"version":1}\n', hash: "ab".repeat(32) },
   identitySecrets: new Map([0, 1, 2, 3, 4].map((i) => [i, String(i).repeat(64)])),
+  serviceKey: "5".repeat(64),
   config: { ...DEFAULT_CHILDREN_CONFIG, nodeImage: "registry.example/relaylab/node:9.9.9", imagePullSecrets: ["regcred"], podMonitorLabels: { release: "kube-prometheus-stack" } },
 };
 
@@ -67,10 +69,29 @@ describe("desiredChildren", () => {
     assert.deepEqual(pod.securityContext.seccompProfile, { type: "RuntimeDefault" });
     const c = pod.containers[0]!;
     assert.deepEqual(c.securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } });
-    assert.deepEqual(c.args, nodeArgs(base.genesis.hash));
+    const at = { namespace: "default", name: "beta" };
+    assert.deepEqual(c.args, nodeArgs(base.genesis.hash, at, DEFAULT_CHILDREN_CONFIG.identityUrl));
     // Each genesis gets its own folder of the data volume: the node refuses another network's data.
-    assert.deepEqual(nodeArgs(base.genesis.hash).slice(0, 6), ["--genesis", "/etc/relaylab/genesis.json", "--index", "$(RELAYLAB_NODE_INDEX)", "--data-dir", "/data/genesis-abababababababab"]);
-    assert.notEqual(nodeArgs("cd".repeat(32))[5], nodeArgs(base.genesis.hash)[5]);
+    assert.deepEqual(nodeArgs(base.genesis.hash, at, "u").slice(0, 6), ["--genesis", "/etc/relaylab/genesis.json", "--index", "$(RELAYLAB_NODE_INDEX)", "--data-dir", "/data/genesis-abababababababab"]);
+    assert.notEqual(nodeArgs("cd".repeat(32), at, "u")[5], nodeArgs(base.genesis.hash, at, "u")[5]);
+  });
+
+  it("gives node pods no Secret: each fetches its own identity key with a pod-bound token", () => {
+    type PodView = { spec: { template: { spec: { volumes: { name: string; secret?: unknown; projected?: { sources: { serviceAccountToken?: { audience: string } }[] } }[]; containers: { args: string[] }[] } } } };
+    for (const sts of byKind(children, "StatefulSet") as unknown as PodView[]) {
+      const pod = sts.spec.template.spec;
+      assert.deepEqual(pod.volumes.filter((v) => v.secret !== undefined), [], `${JSON.stringify(pod.volumes)} mounts a Secret`);
+      const token = pod.volumes.find((v) => v.projected !== undefined)?.projected?.sources[0]?.serviceAccountToken;
+      assert.equal(token?.audience, "relaylab.dev/identity");
+      const args = pod.containers[0]!.args;
+      assert.equal(args[args.indexOf("--identity-subnet") + 1], "default/beta");
+      assert.ok(!args.includes("--identity-key-file"));
+    }
+    // The key service's key pair: the secret half with the node keys, the public half beside the genesis.
+    const secret = byKind(children, "Secret")[0] as unknown as { data: Record<string, string> };
+    assert.equal(Buffer.from(secret.data["identity-service.key"] ?? "", "base64").toString(), "5".repeat(64));
+    const configMap = byKind(children, "ConfigMap")[0] as unknown as { data: Record<string, string> };
+    assert.equal(configMap.data["identity-service.pub"], servicePublicKey("5".repeat(64)));
   });
 
   it("omits the PodMonitor when monitoring.coreos.com is not served, and uses a claim when storage.size is set", () => {
@@ -149,6 +170,7 @@ function build({ subnet: sn, dataCenters, usedElsewhere = {} }: Scenario): { chi
     dataCenters: byName,
     genesis: GENESIS,
     identitySecrets: new Map(Array.from({ length: sn.spec.nodes }, (_, i) => [i, String(i % 10).repeat(64)])),
+    serviceKey: "5".repeat(64),
     config: { ...DEFAULT_CHILDREN_CONFIG, podMonitor: false },
   });
   const spanned = shares.map((s) => byName.get(s.dataCenter)).filter((dc): dc is DataCenter => dc !== undefined);

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 import type { Command } from "commander";
 import { runOperator } from "../../operator/main.js";
-import { DEFAULT_NODE_IMAGE } from "../../resources/index.js";
+import { DEFAULT_IDENTITY_URL, DEFAULT_NODE_IMAGE } from "../../resources/index.js";
 import { parseCount, UsageError } from "../errors.js";
 
 interface OperatorFlags {
   listen: string;
+  identityListen: string;
+  identityUrl: string;
   namespace?: string;
   leaseNamespace?: string;
   leaderElection: boolean;
@@ -30,12 +32,25 @@ function labelFlag(value: string, labels: Record<string, string>): Record<string
 
 const collect = (value: string, list: string[]): string[] => [...list, value];
 
+function identityUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--identity-url must be an http(s) URL, got '${value}'`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`--identity-url must be an http(s) URL, got '${value}'`);
+  return value;
+}
+
 /** `relaylab operator`: reconcile Subnets and DataCenters, in-cluster or from KUBECONFIG. */
 export function registerOperator(program: Command): void {
   program
     .command("operator")
     .description("run the Kubernetes operator (in-cluster, or from KUBECONFIG) until SIGTERM")
     .option("--listen <HOST:PORT>", "address of /healthz, /readyz and /metrics", "0.0.0.0:8080")
+    .option("--identity-listen <HOST:PORT>", "address of the key service, from which node pods fetch their identity keys", "0.0.0.0:8081")
+    .option("--identity-url <URL>", "the key service as node pods reach it (the operator's Service)", DEFAULT_IDENTITY_URL)
     .option("--namespace <NS>", "manage Subnets in this namespace only, with a Role there (default: all)")
     .option("--lease-namespace <NS>", "namespace of the leader-election Lease (default: the pod's)")
     .option("--no-leader-election", "run without leader election (a single replica)")
@@ -52,10 +67,11 @@ export function registerOperator(program: Command): void {
       try {
         await runOperator({
           listen: flags.listen,
+          identityListen: flags.identityListen,
           leaderElection: flags.leaderElection,
           workers: flags.workers,
           signal: stop.signal,
-          children: { nodeImage: flags.nodeImage, imagePullSecrets: flags.nodeImagePullSecret, podMonitor: flags.podMonitors, podMonitorLabels: flags.podMonitorLabel },
+          children: { nodeImage: flags.nodeImage, imagePullSecrets: flags.nodeImagePullSecret, podMonitor: flags.podMonitors, podMonitorLabels: flags.podMonitorLabel, identityUrl: identityUrl(flags.identityUrl) },
           ...(flags.namespace !== undefined ? { namespace: flags.namespace } : {}),
           ...(flags.leaseNamespace !== undefined ? { leaseNamespace: flags.leaseNamespace } : {}),
         });

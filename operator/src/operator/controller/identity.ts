@@ -2,10 +2,11 @@
 /**
  * Node identity keys kept in the Subnet's Secret: generated once per node index, never
  * regenerated, never logged. Keys of indices above the current node count are kept too, so
- * scaling down and up again gives a node its old identity back.
+ * scaling down and up again gives a node its old identity back. The same Secret holds the Subnet's
+ * key service key (key-service.ts), with which node pods fetch their own key: no pod mounts it.
  */
-import { generateIdentity, identityPublicKey } from "@relaylab/node/identity";
-import { identityKeyName } from "../../resources/index.js";
+import { generateIdentity, generateServiceKey, identityPublicKey } from "@relaylab/node/identity";
+import { IDENTITY_SERVICE_KEY, identityKeyName } from "../../resources/index.js";
 
 const KEY_NAME = /^node-(\d+)\.key$/;
 
@@ -41,4 +42,16 @@ export function publicKeys(secrets: ReadonlyMap<number, string>, nodes: number):
     if (secret === undefined) throw new Error(`no identity key for node ${i} (${identityKeyName(i)}); ensureIdentityKeys first`);
     return identityPublicKey(secret);
   });
+}
+
+/** The key service's X25519 secret key from a Secret's base64 `data`, if present and well-formed. */
+export function decodeServiceKey(data: Readonly<Record<string, string>> | undefined): string | undefined {
+  const b64 = data?.[IDENTITY_SERVICE_KEY];
+  const hex = b64 === undefined ? undefined : Buffer.from(b64, "base64").toString("utf8").trim();
+  return hex !== undefined && /^[0-9a-f]{64}$/.test(hex) ? hex : undefined;
+}
+
+/** The stored key service key, or a fresh one (generated once, like the node keys). */
+export function ensureServiceKey(existing: string | undefined, generate: () => string = () => generateServiceKey().secretKey): { key: string; generated: boolean } {
+  return existing !== undefined ? { key: existing, generated: false } : { key: generate(), generated: true };
 }

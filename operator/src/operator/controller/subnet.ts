@@ -35,7 +35,7 @@ import type { ObjectCache } from "../runtime/informer.js";
 import type { KubeApi, KubeObject } from "../runtime/kube.js";
 import type { PolicyRule } from "../runtime/rbac.js";
 import { changedConditions } from "./conditions.js";
-import { decodeIdentitySecret, ensureIdentityKeys, publicKeys } from "./identity.js";
+import { decodeIdentitySecret, decodeServiceKey, ensureIdentityKeys, ensureServiceKey, publicKeys } from "./identity.js";
 import type { NodeControl, NodeLiveStatus, NodeStatusReader } from "./live.js";
 import { summarizeLive } from "./live.js";
 import { AppliedObjects } from "./applied.js";
@@ -219,6 +219,7 @@ async function applyChildren(
 
   const secret = await api.get<SecretObject>({ apiVersion: "v1", kind: "Secret", namespace, name: identitySecretName(name) });
   const { keys, generated } = ensureIdentityKeys(decodeIdentitySecret(secret?.data), spec.nodes);
+  const service = ensureServiceKey(decodeServiceKey(secret?.data));
 
   const genesisInput = genesisForSubnet({
     subnet,
@@ -239,7 +240,7 @@ async function applyChildren(
   const config = deps.children ?? DEFAULT_CHILDREN_CONFIG;
   // The PodMonitor needs the Prometheus Operator's CRD; without it the operator builds none.
   const podMonitor = config.podMonitor && (await deps.monitoringServed());
-  const children = desiredChildren({ subnet, shares, dataCenters: dcByName, genesis, identitySecrets: keys, config: { ...config, podMonitor } });
+  const children = desiredChildren({ subnet, shares, dataCenters: dcByName, genesis, identitySecrets: keys, serviceKey: service.key, config: { ...config, podMonitor } });
   // StatefulSets are watched: one missing from the cache (deleted behind our back) is applied at once.
   const running = new Set(statefulSets.map((s) => s.metadata.name));
   const subnetKey = key(subnet);

@@ -24,6 +24,7 @@ const table: readonly KindInfo[] = [
   { apiVersion: "monitoring.coreos.com/v1", kind: "PodMonitor", plural: "podmonitors", namespaced: true },
   { apiVersion: "coordination.k8s.io/v1", kind: "Lease", plural: "leases", namespaced: true },
   { apiVersion: "events.k8s.io/v1", kind: "Event", plural: "events", namespaced: true },
+  { apiVersion: "authentication.k8s.io/v1", kind: "TokenReview", plural: "tokenreviews", namespaced: false },
 ];
 
 /** Looks up a kind; throws for one the operator does not know (a programming error). */

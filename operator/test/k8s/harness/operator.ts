@@ -78,6 +78,7 @@ export class OperatorRun {
   #done: Promise<void> | undefined;
   #error: unknown;
   #metricsAddress: string | undefined;
+  #keyServiceAddress: string | undefined;
 
   private constructor(identity: string) {
     this.identity = identity;
@@ -100,6 +101,8 @@ export class OperatorRun {
         api: recording(createKubeApi(kubeConfig), run.writes),
         identity,
         listen: "127.0.0.1:0",
+        identityListen: "127.0.0.1:0",
+        onIdentityListening: (address) => (run.#keyServiceAddress = address),
         statusRefreshMs: 1000,
         nodes: run.nodes,
         logger: pino({ level: "debug", base: { replica: identity } }, sink),
@@ -118,6 +121,12 @@ export class OperatorRun {
   get metricsAddress(): string {
     if (this.#metricsAddress === undefined) throw new Error(`operator ${this.identity} is not listening`);
     return this.#metricsAddress;
+  }
+
+  /** host:port of the operator's key service. */
+  get keyServiceAddress(): string {
+    if (this.#keyServiceAddress === undefined) throw new Error(`operator ${this.identity}'s key service is not listening`);
+    return this.#keyServiceAddress;
   }
 
   /** Why the operator stopped by itself, for assertions and error messages. */
