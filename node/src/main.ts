@@ -22,11 +22,13 @@ const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"
 
 const USAGE = `usage: relaylab-node --genesis FILE --index N --data-dir DIR
     [--identity-key-file FILE | --identity-from URL --identity-service-key FILE --identity-subnet NS/NAME --identity-token-file FILE]
-    [--listen HOST:PORT] [--control-listen HOST:PORT] [--metrics-listen HOST:PORT] [--faults FILE]
+    [--listen HOST:PORT] [--control-listen HOST:PORT] [--control-key FILE] [--metrics-listen HOST:PORT] [--faults FILE]
     [--log-level ${LOG_LEVELS.join("|")}] [--crypto-backend ${BACKEND_NAMES.join("|")}]
   relaylab-node --version | --help
 The identity secret key (64 hex, ed25519 seed) comes from --identity-key-file, RELAYLAB_IDENTITY_KEY, or (on
 Kubernetes) the operator's key service at --identity-from, which hands a pod only its own node's key.
+With --control-key (the testnet's control public key, 64 hex), the Control API obeys only calls signed with
+its secret half; a --control-listen address other than loopback requires it.
 `;
 
 /** What --version or --help asks to be printed instead of running a node. */
@@ -44,6 +46,7 @@ interface Flags {
   identity: { secretHex: string } | { fetch: Omit<IdentityFetchOptions, "log" | "index"> };
   listen: string;
   controlListen: string;
+  controlKey: string | undefined;
   metricsListen: string;
   faults: FaultSet | undefined;
   logLevel: string;
@@ -77,6 +80,7 @@ function parseFlags(argv: string[]): Flags | Info {
         "identity-token-file": { type: "string" },
         listen: { type: "string" },
         "control-listen": { type: "string" },
+        "control-key": { type: "string" },
         "metrics-listen": { type: "string" },
         faults: { type: "string" },
         "log-level": { type: "string", default: "info" },
@@ -116,6 +120,10 @@ function parseFlags(argv: string[]): Flags | Info {
     if (keyHex === undefined) throw new UsageError("no identity key: pass --identity-key-file FILE or --identity-from URL, or set RELAYLAB_IDENTITY_KEY");
     identity = { secretHex: keyHex };
   }
+  const controlListen = values["control-listen"] ?? "127.0.0.1:0";
+  const controlKey = values["control-key"] !== undefined ? readText(values["control-key"], "control key").trim().toLowerCase() : undefined;
+  if (controlKey !== undefined && !/^[0-9a-f]{64}$/.test(controlKey)) throw new UsageError(`--control-key ${values["control-key"]}: must hold the control public key as 64 hex characters`);
+  if (controlKey === undefined && !isLoopback(controlListen)) throw new UsageError(`--control-listen ${controlListen} is reachable from other hosts: pass --control-key FILE so that only the control key's holder can inject faults`);
   let faults: FaultSet | undefined;
   if (values.faults !== undefined) {
     try {
@@ -131,12 +139,19 @@ function parseFlags(argv: string[]): Flags | Info {
     dataDir: values["data-dir"],
     identity,
     listen: values.listen ?? node.address,
-    controlListen: values["control-listen"] ?? "127.0.0.1:0",
+    controlListen,
+    controlKey,
     metricsListen: values["metrics-listen"] ?? "127.0.0.1:0",
     faults,
     logLevel,
     cryptoBackend,
   };
+}
+
+/** Whether a host:port listens on loopback only. */
+function isLoopback(hostPort: string): boolean {
+  const host = hostPort.replace(/:\d+$/, "").replace(/^\[|\]$/g, "");
+  return host === "localhost" || host === "::1" || /^127\./.test(host);
 }
 
 /** The identity secret key, checked against the node's public key in the genesis. */

@@ -22,6 +22,7 @@ import { ingressHandlers } from "./ingress/public.js";
 import type { Logger } from "./log.js";
 import { metricsServer } from "./metrics/http.js";
 import { createMetrics, type Metrics } from "./metrics/registry.js";
+import { ControlAuthenticator } from "./identity/control-auth.js";
 import { controlService } from "./net/control-service.js";
 import { dispatchEnvelopes } from "./net/dispatch.js";
 import { publicService } from "./net/public-service.js";
@@ -46,6 +47,8 @@ export interface NodeConfig {
   readonly crypto: RoundCrypto;
   readonly log: Logger;
   readonly clock?: Clock;
+  /** The testnet's control public key (hex): Control API calls must be signed with its secret half. */
+  readonly controlKey?: string | undefined;
   /** Called for Control.Crash; defaults to process.exit. */
   readonly exit?: (code: number) => void;
 }
@@ -173,7 +176,8 @@ export class RelayNode {
     });
     server.addService(PublicService, { ...publicService({ engine, store, status, groupsOf: (e) => epochs.groupsOf(e) }), ...ingressHandlers(consensus, genesis.consensus.maxMessageBytes) });
     const control = new grpc.Server();
-    control.addService(ControlService, controlService(faults, log, config.exit ?? ((code) => process.exit(code))));
+    const auth = config.controlKey === undefined ? undefined : new ControlAuthenticator(config.controlKey, index);
+    control.addService(ControlService, controlService({ faults, log, exit: config.exit ?? ((code) => process.exit(code)), auth, metrics, now: () => clock.wallNow() }));
     const http = metricsServer(registry, ready);
 
     const closers: (() => Promise<void> | void)[] = [];

@@ -44,7 +44,7 @@ describe("NodeClient", () => {
   let addresses: { public: string; control: string };
   // The Control service is served on the same server here; a node serves it on its own loopback listener.
   server.addService(PublicService, publicService({ engine, store, status: () => STATUS, groupsOf: () => undefined }));
-  server.addService(ControlService, controlService(faults, silentLogger(), (code) => exits.push(code)));
+  server.addService(ControlService, controlService({ faults, log: silentLogger(), exit: (code) => exits.push(code), auth: undefined, metrics: null, now: () => Date.now() }));
 
   before(async () => {
     const address = await listen(server);

@@ -5,7 +5,8 @@
  * a caller up; channels open on first use and stay open until `close()`.
  */
 import { credentials, Metadata, type CallOptions, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
-import { ControlClient, type FaultSet } from "../gen/relaylab/v1/control.js";
+import { ControlClient, ControlService, type FaultSet } from "../gen/relaylab/v1/control.js";
+import { CONTROL_AUTH_HEADER, signControlCall } from "../identity/control-auth.js";
 import type { Beacon, FinalizedBlock, GroupSet, MessageStatus, NodeStatus, SubmitMessageResponse } from "../gen/relaylab/v1/public.js";
 import { PublicClient } from "../gen/relaylab/v1/public.js";
 
@@ -18,6 +19,14 @@ export interface NodeAddresses {
 export interface NodeClientOptions {
   /** Deadline of each unary call unless the call gives its own. */
   readonly deadlineMs?: number;
+  /** Signs Control API calls for node `node` with the testnet's control key (identity/control-auth.ts). */
+  readonly controlAuth?: ControlAuth;
+}
+
+/** What a Control API caller signs with: the testnet's control secret key and the node the client talks to. */
+export interface ControlAuth {
+  readonly secretKey: Uint8Array;
+  readonly node: number;
 }
 
 /** Per-call options. */
@@ -33,6 +42,7 @@ type Callback<T> = (err: ServiceError | null, value: T) => void;
 export class NodeClient {
   readonly addresses: NodeAddresses;
   readonly #deadlineMs: number;
+  readonly #controlAuth: ControlAuth | undefined;
   #public: PublicClient | undefined;
   #control: ControlClient | undefined;
   #closed = false;
@@ -40,6 +50,7 @@ export class NodeClient {
   constructor(addresses: NodeAddresses, options: NodeClientOptions = {}) {
     this.addresses = addresses;
     this.#deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
+    this.#controlAuth = options.controlAuth;
   }
 
   status(opts?: CallDeadline): Promise<NodeStatus> {
@@ -81,16 +92,23 @@ export class NodeClient {
 
   /** Replaces the node's active faults; resolves to what is now active. */
   setFaults(faults: FaultSet, opts?: CallDeadline): Promise<FaultSet> {
-    return this.#unary(opts, (md, o, cb) => this.#ctl().setFaults(faults, md, o, cb));
+    return this.#unary(opts, (md, o, cb) => this.#ctl().setFaults(faults, this.#signed(md, ControlService.setFaults, faults), o, cb));
   }
 
   getFaults(opts?: CallDeadline): Promise<FaultSet> {
-    return this.#unary(opts, (md, o, cb) => this.#ctl().getFaults({}, md, o, cb));
+    return this.#unary(opts, (md, o, cb) => this.#ctl().getFaults({}, this.#signed(md, ControlService.getFaults, {}), o, cb));
   }
 
   /** Makes the node exit with `exitCode` (non-zero) after it replies. */
   async crash(exitCode = 1, opts?: CallDeadline): Promise<void> {
-    await this.#unary(opts, (md, o, cb) => this.#ctl().crash({ exitCode }, md, o, cb));
+    await this.#unary(opts, (md, o, cb) => this.#ctl().crash({ exitCode }, this.#signed(md, ControlService.crash, { exitCode }), o, cb));
+  }
+
+  /** `md` with the control key's signature of this call, when the client has the key. */
+  #signed<T>(md: Metadata, method: { path: string; requestSerialize: (value: T) => Buffer }, request: T): Metadata {
+    if (this.#controlAuth === undefined) return md;
+    md.set(CONTROL_AUTH_HEADER, signControlCall(this.#controlAuth.secretKey, { node: this.#controlAuth.node, method: method.path, request: method.requestSerialize(request) }, Date.now()));
+    return md;
   }
 
   /** Closes both channels; later calls fail. Idempotent. */

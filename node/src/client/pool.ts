@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /** NodeClients kept per address, for callers that talk to many nodes over time (the operator's reconciles). */
-import { NodeClient, type NodeAddresses, type NodeClientOptions } from "./node-client.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex } from "@noble/hashes/utils.js";
+import { NodeClient, type ControlAuth, type NodeAddresses, type NodeClientOptions } from "./node-client.js";
 
 export class NodeClientPool {
   readonly #clients = new Map<string, NodeClient>();
@@ -10,12 +12,13 @@ export class NodeClientPool {
     this.#options = options;
   }
 
-  /** The client for these addresses, opened on first use. */
-  get(addresses: NodeAddresses): NodeClient {
-    const key = `${addresses.public ?? ""}|${addresses.control ?? ""}`;
+  /** The client for these addresses (signing control calls with `controlAuth`), opened on first use. */
+  get(addresses: NodeAddresses, controlAuth?: ControlAuth): NodeClient {
+    const auth = controlAuth === undefined ? "" : `${controlAuth.node}@${bytesToHex(sha256(controlAuth.secretKey))}`;
+    const key = `${addresses.public ?? ""}|${addresses.control ?? ""}|${auth}`;
     let client = this.#clients.get(key);
     if (client === undefined) {
-      client = new NodeClient(addresses, this.#options);
+      client = new NodeClient(addresses, { ...this.#options, ...(controlAuth !== undefined ? { controlAuth } : {}) });
       this.#clients.set(key, client);
     }
     return client;

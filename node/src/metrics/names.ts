@@ -87,7 +87,7 @@ export type ShareResult = (typeof SHARE_RESULTS)[number];
  * sync_no_progress: a sync stream cut off because its peer fed no new verified round (idle, or only known rounds).
  * over_quota: a sender sent more distinct messages than the protocol needs (e.g. DKG packets per epoch), or a buffer is full.
  */
-export const DROP_REASONS = ["malformed", "oversized", "unknown_sender", "bad_signature", "wrong_round", "wrong_group", "fault", "send_backlog", "sync_no_progress", "over_quota"] as const;
+export const DROP_REASONS = ["malformed", "oversized", "unknown_sender", "bad_signature", "wrong_round", "wrong_group", "fault", "send_backlog", "sync_no_progress", "over_quota", "control_unauthenticated"] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
 export const DKG_RESULTS = ["success", "failure", "timeout"] as const;

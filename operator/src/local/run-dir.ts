@@ -44,6 +44,9 @@ export const runFiles = (runDir: string) => ({
   targets: join(runDir, "prometheus-targets.json"),
   prometheus: join(runDir, "prometheus.yml"),
   key: (i: number) => join(runDir, "keys", `node-${i}.key`),
+  /** The testnet's control key (ed25519): the runner signs Control API calls with it, the nodes check them with its public half. */
+  controlKey: join(runDir, "keys", "control.key"),
+  controlPub: join(runDir, "keys", "control.pub"),
   data: (i: number) => join(runDir, "data", `node-${i}`),
   log: (i: number) => join(runDir, "logs", `node-${i}.log`),
   faults: (i: number) => join(runDir, "faults", `node-${i}.json`),

@@ -8,7 +8,7 @@ import { writeFileSync } from "node:fs";
 import { type Genesis, parseGenesis } from "@relaylab/node/config";
 import type { CryptoBackend } from "@relaylab/node/metrics-names";
 import { faultSetJson, NodeClient, toProtoFaultSet } from "@relaylab/node/client";
-import { generateIdentity } from "@relaylab/node/identity";
+import { generateControlKey, generateIdentity } from "@relaylab/node/identity";
 import { type DataCenter, resolveSubnetSpec } from "../api/index.js";
 import { type FaultSetSpec, faultSetFor, genesisDocument, genesisForSubnet, placeNodes, selectDataCenters } from "../genesis/index.js";
 import { TestnetObserver } from "./observer.js";
@@ -42,8 +42,9 @@ export class LocalTestnet {
   readonly #controls = new Map<number, NodeClient>();
   readonly #detached: boolean;
   readonly #cryptoBackend: CryptoBackend | undefined;
+  readonly #controlKey: Uint8Array;
 
-  private constructor(genesis: Genesis, endpoints: NodeEndpoints[], baseline: FaultSetSpec[], options: TestnetOptions, previousRun: RetiredRun | undefined) {
+  private constructor(genesis: Genesis, endpoints: NodeEndpoints[], baseline: FaultSetSpec[], options: TestnetOptions, previousRun: RetiredRun | undefined, controlKey: Uint8Array) {
     this.genesis = genesis;
     this.previousRun = previousRun;
     this.endpoints = endpoints;
@@ -51,6 +52,7 @@ export class LocalTestnet {
     this.runDir = options.runDir;
     this.#detached = options.detached;
     this.#cryptoBackend = options.cryptoBackend;
+    this.#controlKey = controlKey;
     this.supervisor = new NodeSupervisor({ detached: options.detached });
     this.observer = new TestnetObserver(endpoints, genesis.seed);
   }
@@ -91,10 +93,13 @@ export class LocalTestnet {
     prepareRunDir(options.runDir, placements.length);
     writeFileSync(files.genesis, genesisDocument(genesisInput).json);
     identities.forEach((id, i) => writeFileSync(files.key(i), `${id.secretKey}\n`, { mode: 0o600 }));
+    const control = generateControlKey();
+    writeFileSync(files.controlKey, `${control.secretKey}\n`, { mode: 0o600 });
+    writeFileSync(files.controlPub, `${control.publicKey}\n`);
     baseline.forEach((f, i) => writeJson(files.faults(i), faultSetJson(f)));
     writeJson(files.targets, prometheusTargets(genesis.subnet, endpoints));
     writeFileSync(files.prometheus, prometheusConfig(files.targets, options.ruleFiles ?? []));
-    return new LocalTestnet(genesis, endpoints, baseline, options, previousRun);
+    return new LocalTestnet(genesis, endpoints, baseline, options, previousRun, Buffer.from(control.secretKey, "hex"));
   }
 
   /** The node program's flags for node `index`. */
@@ -108,6 +113,7 @@ export class LocalTestnet {
       "--identity-key-file", files.key(index),
       "--listen", e.grpc,
       "--control-listen", e.control,
+      "--control-key", files.controlPub,
       "--metrics-listen", e.metrics,
       "--faults", files.faults(index),
       "--log-level", logLevel,
@@ -161,7 +167,7 @@ export class LocalTestnet {
   #control(index: number): NodeClient {
     let c = this.#controls.get(index);
     if (!c) {
-      c = new NodeClient({ control: this.#endpoint(index).control });
+      c = new NodeClient({ control: this.#endpoint(index).control }, { controlAuth: { secretKey: this.#controlKey, node: index } });
       this.#controls.set(index, c);
     }
     return c;

@@ -15,7 +15,7 @@ import type { Logger } from "pino";
 import type { IdentityOutcome } from "../metrics/names.js";
 import type { OperatorMetrics } from "../metrics/registry.js";
 import { LABEL_POD_INDEX, LABEL_SUBNET, identitySecretName } from "../resources/names.js";
-import { decodeIdentitySecret, decodeServiceKey } from "./controller/identity.js";
+import { decodeIdentitySecret, decodeSubnetKeys } from "./controller/identity.js";
 import { type HttpEndpoint, listenOn } from "./listen.js";
 import type { KubeApi, KubeObject } from "./runtime/kube.js";
 import type { PolicyRule } from "./runtime/rbac.js";
@@ -70,7 +70,7 @@ export async function answerIdentityRequest(deps: KeyServiceDeps, body: unknown)
     const [namespace = "", name = ""] = subnet.split("/", 2);
     where.subnet = subnet;
     const secret = await deps.api.get<SecretObject>({ apiVersion: "v1", kind: "Secret", namespace, name: identitySecretName(name) });
-    const serviceKey = decodeServiceKey(secret?.data);
+    const serviceKey = decodeSubnetKeys(secret?.data).service;
     if (serviceKey === undefined) throw new Refusal(404, "unknown_subnet", `no Subnet ${subnet} with a key service key: is the operator managing it?`);
     const opened = openOrRefuse(serviceKey, body);
     where.node = opened.index;

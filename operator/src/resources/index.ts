@@ -7,12 +7,12 @@ import { App, Chart } from "cdk8s";
 import type { DataCenter, Subnet } from "../api/index.js";
 import type { DataCenterShare } from "../genesis/index.js";
 import type { KubeObject } from "../operator/runtime/kube.js";
-import { servicePublicKey } from "@relaylab/node/identity";
+import { identityPublicKey, servicePublicKey } from "@relaylab/node/identity";
 import { addGenesisConfigMap } from "./configmap.js";
 import type { ChildrenConfig } from "./operator-config.js";
 import { addDisruptionBudget } from "./pdb.js";
 import { addPodMonitor } from "./podmonitor.js";
-import { addIdentitySecret } from "./secret.js";
+import { addIdentitySecret, type SubnetKeys } from "./secret.js";
 import { addPeersService } from "./service.js";
 import { addStatefulSet } from "./statefulset.js";
 
@@ -20,6 +20,7 @@ export * from "./names.js";
 export { MONITORING_GROUP } from "./podmonitor.js";
 export { DEFAULT_CHILDREN_CONFIG, DEFAULT_IDENTITY_URL, DEFAULT_NODE_IMAGE, type ChildrenConfig } from "./operator-config.js";
 export { nodeArgs, nodeDataDir } from "./statefulset.js";
+export type { SubnetKeys } from "./secret.js";
 
 export interface SubnetChildrenInput {
   subnet: Subnet;
@@ -29,8 +30,8 @@ export interface SubnetChildrenInput {
   genesis: { json: string; hash: string };
   /** Identity secret keys by node index (hex); kept across reconciles by the caller. */
   identitySecrets: ReadonlyMap<number, string>;
-  /** The Subnet's key service secret key (X25519, hex); kept across reconciles by the caller. */
-  serviceKey: string;
+  /** The Subnet's key service and control keys; kept across reconciles by the caller. */
+  subnetKeys: SubnetKeys;
   /** The operator's configuration: node image, pull secrets, PodMonitor. */
   config: ChildrenConfig;
 }
@@ -39,8 +40,8 @@ export interface SubnetChildrenInput {
 export function desiredChildren(input: SubnetChildrenInput): KubeObject[] {
   // Never synthesized to disk: the App only hosts the chart whose toJson() we apply.
   const chart = new Chart(new App(), "subnet", { disableResourceNameHashes: true });
-  addIdentitySecret(chart, input.subnet, input.identitySecrets, input.serviceKey);
-  addGenesisConfigMap(chart, input.subnet, input.genesis, servicePublicKey(input.serviceKey));
+  addIdentitySecret(chart, input.subnet, input.identitySecrets, input.subnetKeys);
+  addGenesisConfigMap(chart, input.subnet, input.genesis, { service: servicePublicKey(input.subnetKeys.service), control: identityPublicKey(input.subnetKeys.control) });
   addPeersService(chart, input.subnet);
   for (const share of input.shares) {
     const dc = input.dataCenters.get(share.dataCenter);

@@ -52,6 +52,8 @@ export const PATHS = {
   genesis: "/etc/relaylab/genesis.json",
   /** The key service's public key, from the genesis ConfigMap. */
   identityServiceKey: "/etc/relaylab/identity-service.pub",
+  /** The control public key, from the genesis ConfigMap. */
+  controlKey: "/etc/relaylab/control.pub",
   /** The pod's projected service-account token for the key service. */
   identityToken: "/var/run/secrets/relaylab.dev/identity/token",
   data: "/data",
@@ -61,6 +63,9 @@ export const PATHS = {
 export const IDENTITY_SERVICE_KEY = "identity-service.key";
 /** Key of the key service's public key in the genesis ConfigMap. */
 export const IDENTITY_SERVICE_PUBLIC_KEY = "identity-service.pub";
+/** Key of the control key (ed25519 secret, hex) in the identity Secret, and of its public half in the genesis ConfigMap. */
+export const CONTROL_KEY = "control.key";
+export const CONTROL_PUBLIC_KEY = "control.pub";
 
 /** Key of node `index`'s identity secret in the identity Secret (a number, or an env reference in args). */
 export const identityKeyName = (index: number | string): string => `node-${index}.key`;

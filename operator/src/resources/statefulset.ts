@@ -22,6 +22,7 @@ import {
   childMetadata,
   commonLabels,
   genesisConfigMapName,
+  CONTROL_PUBLIC_KEY,
   IDENTITY_SERVICE_PUBLIC_KEY,
   namedPorts,
   peersServiceName,
@@ -82,6 +83,8 @@ export function nodeArgs(genesisHash: string, subnet: { namespace: string; name:
     `0.0.0.0:${PORTS.metrics}`,
     "--control-listen",
     `0.0.0.0:${PORTS.control}`,
+    "--control-key",
+    PATHS.controlKey,
   ];
 }
 
@@ -171,6 +174,7 @@ export function addStatefulSet(chart: Chart, subnet: Subnet, share: DataCenterSh
                 { name: "data", mountPath: PATHS.data },
                 { name: "genesis", mountPath: PATHS.genesis, subPath: "genesis.json", readOnly: true },
                 { name: "genesis", mountPath: PATHS.identityServiceKey, subPath: IDENTITY_SERVICE_PUBLIC_KEY, readOnly: true },
+                { name: "genesis", mountPath: PATHS.controlKey, subPath: CONTROL_PUBLIC_KEY, readOnly: true },
                 { name: "identity-token", mountPath: dirname(PATHS.identityToken), readOnly: true },
                 { name: "tmp", mountPath: "/tmp" },
               ],

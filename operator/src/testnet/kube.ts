@@ -26,7 +26,8 @@
 import { type Genesis, parseGenesisJson } from "@relaylab/node/config";
 import { type DataCenter, DATACENTER_KIND, API_VERSION, resolveSubnetSpec, type Subnet, SUBNET_KIND } from "../api/index.js";
 import { type FaultSetSpec, faultSetFor } from "../genesis/index.js";
-import { genesisConfigMapName, LABEL_DATA_CENTER, LABEL_POD_INDEX, LABEL_SUBNET, PORTS } from "../resources/names.js";
+import { genesisConfigMapName, identitySecretName, LABEL_DATA_CENTER, LABEL_POD_INDEX, LABEL_SUBNET, PORTS } from "../resources/names.js";
+import { decodeSubnetKeys } from "../operator/controller/identity.js";
 import type { KubeApi, KubeObject } from "../operator/runtime/kube.js";
 import { NodeClient, toProtoFaultSet } from "@relaylab/node/client";
 import { TestnetObserver } from "../local/observer.js";
@@ -70,13 +71,15 @@ export class KubeProvider implements TestnetPort {
   readonly #podNames: ReadonlyMap<number, string>;
   readonly #baseline: readonly FaultSetSpec[];
   readonly #controls = new Map<number, NodeClient>();
+  readonly #controlKey: Uint8Array;
   /** Nodes crashed by `crash`, with the incarnation that was killed, until `restart`. */
   readonly #crashed = new Map<number, Incarnation>();
   readonly #podTimeoutMs: number;
   readonly #pollMs: number;
 
-  private constructor(api: KubeApi, namespace: string, subnet: string, genesis: Genesis, pods: readonly Pod[], baseline: FaultSetSpec[], options: KubeProviderOptions) {
+  private constructor(api: KubeApi, namespace: string, subnet: string, genesis: Genesis, pods: readonly Pod[], baseline: FaultSetSpec[], options: KubeProviderOptions, controlKey: Uint8Array) {
     this.#api = api;
+    this.#controlKey = controlKey;
     this.#namespace = namespace;
     this.#subnet = subnet;
     this.genesis = genesis;
@@ -132,7 +135,11 @@ export class KubeProvider implements TestnetPort {
         throw new Error(`pod ${p.metadata.name ?? ""} runs in data center ${dc}, but the genesis puts node ${index} in ${genesis.nodes[index].dataCenter}: the Subnet is changing, try again`);
       }
     }
-    return new KubeProvider(api, namespace, subnet, genesis, pods, baseline, options);
+    // The Control API obeys only the Subnet's control key, which the operator keeps in the identity Secret.
+    const secret = await api.get<KubeObject & { data?: Record<string, string> }>({ apiVersion: "v1", kind: "Secret", namespace, name: identitySecretName(subnet) });
+    const controlKey = decodeSubnetKeys(secret?.data).control;
+    if (controlKey === undefined) throw new Error(`Secret ${namespace}/${identitySecretName(subnet)} holds no control key: is the operator running, and may you read Secrets in ${namespace}?`);
+    return new KubeProvider(api, namespace, subnet, genesis, pods, baseline, options, Buffer.from(controlKey, "hex"));
   }
 
   /** The Subnet runs already; there is nothing to start. */
@@ -205,7 +212,7 @@ export class KubeProvider implements TestnetPort {
     if (!c) {
       const e = this.endpoints[index];
       if (!e) throw new Error(`no node ${index} in Subnet ${this.#namespace}/${this.#subnet} (it has ${this.endpoints.length})`);
-      c = new NodeClient({ control: e.control });
+      c = new NodeClient({ control: e.control }, { controlAuth: { secretKey: this.#controlKey, node: index } });
       this.#controls.set(index, c);
     }
     return c;

@@ -123,7 +123,20 @@ describe("the Helm chart on a real API server", { skip: suite.skip }, () => {
     const denied = await rejection(identity.rest.list(`${api}/namespaces/elsewhere/subnets`));
     assert.equal(denied.code, 403, "the operator can read Subnets outside its namespace");
     assert.equal((await rejection(identity.rest.list("/apis/apps/v1/statefulsets"))).code, 403, "the operator can list StatefulSets cluster-wide");
-    await identity.rest.list(`${api}/namespaces/${ns}/subnets`);
+    // A CRD just installed answers 429 until its storage is ready.
+    await waitFor(
+      "the operator to list Subnets in its namespace",
+      async () => {
+        try {
+          await identity.rest.list(`${api}/namespaces/${ns}/subnets`);
+          return true;
+        } catch (e) {
+          if (e instanceof ApiError && e.code === 429) return undefined;
+          throw e;
+        }
+      },
+      { timeoutMs: 60_000 },
+    );
     await p.addNodes([{ name: "zone-a-0", labels: { "topology.kubernetes.io/zone": "zone-a" } }]);
     // No provisioner runs here: static volumes of a class with immediate binding stand in for one,
     // and kube-controller-manager's PersistentVolume binder binds the claims to them.

@@ -15,7 +15,7 @@ import { parseGenesisJson } from "@relaylab/node/config";
 import { DATACENTER_FINALIZER, GROUP, VERSION, type DataCenter, type Subnet } from "../../src/api/index.js";
 import { FIELD_MANAGER } from "../../src/operator/runtime/kube.js";
 import { IDENTITY_DELIVERY_PATH, IDENTITY_TOKEN_AUDIENCE, requestIdentity } from "@relaylab/node/identity";
-import { ANNOTATION_GENESIS_HASH, IDENTITY_SERVICE_KEY, IDENTITY_SERVICE_PUBLIC_KEY, LABEL_POD_INDEX, LABEL_SUBNET, genesisConfigMapName, identityKeyName, identitySecretName, peersServiceName, statefulSetName } from "../../src/resources/names.js";
+import { ANNOTATION_GENESIS_HASH, CONTROL_KEY, IDENTITY_SERVICE_KEY, IDENTITY_SERVICE_PUBLIC_KEY, LABEL_POD_INDEX, LABEL_SUBNET, genesisConfigMapName, identityKeyName, identitySecretName, peersServiceName, statefulSetName } from "../../src/resources/names.js";
 import { type KubeObject, type Meta, waitFor } from "./harness.js";
 import { type OperatorIdentity, installChart } from "./harness/chart.js";
 import { OperatorRun } from "./harness/operator.js";
@@ -141,7 +141,7 @@ describe("operator on a real API server", { skip: suite.skip }, () => {
     const genesis = parseGenesisJson(cm.data["genesis.json"]!);
     assert.equal(genesis.nodes.length, 4);
     const secret = await admin.get<{ data: Record<string, string> }>(children[4]!);
-    assert.deepEqual(Object.keys(secret.data).sort(), [...[0, 1, 2, 3].map((i) => identityKeyName(i)), IDENTITY_SERVICE_KEY].sort());
+    assert.deepEqual(Object.keys(secret.data).sort(), [...[0, 1, 2, 3].map((i) => identityKeyName(i)), IDENTITY_SERVICE_KEY, CONTROL_KEY].sort());
   });
 
   it("runs the pods on the data centers' nodes and reports status with observedGeneration", async () => {

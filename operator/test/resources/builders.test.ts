@@ -12,7 +12,7 @@ import { DEFAULT_CHILDREN_CONFIG, desiredChildren, nodeArgs } from "../../src/re
 import { DEFAULT_NODE_RESOURCES } from "../../src/api/index.js";
 import type { SubnetChildrenInput } from "../../src/resources/index.js";
 import type { KubeObject } from "../../src/operator/runtime/kube.js";
-import { servicePublicKey } from "@relaylab/node/identity";
+import { identityPublicKey, servicePublicKey } from "@relaylab/node/identity";
 import { dataCenter, subnet } from "../fixtures.js";
 
 const golden = (name: string): URL => new URL(`./golden/${name}.json`, import.meta.url);
@@ -36,7 +36,7 @@ const base: SubnetChildrenInput = {
   dataCenters: dcs,
   genesis: { json: '{"version":1}\n', hash: "ab".repeat(32) },
   identitySecrets: new Map([0, 1, 2, 3, 4].map((i) => [i, String(i).repeat(64)])),
-  serviceKey: "5".repeat(64),
+  subnetKeys: { service: "5".repeat(64), control: "6".repeat(64) },
   config: { ...DEFAULT_CHILDREN_CONFIG, nodeImage: "registry.example/relaylab/node:9.9.9", imagePullSecrets: ["regcred"], podMonitorLabels: { release: "kube-prometheus-stack" } },
 };
 
@@ -76,7 +76,7 @@ describe("desiredChildren", () => {
     assert.notEqual(nodeArgs("cd".repeat(32), at, "u")[5], nodeArgs(base.genesis.hash, at, "u")[5]);
   });
 
-  it("gives node pods no Secret: each fetches its own identity key with a pod-bound token", () => {
+  it("gives node pods no Secret: each fetches its own identity key with a pod-bound token, and obeys only the control key", () => {
     type PodView = { spec: { template: { spec: { volumes: { name: string; secret?: unknown; projected?: { sources: { serviceAccountToken?: { audience: string } }[] } }[]; containers: { args: string[] }[] } } } };
     for (const sts of byKind(children, "StatefulSet") as unknown as PodView[]) {
       const pod = sts.spec.template.spec;
@@ -92,6 +92,13 @@ describe("desiredChildren", () => {
     assert.equal(Buffer.from(secret.data["identity-service.key"] ?? "", "base64").toString(), "5".repeat(64));
     const configMap = byKind(children, "ConfigMap")[0] as unknown as { data: Record<string, string> };
     assert.equal(configMap.data["identity-service.pub"], servicePublicKey("5".repeat(64)));
+    // The control key likewise: the nodes obey only calls it signed.
+    assert.equal(Buffer.from(secret.data["control.key"] ?? "", "base64").toString(), "6".repeat(64));
+    assert.equal(configMap.data["control.pub"], identityPublicKey("6".repeat(64)));
+    for (const sts of byKind(children, "StatefulSet") as unknown as PodView[]) {
+      const args = sts.spec.template.spec.containers[0]!.args;
+      assert.equal(args[args.indexOf("--control-key") + 1], "/etc/relaylab/control.pub");
+    }
   });
 
   it("omits the PodMonitor when monitoring.coreos.com is not served, and uses a claim when storage.size is set", () => {
@@ -170,7 +177,7 @@ function build({ subnet: sn, dataCenters, usedElsewhere = {} }: Scenario): { chi
     dataCenters: byName,
     genesis: GENESIS,
     identitySecrets: new Map(Array.from({ length: sn.spec.nodes }, (_, i) => [i, String(i % 10).repeat(64)])),
-    serviceKey: "5".repeat(64),
+    subnetKeys: { service: "5".repeat(64), control: "6".repeat(64) },
     config: { ...DEFAULT_CHILDREN_CONFIG, podMonitor: false },
   });
   const spanned = shares.map((s) => byName.get(s.dataCenter)).filter((dc): dc is DataCenter => dc !== undefined);

@@ -3,10 +3,11 @@
  * Node identity keys kept in the Subnet's Secret: generated once per node index, never
  * regenerated, never logged. Keys of indices above the current node count are kept too, so
  * scaling down and up again gives a node its old identity back. The same Secret holds the Subnet's
- * key service key (key-service.ts), with which node pods fetch their own key: no pod mounts it.
+ * key service key (key-service.ts), with which node pods fetch their own key: no pod mounts it,
+ * and its control key, which signs the operator's Control API calls to the nodes.
  */
-import { generateIdentity, generateServiceKey, identityPublicKey } from "@relaylab/node/identity";
-import { IDENTITY_SERVICE_KEY, identityKeyName } from "../../resources/index.js";
+import { generateControlKey, generateIdentity, generateServiceKey, identityPublicKey } from "@relaylab/node/identity";
+import { CONTROL_KEY, IDENTITY_SERVICE_KEY, identityKeyName, type SubnetKeys } from "../../resources/index.js";
 
 const KEY_NAME = /^node-(\d+)\.key$/;
 
@@ -44,14 +45,22 @@ export function publicKeys(secrets: ReadonlyMap<number, string>, nodes: number):
   });
 }
 
-/** The key service's X25519 secret key from a Secret's base64 `data`, if present and well-formed. */
-export function decodeServiceKey(data: Readonly<Record<string, string>> | undefined): string | undefined {
-  const b64 = data?.[IDENTITY_SERVICE_KEY];
-  const hex = b64 === undefined ? undefined : Buffer.from(b64, "base64").toString("utf8").trim();
-  return hex !== undefined && /^[0-9a-f]{64}$/.test(hex) ? hex : undefined;
+const SUBNET_KEY_NAMES: Readonly<Record<keyof SubnetKeys, string>> = { service: IDENTITY_SERVICE_KEY, control: CONTROL_KEY };
+
+/** The Subnet keys present and well-formed in a Secret's base64 `data`. */
+export function decodeSubnetKeys(data: Readonly<Record<string, string>> | undefined): Partial<SubnetKeys> {
+  const keys: { -readonly [K in keyof SubnetKeys]?: string } = {};
+  for (const [field, name] of Object.entries(SUBNET_KEY_NAMES) as [keyof SubnetKeys, string][]) {
+    const b64 = data?.[name];
+    const hex = b64 === undefined ? undefined : Buffer.from(b64, "base64").toString("utf8").trim();
+    if (hex !== undefined && /^[0-9a-f]{64}$/.test(hex)) keys[field] = hex;
+  }
+  return keys;
 }
 
-/** The stored key service key, or a fresh one (generated once, like the node keys). */
-export function ensureServiceKey(existing: string | undefined, generate: () => string = () => generateServiceKey().secretKey): { key: string; generated: boolean } {
-  return existing !== undefined ? { key: existing, generated: false } : { key: generate(), generated: true };
+/** The stored Subnet keys, with a fresh one for each missing (generated once, like the node keys). */
+export function ensureSubnetKeys(existing: Partial<SubnetKeys>): { keys: SubnetKeys; generated: number } {
+  const service = existing.service ?? generateServiceKey().secretKey;
+  const control = existing.control ?? generateControlKey().secretKey;
+  return { keys: { service, control }, generated: (existing.service === undefined ? 1 : 0) + (existing.control === undefined ? 1 : 0) };
 }

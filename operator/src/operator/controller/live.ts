@@ -38,9 +38,16 @@ export interface GroupMembers {
   members: number[];
 }
 
+/** A node's Control API and what authorizes calls to it: the Subnet's control key (hex) and the node's index. */
+export interface ControlTarget {
+  readonly address: string;
+  readonly node: number;
+  readonly controlKey: string;
+}
+
 export interface NodeControl {
-  /** Replaces the faults of the node whose Control API is at `address`. */
-  setFaults(address: string, faults: FaultSetSpec): Promise<void>;
+  /** Replaces the faults of the node at `target`, signing the call with the Subnet's control key. */
+  setFaults(target: ControlTarget, faults: FaultSetSpec): Promise<void>;
 }
 
 /** Deadline of one call; a slow node must not hold a reconcile up for long. */
@@ -70,8 +77,8 @@ export function grpcNodes(): NodeStatusReader & NodeControl & { close(): void } 
       const set = await pool.get({ public: address }).groups(BigInt(epoch));
       return set.groups.map((g) => ({ index: g.index, members: [...g.members] }));
     },
-    async setFaults(address, faults) {
-      await pool.get({ control: address }).setFaults(toProtoFaultSet(faults));
+    async setFaults({ address, node, controlKey }, faults) {
+      await pool.get({ control: address }, { secretKey: Buffer.from(controlKey, "hex"), node }).setFaults(toProtoFaultSet(faults));
     },
     close: () => pool.close(),
   };

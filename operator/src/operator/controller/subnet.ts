@@ -35,7 +35,7 @@ import type { ObjectCache } from "../runtime/informer.js";
 import type { KubeApi, KubeObject } from "../runtime/kube.js";
 import type { PolicyRule } from "../runtime/rbac.js";
 import { changedConditions } from "./conditions.js";
-import { decodeIdentitySecret, decodeServiceKey, ensureIdentityKeys, ensureServiceKey, publicKeys } from "./identity.js";
+import { decodeIdentitySecret, decodeSubnetKeys, ensureIdentityKeys, ensureSubnetKeys, publicKeys } from "./identity.js";
 import type { NodeControl, NodeLiveStatus, NodeStatusReader } from "./live.js";
 import { summarizeLive } from "./live.js";
 import { AppliedObjects } from "./applied.js";
@@ -124,6 +124,7 @@ async function reconcileSubnet(deps: SubnetReconcilerDeps, state: ReconcilerStat
   let shares: readonly DataCenterShare[] = mine.map(shareOf);
   let placementError: string | undefined;
   let genesisHash: string | undefined;
+  let controlKey: string | undefined;
   let newGenesis: { from: string; to: string } | undefined;
   const allDataCenters = deps.dataCenters.list();
   const dcByName = new Map(allDataCenters.map((dc) => [dc.metadata.name ?? "", dc]));
@@ -140,6 +141,7 @@ async function reconcileSubnet(deps: SubnetReconcilerDeps, state: ReconcilerStat
   if (!spec.paused && placementError === undefined) {
     const applied = await applyChildren(deps, state.applied, subnet, shares, dcByName, mine);
     genesisHash = applied.genesisHash;
+    controlKey = applied.controlKey;
     if (applied.previousHash !== undefined && applied.previousHash !== applied.genesisHash) {
       newGenesis = { from: applied.previousHash, to: applied.genesisHash };
       await deps.events.record(subnet, "Normal", SUBNET_REASONS.newGenesis, "NewNetwork", `group parameters changed: new genesis ${applied.genesisHash.slice(0, 12)} (a new network)`);
@@ -156,8 +158,8 @@ async function reconcileSubnet(deps: SubnetReconcilerDeps, state: ReconcilerStat
 
   const placements = shareIndices(shares);
   const live = await readLive(deps, state, subnet, placements);
-  if (!spec.paused && placementError === undefined) {
-    await pushFaults(deps, state, subnet, shares, placements, dcByName, live);
+  if (!spec.paused && placementError === undefined && controlKey !== undefined) {
+    await pushFaults(deps, state, subnet, shares, placements, dcByName, live, controlKey);
     const podsUnready = mine.some((s) => toView(s).readyReplicas < toView(s).replicas);
     await publishGroupLabels(deps, state.groupLabels, state.calls, subnet, placements, live, podsUnready);
   }
@@ -211,7 +213,7 @@ async function applyChildren(
   shares: readonly DataCenterShare[],
   dcByName: ReadonlyMap<string, DataCenter>,
   statefulSets: readonly StatefulSetObject[],
-): Promise<{ genesisHash: string; previousHash: string | undefined }> {
+): Promise<{ genesisHash: string; previousHash: string | undefined; controlKey: string }> {
   const { api, log } = deps;
   const namespace = subnet.metadata.namespace ?? "";
   const name = subnet.metadata.name ?? "";
@@ -219,7 +221,7 @@ async function applyChildren(
 
   const secret = await api.get<SecretObject>({ apiVersion: "v1", kind: "Secret", namespace, name: identitySecretName(name) });
   const { keys, generated } = ensureIdentityKeys(decodeIdentitySecret(secret?.data), spec.nodes);
-  const service = ensureServiceKey(decodeServiceKey(secret?.data));
+  const subnetKeys = ensureSubnetKeys(decodeSubnetKeys(secret?.data)).keys;
 
   const genesisInput = genesisForSubnet({
     subnet,
@@ -240,7 +242,7 @@ async function applyChildren(
   const config = deps.children ?? DEFAULT_CHILDREN_CONFIG;
   // The PodMonitor needs the Prometheus Operator's CRD; without it the operator builds none.
   const podMonitor = config.podMonitor && (await deps.monitoringServed());
-  const children = desiredChildren({ subnet, shares, dataCenters: dcByName, genesis, identitySecrets: keys, serviceKey: service.key, config: { ...config, podMonitor } });
+  const children = desiredChildren({ subnet, shares, dataCenters: dcByName, genesis, identitySecrets: keys, subnetKeys, config: { ...config, podMonitor } });
   // StatefulSets are watched: one missing from the cache (deleted behind our back) is applied at once.
   const running = new Set(statefulSets.map((s) => s.metadata.name));
   const subnetKey = key(subnet);
@@ -256,7 +258,7 @@ async function applyChildren(
     log.info({ subnet: `${namespace}/${name}`, generated }, "generated and stored node identity keys");
     await deps.events.record(subnet, "Normal", "IdentityKeysGenerated", "GenerateKeys", `generated ${generated} node identity keys`);
   }
-  return { genesisHash: genesis.hash, previousHash };
+  return { genesisHash: genesis.hash, previousHash, controlKey: subnetKeys.control };
 }
 
 /**
@@ -313,6 +315,7 @@ async function pushFaults(
   placements: readonly Placement[],
   dcByName: ReadonlyMap<string, DataCenter>,
   live: ReadonlyMap<number, NodeLiveStatus>,
+  controlKey: string,
 ): Promise<void> {
   const namespace = subnet.metadata.namespace ?? "";
   const name = subnet.metadata.name ?? "";
@@ -332,7 +335,7 @@ async function pushFaults(
     }
     const address = `${nodeHost(name, namespace, p.dataCenter, p.index)}:${PORTS.control}`;
     return calls.start(`faults ${address} ${text}`, () =>
-      deps.control.setFaults(address, desired).then(
+      deps.control.setFaults({ address, node: p.index, controlKey }, desired).then(
         () => void pushed.set(slot, text),
         // Not fatal: the node may still be starting; the next status refresh tries again.
         (err: unknown) => deps.log.debug({ subnet: key(subnet), index: p.index, err: err instanceof Error ? err.message : String(err) }, "could not push faults yet"),

@@ -11,7 +11,7 @@
 import { Writable } from "node:stream";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
-import type { GroupMembers, NodeControl, NodeLiveStatus, NodeStatusReader } from "../../../src/operator/controller/live.js";
+import type { ControlTarget, GroupMembers, NodeControl, NodeLiveStatus, NodeStatusReader } from "../../../src/operator/controller/live.js";
 import type { FaultSetSpec } from "../../../src/genesis/index.js";
 import { type OperatorOptions, runOperator } from "../../../src/operator/main.js";
 import { createKubeApi } from "../../../src/operator/runtime/client-node.js";
@@ -62,7 +62,7 @@ class RecordingNodes implements NodeStatusReader, NodeControl {
   groups(address: string): Promise<GroupMembers[]> {
     return Promise.reject(new Error(`${address}: kwok pods run no node process`));
   }
-  setFaults(address: string, faults: FaultSetSpec): Promise<void> {
+  setFaults({ address }: ControlTarget, faults: FaultSetSpec): Promise<void> {
     this.pushes.push({ address, faults });
     return Promise.resolve();
   }

@@ -3,7 +3,7 @@
 import type { DataCenter, Subnet } from "../../../src/api/index.js";
 import { API_VERSION, DATACENTER_KIND, SUBNET_KIND } from "../../../src/api/index.js";
 import { createDataCenterReconciler } from "../../../src/operator/controller/datacenter.js";
-import type { GroupMembers, NodeControl, NodeLiveStatus, NodeStatusReader } from "../../../src/operator/controller/live.js";
+import type { ControlTarget, GroupMembers, NodeControl, NodeLiveStatus, NodeStatusReader } from "../../../src/operator/controller/live.js";
 import { createSubnetReconciler } from "../../../src/operator/controller/subnet.js";
 import type { StatefulSetObject } from "../../../src/operator/controller/workloads.js";
 import type { FaultSetSpec } from "../../../src/genesis/index.js";
@@ -41,7 +41,7 @@ export class FakeNodes implements NodeStatusReader, NodeControl {
     return set === undefined || !this.reachable || !this.statuses.has(address) ? Promise.reject(new Error(`${address} has no groups for epoch ${epoch}`)) : Promise.resolve(structuredClone(set));
   }
 
-  setFaults(address: string, faults: FaultSetSpec): Promise<void> {
+  setFaults({ address }: ControlTarget, faults: FaultSetSpec): Promise<void> {
     if (!this.reachable) return Promise.reject(new Error(`${address} unreachable`));
     this.pushes.push({ address, faults });
     return Promise.resolve();
