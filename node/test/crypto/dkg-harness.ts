@@ -15,6 +15,7 @@ export type Behaviour =
   | "malformed-commitment" // sends everyone a commitment that is not a G2 point
   | "equivocate" // sends different (each self-consistent) commitments to different members
   | "victim-malformed-commitment" // sends member `victim` a malformed commitment, re-sends a good deal on complaint
+  | "resend-other-commitments" // sends member `victim` a wrong share, re-sends it a deal under other commitments
   | "torsion-commitment" // adds (x^13 − x)·T, T of order 13, to its commitments: every Feldman check still passes
   | "silent"; // sends nothing at all
 
@@ -98,6 +99,12 @@ class Adversary {
         return [{ ...message, share: bump(message.share) }];
       case "bad-commitment":
         return [{ ...message, commitments: this.#twinDeal(from, message.to).commitments }];
+      case "resend-other-commitments":
+        // The re-sent deal is a consistent deal of another polynomial: its commitments differ from the agreed ones.
+        if (message.to !== VICTIM) return [message];
+        if (this.#corrupted.has(from)) return [this.#twinDeal(from, message.to)];
+        this.#corrupted.add(from);
+        return [{ ...message, share: bump(message.share) }];
       case "malformed-commitment":
         return [withMalformedCommitment(message)];
       case "victim-malformed-commitment":

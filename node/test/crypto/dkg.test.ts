@@ -70,6 +70,9 @@ describe("DKG", () => {
     ["equivocate", false],
     ["silent", false],
     ["victim-malformed-commitment", true],
+    // The victim keeps the agreed commitments and takes only a share that matches them: none does, so it stays
+    // a complainer whose complaint the public justification answers.
+    ["resend-other-commitments", true],
   ];
   for (const [behaviour, stays] of single) {
     it(`one dishonest dealer (${behaviour}) is ${stays ? "kept after justifying" : "excluded"}`, () => {
