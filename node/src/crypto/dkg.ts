@@ -186,21 +186,21 @@ export class Dkg {
     const previous = this.#deals.get(message.from);
     if (previous !== undefined && !lateResend) return;
     if (lateResend && previous?.share !== undefined) return;
-    this.#deals.set(message.from, this.#checkDeal(message));
+    const received = this.#checkDeal(message);
+    if (lateResend && previous?.commitments !== undefined && previous.digest !== received.digest) {
+      // This member reported the commitments it holds, and everyone judges the dealer against the reported
+      // ones: a re-send under other commitments may bring only a share that matches the ones held.
+      const share = decodeValidShare(message.share, previous.commitments, this.#self);
+      if (share !== undefined) this.#deals.set(message.from, { ...previous, share });
+      return;
+    }
+    this.#deals.set(message.from, received);
   }
 
   #checkDeal(message: Extract<DkgMessage, { type: "deal" }>): ReceivedDeal {
     const commitments = decodeCommitments(message.commitments, this.#threshold);
     if (commitments === undefined) return { commitments: undefined, digest: undefined, share: undefined };
-    const digest = digestOf(message.commitments);
-    let share: bigint | undefined;
-    try {
-      share = decodeScalar(message.share, "DKG share");
-    } catch {
-      share = undefined;
-    }
-    if (share !== undefined && !verifyShare(commitments, this.#self, share)) share = undefined;
-    return { commitments, digest, share };
+    return { commitments, digest: digestOf(message.commitments), share: decodeValidShare(message.share, commitments, this.#self) };
   }
 
   #onResponse(from: number, message: Extract<DkgMessage, { type: "response" }>): void {
@@ -390,6 +390,17 @@ export class Dkg {
     this.#phase = "failed";
     this.#failureReason = reason;
   }
+}
+
+/** The share if it decodes and matches `commitments` at `index`; undefined otherwise. */
+function decodeValidShare(bytes: Uint8Array, commitments: readonly G2Point[], index: number): bigint | undefined {
+  let share: bigint;
+  try {
+    share = decodeScalar(bytes, "DKG share");
+  } catch {
+    return undefined;
+  }
+  return verifyShare(commitments, index, share) ? share : undefined;
 }
 
 /** Positions of the coefficients that are not in the prime-order subgroup. */

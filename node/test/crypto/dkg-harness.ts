@@ -3,6 +3,7 @@
 // everyone else, calls advance() on every unfinished member when the network goes quiet (the phase timeout), and
 // lets chosen dealers misbehave by rewriting or dropping what they send.
 import { bls12_381 } from "@noble/curves/bls12-381.js";
+import { randomBytes } from "@noble/hashes/utils.js";
 import { Dkg, type DkgMessage } from "../../src/crypto/index.js";
 import { encodeG2Unchecked, order13G2 } from "./fixtures.js";
 
@@ -15,7 +16,11 @@ export type Behaviour =
   | "malformed-commitment" // sends everyone a commitment that is not a G2 point
   | "equivocate" // sends different (each self-consistent) commitments to different members
   | "victim-malformed-commitment" // sends member `victim` a malformed commitment, re-sends a good deal on complaint
+  | "resend-other-commitments" // sends member `victim` a wrong share, re-sends it a deal under other commitments
   | "torsion-commitment" // adds (x^13 − x)·T, T of order 13, to its commitments: every Feldman check still passes
+  | "lying-digests" // deals honestly, reports a random digest for every dealer
+  | "split-responses" // its response to odd members is honest; even members get one without digests or complaints
+  | "equivocate-to-accomplice" // sends member `accomplice` a deal under other (self-consistent) commitments
   | "silent"; // sends nothing at all
 
 export interface RunOptions {
@@ -33,32 +38,47 @@ export interface Run {
 }
 
 const VICTIM = 1;
+export const ACCOMPLICE = 5;
 
-/** Runs one DKG to completion (every member done or failed). */
+/** A message on its way: private deals go to their recipient, other messages to `to` or else to every member. */
+interface Outgoing {
+  readonly message: DkgMessage;
+  readonly to?: number;
+}
+
+/**
+ * Runs one DKG to completion (every member done or failed). Like the driver, every member relays each broadcast
+ * message the first time it sees it (the same object: a relay keeps the sender's signature, not a copy).
+ */
 export function runDkg(options: RunOptions): Run {
   const { members, threshold } = options;
   const adversary = new Adversary(members, threshold, options.behaviours ?? new Map());
   const dkgs = Array.from({ length: members }, (_, i) => new Dkg({ self: i + 1, members, threshold }));
-  const queue: DkgMessage[] = [];
-
+  const relayed = dkgs.map(() => new Set<DkgMessage>());
+  const queue: Outgoing[] = [];
+  const push = (out: Outgoing): void => {
+    queue.push(out);
+    if (options.duplicate === true) queue.push(out);
+  };
   const send = (from: number, messages: DkgMessage[]): void => {
-    for (const message of messages) {
-      for (const out of adversary.rewrite(from, message)) {
-        queue.push(out);
-        if (options.duplicate === true) queue.push(out);
-      }
-    }
+    for (const message of messages) for (const out of adversary.rewrite(from, message)) push(out);
   };
 
   dkgs.forEach((dkg, i) => send(i + 1, dkg.start()));
   let timeouts = 0;
   for (let guard = 0; guard < 10; guard++) {
-    for (let message = queue.shift(); message !== undefined; message = queue.shift()) {
-      const delivered = message;
+    for (let out = queue.shift(); out !== undefined; out = queue.shift()) {
+      const { message, to } = out;
       dkgs.forEach((dkg, i) => {
         const recipient = i + 1;
-        const addressed = delivered.type === "deal" ? delivered.to === recipient : delivered.from !== recipient;
-        if (addressed) send(recipient, dkg.receive(delivered));
+        const addressed = message.type === "deal" ? message.to === recipient : message.from !== recipient && (to === undefined || to === recipient);
+        if (!addressed) return;
+        const reaction = dkg.receive(message);
+        if (message.type !== "deal" && !relayed[i]?.has(message) && (adversary.behaviours.get(recipient) ?? "honest") !== "silent") {
+          relayed[i]?.add(message);
+          push({ message });
+        }
+        send(recipient, reaction);
       });
     }
     if (dkgs.every((d) => d.phase === "done" || d.phase === "failed")) return { dkgs, timeouts };
@@ -80,13 +100,26 @@ class Adversary {
     readonly behaviours: ReadonlyMap<number, Behaviour>,
   ) {}
 
-  rewrite(from: number, message: DkgMessage): DkgMessage[] {
+  rewrite(from: number, message: DkgMessage): Outgoing[] {
+    if (message.type === "response" && this.behaviours.get(from) === "split-responses") {
+      const quiet = { ...message, commitmentDigests: [], complaints: [] };
+      return Array.from({ length: this.members }, (_, i) => i + 1)
+        .filter((to) => to !== from)
+        .map((to) => ({ message: to % 2 === 0 ? quiet : message, to }));
+    }
+    return this.#rewrite(from, message).map((m) => ({ message: m }));
+  }
+
+  #rewrite(from: number, message: DkgMessage): DkgMessage[] {
     const behaviour = this.behaviours.get(from) ?? "honest";
     if (behaviour === "silent") return [];
     if (message.type === "justification" && behaviour === "bad-share") return [];
     if (message.type === "response" && behaviour === "torsion-commitment") {
       // Its own (honest) digest would differ from what it sent and give it away as equivocating.
       return [{ ...message, commitmentDigests: message.commitmentDigests.filter((d) => d.dealer !== from) }];
+    }
+    if (message.type === "response" && behaviour === "lying-digests") {
+      return [{ ...message, commitmentDigests: message.commitmentDigests.map(({ dealer }) => ({ dealer, digest: randomBytes(32) })) }];
     }
     if (message.type !== "deal") return [message];
     switch (behaviour) {
@@ -98,6 +131,12 @@ class Adversary {
         return [{ ...message, share: bump(message.share) }];
       case "bad-commitment":
         return [{ ...message, commitments: this.#twinDeal(from, message.to).commitments }];
+      case "resend-other-commitments":
+        // The re-sent deal is a consistent deal of another polynomial: its commitments differ from the agreed ones.
+        if (message.to !== VICTIM) return [message];
+        if (this.#corrupted.has(from)) return [this.#twinDeal(from, message.to)];
+        this.#corrupted.add(from);
+        return [{ ...message, share: bump(message.share) }];
       case "malformed-commitment":
         return [withMalformedCommitment(message)];
       case "victim-malformed-commitment":
@@ -106,6 +145,8 @@ class Adversary {
         return [withMalformedCommitment(message)];
       case "torsion-commitment":
         return [this.#withTorsion(message)];
+      case "equivocate-to-accomplice":
+        return [message.to === ACCOMPLICE ? this.#twinDeal(from, message.to) : message];
       case "equivocate":
         return [message.to % 2 === 0 ? this.#twinDeal(from, message.to) : message];
       default:
