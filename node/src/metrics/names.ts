@@ -104,6 +104,7 @@ export const FAULT_KINDS = [
   "selective_shares",
   "dkg_equivocate",
   "equivocate_blocks",
+  "equivocate_votes",
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
