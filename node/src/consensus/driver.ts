@@ -293,6 +293,10 @@ export class ConsensusDriver {
         return;
       case "finalized":
         return this.deliver(effect);
+      case "abstain":
+        this.opts.metrics?.finalizationAbstentions.inc();
+        this.opts.log.info({ event: "finalization_abstained", height: Number(effect.height) }, "signed several blocks at this height (equivocating maker): no finalization share");
+        return;
       case "sync":
         return this.askSync(effect.peer, effect.fromHeight);
       case "conflict":
