@@ -45,6 +45,7 @@ export function perNodeDashboard(): Dashboard {
       .withPanel(perNode("DKG duration p99", "One DKG run from start to result.", "s", quantile(0.99, NODE_METRICS.dkgDuration, M, BY, RATE)))
       .withPanel(perNode("Registered groups", "Groups whose DKG succeeded, as this node sees them.", "none", agg("max", BY, sel(NODE_METRICS.registeredGroups, M))))
       .withPanel(perNode("Finalized height", "Highest finalized block height at this node.", "none", agg("max", BY, sel(NODE_METRICS.finalizedHeight, M))))
+      .withPanel(perNode("Finalization abstentions", "Heights at which this notary signed several blocks (an equivocating maker) and so sent no finalization share.", "short", agg("sum", BY, increase(NODE_METRICS.finalizationAbstentions, M, RATE))))
       .withPanel(perNode("Ingress accepted", "Ingress messages submitted to this node per second, by result.", "reqps", agg("sum", [...BY, LABELS.result], rate(NODE_METRICS.ingressMessages, M, RATE)), ` {{${LABELS.result}}}`))
       .withPanel(perNode("Faults active", "Injected faults switched on at this node, by kind.", "none", agg("max", [...BY, LABELS.kind], sel(NODE_METRICS.faultsActive, M)), ` {{${LABELS.kind}}}`))
       .withRow(row("Process"))

@@ -13,6 +13,7 @@ export const BYZANTINE_BEHAVIOURS = {
   SelectiveShares: ByzantineBehaviour.BYZANTINE_BEHAVIOUR_SELECTIVE_SHARES,
   DkgEquivocate: ByzantineBehaviour.BYZANTINE_BEHAVIOUR_DKG_EQUIVOCATE,
   EquivocateBlocks: ByzantineBehaviour.BYZANTINE_BEHAVIOUR_EQUIVOCATE_BLOCKS,
+  EquivocateVotes: ByzantineBehaviour.BYZANTINE_BEHAVIOUR_EQUIVOCATE_VOTES,
 } as const satisfies Record<string, ByzantineBehaviour>;
 
 /** A byzantine behaviour as a spec names it. */

@@ -241,10 +241,25 @@ export class ConsensusDriver {
         const [state, effects] = step(this.state, next, this.opts.clock.now());
         this.state = state;
         for (const effect of effects) this.apply(effect);
+        this.castStrategyVotes();
         this.feedBeacons();
       }
     } finally {
       this.running = false;
+    }
+  }
+
+  /** Signs the shares the strategy adds to the machine's (none for an honest node) at each height this node notarizes. */
+  private castStrategyVotes(): void {
+    const strategy = this.opts.strategy ?? honestConsensus;
+    for (const [height, h] of this.state.heights) {
+      const notaries = h.notaries;
+      if (notaries === undefined || !notaries.members.includes(this.opts.self)) continue;
+      for (const vote of strategy.votes({ height, blocks: [...h.blocks.keys()], notarized: [...h.notarized.keys()] })) {
+        if (vote.height !== height || this.ownShares.has(shareKey(vote.kind, height, vote.hash))) continue;
+        this.opts.log.warn({ event: "strategy_share", kind: vote.kind, height: Number(height), hash: vote.hash }, "signing a share the protocol did not decide on");
+        this.sign(vote.kind, height, vote.hash, notaries, false);
+      }
     }
   }
 
@@ -278,6 +293,10 @@ export class ConsensusDriver {
         return;
       case "finalized":
         return this.deliver(effect);
+      case "abstain":
+        this.opts.metrics?.finalizationAbstentions.inc();
+        this.opts.log.info({ event: "finalization_abstained", height: Number(effect.height) }, "signed several blocks at this height (equivocating maker): no finalization share");
+        return;
       case "sync":
         return this.askSync(effect.peer, effect.fromHeight);
       case "conflict":
@@ -331,7 +350,7 @@ export class ConsensusDriver {
       }
       this.signedUpTo = height;
     }
-    const cacheKey = `${kind}/${height}/${hash}`;
+    const cacheKey = shareKey(kind, height, hash);
     const signature = this.ownShares.get(cacheKey)?.signature ?? this.opts.crypto.partialSign(share, certMessage(kind, height, hash)).signature;
     this.ownShares.set(cacheKey, { height, signature });
     const wire: ConsensusShare = { height, blockHash: hexToBytes(hash), group: notaries.group, epoch: notaries.epoch, index, signature };
@@ -453,6 +472,11 @@ export class ConsensusDriver {
   private drop(reason: DropReason): void {
     this.opts.metrics?.messagesDropped.inc({ reason });
   }
+}
+
+/** Key of one of this node's shares in `ownShares`. */
+function shareKey(kind: CertKind, height: bigint, hash: string): string {
+  return `${kind}/${height}/${hash}`;
 }
 
 function safely(check: () => boolean): boolean {

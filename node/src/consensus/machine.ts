@@ -48,7 +48,8 @@ export interface HeightState {
   readonly readyAt: Map<string, number>;
   /** Blocks this node notarization-signed. */
   readonly signed: Set<BlockHash>;
-  finalSigned: boolean;
+  /** The finalization decision is made at this height: one share sent, or none because this node signed several blocks. */
+  finalDecided: boolean;
   proposed: boolean;
   lastSend: number;
   /** Retransmissions so far at this height: each waits twice as long as the one before (at most 8×). */
@@ -92,7 +93,7 @@ function emptyHeight(): HeightState {
     recovering: new Map(),
     readyAt: new Map(),
     signed: new Set(),
-    finalSigned: false,
+    finalDecided: false,
     proposed: false,
     lastSend: 0,
     retransmits: 0,
@@ -279,13 +280,22 @@ class Step {
     this.promote(height + 1n);
   }
 
-  /** Once a height is left, a notary that signed exactly one block there, now notarized, vouches for it. */
+  /**
+   * Once a height is left, a notary that signed exactly one block there, now notarized, vouches for it. One that
+   * signed several (an equivocating maker showed it rivals of one rank) abstains: vouching for any of them could
+   * finalize a block beside a rival notarization.
+   */
   maybeFinalizationShare(height: bigint): void {
     const h = this.heights.get(height);
-    if (h?.notaries === undefined || height >= this.height || height <= this.prev.signFloor || h.finalSigned || h.signed.size !== 1) return;
+    if (h?.notaries === undefined || height >= this.height || height <= this.prev.signFloor || h.finalDecided || h.signed.size === 0) return;
+    if (h.signed.size > 1) {
+      h.finalDecided = true;
+      this.effects.push({ type: "abstain", height });
+      return;
+    }
     const [only] = h.signed;
     if (only === undefined || !h.notarized.has(only)) return;
-    h.finalSigned = true;
+    h.finalDecided = true;
     this.effects.push({ type: "sign", kind: "f", height, hash: only, notaries: h.notaries, resend: false });
   }
 

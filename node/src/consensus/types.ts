@@ -69,6 +69,8 @@ export type ConsensusEffect =
   | { readonly type: "notarized"; readonly block: BlockInfo; readonly signature: Uint8Array }
   /** Newly final blocks in height order, each with the certificate that made it final (its own finalization or a descendant's). */
   | { readonly type: "finalized"; readonly blocks: readonly BlockInfo[]; readonly notarizations: readonly Uint8Array[]; readonly finalization: { readonly height: bigint; readonly signature: Uint8Array } }
+  /** This notary signed several blocks at `height` (an equivocating maker), so it sends no finalization share there. */
+  | { readonly type: "abstain"; readonly height: bigint }
   /** A peer is ahead of this node: ask it for its chain from `fromHeight`. */
   | { readonly type: "sync"; readonly peer: number; readonly fromHeight: bigint }
   /** A finalization contradicts this node's finalized chain: a safety violation (more than the tolerated faults). */

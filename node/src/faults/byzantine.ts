@@ -20,8 +20,12 @@ export interface Strategies {
   readonly consensus: ConsensusStrategy;
 }
 
-/** What one behaviour changes: the extension points it overrides. */
-type Behaviour = Partial<Strategies>;
+/** What one behaviour changes: the extension points it overrides (for consensus, the hooks it overrides). */
+interface Behaviour {
+  readonly beacon?: BeaconStrategy;
+  readonly dkg?: DkgStrategy;
+  readonly consensus?: Partial<ConsensusStrategy>;
+}
 
 function behaviours(faults: FaultController, log: Logger): ReadonlyMap<ByzantineBehaviour, Behaviour> {
   return new Map<ByzantineBehaviour, Behaviour>([
@@ -43,6 +47,13 @@ function behaviours(faults: FaultController, log: Logger): ReadonlyMap<Byzantine
         },
       },
     }],
+    // A notary that vouches for everything: a notarization share for every valid block at the height and a
+    // finalization share for every notarized one, where an honest notary signs one block and finalizes only it.
+    [ByzantineBehaviour.BYZANTINE_BEHAVIOUR_EQUIVOCATE_VOTES, {
+      consensus: {
+        votes: (view) => [...view.blocks.map((hash) => ({ kind: "n" as const, height: view.height, hash })), ...view.notarized.map((hash) => ({ kind: "f" as const, height: view.height, hash }))],
+      },
+    }],
   ]);
 }
 
@@ -59,7 +70,8 @@ export function faultStrategies(faults: FaultController, log: Logger): Strategie
     },
     dkg: { deal: (deal) => active().reduce((sent, b) => b.dkg?.deal(sent) ?? sent, deal) },
     consensus: {
-      proposal: (block, sign) => (active().find((b) => b.consensus !== undefined)?.consensus ?? honestConsensus).proposal(block, sign),
+      proposal: (block, sign) => (active().find((b) => b.consensus?.proposal !== undefined)?.consensus?.proposal ?? honestConsensus.proposal)(block, sign),
+      votes: (view) => active().flatMap((b) => b.consensus?.votes?.(view) ?? []),
     },
   };
 }

@@ -46,6 +46,8 @@ export const NODE_METRICS = {
   blockFinalization: "relaylab_block_finalization_seconds",
   /** histogram (s): block proposal to notarization. */
   notarization: "relaylab_notarization_seconds",
+  /** counter: heights at which this notary signed several blocks (an equivocating maker) and so sent no finalization share. */
+  finalizationAbstentions: "relaylab_finalization_abstentions_total",
   /** counter: ingress messages submitted, by result. */
   ingressMessages: "relaylab_ingress_messages_total",
   /** histogram (s): ingress message submit to finalization. */
@@ -104,6 +106,7 @@ export const FAULT_KINDS = [
   "selective_shares",
   "dkg_equivocate",
   "equivocate_blocks",
+  "equivocate_votes",
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 

@@ -48,6 +48,7 @@ export interface Metrics {
   readonly finalizedHeight: Gauge;
   readonly blockFinalization: Histogram;
   readonly notarization: Histogram;
+  readonly finalizationAbstentions: Counter;
   readonly ingressMessages: Counter<"result">;
   readonly ingressLatency: Histogram;
 }
@@ -118,6 +119,11 @@ export function createMetrics(registry: Registry): Metrics {
       name: NODE_METRICS.notarization,
       help: "Time from a block's proposal (maker's clock) to its notarization here",
       buckets: [...ROUND_SECONDS_BUCKETS],
+      registers,
+    }),
+    finalizationAbstentions: new Counter({
+      name: NODE_METRICS.finalizationAbstentions,
+      help: "Heights at which this notary signed several blocks (an equivocating maker) and so sent no finalization share",
       registers,
     }),
     ingressMessages: new Counter({ name: NODE_METRICS.ingressMessages, help: "Ingress messages submitted to this node, by result", labelNames: [LABELS.result] as const, registers }),

@@ -204,6 +204,8 @@ describe("notarization and finalization", () => {
     h.notarize(120, a);
     h.notarize(121, b);
     assert.equal(h.of("sign").filter((s) => s.kind === "f").length, 0);
+    // It abstains once, when it leaves the height, and the driver counts that.
+    assert.deepEqual(h.of("abstain").map((e) => e.height), [1n]);
   });
 
   test("a finalization finalizes the block and its notarized ancestors, in height order", () => {

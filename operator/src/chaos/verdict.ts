@@ -65,14 +65,26 @@ export function recoveryRounds(end: number, facts: Pick<RunFacts, "intervals" | 
   return undefined;
 }
 
+/** Violations over both the beacon chain and the finalized chain, counted by kind in the measurement. */
+function safetyVerdict(safety: RunSummary["safety"], allowed: number): Verdict {
+  const byKind = new Map<string, number>();
+  for (const v of safety.violations) byKind.set(v.kind, (byKind.get(v.kind) ?? 0) + 1);
+  const kinds = byKind.size > 0 ? ` (${[...byKind].map(([k, n]) => `${n} ${k}`).join(", ")})` : "";
+  return {
+    name: "safety",
+    passed: safety.violations.length <= allowed,
+    measured: `${safety.violations.length} violations${kinds} over ${safety.checkedRounds} verified rounds and ${safety.checkedHeights} finalized heights`,
+    expected: `at most ${allowed}`,
+  };
+}
+
 export function judge(expect: Expectations, facts: RunFacts): Verdict[] {
   const s = facts.summary;
   const out: Verdict[] = [];
   out.push({ name: "run completed", passed: s.rounds >= facts.targetRounds, measured: `${s.rounds} rounds verified`, expected: `${facts.targetRounds} rounds` });
   const failedSteps = facts.steps.filter((st) => st.error !== undefined);
   out.push({ name: "every step applied", passed: failedSteps.length === 0, measured: failedSteps.length ? failedSteps.map((st) => `${st.name}: ${st.error ?? ""}`).join("; ") : `${facts.steps.length} steps applied`, expected: "no step errors" });
-  const violations = s.safety.violations.length;
-  out.push({ name: "safety", passed: violations <= expect.safetyViolations, measured: `${violations} violations over ${s.safety.checkedRounds} verified rounds`, expected: `at most ${expect.safetyViolations}` });
+  out.push(safetyVerdict(s.safety, expect.safetyViolations));
   if (expect.maxStalls !== undefined) out.push({ name: "max stalls", passed: s.stalls <= expect.maxStalls, measured: `${s.stalls} stall events`, expected: `at most ${expect.maxStalls}` });
   if (expect.maxStallSeconds !== undefined) {
     const stalled = [...facts.intervals.values()].filter((v) => v > facts.stallTimeoutSeconds);

@@ -11,11 +11,13 @@
 import { previousOfFirstRound, selectGroup, verifyBeacon } from "@relaylab/node/beacon";
 import type { Beacon, GroupSet } from "@relaylab/node/gen/relaylab/v1/public";
 
-export type ViolationKind = "invalid_signature" | "wrong_group" | "broken_chain" | "disagreement" | "group_set_mismatch";
+/** Safety violation kinds: the beacon's (this ledger) and finality's (finality.ts). */
+export type ViolationKind = "invalid_signature" | "wrong_group" | "broken_chain" | "disagreement" | "group_set_mismatch" | "finalized_fork";
 
 export interface Violation {
   readonly kind: ViolationKind;
   readonly node: number;
+  /** The beacon round; for `finalized_fork` the block height (height h is decided with the beacon of round h). */
   readonly round: number;
   readonly detail: string;
 }

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * Follows every node of a testnet through its Public API: a beacon stream per node (resumed
- * after restarts and crashes) feeding the verifier's ledger, plus a periodic Status poll for
- * stalls, readiness and finalized height.
+ * Follows every node of a testnet through its Public API: a beacon stream and a finalized-block
+ * stream per node (each resumed after restarts and crashes) feeding the verifier's ledgers, plus a
+ * periodic Status poll for stalls, readiness and finalized height.
  */
 import { EventEmitter } from "node:events";
 import type { ClientReadableStream } from "@grpc/grpc-js";
-import { type Beacon, NodeClient, type NodeStatus } from "@relaylab/node/client";
+import { type Beacon, type FinalizedBlock, NodeClient, type NodeStatus } from "@relaylab/node/client";
+import { FinalityLedger } from "./finality.js";
 import { BeaconLedger, type RoundRecord, type Violation } from "./ledger.js";
 import type { NodeEndpoints } from "./run-dir.js";
 
@@ -15,11 +16,22 @@ export interface ObserverOptions {
   readonly now?: () => number;
 }
 
+/** One server stream of a node, reopened after errors and ends from where it left off. */
+interface Watch<T> {
+  stream: ClientReadableStream<T> | undefined;
+  backoffMs: number;
+}
+
+/** Reconnect backoff of a node's streams: doubles from this after each failure, reset by data. */
+const INITIAL_BACKOFF_MS = 250;
+const MAX_BACKOFF_MS = 2000;
+
 interface Follow {
   readonly api: NodeClient;
   lastRound: bigint;
-  stream: ClientReadableStream<Beacon> | undefined;
-  backoffMs: number;
+  lastHeight: bigint;
+  readonly beacons: Watch<Beacon>;
+  readonly finalized: Watch<FinalizedBlock>;
   /** Beacons are checked in arrival order per node; group-set fetches may interleave. */
   queue: Promise<void>;
   readonly epochsFetched: Set<bigint>;
@@ -27,6 +39,7 @@ interface Follow {
 
 export class TestnetObserver extends EventEmitter<{ round: [RoundRecord]; violation: [Violation]; status: [] }> {
   readonly ledger: BeaconLedger;
+  readonly finality = new FinalityLedger();
   readonly statuses = new Map<number, NodeStatus>();
   readonly #follows = new Map<number, Follow>();
   readonly #now: () => number;
@@ -40,12 +53,30 @@ export class TestnetObserver extends EventEmitter<{ round: [RoundRecord]; violat
     this.#now = options.now ?? (() => performance.now());
     this.#statusIntervalMs = options.statusIntervalMs ?? 1000;
     for (const e of endpoints) {
-      this.#follows.set(e.index, { api: new NodeClient({ public: e.grpc }), lastRound: 0n, stream: undefined, backoffMs: 250, queue: Promise.resolve(), epochsFetched: new Set() });
+      this.#follows.set(e.index, {
+        api: new NodeClient({ public: e.grpc }),
+        lastRound: 0n,
+        lastHeight: 0n,
+        beacons: { stream: undefined, backoffMs: INITIAL_BACKOFF_MS },
+        finalized: { stream: undefined, backoffMs: INITIAL_BACKOFF_MS },
+        queue: Promise.resolve(),
+        epochsFetched: new Set(),
+      });
     }
   }
 
   start(): void {
-    for (const index of this.#follows.keys()) this.#connect(index);
+    for (const [index, f] of this.#follows) {
+      this.#watch(f.beacons, () => f.api.watchBeacons(f.lastRound + 1n), (beacon) => {
+        if (beacon.round > f.lastRound) f.lastRound = beacon.round;
+        f.queue = f.queue.then(() => this.#check(index, f, beacon)).catch(() => undefined);
+      });
+      this.#watch(f.finalized, () => f.api.watchFinalized(f.lastHeight + 1n), (block) => {
+        if (block.height > f.lastHeight) f.lastHeight = block.height;
+        const v = this.finality.add(index, block);
+        if (v) this.emit("violation", v);
+      });
+    }
     const poll = () => {
       void this.#pollStatus().finally(() => {
         if (!this.#stopped) this.#statusTimer = setTimeout(poll, this.#statusIntervalMs);
@@ -58,7 +89,8 @@ export class TestnetObserver extends EventEmitter<{ round: [RoundRecord]; violat
     this.#stopped = true;
     clearTimeout(this.#statusTimer);
     for (const f of this.#follows.values()) {
-      f.stream?.cancel();
+      f.beacons.stream?.cancel();
+      f.finalized.stream?.cancel();
       f.api.close();
     }
   }
@@ -91,22 +123,25 @@ export class TestnetObserver extends EventEmitter<{ round: [RoundRecord]; violat
     return this.ledger.highestRound;
   }
 
-  #connect(index: number): void {
-    const f = this.#follows.get(index);
-    if (!f || this.#stopped) return;
-    const stream = f.api.watchBeacons(f.lastRound + 1n);
-    f.stream = stream;
-    stream.on("data", (beacon: Beacon) => {
-      f.backoffMs = 250;
-      if (beacon.round > f.lastRound) f.lastRound = beacon.round;
-      f.queue = f.queue.then(() => this.#check(index, f, beacon)).catch(() => undefined);
+  /** Every safety violation found so far: the beacon chain's, then finality's. */
+  get violations(): readonly Violation[] {
+    return [...this.ledger.violations, ...this.finality.violations];
+  }
+
+  #watch<T>(w: Watch<T>, open: () => ClientReadableStream<T>, onData: (item: T) => void): void {
+    if (this.#stopped) return;
+    const stream = open();
+    w.stream = stream;
+    stream.on("data", (item: T) => {
+      w.backoffMs = INITIAL_BACKOFF_MS;
+      onData(item);
     });
     const retry = () => {
-      if (f.stream !== stream) return;
-      f.stream = undefined;
+      if (w.stream !== stream) return;
+      w.stream = undefined;
       if (this.#stopped) return;
-      setTimeout(() => this.#connect(index), f.backoffMs).unref();
-      f.backoffMs = Math.min(f.backoffMs * 2, 2000);
+      setTimeout(() => this.#watch(w, open, onData), w.backoffMs).unref();
+      w.backoffMs = Math.min(w.backoffMs * 2, MAX_BACKOFF_MS);
     };
     stream.on("error", retry);
     stream.on("end", retry);

@@ -31,7 +31,8 @@ export interface RunSummary {
   readonly signingLatencySeconds: SigningLatency;
   readonly groupSignatureBytes: { readonly mean: number; readonly p99: number };
   readonly finalizedHeight: number;
-  readonly safety: { readonly agreed: boolean; readonly checkedRounds: number; readonly violations: readonly Violation[] };
+  /** `checkedHeights`: finalized heights compared across nodes (the finality ledger's). */
+  readonly safety: { readonly agreed: boolean; readonly checkedRounds: number; readonly checkedHeights: number; readonly violations: readonly Violation[] };
   readonly healthy: boolean;
   readonly problems: readonly string[];
   readonly nodes: readonly NodeSummary[];
@@ -94,7 +95,7 @@ export async function nodeHistograms(endpoints: readonly NodeEndpoints[]): Promi
 export async function buildSummary(input: SummaryInput): Promise<RunSummary> {
   const { observer } = input;
   const nodes = input.endpoints.map((e) => nodeSummary(e, observer.statuses.get(e.index)));
-  const violations = observer.ledger.violations;
+  const violations = observer.violations;
   const rounds = input.uptoRound !== undefined ? Math.min(observer.round, input.uptoRound) : observer.round;
   const intervals = observer.ledger.roundIntervalsSeconds(2, rounds);
   const stalls = intervals.filter((s) => s > input.stallTimeoutSeconds).length;
@@ -109,7 +110,7 @@ export async function buildSummary(input: SummaryInput): Promise<RunSummary> {
     roundLatencySeconds: summarize(intervals),
     ...(await nodeHistograms(input.endpoints)),
     finalizedHeight: Math.max(0, ...nodes.map((n) => n.finalizedHeight)),
-    safety: { agreed: violations.length === 0, checkedRounds: observer.ledger.checkedRounds, violations },
+    safety: { agreed: violations.length === 0, checkedRounds: observer.ledger.checkedRounds, checkedHeights: observer.finality.checkedHeights, violations },
     healthy: problems.length === 0,
     problems,
     nodes,
@@ -125,7 +126,7 @@ export function formatSummary(s: RunSummary): string {
     `round latency  p50 ${l.p50.toFixed(3)}s  p90 ${l.p90.toFixed(3)}s  p99 ${l.p99.toFixed(3)}s  max ${l.max.toFixed(3)}s`,
     `signing latency  p50 ${g.p50.toFixed(3)}s  p90 ${g.p90.toFixed(3)}s  p99 ${g.p99.toFixed(3)}s  (round opened to beacon accepted, pacing wait excluded)`,
     `bytes per group signature  mean ${Math.round(s.groupSignatureBytes.mean)}  p99 ${Math.round(s.groupSignatureBytes.p99)}`,
-    `safety  ${s.safety.agreed ? "agreed" : "VIOLATED"} over ${s.safety.checkedRounds} verified rounds`,
+    `safety  ${s.safety.agreed ? "agreed" : "VIOLATED"} over ${s.safety.checkedRounds} verified rounds and ${s.safety.checkedHeights} finalized heights`,
     `verdict ${s.healthy ? "healthy" : `UNHEALTHY: ${s.problems.join("; ")}`}`,
   ];
   return `${lines.join("\n")}\n`;

@@ -67,7 +67,7 @@ describe("round latency against a baseline", () => {
     writeFileSync(old, JSON.stringify({ experiment: "x", genesisSeed: "0".repeat(64), selectorSeed: 1, steps: [] }));
     const notRecord = join(tmp, "not-a-record.json");
     writeFileSync(notRecord, JSON.stringify({ hello: "world" }));
-    const experiment = join(EXAMPLES, "chaos", "byzantine.yaml");
+    const experiment = join(EXAMPLES, "chaos", "byzantine-shares.yaml");
     const cases: [string, string, RegExp][] = [
       ["a missing file", join(tmp, "missing.json"), /cannot read baseline record .*missing\.json/],
       ["a file that is no record", notRecord, /not-a-record\.json is not a chaos record/],

@@ -17,25 +17,65 @@ const checkout = mkdtempSync(join(tmpdir(), "relaylab-chaos-"));
 interface ChaosOutput {
   passed: boolean;
   verdicts: { name: string; passed: boolean; measured: string }[];
+  summary: { safety: { checkedHeights: number; violations: { kind: string; node: number; round: number }[] } };
   record: { genesisSeed: string; steps: { name: string; firedAtRound: number; victims: number[] }[]; roundIntervals: number[] };
   recordFile: string;
 }
 
-async function runExperiment(name: string, extra: string[] = []): Promise<{ out: ChaosOutput; junit: string }> {
+/** Runs a shipped experiment; its exit code must match its overall verdict. */
+async function runChaos(name: string, extra: string[] = []): Promise<{ out: ChaosOutput; junit: string; code: number | null; stderr: string }> {
   const junitFile = join(checkout, "chaos.xml");
   const r = await runCli(["chaos", "run", join(EXAMPLES, "chaos", `${name}.yaml`), "--json", "--junit", "chaos.xml", ...extra], { cwd: checkout });
   const out = JSON.parse(r.stdout) as ChaosOutput;
-  const failed = out.verdicts.filter((v) => !v.passed).map((v) => `${v.name}: ${v.measured}`);
   assert.equal(r.code, out.passed ? 0 : 1);
-  assert.deepEqual(failed, [], `${name} failed: ${failed.join("; ")}\n${r.stderr.slice(-2000)}`);
-  return { out, junit: readFileSync(junitFile, "utf8") };
+  return { out, junit: readFileSync(junitFile, "utf8"), code: r.code, stderr: r.stderr };
+}
+
+/** Runs a shipped experiment that must pass every expectation. */
+async function runExperiment(name: string, extra: string[] = []): Promise<{ out: ChaosOutput; junit: string }> {
+  const { out, junit, stderr } = await runChaos(name, extra);
+  const failed = out.verdicts.filter((v) => !v.passed).map((v) => `${v.name}: ${v.measured}`);
+  assert.deepEqual(failed, [], `${name} failed: ${failed.join("; ")}\n${stderr.slice(-2000)}`);
+  return { out, junit };
+}
+
+/** A byzantine experiment that must pass with the finality oracle at work: finalized heights compared, none forked. */
+async function runSafeByzantine(name: string): Promise<ChaosOutput> {
+  const { out, junit } = await runExperiment(name);
+  assert.ok(out.summary.safety.checkedHeights > 0, `${name}: the verifier compared no finalized heights`);
+  assert.deepEqual(out.summary.safety.violations, []);
+  assert.match(junit, new RegExp(`<testsuite name="${name}" tests="\\d+" failures="0"`));
+  return out;
 }
 
 describe("shipped chaos experiments", () => {
-  it("byzantine members: invalid shares are caught and counted, no stall, no invalid beacon", async () => {
-    const { out, junit } = await runExperiment("byzantine");
+  it("byzantine shares: invalid shares are caught and counted, no stall, no invalid beacon", async () => {
+    const out = await runSafeByzantine("byzantine-shares");
     assert.ok(out.verdicts.some((v) => v.name === "invalid shares detected"));
-    assert.match(junit, /<testsuite name="byzantine" tests="\d+" failures="0"/);
+  });
+
+  it("byzantine equivocating maker: every node finalizes the same block at each height, no stall", async () => {
+    await runSafeByzantine("byzantine-equivocate-blocks");
+  });
+
+  it("byzantine equivocating notary and maker within the fault budget: no finalized fork, no stall", async () => {
+    await runSafeByzantine("byzantine-equivocate-votes");
+  });
+
+  it("byzantine DKG dealer across epoch changes: no stall, no invalid beacon", async () => {
+    await runSafeByzantine("byzantine-dkg-equivocate");
+  });
+
+  it("unsafe fork: below the safe threshold equivocators finalize two blocks at one height, the run exits 1", async () => {
+    const { out, code, stderr } = await runChaos("unsafe-fork");
+    assert.equal(code, 1, stderr.slice(-2000));
+    const safety = out.verdicts.find((v) => v.name === "safety");
+    assert.equal(safety?.passed, false, JSON.stringify(out.verdicts));
+    assert.match(safety.measured, /\d+ finalized_fork/);
+    assert.ok(out.summary.safety.violations.some((v) => v.kind === "finalized_fork"));
+    // A run stops at its first safety violation, so it may also fall short of its rounds; nothing else may fail.
+    const others = out.verdicts.filter((v) => !v.passed && v.name !== "safety" && v.name !== "run completed");
+    assert.deepEqual(others, []);
   });
 
   it("data-center partition: the subnet stays safe and recovers after the heal", async () => {

@@ -15,7 +15,7 @@ const summary: RunSummary = {
   signingLatencySeconds: { p50: 0.1, p90: 0.2, p99: 0.4 },
   groupSignatureBytes: { mean: 1000, p99: 2000 },
   finalizedHeight: 0,
-  safety: { agreed: true, checkedRounds: 10, violations: [] },
+  safety: { agreed: true, checkedRounds: 10, checkedHeights: 8, violations: [] },
   healthy: true,
   problems: [],
   nodes: [],
@@ -54,6 +54,17 @@ describe("chaos verdicts", () => {
     assert.equal(byName.get("recovery after 'cut'"), false);
     assert.equal(byName.get("round latency p50"), true);
     assert.equal(byName.get("invalid shares detected"), false);
+  });
+
+  it("fails safety on a finalized fork and names the violation kinds it counted", () => {
+    const violations = [
+      { kind: "finalized_fork" as const, node: 1, round: 4, detail: "fork" },
+      { kind: "finalized_fork" as const, node: 2, round: 5, detail: "fork" },
+      { kind: "disagreement" as const, node: 2, round: 5, detail: "beacon" },
+    ];
+    const safety = judge(expectations({}), { ...facts, summary: { ...summary, safety: { ...summary.safety, agreed: false, violations } } }).find((x) => x.name === "safety");
+    assert.equal(safety?.passed, false);
+    assert.equal(safety.measured, "3 violations (2 finalized_fork, 1 disagreement) over 10 verified rounds and 8 finalized heights");
   });
 
   it("fails a run that did not reach its rounds or whose step failed", () => {

@@ -134,8 +134,8 @@ describe("end to end: chart, operator and a 7-node Subnet on real containers", {
 
   /** Waits until every node has delivered round `round` with the same bytes; the ledger checked 1…round as one verified chain. */
   const agreeUpTo = async (observer: TestnetObserver, round: number, what: string): Promise<void> => {
-    await observer.waitFor(() => observer.ledger.violations.length > 0 || observer.ledger.round(round)?.nodes.size === NODES, STEP_DEADLINE_MS, what);
-    assert.deepEqual(observer.ledger.violations, [], "the verifier found safety violations");
+    await observer.waitFor(() => observer.violations.length > 0 || observer.ledger.round(round)?.nodes.size === NODES, STEP_DEADLINE_MS, what);
+    assert.deepEqual(observer.violations, [], "the verifier found safety violations");
     for (let r = 1; r <= round; r++) assert.ok(observer.ledger.round(r) !== undefined, `round ${String(r)} was never verified`);
   };
 
@@ -255,7 +255,7 @@ describe("end to end: chart, operator and a 7-node Subnet on real containers", {
       const own = Number(observer.statuses.get(6)?.round ?? 0);
       return observer.statuses.size === NODES && own >= Math.min(...rounds);
     }, STEP_DEADLINE_MS, `${name}'s round to reach the others'`);
-    assert.deepEqual(observer.ledger.violations, []);
+    assert.deepEqual(observer.violations, []);
     progress(`${name} caught up; rounds 1…${String(observer.ledger.highestRound)} agree across ${String(NODES)} nodes`);
   });
 

@@ -36,6 +36,8 @@ export enum ByzantineBehaviour {
   BYZANTINE_BEHAVIOUR_SELECTIVE_SHARES = 3,
   BYZANTINE_BEHAVIOUR_DKG_EQUIVOCATE = 4,
   BYZANTINE_BEHAVIOUR_EQUIVOCATE_BLOCKS = 5,
+  /** BYZANTINE_BEHAVIOUR_EQUIVOCATE_VOTES - As a notary: sign notarization and finalization shares for every block seen at a height, not one. */
+  BYZANTINE_BEHAVIOUR_EQUIVOCATE_VOTES = 6,
   UNRECOGNIZED = -1,
 }
 
@@ -59,6 +61,9 @@ export function byzantineBehaviourFromJSON(object: any): ByzantineBehaviour {
     case 5:
     case "BYZANTINE_BEHAVIOUR_EQUIVOCATE_BLOCKS":
       return ByzantineBehaviour.BYZANTINE_BEHAVIOUR_EQUIVOCATE_BLOCKS;
+    case 6:
+    case "BYZANTINE_BEHAVIOUR_EQUIVOCATE_VOTES":
+      return ByzantineBehaviour.BYZANTINE_BEHAVIOUR_EQUIVOCATE_VOTES;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -80,6 +85,8 @@ export function byzantineBehaviourToJSON(object: ByzantineBehaviour): string {
       return "BYZANTINE_BEHAVIOUR_DKG_EQUIVOCATE";
     case ByzantineBehaviour.BYZANTINE_BEHAVIOUR_EQUIVOCATE_BLOCKS:
       return "BYZANTINE_BEHAVIOUR_EQUIVOCATE_BLOCKS";
+    case ByzantineBehaviour.BYZANTINE_BEHAVIOUR_EQUIVOCATE_VOTES:
+      return "BYZANTINE_BEHAVIOUR_EQUIVOCATE_VOTES";
     case ByzantineBehaviour.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
