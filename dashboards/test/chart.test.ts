@@ -149,7 +149,10 @@ describe("chart rendered by helm", async () => {
     const sources = endpoint.relabelings.flatMap((r) => r.sourceLabels);
     for (const label of Object.values(contract.labels)) assert.ok(sources.includes(`__meta_kubernetes_pod_label_${label.replace(/[^a-zA-Z0-9_]/g, "_")}`), `the PodMonitor copies ${label}`);
     const policies = objects.filter((o) => o.kind === "NetworkPolicy").map((o) => o.metadata.name);
-    assert.deepEqual(policies.sort(), ["relaylab-operator", "relaylab-subnet-demo", "relaylab-subnet-load"]);
+    // Each Subnet's NetworkPolicy is the operator's; the chart tells it which pods are the operator.
+    assert.deepEqual(policies, ["relaylab-operator"]);
+    for (const arg of ["--operator-pod-label=app.kubernetes.io/name=relaylab", "--operator-pod-label=app.kubernetes.io/instance=relaylab", "--operator-pod-label=app.kubernetes.io/component=operator"]) assert.ok(args.includes(arg), `${arg} in ${args.join(" ")}`);
+    assert.ok(!args.includes("--no-network-policies"));
   });
 
   test("values.schema.json rejects a bad value with a message naming it", { skip }, async () => {

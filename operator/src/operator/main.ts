@@ -50,7 +50,7 @@ export interface OperatorOptions {
   workers?: number;
   /** How often each Subnet's live figures are refreshed. @default 10000 */
   statusRefreshMs?: number;
-  /** Node image, pull secrets and PodMonitor of every Subnet. @default DEFAULT_CHILDREN_CONFIG */
+  /** Node image, pull secrets, PodMonitor and NetworkPolicy of every Subnet. @default DEFAULT_CHILDREN_CONFIG */
   children?: ChildrenConfig;
   /** Node Public/Control API access; default gRPC. */
   nodes?: NodeStatusReader & NodeControl;
@@ -151,7 +151,7 @@ export async function runOperator(options: OperatorOptions = {}): Promise<void> 
     if (options.leaderElection === false) {
       await lead(signal);
     } else {
-      const elector = new LeaderElector({ api, namespace: options.leaseNamespace ?? defaultLeaseNamespace(), identity, clock, log, metrics, ...(options.leaseName !== undefined ? { name: options.leaseName } : {}) });
+      const elector = new LeaderElector({ api, namespace: options.leaseNamespace ?? ownNamespace(), identity, clock, log, metrics, ...(options.leaseName !== undefined ? { name: options.leaseName } : {}) });
       // Followers are ready too: readiness says "this replica works", not "this replica leads".
       synced = true;
       await elector.run(signal, async (leading) => {
@@ -166,7 +166,8 @@ export async function runOperator(options: OperatorOptions = {}): Promise<void> 
   }
 }
 
-function defaultLeaseNamespace(): string {
+/** The operator's own namespace: POD_NAMESPACE, the service account's namespace, or "default". */
+export function ownNamespace(): string {
   const fromEnv = process.env.POD_NAMESPACE;
   if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
   try {

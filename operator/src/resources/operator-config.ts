@@ -6,6 +6,7 @@
  */
 import { IDENTITY_DELIVERY_PATH } from "@relaylab/node/identity";
 import { VERSION } from "../version.js";
+import type { OperatorPeer } from "./networkpolicy.js";
 
 /** The node image released with this operator. */
 export const DEFAULT_NODE_IMAGE = `ghcr.io/relaylab/node:${VERSION}`;
@@ -21,9 +22,21 @@ export interface ChildrenConfig {
   readonly podMonitorLabels: Readonly<Record<string, string>>;
   /** The operator's key service as node pods reach it (its Service), path included. */
   readonly identityUrl: string;
+  /** Build a per-Subnet NetworkPolicy letting only the operator (these pods) reach the control port; none when undefined. */
+  readonly networkPolicy: OperatorPeer | undefined;
 }
 
 /** The key service behind the chart's Service for a release named "relaylab" in relaylab-system (the chart passes its own). */
 export const DEFAULT_IDENTITY_URL = `http://relaylab-keys.relaylab-system.svc:8081${IDENTITY_DELIVERY_PATH}`;
 
-export const DEFAULT_CHILDREN_CONFIG: ChildrenConfig = { nodeImage: DEFAULT_NODE_IMAGE, imagePullSecrets: [], podMonitor: true, podMonitorLabels: {}, identityUrl: DEFAULT_IDENTITY_URL };
+/** The chart's operator pods for a release named "relaylab" in relaylab-system (the chart passes its own). */
+export const DEFAULT_OPERATOR_PEER: OperatorPeer = { namespace: "relaylab-system", podLabels: { "app.kubernetes.io/name": "relaylab", "app.kubernetes.io/instance": "relaylab", "app.kubernetes.io/component": "operator" } };
+
+export const DEFAULT_CHILDREN_CONFIG: ChildrenConfig = {
+  nodeImage: DEFAULT_NODE_IMAGE,
+  imagePullSecrets: [],
+  podMonitor: true,
+  podMonitorLabels: {},
+  identityUrl: DEFAULT_IDENTITY_URL,
+  networkPolicy: DEFAULT_OPERATOR_PEER,
+};

@@ -228,6 +228,67 @@ describe("end to end: chart, operator and a 7-node Subnet on real containers", {
     progress(`verified rounds 1…${String(observer.ledger.highestRound)} from ${String(NODES)} nodes, no violations`);
   });
 
+  it("the control API refuses a pod of another namespace and a pod posing as another Subnet's node; the operator built the Subnet's NetworkPolicy", async () => {
+    const policy = await cluster().admin.find<KubeObject & { metadata: { ownerReferences?: { kind: string; name: string }[] }; spec?: { ingress?: { ports: { port: string }[] }[] } }>(
+      `/apis/networking.k8s.io/v1/namespaces/${NS}/networkpolicies/${SUBNET}`,
+    );
+    assert.ok(policy !== undefined, "the operator builds a NetworkPolicy per Subnet");
+    assert.deepEqual(policy.metadata.ownerReferences?.map((o) => `${o.kind}/${o.name}`), [`Subnet/${SUBNET}`]);
+    assert.deepEqual(policy.spec?.ingress?.map((r) => r.ports.map((p) => p.port).join()), ["peer", "control", "metrics"]);
+    // The bridge CNI here enforces no NetworkPolicy, so what refuses these callers is the control
+    // key: each pod calls SetFaults on node 0 unsigned and signed with a key of its own, and exits
+    // 0 only if both calls are refused with UNAUTHENTICATED (16); an unreachable node would be 14.
+    const target = (await nodePods()).find((p) => p.metadata.labels?.[LABEL_POD_INDEX] === "0")?.status?.podIP;
+    assert.ok(target !== undefined, "node 0 has no pod IP");
+    const script = [
+      'const { NodeClient } = await import("/app/node/dist/client/node-client.js");',
+      'const { FaultSet } = await import("/app/node/dist/gen/relaylab/v1/control.js");',
+      'const { generateControlKey } = await import("/app/node/dist/identity/control-auth.js");',
+      "const codes = [];",
+      'for (const auth of [undefined, { secretKey: Buffer.from(generateControlKey().secretKey, "hex"), node: 0 }]) {',
+      "  const c = new NodeClient({ control: process.env.TARGET }, auth === undefined ? {} : { controlAuth: auth });",
+      '  try { await c.setFaults(FaultSet.fromPartial({ pauseMs: 60000 })); codes.push("accepted"); } catch (e) { codes.push(e.code); }',
+      "  c.close();",
+      "}",
+      "console.log(JSON.stringify(codes));",
+      "process.exit(codes.every((c) => c === 16) ? 0 : 1);",
+    ].join("\n");
+    const callers = [
+      { namespace: "relaylab-outsider", name: "outsider", labels: {} },
+      { namespace: NS, name: "impostor", labels: { "app.kubernetes.io/name": "relaylab-node", [LABEL_SUBNET]: "another" } },
+    ];
+    await cluster().admin.create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "relaylab-outsider" } });
+    for (const c of callers) {
+      await cluster().admin.create(`/api/v1/namespaces/${c.namespace}/pods`, {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: c.name, namespace: c.namespace, labels: c.labels },
+        spec: {
+          restartPolicy: "Never",
+          automountServiceAccountToken: false,
+          securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: "RuntimeDefault" } },
+          containers: [{
+            name: "caller",
+            image: imageRef("node"),
+            imagePullPolicy: "Never",
+            command: ["/nodejs/bin/node", "--input-type=module", "-e", script],
+            env: [{ name: "TARGET", value: `${target}:${String(PORTS.control)}` }],
+            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+          }],
+        },
+      });
+    }
+    for (const c of callers) {
+      const phase = await waitFor(`pod ${c.namespace}/${c.name} to finish`, async () => {
+        const p = await cluster().admin.find<Pod>(`/api/v1/namespaces/${c.namespace}/pods/${c.name}`);
+        return p?.status?.phase === "Succeeded" || p?.status?.phase === "Failed" ? p.status.phase : undefined;
+      }, { timeoutMs: STEP_DEADLINE_MS, intervalMs: 500 });
+      assert.equal(phase, "Succeeded", `${c.namespace}/${c.name}: a control call without the Subnet's control key was not refused with UNAUTHENTICATED`);
+      await cluster().admin.delete(`/api/v1/namespaces/${c.namespace}/pods/${c.name}`);
+    }
+    progress("control calls from another namespace and from a pod labelled as another Subnet's node: refused (UNAUTHENTICATED)");
+  });
+
   it("a deleted node pod comes back with the same identity and catches up, with no safety violation", async () => {
     const victim = (await nodePods()).find((p) => p.metadata.labels?.[LABEL_POD_INDEX] === "6");
     assert.ok(victim !== undefined, "no node pod with index 6");

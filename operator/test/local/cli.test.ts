@@ -127,6 +127,7 @@ describe("bad input to the CLI", () => {
     ["status without a testnet", ["status", "--run-dir", join(tmp, "none")], /no testnet state/],
     ["a PodMonitor label that is not KEY=VALUE", ["operator", "--pod-monitor-label", "release"], /--pod-monitor-label must be KEY=VALUE .* got 'release'/],
     ["a PodMonitor label with a bad value", ["operator", "--pod-monitor-label", "release=a b"], /--pod-monitor-label must be KEY=VALUE/],
+    ["an operator pod label that is not KEY=VALUE", ["operator", "--operator-pod-label", "app"], /--operator-pod-label must be KEY=VALUE .* got 'app'/],
   ];
   for (const [what, args, message] of cases) {
     it(`answers ${what} with one line and exit code 2`, async () => {

@@ -150,6 +150,31 @@ describe("desiredChildren", () => {
     assert.deepEqual(spread(children, 0).volumes.filter((v) => v.emptyDir).map((v) => [v.name, v.emptyDir?.sizeLimit]), [["data", "1Gi"], ["tmp", "64Mi"]]);
   });
 
+  it("builds a NetworkPolicy: the control port admits only the operator, the peer port also the Subnet's own nodes and declared clients", () => {
+    type Selector = { matchLabels?: Record<string, string> };
+    type Peer = { podSelector?: Selector; namespaceSelector?: Selector };
+    type Policy = KubeObject & { spec: { podSelector: Selector; ingress: { ports: { port: string }[]; from?: Peer[] }[] } };
+    const [policy, ...more] = byKind(children, "NetworkPolicy") as Policy[];
+    assert.ok(policy !== undefined && more.length === 0);
+    const matches = (sel: Selector | undefined, labels: Record<string, string>): boolean => Object.entries(sel?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+    // A NetworkPolicy peer matches a pod when both its selectors do (a missing namespaceSelector means the policy's own namespace).
+    const admits = (port: string, pod: { namespace: string; labels: Record<string, string> }): boolean =>
+      policy.spec.ingress.some((rule) => rule.ports.some((p) => p.port === port) && (rule.from === undefined || rule.from.some((peer) =>
+        (peer.namespaceSelector === undefined ? pod.namespace === policy.metadata.namespace : matches(peer.namespaceSelector, { "kubernetes.io/metadata.name": pod.namespace })) &&
+        matches(peer.podSelector, pod.labels))));
+    const node = (subnetName: string, namespace = "default") => ({ namespace, labels: { "app.kubernetes.io/name": "relaylab-node", "relaylab.dev/subnet": subnetName } });
+    const peer = DEFAULT_CHILDREN_CONFIG.networkPolicy;
+    assert.ok(peer !== undefined);
+    const operator = { namespace: peer.namespace, labels: { ...peer.podLabels, "pod-template-hash": "abc" } };
+    const client = { namespace: "load", labels: { "relaylab.dev/client": "true" } };
+    assert.ok(matches(policy.spec.podSelector, node("beta").labels) && !matches(policy.spec.podSelector, node("other").labels), "it selects this Subnet's pods only");
+    assert.deepEqual(
+      [operator, node("beta"), node("other"), node("beta", "elsewhere"), client, { namespace: "default", labels: {} }].map((pod) => ["peer", "control", "metrics"].filter((port) => admits(port, pod))),
+      [["peer", "control", "metrics"], ["peer", "metrics"], ["metrics"], ["metrics"], ["peer", "metrics"], ["metrics"]],
+    );
+    assert.equal(byKind(desiredChildren({ ...base, config: { ...base.config, networkPolicy: undefined } }), "NetworkPolicy").length, 0, "--no-network-policies builds none");
+  });
+
   it("is deterministic", () => {
     assert.deepEqual(desiredChildren(base), children);
   });

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import type { Command } from "commander";
-import { runOperator } from "../../operator/main.js";
-import { DEFAULT_IDENTITY_URL, DEFAULT_NODE_IMAGE } from "../../resources/index.js";
+import { ownNamespace, runOperator } from "../../operator/main.js";
+import { DEFAULT_IDENTITY_URL, DEFAULT_NODE_IMAGE, DEFAULT_OPERATOR_PEER } from "../../resources/index.js";
 import { parseCount, UsageError } from "../errors.js";
 
 interface OperatorFlags {
@@ -16,18 +16,22 @@ interface OperatorFlags {
   nodeImagePullSecret: string[];
   podMonitors: boolean;
   podMonitorLabel: Record<string, string>;
+  networkPolicies: boolean;
+  operatorPodLabel?: Record<string, string>;
 }
 
 /** Kubernetes label keys: an optional DNS prefix, then a name of at most 63 characters. */
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 
-/** Collects repeated `--pod-monitor-label KEY=VALUE` flags, or explains what is wrong with one. */
-function labelFlag(value: string, labels: Record<string, string>): Record<string, string> {
-  const at = value.indexOf("=");
-  const [key, label] = at < 0 ? [value, undefined] : [value.slice(0, at), value.slice(at + 1)];
-  if (label === undefined || !LABEL_KEY.test(key) || !LABEL_VALUE.test(label)) throw new UsageError(`--pod-monitor-label must be KEY=VALUE with a Kubernetes label key and value, got '${value}'`);
-  return { ...labels, [key]: label };
+/** Collects a repeated `--<flag> KEY=VALUE` label flag, or explains what is wrong with one. */
+function labelFlag(flag: string): (value: string, labels: Record<string, string> | undefined) => Record<string, string> {
+  return (value, labels) => {
+    const at = value.indexOf("=");
+    const [key, label] = at < 0 ? [value, undefined] : [value.slice(0, at), value.slice(at + 1)];
+    if (label === undefined || !LABEL_KEY.test(key) || !LABEL_VALUE.test(label)) throw new UsageError(`--${flag} must be KEY=VALUE with a Kubernetes label key and value, got '${value}'`);
+    return { ...labels, [key]: label };
+  };
 }
 
 const collect = (value: string, list: string[]): string[] => [...list, value];
@@ -58,7 +62,13 @@ export function registerOperator(program: Command): void {
     .option("--node-image <IMAGE>", "node image of the Subnets that set no spec.image", DEFAULT_NODE_IMAGE)
     .option("--node-image-pull-secret <NAME>", "Secret in each Subnet's namespace to pull the node image with (repeatable)", collect, [])
     .option("--no-pod-monitors", "build no per-Subnet PodMonitor (node scraping is configured elsewhere, e.g. by the chart's own PodMonitor)")
-    .option("--pod-monitor-label <KEY=VALUE>", "label on every PodMonitor, e.g. release=kube-prometheus-stack (repeatable)", labelFlag, {})
+    .option("--pod-monitor-label <KEY=VALUE>", "label on every PodMonitor, e.g. release=kube-prometheus-stack (repeatable)", labelFlag("pod-monitor-label"), {})
+    .option("--no-network-policies", "build no per-Subnet NetworkPolicy (by default only the operator may reach a node's control port, and only the Subnet's own nodes, the operator and pods labelled relaylab.dev/client=true its peer port)")
+    .option(
+      "--operator-pod-label <KEY=VALUE>",
+      `a label of the operator's own pods, which the NetworkPolicies let in (repeatable; default: ${Object.entries(DEFAULT_OPERATOR_PEER.podLabels).map(([k, v]) => `${k}=${v}`).join(", ")})`,
+      labelFlag("operator-pod-label"),
+    )
     .action(async (flags: OperatorFlags) => {
       const stop = new AbortController();
       const onSignal = () => stop.abort();
@@ -71,7 +81,15 @@ export function registerOperator(program: Command): void {
           leaderElection: flags.leaderElection,
           workers: flags.workers,
           signal: stop.signal,
-          children: { nodeImage: flags.nodeImage, imagePullSecrets: flags.nodeImagePullSecret, podMonitor: flags.podMonitors, podMonitorLabels: flags.podMonitorLabel, identityUrl: identityUrl(flags.identityUrl) },
+          children: {
+            nodeImage: flags.nodeImage,
+            imagePullSecrets: flags.nodeImagePullSecret,
+            podMonitor: flags.podMonitors,
+            podMonitorLabels: flags.podMonitorLabel,
+            identityUrl: identityUrl(flags.identityUrl),
+            // The operator's pods run where its Lease lives: its own namespace.
+            networkPolicy: flags.networkPolicies ? { namespace: flags.leaseNamespace ?? ownNamespace(), podLabels: flags.operatorPodLabel ?? DEFAULT_OPERATOR_PEER.podLabels } : undefined,
+          },
           ...(flags.namespace !== undefined ? { namespace: flags.namespace } : {}),
           ...(flags.leaseNamespace !== undefined ? { leaseNamespace: flags.leaseNamespace } : {}),
         });

@@ -57,6 +57,7 @@ export const SUBNET_CONTROLLER_RULES: PolicyRule[] = [
   { apiGroups: [""], resources: ["configmaps"], verbs: ["get", "create", "patch"] },
   { apiGroups: [""], resources: ["secrets"], verbs: ["get", "create", "patch"] },
   { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ["create", "patch"] },
+  { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["create", "patch"] },
   { apiGroups: [MONITORING_GROUP], resources: ["podmonitors"], verbs: ["create", "patch"] },
   // Pods of an old genesis are deleted all at once (restartStaleGenesisPods).
   // "patch": group membership labels on node pods (group-labels.ts).
@@ -75,7 +76,7 @@ export interface SubnetReconcilerDeps {
   log: Logger;
   /** Whether monitoring.coreos.com is served (cached by the caller). */
   monitoringServed: () => Promise<boolean>;
-  /** The operator's configuration of every Subnet's children (node image, pull secrets, PodMonitor). @default DEFAULT_CHILDREN_CONFIG */
+  /** The operator's configuration of every Subnet's children (node image, pull secrets, PodMonitor, NetworkPolicy). @default DEFAULT_CHILDREN_CONFIG */
   children?: ChildrenConfig;
   /** How often to refresh live figures. @default 10000 */
   statusRefreshMs?: number;

@@ -21,6 +21,7 @@ const table: readonly KindInfo[] = [
   { apiVersion: "v1", kind: "Secret", plural: "secrets", namespaced: true },
   { apiVersion: "v1", kind: "Pod", plural: "pods", namespaced: true },
   { apiVersion: "policy/v1", kind: "PodDisruptionBudget", plural: "poddisruptionbudgets", namespaced: true },
+  { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", plural: "networkpolicies", namespaced: true },
   { apiVersion: "monitoring.coreos.com/v1", kind: "PodMonitor", plural: "podmonitors", namespaced: true },
   { apiVersion: "coordination.k8s.io/v1", kind: "Lease", plural: "leases", namespaced: true },
   { apiVersion: "events.k8s.io/v1", kind: "Event", plural: "events", namespaced: true },
