@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import * as grpc from "@grpc/grpc-js";
-import { BYZANTINE_BEHAVIOURS, faultSetJson, NodeClient, NodeClientPool, toProtoFaultSet, type FaultSetSpec } from "../src/client/index.js";
+import { BYZANTINE_BEHAVIOURS, faultSetJson, NodeClient, NodeClientPool, pushFaults, toProtoFaultSet, type FaultSetSpec } from "../src/client/index.js";
 import { systemClock } from "../src/clock.js";
 import { FaultController } from "../src/faults/controller.js";
 import { ByzantineBehaviour, ControlService } from "../src/gen/relaylab/v1/control.js";
@@ -140,6 +140,20 @@ describe("NodeClient", () => {
     await assert.rejects(client.getFaults(), /no control address/);
     client.close();
     await assert.rejects(client.status(), /closed/);
+  });
+
+  it("pushFaults checks that the node holds the set it was sent, and names both sets when it does not", async () => {
+    const client = new NodeClient({ control: addresses.control });
+    try {
+      await pushFaults(client, 2, { ...SPEC, pauseMs: 5000 });
+      assert.deepEqual((await client.getFaults()).byzantine, toProtoFaultSet(SPEC).byzantine);
+      await pushFaults(client, 2, { ...SPEC, pauseMs: 0 });
+    } finally {
+      client.close();
+    }
+    // A process that answers with another set (e.g. not the node that was meant) fails the push.
+    const elsewhere = { setFaults: () => Promise.resolve(toProtoFaultSet({ ...SPEC, byzantine: [] })) };
+    await assert.rejects(pushFaults(elsewhere, 7, SPEC), /node 7 holds fault set \{"links".*"selectivePeers":\[3\]\} after being sent .*WITHHOLD_SHARES/);
   });
 
   it("the pool hands out one client per address set and closes them all", async () => {

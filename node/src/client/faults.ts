@@ -52,3 +52,16 @@ export function toProtoFaultSet(spec: FaultSetSpec): FaultSet {
 export function faultSetJson(spec: FaultSetSpec): unknown {
   return FaultSet.toJSON(toProtoFaultSet(spec));
 }
+
+/**
+ * Replaces the node's fault set with `spec` and checks that the node now holds it (its answer is its
+ * active set): a push that reached some other process, or a node that kept another set, is an error
+ * naming both sets rather than an experiment that silently ran without its fault.
+ */
+export async function pushFaults(client: { setFaults(faults: FaultSet): Promise<FaultSet> }, node: number, spec: FaultSetSpec): Promise<void> {
+  const sent = toProtoFaultSet(spec);
+  const held = await client.setFaults(sent);
+  // A pause is one-shot: the node reports the pause it is in, if any, so only the lasting parts are compared.
+  const lasting = (f: FaultSet): string => JSON.stringify(FaultSet.toJSON({ ...f, pauseMs: 0 }));
+  if (lasting(held) !== lasting(sent)) throw new Error(`node ${node} holds fault set ${lasting(held)} after being sent ${lasting(sent)}`);
+}

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { type Genesis, parseGenesis } from "@relaylab/node/config";
 import type { CryptoBackend } from "@relaylab/node/metrics-names";
-import { faultSetJson, NodeClient, toProtoFaultSet } from "@relaylab/node/client";
+import { faultSetJson, NodeClient, pushFaults } from "@relaylab/node/client";
 import { generateControlKey, generateIdentity } from "@relaylab/node/identity";
 import { type DataCenter, resolveSubnetSpec } from "../api/index.js";
 import { type FaultSetSpec, faultSetFor, genesisDocument, genesisForSubnet, placeNodes, selectDataCenters } from "../genesis/index.js";
@@ -155,7 +155,7 @@ export class LocalTestnet {
 
   /** Replaces a running node's faults through its control API. */
   async setFaults(index: number, faults: FaultSetSpec): Promise<void> {
-    await this.#control(index).setFaults(toProtoFaultSet(faults));
+    await pushFaults(this.#control(index), index, faults);
   }
 
   async stop(): Promise<void> {

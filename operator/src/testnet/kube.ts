@@ -29,7 +29,7 @@ import { type FaultSetSpec, faultSetFor } from "../genesis/index.js";
 import { genesisConfigMapName, identitySecretName, LABEL_DATA_CENTER, LABEL_POD_INDEX, LABEL_SUBNET, PORTS } from "../resources/names.js";
 import { decodeSubnetKeys } from "../operator/controller/identity.js";
 import type { KubeApi, KubeObject } from "../operator/runtime/kube.js";
-import { NodeClient, toProtoFaultSet } from "@relaylab/node/client";
+import { NodeClient, pushFaults } from "@relaylab/node/client";
 import { TestnetObserver } from "../local/observer.js";
 import type { NodeEndpoints } from "../local/run-dir.js";
 import type { TestnetPort } from "./port.js";
@@ -181,7 +181,7 @@ export class KubeProvider implements TestnetPort {
   }
 
   async setFaults(index: number, faults: FaultSetSpec): Promise<void> {
-    await this.#control(index).setFaults(toProtoFaultSet(faults));
+    await pushFaults(this.#control(index), index, faults);
   }
 
   #podName(index: number): string {
