@@ -16,8 +16,12 @@ export interface AlertRule {
   readonly expr: string;
   readonly for: string;
   readonly labels: { readonly severity: "critical" | "warning" };
-  readonly annotations: { readonly summary: string; readonly description: string };
+  readonly annotations: { readonly summary: string; readonly description: string; readonly runbook_url?: string };
 }
+
+/** The runbooks live in the repository, one file per alert: dashboards/runbooks/<alert>.md. */
+export const RUNBOOKS_URL = "https://github.com/relaylab/relaylab/blob/main/dashboards/runbooks";
+export const runbookUrl = (alert: string): string => `${RUNBOOKS_URL}/${alert}.md`;
 
 /** A rule group as in a Prometheus rule file (and a PrometheusRule's spec.groups). */
 export interface RuleGroup {
@@ -61,14 +65,21 @@ const MAX_ROUND_SPREAD = { rounds: 10, seconds: 60 } as const;
 const LAGGING_FAULTS: readonly FaultKind[] = ["partition", "pause", "loss", "bandwidth"];
 
 const S = LABELS.subnet;
+/**
+ * The namespace target label the Prometheus Operator puts on pod targets: Subnets of one name in
+ * two namespaces are two subnets. Local targets have none, and group under the empty namespace.
+ */
+const NAMESPACE = "namespace";
+/** Every per-subnet aggregation keeps both. */
+const BY_SUBNET = [NAMESPACE, S];
 const NODE_TARGETS = [has(S)];
-const SUBNET = `{{ $labels.${S} }}`;
+const SUBNET = `{{ with $labels.${NAMESPACE} }}{{ . }}/{{ end }}{{ $labels.${S} }}`;
 
 /** Share of a subnet's rounds slower than the SLO threshold over `window`. */
 function slowRoundRatio(window: string): string {
   const h = NODE_METRICS.beaconRoundDuration;
-  const good = agg("sum", [S], rate(`${h}_bucket`, [...NODE_TARGETS, leMatcher(ROUND_LATENCY_SLO.thresholdSeconds)], window));
-  const all = agg("sum", [S], rate(`${h}_count`, NODE_TARGETS, window));
+  const good = agg("sum", BY_SUBNET, rate(`${h}_bucket`, [...NODE_TARGETS, leMatcher(ROUND_LATENCY_SLO.thresholdSeconds)], window));
+  const all = agg("sum", BY_SUBNET, rate(`${h}_count`, NODE_TARGETS, window));
   return `(1 - ${good} / ${all})`;
 }
 
@@ -77,14 +88,14 @@ function beaconRules(): AlertRule[] {
   // trail); delay stays in: the local runner emulates data-center latency with it on every node.
   const faulted = `(${sel(NODE_METRICS.faultsActive, [...NODE_TARGETS, re(LABELS.kind, LAGGING_FAULTS.join("|"))])} > 0)`;
   const rounds = `(${sel(NODE_METRICS.beaconRound, NODE_TARGETS)} unless on (instance) ${faulted})`;
-  const spread = `(${agg("max", [S], rounds)} - ${agg("min", [S], rounds)})`;
-  const roundRate = agg("avg", [S], rate(`${NODE_METRICS.beaconRoundDuration}_count`, NODE_TARGETS, "5m"));
+  const spread = `(${agg("max", BY_SUBNET, rounds)} - ${agg("min", BY_SUBNET, rounds)})`;
+  const roundRate = agg("avg", BY_SUBNET, rate(`${NODE_METRICS.beaconRoundDuration}_count`, NODE_TARGETS, "5m"));
   // toPrecision: 14.4 × (1 − 0.99) is 0.14400000000000002 in binary floating point.
   const ratio = (burnRate: number): number => Number((burnRate * (1 - ROUND_LATENCY_SLO.objective)).toPrecision(6));
   return [
     {
       alert: "RelaylabSubnetStalled",
-      expr: `${agg("avg", [S], sel(NODE_METRICS.stalled, NODE_TARGETS))} > 0.5`,
+      expr: `${agg("avg", BY_SUBNET, sel(NODE_METRICS.stalled, NODE_TARGETS))} > 0.5`,
       for: "1m",
       labels: { severity: "critical" },
       annotations: {
@@ -94,7 +105,7 @@ function beaconRules(): AlertRule[] {
     },
     {
       alert: "RelaylabBeaconHalted",
-      expr: `${agg("max", [S], `changes(${sel(NODE_METRICS.beaconRound, NODE_TARGETS)}[5m])`)} == 0`,
+      expr: `${agg("max", BY_SUBNET, `changes(${sel(NODE_METRICS.beaconRound, NODE_TARGETS)}[5m])`)} == 0`,
       for: "5m",
       labels: { severity: "critical" },
       annotations: {
@@ -116,7 +127,7 @@ function beaconRules(): AlertRule[] {
     ),
     {
       alert: "RelaylabSigningHeadroomLow",
-      expr: `${quantile(0.99, NODE_METRICS.beaconSigning, NODE_TARGETS, [S], SIGNING_HEADROOM.window)} > ${SIGNING_HEADROOM.maxShareOfRound} * ${quantile(0.5, NODE_METRICS.beaconRoundDuration, NODE_TARGETS, [S], SIGNING_HEADROOM.window)}`,
+      expr: `${quantile(0.99, NODE_METRICS.beaconSigning, NODE_TARGETS, BY_SUBNET, SIGNING_HEADROOM.window)} > ${SIGNING_HEADROOM.maxShareOfRound} * ${quantile(0.5, NODE_METRICS.beaconRoundDuration, NODE_TARGETS, BY_SUBNET, SIGNING_HEADROOM.window)}`,
       for: "10m",
       labels: { severity: "warning" },
       annotations: {
@@ -152,7 +163,7 @@ function nodeRules(): AlertRule[] {
     },
     {
       alert: "RelaylabDkgFailures",
-      expr: `${agg("sum", [S], growth(NODE_METRICS.dkg, [...NODE_TARGETS, dkgFailed], "15m"))} > 0`,
+      expr: `${agg("sum", BY_SUBNET, growth(NODE_METRICS.dkg, [...NODE_TARGETS, dkgFailed], "15m"))} > 0`,
       for: "0m",
       labels: { severity: "warning" },
       annotations: {
@@ -162,7 +173,7 @@ function nodeRules(): AlertRule[] {
     },
     {
       alert: "RelaylabNoRegisteredGroups",
-      expr: `${agg("max", [S], sel(NODE_METRICS.registeredGroups, NODE_TARGETS))} == 0`,
+      expr: `${agg("max", BY_SUBNET, sel(NODE_METRICS.registeredGroups, NODE_TARGETS))} == 0`,
       for: "15m",
       labels: { severity: "critical" },
       annotations: {
@@ -175,6 +186,8 @@ function nodeRules(): AlertRule[] {
 
 function operatorRules(): AlertRule[] {
   const C = OPERATOR_LABELS.controller;
+  // Node pods scraped in a Kubernetes namespace (local targets have none) but no operator series at all.
+  const kubeNodes = `(count(${sel(NODE_METRICS.beaconRound, [...NODE_TARGETS, has(NAMESPACE)])}) > 0)`;
   const errors = agg("sum", [C], rate(OPERATOR_METRICS.reconcile, [eq(OPERATOR_LABELS.result, "error" satisfies ReconcileResult)], "15m"));
   const all = agg("sum", [C], rate(OPERATOR_METRICS.reconcile, [], "15m"));
   return [
@@ -186,6 +199,16 @@ function operatorRules(): AlertRule[] {
       annotations: {
         summary: "No relaylab operator replica holds the leader lease",
         description: "Operator replicas are running but none has led for 5 minutes: Subnets and DataCenters are not reconciled.",
+      },
+    },
+    {
+      alert: "RelaylabOperatorAbsent",
+      expr: `absent(${OPERATOR_METRICS.leader}) and on () ${kubeNodes}`,
+      for: "10m",
+      labels: { severity: "warning" },
+      annotations: {
+        summary: "No relaylab operator is scraped while relaylab node pods are",
+        description: "Prometheus has scraped relaylab node pods but no operator metrics for 10 minutes: the operator is not running, or nothing scrapes it (serviceMonitor.enabled, or its ServiceMonitor is not selected by this Prometheus).",
       },
     },
     {
@@ -201,11 +224,12 @@ function operatorRules(): AlertRule[] {
   ];
 }
 
-/** relaylab's alert rule groups. */
+/** relaylab's alert rule groups, every alert with its runbook. */
 export function alertRuleGroups(): RuleGroup[] {
+  const withRunbook = (rules: AlertRule[]): AlertRule[] => rules.map((r) => ({ ...r, annotations: { ...r.annotations, runbook_url: runbookUrl(r.alert) } }));
   return [
-    { name: "relaylab-beacon", rules: beaconRules() },
-    { name: "relaylab-nodes", rules: nodeRules() },
-    { name: "relaylab-operator", rules: operatorRules() },
+    { name: "relaylab-beacon", rules: withRunbook(beaconRules()) },
+    { name: "relaylab-nodes", rules: withRunbook(nodeRules()) },
+    { name: "relaylab-operator", rules: withRunbook(operatorRules()) },
   ];
 }

@@ -6,6 +6,7 @@
  */
 import { LABELS, NODE_METRICS, type DkgResult, type FaultKind } from "@relaylab/node/metrics-names";
 import { OPERATOR_LABELS, OPERATOR_METRICS, type ControllerName, type ReconcileResult } from "@relaylab/operator/metrics-names";
+import { runbookUrl } from "../src/alerts.js";
 import { PROMETHEUS_SERIES } from "../src/promql.js";
 
 type Labels = Readonly<Record<string, string>>;
@@ -17,7 +18,7 @@ interface InputSeries {
 
 interface Expected {
   exp_labels: Labels;
-  exp_annotations: { summary: string; description: string };
+  exp_annotations: { summary: string; description: string; runbook_url?: string };
 }
 
 interface AlertTest {
@@ -64,16 +65,30 @@ function quiet(evalTime: string, alertname: string): AlertTest {
 
 const nodes = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
+const inNamespace = (namespace: string, labels: Labels): Labels => ({ ...labels, namespace, instance: `${namespace}-${labels.instance ?? ""}` });
+
 const stalled: PromtoolTest = {
-  name: "subnet stalled: more than half of the nodes report a stalled round",
+  name: "subnet stalled: more than half of the nodes report a stalled round; a namespace's subnet of the same name is its own subnet",
   interval: "1m",
   input_series: [
     ...nodes(4).map((i) => series(NODE_METRICS.stalled, target("a", i), i < 3 ? "0 0 1x10" : "0x12")),
     ...nodes(4).map((i) => series(NODE_METRICS.stalled, target("b", i), i < 1 ? "0 0 1x10" : "0x12")),
+    // Subnet "b" of namespace team-x stalls; the local subnet "b" beside it does not.
+    ...nodes(2).map((i) => series(NODE_METRICS.stalled, inNamespace("team-x", target("b", i)), "0 0 1x10")),
   ],
   alert_rule_test: [
     quiet("2m", "RelaylabSubnetStalled"),
-    fires("5m", "RelaylabSubnetStalled", { severity: "critical", subnet: "a" }, "Subnet a beacon is stalled", "75% of subnet a's nodes report their current round open longer than the stall timeout: the selected group cannot reach its threshold of shares."),
+    {
+      eval_time: "5m",
+      alertname: "RelaylabSubnetStalled",
+      exp_alerts: [
+        { exp_labels: { severity: "critical", subnet: "a" }, exp_annotations: { summary: "Subnet a beacon is stalled", description: "75% of subnet a's nodes report their current round open longer than the stall timeout: the selected group cannot reach its threshold of shares." } },
+        {
+          exp_labels: { severity: "critical", namespace: "team-x", subnet: "b" },
+          exp_annotations: { summary: "Subnet team-x/b beacon is stalled", description: "100% of subnet team-x/b's nodes report their current round open longer than the stall timeout: the selected group cannot reach its threshold of shares." },
+        },
+      ],
+    },
   ],
 };
 
@@ -259,7 +274,30 @@ const operator: PromtoolTest = {
   ],
 };
 
+const operatorAbsent: PromtoolTest = {
+  name: "operator absent: node pods of a Kubernetes namespace are scraped and no operator is; a local testnet alone is quiet",
+  interval: "1m",
+  input_series: [
+    // A local testnet (no namespace) all along; node pods of namespace team-x from minute 5.
+    ...nodes(2).map((i) => series(NODE_METRICS.beaconRound, target("local", i), "1+1x40")),
+    ...nodes(2).map((i) => series(NODE_METRICS.beaconRound, inNamespace("team-x", target("b", i)), "_x5 1+1x35")),
+  ],
+  alert_rule_test: [
+    quiet("4m", "RelaylabOperatorAbsent"),
+    quiet("12m", "RelaylabOperatorAbsent"),
+    fires("20m", "RelaylabOperatorAbsent", { severity: "warning" }, "No relaylab operator is scraped while relaylab node pods are", "Prometheus has scraped relaylab node pods but no operator metrics for 10 minutes: the operator is not running, or nothing scrapes it (serviceMonitor.enabled, or its ServiceMonitor is not selected by this Prometheus)."),
+  ],
+};
+
+/** Every expected alert carries its runbook, as every rule does. */
+function withRunbooks(test: PromtoolTest): PromtoolTest {
+  return {
+    ...test,
+    alert_rule_test: test.alert_rule_test.map((a) => ({ ...a, exp_alerts: a.exp_alerts.map((e) => ({ ...e, exp_annotations: { ...e.exp_annotations, runbook_url: runbookUrl(a.alertname) } })) })),
+  };
+}
+
 /** A promtool test file for the rule file `ruleFile` (a path relative to the test file). */
 export function promtoolTestFile(ruleFile: string): { rule_files: string[]; evaluation_interval: string; tests: PromtoolTest[] } {
-  return { rule_files: [ruleFile], evaluation_interval: "1m", tests: [stalled, halted, sloBurn, signingHeadroom, safety, nodeDown, dkg, operator] };
+  return { rule_files: [ruleFile], evaluation_interval: "1m", tests: [stalled, halted, sloBurn, signingHeadroom, safety, nodeDown, dkg, operator, operatorAbsent].map(withRunbooks) };
 }

@@ -4,13 +4,13 @@
  * (syntax, templates) and `test rules` with the cases of alert-cases.ts.
  */
 import assert from "node:assert/strict";
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
-import { alertRuleGroups } from "../src/alerts.js";
+import { alertRuleGroups, RUNBOOKS_URL } from "../src/alerts.js";
 import { ALERTS_FILE } from "../src/render.js";
 import { promtoolTestFile } from "./alert-cases.js";
 import { promtool } from "./promtool.js";
@@ -40,4 +40,18 @@ test("every alert rule has at least one promtool case", () => {
   const tested = new Set(promtoolTestFile(ALERTS_FILE).tests.flatMap((t) => t.alert_rule_test.filter((a) => a.exp_alerts.length > 0).map((a) => a.alertname)));
   const defined = new Set(alertRuleGroups().flatMap((g) => g.rules.map((r) => r.alert)));
   assert.deepEqual([...defined].filter((a) => !tested.has(a)), []);
+});
+
+test("every alert links its runbook, and every runbook in dashboards/runbooks says what the alert means and what to do", () => {
+  const runbooks = join(dirname(fileURLToPath(import.meta.url)), "..", "runbooks");
+  const alerts = alertRuleGroups().flatMap((g) => g.rules);
+  for (const rule of alerts) {
+    assert.equal(rule.annotations.runbook_url, `${RUNBOOKS_URL}/${rule.alert}.md`);
+    const file = join(runbooks, `${rule.alert}.md`);
+    assert.ok(existsSync(file), `${rule.alert} has no runbook dashboards/runbooks/${rule.alert}.md`);
+    const text = readFileSync(file, "utf8");
+    for (const section of ["# " + rule.alert, "## Meaning", "## Impact", "## Diagnosis", "## Mitigation"]) assert.ok(text.includes(`${section}\n`), `${rule.alert}.md lacks "${section}"`);
+  }
+  // No runbook for an alert that no longer exists.
+  assert.deepEqual(readdirSync(runbooks).filter((f) => !alerts.some((r) => `${r.alert}.md` === f)), []);
 });

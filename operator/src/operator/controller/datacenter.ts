@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * reconcileDataCenter: keeps the in-use finalizer, reports which Subnets run nodes here, and
- * holds deletion while any do. Network-profile changes reach the nodes through the Subnet
+ * reconcileDataCenter: holds the in-use finalizer while nodes run here (and only then), reports
+ * which Subnets run them, and so holds deletion while any do. Network-profile changes reach the nodes through the Subnet
  * controller (it is enqueued for every DataCenter change and pushes fault sets); this one only
  * tracks usage, capacity and outage in the status.
  */
@@ -59,13 +59,18 @@ async function reconcileDataCenter(deps: DataCenterReconcilerDeps, key: string):
   const finalizers = dc.metadata.finalizers ?? [];
   const deleting = dc.metadata.deletionTimestamp !== undefined;
 
-  if (!deleting && !finalizers.includes(DATACENTER_FINALIZER)) {
+  // The finalizer is held only while nodes run here: an unused DataCenter deletes at once, even
+  // with no operator installed to release it.
+  const used = usage.nodes > 0;
+  const held = finalizers.includes(DATACENTER_FINALIZER);
+  if (!deleting && used && !held) {
     // resourceVersion-guarded: a concurrent change makes this fail with 409 and the key is retried.
     await api.update({ ...dc, metadata: { ...dc.metadata, finalizers: [...finalizers, DATACENTER_FINALIZER] } });
     return {};
   }
-  if (deleting && usage.nodes === 0 && finalizers.includes(DATACENTER_FINALIZER)) {
-    log.info({ dataCenter: name }, "no nodes left; releasing the DataCenter for deletion");
+  if (!used && held) {
+    log.info({ dataCenter: name, deleting }, deleting ? "no nodes left; releasing the DataCenter for deletion" : "no nodes left; the DataCenter no longer needs its finalizer");
+    // The update's own watch event reconciles the status (or the object is gone).
     await api.update({ ...dc, metadata: { ...dc.metadata, finalizers: finalizers.filter((f) => f !== DATACENTER_FINALIZER) } });
     return {};
   }

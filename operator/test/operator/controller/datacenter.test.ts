@@ -13,7 +13,7 @@ function statusOf(bed: ReturnType<typeof testBed>, name: string): DataCenterStat
 }
 
 describe("reconcileDataCenter", () => {
-  it("adds its finalizer, reports usage, and holds deletion until no nodes run there", async () => {
+  it("holds its finalizer while nodes run there, reports usage, and holds deletion until none do", async () => {
     const bed = testBed();
     await bed.kube.create(dataCenter("dc-a", { capacity: { maxNodes: 10 } }));
     await bed.kube.create(dataCenter("dc-b"));
@@ -21,8 +21,10 @@ describe("reconcileDataCenter", () => {
     await bed.kube.create({ ...rest, metadata: { name: "beta", namespace: "default" } });
 
     await bed.reconcileDataCenter("dc-a");
-    assert.deepEqual(bed.dataCenter("dc-a")?.metadata.finalizers, [DATACENTER_FINALIZER]);
+    assert.deepEqual(bed.dataCenter("dc-a")?.metadata.finalizers ?? [], [], "no finalizer while no node runs here");
     await bed.reconcileSubnet("beta");
+    await bed.reconcileDataCenter("dc-a");
+    assert.deepEqual(bed.dataCenter("dc-a")?.metadata.finalizers, [DATACENTER_FINALIZER]);
     await bed.reconcileDataCenter("dc-a");
     let status = statusOf(bed, "dc-a");
     assert.equal(status.nodes, 4);
@@ -54,12 +56,31 @@ describe("reconcileDataCenter", () => {
     assert.equal(bed.dataCenter("dc-a"), undefined, "finalizer removed, object gone");
   });
 
-  it("removes the finalizer with a resourceVersion-guarded update (a concurrent change wins)", async () => {
+  it("drops its finalizer when the last node leaves, so a later delete needs no operator", async () => {
     const bed = testBed();
     await bed.kube.create(dataCenter("dc-a"));
+    const { metadata: _m, ...rest } = subnet("beta", { nodes: 4, groups: 1, groupSize: 4 });
+    await bed.kube.create({ ...rest, metadata: { name: "beta", namespace: "default" } });
+    await bed.reconcileSubnet("beta");
+    await bed.reconcileDataCenter("dc-a");
+    assert.deepEqual(bed.dataCenter("dc-a")?.metadata.finalizers, [DATACENTER_FINALIZER]);
+    await bed.kube.delete({ apiVersion: "apps/v1", kind: "StatefulSet", name: "beta-dc-a", namespace: "default" });
+    await bed.reconcileDataCenter("dc-a");
+    assert.deepEqual(bed.dataCenter("dc-a")?.metadata.finalizers, []);
+    // With no operator reconciling any more, the delete goes through at once.
+    await bed.kube.delete({ apiVersion: "relaylab.dev/v1alpha1", kind: "DataCenter", name: "dc-a" });
+    assert.equal(bed.dataCenter("dc-a"), undefined);
+  });
+
+  it("adds the finalizer with a resourceVersion-guarded update (a concurrent change wins)", async () => {
+    const bed = testBed();
+    await bed.kube.create(dataCenter("dc-a"));
+    const { metadata: _m, ...rest } = subnet("beta", { nodes: 4, groups: 1, groupSize: 4 });
+    await bed.kube.create({ ...rest, metadata: { name: "beta", namespace: "default" } });
+    await bed.reconcileSubnet("beta");
     const stale = structuredClone(bed.dataCenter("dc-a")!);
     bed.kube.patchAsOther({ apiVersion: "relaylab.dev/v1alpha1", kind: "DataCenter", name: "dc-a" }, { metadata: { labels: { changed: "yes" } } });
-    await assert.rejects(bed.kube.update({ ...stale, metadata: { ...stale.metadata, finalizers: [] } }), /has been modified/);
+    await assert.rejects(bed.kube.update({ ...stale, metadata: { ...stale.metadata, finalizers: [DATACENTER_FINALIZER] } }), /has been modified/);
     await bed.reconcileDataCenter("dc-a");
     assert.deepEqual(bed.dataCenter("dc-a")?.metadata.finalizers, [DATACENTER_FINALIZER]);
     assert.equal(bed.dataCenter("dc-a")?.metadata.labels?.changed, "yes", "the other writer's change survives");
