@@ -12,6 +12,16 @@ function statusOf(bed: ReturnType<typeof testBed>, name: string): DataCenterStat
   return status;
 }
 
+/** A test bed whose Subnet "beta" runs its 4 nodes on DataCenter dc-a (the DataCenter not reconciled yet). */
+async function bedWithNodesOnDcA(): Promise<ReturnType<typeof testBed>> {
+  const bed = testBed();
+  await bed.kube.create(dataCenter("dc-a"));
+  const { metadata: _m, ...rest } = subnet("beta", { nodes: 4, groups: 1, groupSize: 4 });
+  await bed.kube.create({ ...rest, metadata: { name: "beta", namespace: "default" } });
+  await bed.reconcileSubnet("beta");
+  return bed;
+}
+
 describe("reconcileDataCenter", () => {
   it("holds its finalizer while nodes run there, reports usage, and holds deletion until none do", async () => {
     const bed = testBed();
@@ -57,11 +67,7 @@ describe("reconcileDataCenter", () => {
   });
 
   it("drops its finalizer when the last node leaves, so a later delete needs no operator", async () => {
-    const bed = testBed();
-    await bed.kube.create(dataCenter("dc-a"));
-    const { metadata: _m, ...rest } = subnet("beta", { nodes: 4, groups: 1, groupSize: 4 });
-    await bed.kube.create({ ...rest, metadata: { name: "beta", namespace: "default" } });
-    await bed.reconcileSubnet("beta");
+    const bed = await bedWithNodesOnDcA();
     await bed.reconcileDataCenter("dc-a");
     assert.deepEqual(bed.dataCenter("dc-a")?.metadata.finalizers, [DATACENTER_FINALIZER]);
     await bed.kube.delete({ apiVersion: "apps/v1", kind: "StatefulSet", name: "beta-dc-a", namespace: "default" });
@@ -73,11 +79,7 @@ describe("reconcileDataCenter", () => {
   });
 
   it("adds the finalizer with a resourceVersion-guarded update (a concurrent change wins)", async () => {
-    const bed = testBed();
-    await bed.kube.create(dataCenter("dc-a"));
-    const { metadata: _m, ...rest } = subnet("beta", { nodes: 4, groups: 1, groupSize: 4 });
-    await bed.kube.create({ ...rest, metadata: { name: "beta", namespace: "default" } });
-    await bed.reconcileSubnet("beta");
+    const bed = await bedWithNodesOnDcA();
     const stale = structuredClone(bed.dataCenter("dc-a")!);
     bed.kube.patchAsOther({ apiVersion: "relaylab.dev/v1alpha1", kind: "DataCenter", name: "dc-a" }, { metadata: { labels: { changed: "yes" } } });
     await assert.rejects(bed.kube.update({ ...stale, metadata: { ...stale.metadata, finalizers: [DATACENTER_FINALIZER] } }), /has been modified/);
