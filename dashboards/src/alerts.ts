@@ -9,6 +9,7 @@
 import { DKG_RESULTS, LABELS, NODE_METRICS, type FaultKind } from "@relaylab/node/metrics-names";
 import { OPERATOR_LABELS, OPERATOR_METRICS, type ReconcileResult } from "@relaylab/operator/metrics-names";
 import { PROMETHEUS_SERIES, agg, eq, growth, has, leMatcher, quantile, rate, re, sel } from "./promql.js";
+import { BY_SUBNET, NAMESPACE } from "./targets.js";
 
 /** One Prometheus alerting rule. */
 export interface AlertRule {
@@ -65,13 +66,6 @@ const MAX_ROUND_SPREAD = { rounds: 10, seconds: 60 } as const;
 const LAGGING_FAULTS: readonly FaultKind[] = ["partition", "pause", "loss", "bandwidth"];
 
 const S = LABELS.subnet;
-/**
- * The namespace target label the Prometheus Operator puts on pod targets: Subnets of one name in
- * two namespaces are two subnets. Local targets have none, and group under the empty namespace.
- */
-const NAMESPACE = "namespace";
-/** Every per-subnet aggregation keeps both. */
-const BY_SUBNET = [NAMESPACE, S];
 const NODE_TARGETS = [has(S)];
 const SUBNET = `{{ with $labels.${NAMESPACE} }}{{ . }}/{{ end }}{{ $labels.${S} }}`;
 

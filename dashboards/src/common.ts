@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * Shared dashboard pieces: the Prometheus data source variable, the subnet → data center → node
+ * Shared dashboard pieces: the Prometheus data source variable, the namespace → subnet → data center → node
  * variable chain, and panel factories with relaylab's defaults (legend as a table, shared
  * crosshair, one data source reference), so each dashboard module only states what it shows.
  */
@@ -12,6 +12,7 @@ import * as stat from "@grafana/grafana-foundation-sdk/stat";
 import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
 import { LABELS, NODE_METRICS } from "@relaylab/node/metrics-names";
 import { re, sel } from "./promql.js";
+import { BY_SUBNET, NAMESPACE } from "./targets.js";
 
 /*
  * The SDK deprecates the classic dashboard model in favour of dashboardv2, but Grafana's
@@ -34,11 +35,16 @@ export const DATASOURCE: common.DataSourceRef = { type: "prometheus", uid: "${da
 /** Tag shared by every relaylab dashboard; the dashboards link to each other through it. */
 export const TAG = "relaylab";
 
+export { BY_SUBNET, NAMESPACE };
+/** Every per-subnet legend shows both labels. */
+export const SUBNET_LEGEND = `{{${NAMESPACE}}} {{${LABELS.subnet}}}`;
+
 /**
  * Template variables named after the target labels they filter on (the local runner's file_sd
- * targets and the chart's PodMonitor set subnet, data_center and node on every node target).
+ * targets and the chart's PodMonitor set subnet, data_center and node on every node target; the
+ * Prometheus Operator adds namespace).
  */
-export const SCOPE_LABELS = [LABELS.subnet, LABELS.dataCenter, LABELS.node] as const;
+export const SCOPE_LABELS = [NAMESPACE, LABELS.subnet, LABELS.dataCenter, LABELS.node] as const;
 export type ScopeLabel = (typeof SCOPE_LABELS)[number];
 
 /** Matchers `label=~"$label"` for each scope variable a dashboard declares. */

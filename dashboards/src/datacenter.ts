@@ -4,15 +4,15 @@
  * slow link is local to one site (lagging rounds, higher latency, dropped or late shares).
  */
 import { LABELS, NODE_METRICS, type ShareResult } from "@relaylab/node/metrics-names";
-import { RATE, type Dashboard, finish, relaylabDashboard, row, scope, timeseriesPanel } from "./common.js";
+import { BY_SUBNET, NAMESPACE, RATE, type Dashboard, finish, relaylabDashboard, row, scope, timeseriesPanel } from "./common.js";
 import { roundLag } from "./lag.js";
 import { PROMETHEUS_SERIES, agg, has, histogramMean, ne, quantile, rate, sel } from "./promql.js";
 
 const S = LABELS.subnet;
 const D = LABELS.dataCenter;
-const M = scope([S, D]);
-const BY = [S, D];
-const LEGEND = `{{${S}}}/{{${D}}}`;
+const M = scope([NAMESPACE, S, D]);
+const BY = [...BY_SUBNET, D];
+const LEGEND = `{{${NAMESPACE}}} {{${S}}}/{{${D}}}`;
 
 /** Builds the per-DataCenter dashboard. */
 export function perDataCenter(): Dashboard {
@@ -21,7 +21,7 @@ export function perDataCenter(): Dashboard {
       uid: "relaylab-datacenter",
       title: "relaylab / DataCenter",
       description: "Beacon health split by data center: availability, lag, latency, traffic, shares, faults.",
-      scope: [S, D],
+      scope: [NAMESPACE, S, D],
     })
       .withRow(row("Availability and progress"))
       .withPanel(
@@ -39,7 +39,7 @@ export function perDataCenter(): Dashboard {
           description: "Rounds between the subnet's highest accepted round and the best node of each data center.",
           unit: "none",
           span: 8,
-          queries: [{ expr: roundLag(scope([S]), M, BY), legend: LEGEND }],
+          queries: [{ expr: roundLag(scope([NAMESPACE, S]), M, BY), legend: LEGEND }],
         }),
       )
       .withPanel(

@@ -4,15 +4,15 @@
  * find the member that is slow, lagging, misbehaving or out of CPU.
  */
 import { LABELS, NODE_METRICS, PROCESS_METRICS } from "@relaylab/node/metrics-names";
-import { RATE, type Dashboard, finish, relaylabDashboard, row, scope, timeseriesPanel } from "./common.js";
+import { BY_SUBNET, NAMESPACE, RATE, type Dashboard, finish, relaylabDashboard, row, scope, timeseriesPanel } from "./common.js";
 import { roundLag } from "./lag.js";
 import { agg, increase, quantile, rate, sel } from "./promql.js";
 
 const S = LABELS.subnet;
 const N = LABELS.node;
-const M = scope([S, LABELS.dataCenter, N]);
-const BY = [S, N];
-const LEGEND = `{{${S}}}/{{${N}}}`;
+const M = scope([NAMESPACE, S, LABELS.dataCenter, N]);
+const BY = [...BY_SUBNET, N];
+const LEGEND = `{{${NAMESPACE}}} {{${S}}}/{{${N}}}`;
 
 /** A per-node panel of one expression per selected node. */
 function perNode(title: string, description: string, unit: string, expr: string, legendSuffix = ""): ReturnType<typeof timeseriesPanel> {
@@ -26,11 +26,11 @@ export function perNodeDashboard(): Dashboard {
       uid: "relaylab-node",
       title: "relaylab / Node",
       description: "Every signal of the selected nodes: beacon progress and latency, shares, drops, traffic, DKG, faults, process resources.",
-      scope: [S, LABELS.dataCenter, N],
+      scope: [NAMESPACE, S, LABELS.dataCenter, N],
     })
       .withRow(row("Beacon"))
       .withPanel(perNode("Beacon round", "Highest beacon round each node accepted.", "none", agg("max", BY, sel(NODE_METRICS.beaconRound, M))))
-      .withPanel(perNode("Round lag behind the subnet head", "Rounds between the subnet's highest accepted round and this node's.", "none", roundLag(scope([S]), M, BY)))
+      .withPanel(perNode("Round lag behind the subnet head", "Rounds between the subnet's highest accepted round and this node's.", "none", roundLag(scope([NAMESPACE, S]), M, BY)))
       .withPanel(perNode("Round latency p99", "Tail time from accepting B(r−1) to accepting B(r).", "s", quantile(0.99, NODE_METRICS.beaconRoundDuration, M, BY, RATE)))
       .withPanel(perNode("Signing latency p99", "Tail time from opening a round for signing (pacing wait excluded) to accepting its beacon.", "s", quantile(0.99, NODE_METRICS.beaconSigning, M, BY, RATE)))
       .withPanel(perNode("Stalled", "1 while this node's current round is open longer than the stall timeout.", "none", agg("max", BY, sel(NODE_METRICS.stalled, M))))

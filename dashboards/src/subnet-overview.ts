@@ -4,16 +4,16 @@
  * the consensus layer finalizing blocks and taking ingress. One line per subnet.
  */
 import { LABELS, NODE_METRICS, type Direction, type P2PMessageKind } from "@relaylab/node/metrics-names";
-import { RATE, type Dashboard, type Query, finish, heatmapPanel, relaylabDashboard, row, scope, statPanel, timeseriesPanel } from "./common.js";
+import { BY_SUBNET, NAMESPACE, RATE, SUBNET_LEGEND, type Dashboard, type Query, finish, heatmapPanel, relaylabDashboard, row, scope, statPanel, timeseriesPanel } from "./common.js";
 import { PROMETHEUS_SERIES, agg, bucket, eq, has, histogramMean, increase, quantile, rate, sel } from "./promql.js";
 
 const S = LABELS.subnet;
-const M = scope([LABELS.subnet, LABELS.dataCenter]);
+const M = scope([NAMESPACE, LABELS.subnet, LABELS.dataCenter]);
 const SENT = eq(LABELS.direction, "sent" satisfies Direction);
 
 /** Latency quantiles per subnet (median, tail, worst-case tail by default). */
 function latencyQuantiles(histogram: string, qs: readonly number[] = [0.5, 0.9, 0.99]): Query[] {
-  return qs.map((q) => ({ expr: quantile(q, histogram, M, [S], RATE), legend: `{{${S}}} p${q * 100}` }));
+  return qs.map((q) => ({ expr: quantile(q, histogram, M, BY_SUBNET, RATE), legend: `${SUBNET_LEGEND} p${q * 100}` }));
 }
 
 /** Builds the Subnet overview dashboard. */
@@ -23,7 +23,7 @@ export function subnetOverview(): Dashboard {
       uid: "relaylab-subnet-overview",
       title: "relaylab / Subnet overview",
       description: "Threshold Relay beacon and consensus health per subnet: round rate and latency, stalls, traffic per group signature, finalization, ingress.",
-      scope: [LABELS.subnet, LABELS.dataCenter],
+      scope: [NAMESPACE, LABELS.subnet, LABELS.dataCenter],
     })
       .withRow(row("Beacon"))
       .withPanel(
@@ -31,7 +31,7 @@ export function subnetOverview(): Dashboard {
           title: "Beacon round",
           description: "Highest beacon round accepted by any node of the subnet.",
           unit: "none",
-          queries: [{ expr: agg("max", [S], sel(NODE_METRICS.beaconRound, M)), legend: `{{${S}}}` }],
+          queries: [{ expr: agg("max", BY_SUBNET, sel(NODE_METRICS.beaconRound, M)), legend: SUBNET_LEGEND }],
         }),
       )
       .withPanel(
@@ -40,7 +40,7 @@ export function subnetOverview(): Dashboard {
           description: "Node targets whose last scrape failed (Prometheus `up == 0`).",
           unit: "none",
           redAt: 1,
-          queries: [{ expr: agg("sum", [S], `1 - ${sel(PROMETHEUS_SERIES.up, [has(S), ...M])}`), legend: `{{${S}}}` }],
+          queries: [{ expr: agg("sum", BY_SUBNET, `1 - ${sel(PROMETHEUS_SERIES.up, [has(S), ...M])}`), legend: SUBNET_LEGEND }],
         }),
       )
       .withPanel(
@@ -49,7 +49,7 @@ export function subnetOverview(): Dashboard {
           description: "Nodes whose current round is open longer than the stall timeout.",
           unit: "none",
           redAt: 1,
-          queries: [{ expr: agg("sum", [S], sel(NODE_METRICS.stalled, M)), legend: `{{${S}}}` }],
+          queries: [{ expr: agg("sum", BY_SUBNET, sel(NODE_METRICS.stalled, M)), legend: SUBNET_LEGEND }],
         }),
       )
       .withPanel(
@@ -57,7 +57,7 @@ export function subnetOverview(): Dashboard {
           title: "Registered groups",
           description: "Groups whose DKG succeeded and that the beacon may select (lowest count any node reports).",
           unit: "none",
-          queries: [{ expr: agg("min", [S], sel(NODE_METRICS.registeredGroups, M)), legend: `{{${S}}}` }],
+          queries: [{ expr: agg("min", BY_SUBNET, sel(NODE_METRICS.registeredGroups, M)), legend: SUBNET_LEGEND }],
         }),
       )
       .withPanel(
@@ -65,7 +65,7 @@ export function subnetOverview(): Dashboard {
           title: "Round rate",
           description: "Beacon rounds accepted per second, averaged over the subnet's nodes (each node accepts every round once).",
           unit: "ops",
-          queries: [{ expr: agg("avg", [S], rate(`${NODE_METRICS.beaconRoundDuration}_count`, M, RATE)), legend: `{{${S}}}` }],
+          queries: [{ expr: agg("avg", BY_SUBNET, rate(`${NODE_METRICS.beaconRoundDuration}_count`, M, RATE)), legend: SUBNET_LEGEND }],
         }),
       )
       .withPanel(
@@ -99,8 +99,8 @@ export function subnetOverview(): Dashboard {
           unit: "short",
           bars: true,
           queries: [
-            { expr: agg("sum", [S], increase(NODE_METRICS.stallEvents, M, RATE)), legend: `{{${S}}} stall events` },
-            { expr: agg("sum", [S], sel(NODE_METRICS.stalled, M)), legend: `{{${S}}} stalled nodes` },
+            { expr: agg("sum", BY_SUBNET, increase(NODE_METRICS.stallEvents, M, RATE)), legend: `${SUBNET_LEGEND} stall events` },
+            { expr: agg("sum", BY_SUBNET, sel(NODE_METRICS.stalled, M)), legend: `${SUBNET_LEGEND} stalled nodes` },
           ],
         }),
       )
@@ -110,7 +110,7 @@ export function subnetOverview(): Dashboard {
           description: "How long stalled rounds stayed open, recorded when they complete.",
           unit: "s",
           span: 8,
-          queries: [{ expr: quantile(0.99, NODE_METRICS.stallDuration, M, [S], RATE), legend: `{{${S}}}` }],
+          queries: [{ expr: quantile(0.99, NODE_METRICS.stallDuration, M, BY_SUBNET, RATE), legend: SUBNET_LEGEND }],
         }),
       )
       .withPanel(
@@ -120,8 +120,8 @@ export function subnetOverview(): Dashboard {
           unit: "bytes",
           span: 8,
           queries: [
-            { expr: histogramMean(NODE_METRICS.groupSignatureBytes, M, [S], RATE), legend: `{{${S}}} mean` },
-            { expr: quantile(0.99, NODE_METRICS.groupSignatureBytes, M, [S], RATE), legend: `{{${S}}} p99` },
+            { expr: histogramMean(NODE_METRICS.groupSignatureBytes, M, BY_SUBNET, RATE), legend: `${SUBNET_LEGEND} mean` },
+            { expr: quantile(0.99, NODE_METRICS.groupSignatureBytes, M, BY_SUBNET, RATE), legend: `${SUBNET_LEGEND} p99` },
           ],
         }),
       )
@@ -132,7 +132,7 @@ export function subnetOverview(): Dashboard {
           unit: "Bps",
           span: 8,
           stack: true,
-          queries: [{ expr: agg("sum", [S, LABELS.message], rate(NODE_METRICS.p2pBytes, [...M, SENT], RATE)), legend: `{{${S}}} {{${LABELS.message}}}` }],
+          queries: [{ expr: agg("sum", [...BY_SUBNET, LABELS.message], rate(NODE_METRICS.p2pBytes, [...M, SENT], RATE)), legend: `${SUBNET_LEGEND} {{${LABELS.message}}}` }],
         }),
       )
       .withRow(row("Consensus and ingress"))
@@ -142,7 +142,7 @@ export function subnetOverview(): Dashboard {
           description: "Highest finalized block height reported by any node of the subnet.",
           unit: "none",
           span: 8,
-          queries: [{ expr: agg("max", [S], sel(NODE_METRICS.finalizedHeight, M)), legend: `{{${S}}}` }],
+          queries: [{ expr: agg("max", BY_SUBNET, sel(NODE_METRICS.finalizedHeight, M)), legend: SUBNET_LEGEND }],
         }),
       )
       .withPanel(
@@ -153,7 +153,7 @@ export function subnetOverview(): Dashboard {
           span: 8,
           queries: [
             ...latencyQuantiles(NODE_METRICS.blockFinalization, [0.5, 0.99]),
-            { expr: quantile(0.5, NODE_METRICS.notarization, M, [S], RATE), legend: `{{${S}}} notarization p50` },
+            { expr: quantile(0.5, NODE_METRICS.notarization, M, BY_SUBNET, RATE), legend: `${SUBNET_LEGEND} notarization p50` },
           ],
         }),
       )
@@ -164,7 +164,7 @@ export function subnetOverview(): Dashboard {
           unit: "reqps",
           span: 8,
           stack: true,
-          queries: [{ expr: agg("sum", [S, LABELS.result], rate(NODE_METRICS.ingressMessages, M, RATE)), legend: `{{${S}}} {{${LABELS.result}}}` }],
+          queries: [{ expr: agg("sum", [...BY_SUBNET, LABELS.result], rate(NODE_METRICS.ingressMessages, M, RATE)), legend: `${SUBNET_LEGEND} {{${LABELS.result}}}` }],
         }),
       )
       .withPanel(
@@ -182,7 +182,7 @@ export function subnetOverview(): Dashboard {
           description: "Peer bytes per second carrying ingress messages between nodes.",
           unit: "Bps",
           span: 12,
-          queries: [{ expr: agg("sum", [S], rate(NODE_METRICS.p2pBytes, [...M, SENT, eq(LABELS.message, "ingress" satisfies P2PMessageKind)], RATE)), legend: `{{${S}}}` }],
+          queries: [{ expr: agg("sum", BY_SUBNET, rate(NODE_METRICS.p2pBytes, [...M, SENT, eq(LABELS.message, "ingress" satisfies P2PMessageKind)], RATE)), legend: SUBNET_LEGEND }],
         }),
       ),
   );
