@@ -165,4 +165,15 @@ describe("NodeClient", () => {
     pool.close();
     await assert.rejects(a.status(), /closed/);
   });
+
+  it("the pool closes and forgets the clients of the addresses it is told to", async () => {
+    const pool = new NodeClientPool();
+    const a = pool.get({ public: addresses.public });
+    const b = pool.get({ control: addresses.control });
+    assert.equal(pool.closeWhere((x) => x.control !== undefined), 1);
+    await assert.rejects(b.getFaults(), /closed/);
+    assert.notEqual(pool.get({ control: addresses.control }), b, "a closed client is not handed out again");
+    assert.equal((await a.status()).index, 2, "the others stay open");
+    pool.close();
+  });
 });

@@ -24,6 +24,18 @@ export class NodeClientPool {
     return client;
   }
 
+  /** Closes and drops the clients whose addresses `match` (e.g. every node of a deleted testnet); returns how many. */
+  closeWhere(match: (addresses: NodeAddresses) => boolean): number {
+    let closed = 0;
+    for (const [key, client] of this.#clients) {
+      if (!match(client.addresses)) continue;
+      client.close();
+      this.#clients.delete(key);
+      closed++;
+    }
+    return closed;
+  }
+
   /** Closes every client (call on shutdown). */
   close(): void {
     for (const c of this.#clients.values()) c.close();

@@ -72,12 +72,16 @@ export const identityKeyName = (index: number | string): string => `node-${index
 
 export const statefulSetName = (subnet: string, dataCenter: string): string => `${subnet}-${dataCenter}`;
 export const peersServiceName = (subnet: string): string => `${subnet}-peers`;
+/** The DNS domain every node host of a Subnet ends with (its headless Service's). */
+export const subnetDomain = (subnet: string, namespace: string): string => `${peersServiceName(subnet)}.${namespace}.svc`;
+/** Whether `address` (host:port) is a node host under `domain`. */
+export const inDomain = (address: string, domain: string): boolean => address.slice(0, address.lastIndexOf(":")).endsWith(`.${domain}`);
 export const genesisConfigMapName = (subnet: string): string => `${subnet}-genesis`;
 export const identitySecretName = (subnet: string): string => `${subnet}-identity`;
 
 /** DNS name of node `index` (pod `<statefulset>-<index>` behind the headless Service). */
 export function nodeHost(subnet: string, namespace: string, dataCenter: string, index: number): string {
-  return `${statefulSetName(subnet, dataCenter)}-${index}.${peersServiceName(subnet)}.${namespace}.svc`;
+  return `${statefulSetName(subnet, dataCenter)}-${index}.${subnetDomain(subnet, namespace)}`;
 }
 
 /** Labels every child carries. */

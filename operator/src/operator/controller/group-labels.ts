@@ -45,6 +45,12 @@ export class GroupLabelState {
   labelled(subnet: string, digest: string, nowMs: number): void {
     this.#labelled.set(subnet, { digest, atMs: nowMs });
   }
+
+  /** Drops what was learned of a deleted Subnet. */
+  forget(subnet: string): void {
+    this.#groups.delete(subnet);
+    this.#labelled.delete(subnet);
+  }
 }
 
 export interface GroupLabelDeps {

@@ -4,9 +4,10 @@
  * through. Both are ports: `grpcNodes` implements them with the node's client
  * (@relaylab/node/client), and tests inject fakes.
  */
-import { NodeClientPool, toProtoFaultSet } from "@relaylab/node/client";
+import { NodeClientPool, pushFaults } from "@relaylab/node/client";
 import { median } from "@relaylab/node/quantile";
 import type { FaultSetSpec } from "../../genesis/index.js";
+import { inDomain } from "../../resources/index.js";
 
 /** What one node reports about itself (relaylab.v1.NodeStatus, numbers instead of bigints). */
 export interface NodeLiveStatus {
@@ -30,6 +31,8 @@ export interface NodeStatusReader {
   status(address: string): Promise<NodeLiveStatus>;
   /** The groups registered for `epoch` (the DKG's output) as the node at `address` knows them. */
   groups(address: string, epoch: number): Promise<GroupMembers[]>;
+  /** Closes whatever is held open for the nodes whose hosts end with `domain` (a deleted Subnet's). */
+  release(domain: string): void;
 }
 
 /** One registered group: its index and its members' node indices. */
@@ -78,7 +81,11 @@ export function grpcNodes(): NodeStatusReader & NodeControl & { close(): void } 
       return set.groups.map((g) => ({ index: g.index, members: [...g.members] }));
     },
     async setFaults({ address, node, controlKey }, faults) {
-      await pool.get({ control: address }, { secretKey: Buffer.from(controlKey, "hex"), node }).setFaults(toProtoFaultSet(faults));
+      await pushFaults(pool.get({ control: address }, { secretKey: Buffer.from(controlKey, "hex"), node }), node, faults);
+    },
+    release(domain) {
+      const under = (address: string | undefined): boolean => address !== undefined && inDomain(address, domain);
+      pool.closeWhere((a) => under(a.public) || under(a.control));
     },
     close: () => pool.close(),
   };

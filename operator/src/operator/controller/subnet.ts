@@ -24,7 +24,9 @@ import {
   type ChildrenConfig,
   genesisConfigMapName,
   identitySecretName,
+  inDomain,
   nodeHost,
+  subnetDomain,
 } from "../../resources/index.js";
 import type { Clock } from "@relaylab/node/clock";
 import type { Reconcile, Result } from "../runtime/controller.js";
@@ -94,6 +96,8 @@ interface ReconcilerState {
   readonly pushed: Map<string, string>;
   /** Groups learned from the nodes and when pods were last labelled with them. */
   readonly groupLabels: GroupLabelState;
+  /** The uid of each Subnet reconciled, by key: what its state above is kept under, to free when it goes. */
+  readonly uids: Map<string, string>;
 }
 
 interface SecretObject extends KubeObject {
@@ -102,7 +106,7 @@ interface SecretObject extends KubeObject {
 
 /** Builds the Subnet reconcile function; it keeps, per node, the last status and fault set pushed. */
 export function createSubnetReconciler(deps: SubnetReconcilerDeps): Reconcile {
-  const state: ReconcilerState = { applied: new AppliedObjects(deps.clock), calls: new NodeCalls(deps.clock, deps.nodeCallBudgetMs), live: new Map(), pushed: new Map(), groupLabels: new GroupLabelState() };
+  const state: ReconcilerState = { applied: new AppliedObjects(deps.clock), calls: new NodeCalls(deps.clock, deps.nodeCallBudgetMs), live: new Map(), pushed: new Map(), groupLabels: new GroupLabelState(), uids: new Map() };
   return (key) => reconcileSubnet(deps, state, key);
 }
 
@@ -111,9 +115,10 @@ async function reconcileSubnet(deps: SubnetReconcilerDeps, state: ReconcilerStat
   const { namespace, name } = parseKey(key);
   const subnet = deps.subnets.get(`${namespace ?? ""}/${name}`);
   if (subnet === undefined || subnet.metadata.deletionTimestamp !== undefined) {
-    state.applied.forget(key);
+    forgetSubnet(deps, state, key);
     return {}; // children go by garbage collection
   }
+  if (subnet.metadata.uid !== undefined) state.uids.set(key, subnet.metadata.uid);
   const spec = resolveSubnetSpec(subnet.spec);
   const expiresAtMs = expiryOf(subnet);
   if (expiresAtMs !== undefined && clock.wallNow() >= expiresAtMs) {
@@ -260,6 +265,25 @@ async function applyChildren(
     await deps.events.record(subnet, "Normal", "IdentityKeysGenerated", "GenerateKeys", `generated ${generated} node identity keys`);
   }
   return { genesisHash: genesis.hash, previousHash, controlKey: subnetKeys.control };
+}
+
+/**
+ * Frees what the reconciler holds for a deleted Subnet: applied-object digests, live figures,
+ * pushed fault sets, learned groups and the gRPC channels to its nodes. Without this, an operator
+ * serving short-lived CI testnets would grow with every Subnet it ever saw.
+ */
+function forgetSubnet(deps: SubnetReconcilerDeps, state: ReconcilerState, key: string): void {
+  const { namespace, name } = parseKey(key);
+  const domain = subnetDomain(name, namespace ?? "");
+  state.applied.forget(key);
+  for (const address of state.live.keys()) if (inDomain(address, domain)) state.live.delete(address);
+  const uid = state.uids.get(key);
+  if (uid !== undefined) {
+    for (const slot of state.pushed.keys()) if (slot.startsWith(`${uid}/`)) state.pushed.delete(slot);
+    state.groupLabels.forget(uid);
+    state.uids.delete(key);
+  }
+  deps.nodes.release(domain);
 }
 
 /**

@@ -66,6 +66,9 @@ class RecordingNodes implements NodeStatusReader, NodeControl {
     this.pushes.push({ address, faults });
     return Promise.resolve();
   }
+  release(): void {
+    // No channel is held open.
+  }
 }
 
 /** A running operator replica and what it did. */

@@ -46,6 +46,12 @@ export class FakeNodes implements NodeStatusReader, NodeControl {
     this.pushes.push({ address, faults });
     return Promise.resolve();
   }
+
+  /** Domains whose channels the reconciler released. */
+  readonly released: string[] = [];
+  release(domain: string): void {
+    this.released.push(domain);
+  }
 }
 
 export function testBed() {

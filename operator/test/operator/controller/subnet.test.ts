@@ -6,7 +6,7 @@ import { identityPublicKey } from "@relaylab/node/identity";
 import type { SubnetSpec } from "../../../src/api/index.js";
 import { decodeIdentitySecret } from "../../../src/operator/controller/identity.js";
 import type { NodeLiveStatus } from "../../../src/operator/controller/live.js";
-import { ANNOTATION_GENESIS_HASH, PORTS, nodeHost } from "../../../src/resources/index.js";
+import { ANNOTATION_GENESIS_HASH, PORTS, inDomain, nodeHost } from "../../../src/resources/index.js";
 import type { KubeObject } from "../../../src/operator/runtime/kube.js";
 import { dataCenter, subnet } from "../../fixtures.js";
 import { testBed } from "./harness.js";
@@ -266,6 +266,17 @@ describe("reconcileSubnet", () => {
       assert.equal(bed.kube.objects(v, k).length, 0, `${k} collected`);
     }
     assert.deepEqual(await bed.reconcileSubnet("beta"), {}, "a deleted Subnet is a no-op");
+  });
+
+  it("frees what it held for a deleted Subnet: the channels to its nodes are released, other Subnets' kept", async () => {
+    const bed = await setup({ faults: { byzantine: { count: 1, behaviour: "InvalidShares" } } });
+    await bed.reconcileSubnet("beta");
+    assert.ok(bed.nodes.pushes.length > 0);
+    await bed.kube.delete({ apiVersion: "relaylab.dev/v1alpha1", kind: "Subnet", namespace: "default", name: "beta" });
+    await bed.reconcileSubnet("beta");
+    assert.deepEqual(bed.nodes.released, ["beta-peers.default.svc"]);
+    assert.ok(inDomain(`${nodeHost("beta", "default", "dc-a", 0)}:${PORTS.control}`, "beta-peers.default.svc"));
+    assert.ok(!inDomain("beta-dc-a-0.beta-peers.other.svc:7001", "beta-peers.default.svc"), "a Subnet of the same name in another namespace is another domain");
   });
 
   it("deletes a Subnet when spec.ttlSeconds has elapsed since its creation, and says when in the status", async () => {
