@@ -127,7 +127,7 @@ export async function runOperator(options: OperatorOptions = {}): Promise<void> 
     subnetCtl.watchSelf(subnets);
     subnetCtl.watchOwned(statefulSets, SUBNET_KIND);
     // A DataCenter change (network profile, outage, capacity, labels) may concern any Subnet.
-    subnetCtl.watch(dataCenters, () => subnets.list().map((s) => objectKey(SUBNET_KIND, s.metadata.name ?? "", s.metadata.namespace)));
+    subnetCtl.watch(dataCenters, () => subnets.list().map((s) => objectKey(SUBNET_KIND, s.metadata.name ?? "", s.metadata.namespace)), { ignoreStatusOnly: true });
 
     const dcCtl = new Controller({
       name: "datacenter",

@@ -5,6 +5,7 @@
  * Errors requeue with per-key backoff; TerminalError drops the key until its object changes;
  * `requeueAfterMs` schedules the next look.
  */
+import { isDeepStrictEqual } from "node:util";
 import type { Logger } from "pino";
 import type { OperatorMetrics } from "../../metrics/registry.js";
 import { observeReconcile } from "../../metrics/registry.js";
@@ -44,6 +45,18 @@ export function controllerOwnerKey(obj: KubeObject, ownerKind: string): string |
   return owner === undefined ? undefined : objectKey(ownerKind, owner.name, obj.metadata.namespace);
 }
 
+/**
+ * Whether an update changed more than the status: the spec (the generation, which the API server
+ * bumps on spec changes of a resource with a status subresource), or the metadata a reconcile
+ * reads (labels, annotations, finalizers, owners, deletion).
+ */
+export function specOrMetadataChanged(obj: KubeObject, old: KubeObject): boolean {
+  const m = obj.metadata;
+  const o = old.metadata;
+  if (m.generation === undefined || m.generation !== o.generation || m.deletionTimestamp !== o.deletionTimestamp) return true;
+  return !isDeepStrictEqual([m.labels, m.annotations, m.finalizers, m.ownerReferences], [o.labels, o.annotations, o.finalizers, o.ownerReferences]);
+}
+
 export interface ControllerOptions {
   name: ControllerName;
   reconcile: Reconcile;
@@ -70,17 +83,24 @@ export class Controller {
     return this.#opts.name;
   }
 
-  /** Enqueues the keys `map` returns for every add, update, delete and resync of `informer`. */
-  watch<T extends KubeObject>(informer: Informer<T>, map: (obj: T) => readonly string[]): void {
+  /**
+   * Enqueues the keys `map` returns for every add, update, delete and resync of `informer`; with
+   * `ignoreStatusOnly`, not for an update that changed only the status (controller-runtime's
+   * generation-changed predicate): a reconcile's own status write does not run it again.
+   */
+  watch<T extends KubeObject>(informer: Informer<T>, map: (obj: T) => readonly string[], options: { ignoreStatusOnly?: boolean } = {}): void {
     const enqueue = (obj: T): void => {
       for (const key of map(obj)) this.queue.add(key);
     };
-    informer.on({ onAdd: enqueue, onUpdate: enqueue, onDelete: enqueue, onResync: (objs) => objs.forEach(enqueue) });
+    const onUpdate = (obj: T, old: T): void => {
+      if (options.ignoreStatusOnly !== true || specOrMetadataChanged(obj, old)) enqueue(obj);
+    };
+    informer.on({ onAdd: enqueue, onUpdate, onDelete: enqueue, onResync: (objs) => objs.forEach(enqueue) });
   }
 
-  /** Enqueues the object's own key. */
+  /** Enqueues the object's own key, except for updates of its status alone (which the reconcile wrote). */
   watchSelf<T extends KubeObject>(informer: Informer<T>): void {
-    this.watch(informer, (obj) => [objectKey(obj.kind, obj.metadata.name ?? "", obj.metadata.namespace)]);
+    this.watch(informer, (obj) => [objectKey(obj.kind, obj.metadata.name ?? "", obj.metadata.namespace)], { ignoreStatusOnly: true });
   }
 
   /** Enqueues the controller owner of kind `ownerKind` of each object (sample-controller's handleObject). */

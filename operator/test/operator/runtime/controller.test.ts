@@ -2,7 +2,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Registry } from "prom-client";
-import { Controller, controllerOwnerKey, objectKey, parseKey } from "../../../src/operator/runtime/controller.js";
+import { Controller, controllerOwnerKey, objectKey, parseKey, specOrMetadataChanged } from "../../../src/operator/runtime/controller.js";
 import { TerminalError } from "../../../src/operator/runtime/errors.js";
 import { createOperatorMetrics } from "../../../src/metrics/registry.js";
 import { OPERATOR_METRICS } from "../../../src/metrics/names.js";
@@ -47,6 +47,18 @@ describe("Controller", () => {
     };
     assert.equal(controllerOwnerKey(sts, "Subnet"), "Subnet/ns/owner");
     assert.equal(controllerOwnerKey(sts, "DataCenter"), undefined);
+  });
+
+  it("tells a status-only update (the reconcile's own write) from a change of spec or of the metadata it reads", () => {
+    const old = { apiVersion: "relaylab.dev/v1alpha1", kind: "Subnet", metadata: { name: "a", namespace: "ns", generation: 3, resourceVersion: "10", labels: { x: "1" } } };
+    const next = (metadata: object) => ({ ...old, metadata: { ...old.metadata, resourceVersion: "11", ...metadata } });
+    assert.equal(specOrMetadataChanged(next({}), old), false, "status only: same generation and metadata");
+    assert.equal(specOrMetadataChanged(next({ generation: 4 }), old), true, "spec change");
+    assert.equal(specOrMetadataChanged(next({ labels: { x: "2" } }), old), true, "label change");
+    assert.equal(specOrMetadataChanged(next({ finalizers: ["f"] }), old), true, "finalizer change");
+    assert.equal(specOrMetadataChanged(next({ deletionTimestamp: "2026-01-01T00:00:00Z" }), old), true, "deletion");
+    const { generation: _g, ...noGeneration } = old.metadata;
+    assert.equal(specOrMetadataChanged({ ...old, metadata: noGeneration }, { ...old, metadata: noGeneration }), true, "no generation to compare: always a change");
   });
 
   it("forgets on success, retries errors with backoff, drops terminal errors, honours requeueAfterMs", async () => {
