@@ -3,8 +3,9 @@
 // everyone else, calls advance() on every unfinished member when the network goes quiet (the phase timeout), and
 // lets chosen dealers misbehave by rewriting or dropping what they send.
 import { bls12_381 } from "@noble/curves/bls12-381.js";
+import { ed25519 } from "@noble/curves/ed25519.js";
 import { randomBytes } from "@noble/hashes/utils.js";
-import { Dkg, type DkgMessage } from "../../src/crypto/index.js";
+import { commitmentStatement, Dkg, type DkgMessage, type DkgSigner } from "../../src/crypto/index.js";
 import { encodeG2Unchecked, order13G2 } from "./fixtures.js";
 
 /** How a member misbehaves; "honest" follows the protocol. */
@@ -40,6 +41,17 @@ export interface Run {
 const VICTIM = 1;
 export const ACCOMPLICE = 5;
 
+/** One ed25519 key per member (index 1..members): member i signs with signers[i-1] and checks the others' keys. */
+export function testSigners(members: number): DkgSigner[] {
+  const secrets = Array.from({ length: members }, () => ed25519.utils.randomSecretKey());
+  const publicKeys = secrets.map((s) => ed25519.getPublicKey(s));
+  const verify = (member: number, statement: Uint8Array, signature: Uint8Array): boolean => {
+    const key = publicKeys[member - 1];
+    return key !== undefined && signature.length === 64 && ed25519.verify(signature, statement, key);
+  };
+  return secrets.map((secret) => ({ sign: (statement) => ed25519.sign(statement, secret), verify }));
+}
+
 /** A message on its way: private deals go to their recipient, other messages to `to` or else to every member. */
 interface Outgoing {
   readonly message: DkgMessage;
@@ -52,8 +64,9 @@ interface Outgoing {
  */
 export function runDkg(options: RunOptions): Run {
   const { members, threshold } = options;
-  const adversary = new Adversary(members, threshold, options.behaviours ?? new Map());
-  const dkgs = Array.from({ length: members }, (_, i) => new Dkg({ self: i + 1, members, threshold }));
+  const signers = testSigners(members);
+  const adversary = new Adversary(members, threshold, options.behaviours ?? new Map(), signers);
+  const dkgs = signers.map((signer, i) => new Dkg({ self: i + 1, members, threshold, signer }));
   const relayed = dkgs.map(() => new Set<DkgMessage>());
   const queue: Outgoing[] = [];
   const push = (out: Outgoing): void => {
@@ -98,6 +111,8 @@ class Adversary {
     readonly members: number,
     readonly threshold: number,
     readonly behaviours: ReadonlyMap<number, Behaviour>,
+    /** The faulty members sign what they like with their own keys. */
+    readonly signers: readonly DkgSigner[],
   ) {}
 
   rewrite(from: number, message: DkgMessage): Outgoing[] {
@@ -119,7 +134,7 @@ class Adversary {
       return [{ ...message, commitmentDigests: message.commitmentDigests.filter((d) => d.dealer !== from) }];
     }
     if (message.type === "response" && behaviour === "lying-digests") {
-      return [{ ...message, commitmentDigests: message.commitmentDigests.map(({ dealer }) => ({ dealer, digest: randomBytes(32) })) }];
+      return [{ ...message, commitmentDigests: message.commitmentDigests.map(({ dealer }) => ({ dealer, digest: randomBytes(32), signature: randomBytes(64) })) }];
     }
     if (message.type !== "deal") return [message];
     switch (behaviour) {
@@ -130,7 +145,7 @@ class Adversary {
         this.#corrupted.add(from);
         return [{ ...message, share: bump(message.share) }];
       case "bad-commitment":
-        return [{ ...message, commitments: this.#twinDeal(from, message.to).commitments }];
+        return [{ ...message, commitments: this.#twinDeal(from, message.to).commitments, digestSignature: this.#twinDeal(from, message.to).digestSignature }];
       case "resend-other-commitments":
         // The re-sent deal is a consistent deal of another polynomial: its commitments differ from the agreed ones.
         if (message.to !== VICTIM) return [message];
@@ -166,14 +181,20 @@ class Adversary {
       const point = bls12_381.G2.Point.fromBytes(c);
       return encodeG2Unchecked(j === 1 ? point.subtract(torsion) : point.add(torsion));
     });
-    return { ...deal, commitments };
+    return { ...deal, commitments, digestSignature: this.#signer(deal.from).sign(commitmentStatement(deal.from, commitments)) };
+  }
+
+  #signer(member: number): DkgSigner {
+    const signer = this.signers[member - 1];
+    if (signer === undefined) throw new Error(`no signer for member ${member}`);
+    return signer;
   }
 
   /** The deal a second, independent instance of dealer `from` sends to `to` (another polynomial). */
   #twinDeal(from: number, to: number): Extract<DkgMessage, { type: "deal" }> {
     let deals = this.#twinDeals.get(from);
     if (deals === undefined) {
-      deals = new Dkg({ self: from, members: this.members, threshold: this.threshold }).start();
+      deals = new Dkg({ self: from, members: this.members, threshold: this.threshold, signer: this.#signer(from) }).start();
       this.#twinDeals.set(from, deals);
     }
     const deal = deals.find((m) => m.type === "deal" && m.to === to);

@@ -125,7 +125,8 @@ function corruptFirstDeal(rewrite: (deal: DkgDeal) => Uint8Array): Tamper {
 function summary(r: Run): unknown {
   const bodies = r.delivered.map((d) => d.body);
   const complaints = new Map(bodies.flatMap((b) => (b.response ? [[b.sender, b.response.complaints] as const] : [])));
-  const justifications = new Map(bodies.flatMap((b) => (b.justification ? [[b.sender, b.justification.shares.map((s) => s.to)] as const] : [])));
+  // Every member sends a justification (it carries its view); only those with shares answer complaints.
+  const justifications = new Map(bodies.flatMap((b) => (b.justification && b.justification.shares.length > 0 ? [[b.sender, b.justification.shares.map((s) => s.to)] as const] : [])));
   const qualified = new Map(bodies.flatMap((b) => (b.outcome ? [[b.sender, b.outcome.qualified.join(",")] as const] : [])));
   return {
     complaints: [...complaints].filter(([, c]) => c.length > 0),
