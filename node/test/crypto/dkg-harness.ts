@@ -21,6 +21,7 @@ export type Behaviour =
   | "torsion-commitment" // adds (x^13 − x)·T, T of order 13, to its commitments: every Feldman check still passes
   | "lying-digests" // deals honestly, reports a random digest for every dealer
   | "split-responses" // its response to odd members is honest; even members get one without digests or complaints
+  | "split-complaints" // its response to odd members is honest; even members get one that also complains against member 1
   | "equivocate-to-accomplice" // sends member `accomplice` a deal under other (self-consistent) commitments
   | "silent"; // sends nothing at all
 
@@ -30,6 +31,8 @@ export interface RunOptions {
   behaviours?: ReadonlyMap<number, Behaviour>;
   /** Deliver every message twice (duplicates must be ignored). */
   duplicate?: boolean;
+  /** Hold relayed messages back until every direct one has been delivered (members may reach a phase's end first). */
+  slowRelays?: boolean;
 }
 
 export interface Run {
@@ -69,6 +72,7 @@ export function runDkg(options: RunOptions): Run {
   const dkgs = signers.map((signer, i) => new Dkg({ self: i + 1, members, threshold, signer }));
   const relayed = dkgs.map(() => new Set<DkgMessage>());
   const queue: Outgoing[] = [];
+  const relays: Outgoing[] = [];
   const push = (out: Outgoing): void => {
     queue.push(out);
     if (options.duplicate === true) queue.push(out);
@@ -80,7 +84,7 @@ export function runDkg(options: RunOptions): Run {
   dkgs.forEach((dkg, i) => send(i + 1, dkg.start()));
   let timeouts = 0;
   for (let guard = 0; guard < 10; guard++) {
-    for (let out = queue.shift(); out !== undefined; out = queue.shift()) {
+    for (let out = queue.shift() ?? relays.shift(); out !== undefined; out = queue.shift() ?? relays.shift()) {
       const { message, to } = out;
       dkgs.forEach((dkg, i) => {
         const recipient = i + 1;
@@ -89,7 +93,8 @@ export function runDkg(options: RunOptions): Run {
         const reaction = dkg.receive(message);
         if (message.type !== "deal" && !relayed[i]?.has(message) && (adversary.behaviours.get(recipient) ?? "honest") !== "silent") {
           relayed[i]?.add(message);
-          push({ message });
+          if (options.slowRelays === true) relays.push({ message });
+          else push({ message });
         }
         send(recipient, reaction);
       });
@@ -116,11 +121,12 @@ class Adversary {
   ) {}
 
   rewrite(from: number, message: DkgMessage): Outgoing[] {
-    if (message.type === "response" && this.behaviours.get(from) === "split-responses") {
-      const quiet = { ...message, commitmentDigests: [], complaints: [] };
+    const behaviour = this.behaviours.get(from);
+    if (message.type === "response" && (behaviour === "split-responses" || behaviour === "split-complaints")) {
+      const other = behaviour === "split-responses" ? { ...message, commitmentDigests: [], complaints: [] } : { ...message, complaints: [...message.complaints, VICTIM] };
       return Array.from({ length: this.members }, (_, i) => i + 1)
         .filter((to) => to !== from)
-        .map((to) => ({ message: to % 2 === 0 ? quiet : message, to }));
+        .map((to) => ({ message: to % 2 === 0 ? other : message, to }));
     }
     return this.#rewrite(from, message).map((m) => ({ message: m }));
   }

@@ -11,8 +11,8 @@ const G = 7;
 const T = 4;
 
 /** Runs a DKG and checks everything honest members must agree on; returns their results. */
-function honestResults(behaviours: Map<number, Behaviour>, duplicate = false): { results: DkgResult[]; qualified: number[]; timeouts: number } {
-  const { dkgs, timeouts } = runDkg({ members: G, threshold: T, behaviours, duplicate });
+function honestResults(behaviours: Map<number, Behaviour>, network: { duplicate?: boolean; slowRelays?: boolean } = {}): { results: DkgResult[]; qualified: number[]; timeouts: number } {
+  const { dkgs, timeouts } = runDkg({ members: G, threshold: T, behaviours, ...network });
   const honest = dkgs.filter((_, i) => (behaviours.get(i + 1) ?? "honest") === "honest");
   const results = honest.map((dkg) => {
     assert.equal(dkg.phase, "done", dkg.failureReason);
@@ -58,7 +58,7 @@ describe("DKG", () => {
   });
 
   it("ignores duplicated messages", () => {
-    const { qualified } = honestResults(new Map(), true);
+    const { qualified } = honestResults(new Map(), { duplicate: true });
     assert.deepEqual(qualified, [1, 2, 3, 4, 5, 6, 7]);
   });
 
@@ -125,8 +125,20 @@ describe("DKG", () => {
       [7, "equivocate-to-accomplice"],
       [ACCOMPLICE, "split-responses"],
     ]);
-    const { results, qualified } = honestResults(behaviours);
-    assert.deepEqual(qualified, [1, 2, 3, 4, 5, 6]);
+    for (const slowRelays of [false, true]) {
+      // With slow relays every member has one response from each member before any relayed one arrives: only
+      // the views in the justifications keep the even members from ending before the accomplice's evidence.
+      const { results, qualified } = honestResults(behaviours, { slowRelays });
+      assert.deepEqual(qualified, [1, 2, 3, 4, 5, 6]);
+      assertThresholdSignatureWorks(results);
+    }
+  });
+
+  it("a complaint shown to half the group reaches all of it: the dealer answers it late and everyone keeps it", () => {
+    // Member ACCOMPLICE complains against dealer 1 only towards the even members; relays bring that response to
+    // dealer 1 after its response phase, and its late justification answers the complaint for everyone.
+    const { results, qualified } = honestResults(new Map<number, Behaviour>([[ACCOMPLICE, "split-complaints"]]));
+    assert.deepEqual(qualified, [1, 2, 3, 4, 5, 6, 7]);
     assertThresholdSignatureWorks(results);
   });
 
