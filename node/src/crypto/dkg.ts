@@ -16,21 +16,24 @@
  *    reports its view (the digest of the evidence it holds).
  * Responses are not agreed on: a faulty member may send different ones to different members. The transport
  * relays every broadcast on first sight, and evidence is pooled: all responses of a member count (their signed
- * digests and complaints), until the member finishes. A dealer is qualified iff exactly one signed digest is
- * known for it, at least t members report it, and every complaint against it is answered by a share that
- * verifies against its commitments. Evidence only ever disqualifies, so a member ends early (fast sync) only
- * when every responding member reports the view it holds itself and every complaint is answered; otherwise it
- * waits for the phase timeout, by which time relays have brought every honest member's evidence to all. Then
- * honest members compute the same qualified set and the same group key Σ_{d∈Q} A_{d,0}; each member's share is
- * Σ_{d∈Q} f_d(self). The timeout path assumes synchrony: evidence a faulty member shows one honest member just
- * before its deadline may reach the others too late (closing that needs an agreement round on the evidence).
+ * digests and complaints) until this member finishes, and a complaint that arrives late is answered by a further
+ * justification. A dealer is qualified iff exactly one signed digest is known for it, at least t members report
+ * it, and every complaint against it is answered by a share that verifies against its commitments. A member
+ * ends early (fast sync) only when every responding member reported the view it holds itself and every
+ * complaint is answered; otherwise it waits for the phase timeout, by which time relays have brought every
+ * honest member's evidence to all. Then honest members compute the same qualified set and the same group key
+ * Σ_{d∈Q} A_{d,0}; each member's share is Σ_{d∈Q} f_d(self). Both paths assume that a relay reaches every
+ * honest member before it ends: evidence a faulty member shows one honest member only after the views matched,
+ * or just before that member's deadline, may still split the group (an agreement round on the evidence, or
+ * Dolev–Strong signature chains, would close this).
  * Limitation of the message contract: commitments travel only in private deals, so a qualified dealer that
  * withholds them from a complainer (while answering the complaint publicly) makes that one member fail
  * ("never received its commitments"); carrying the commitments in the justification would close this.
  *
  * Fast sync (as drand): a phase ends as soon as every expected message has arrived; advance() ends it on the
- * caller's timeout with whatever arrived. Messages from a later phase are kept for when it starts; messages of
- * an earlier phase, duplicates and malformed messages are ignored.
+ * caller's timeout with whatever arrived. Messages from a later phase are kept for when it starts; deals of an
+ * earlier phase (other than a re-sent deal answering this member's complaint), duplicates and malformed messages
+ * are ignored.
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, concatBytes, utf8ToBytes } from "@noble/hashes/utils.js";

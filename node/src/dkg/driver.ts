@@ -5,7 +5,8 @@
  * and decides which candidates get registered. Members broadcast their outcome (qualified
  * dealers and the group's public polynomial) to every node; a candidate is registered by every node
  * that sees the same outcome from at least `threshold` members before the DKG timeout, so each node
- * checks the group key itself instead of trusting one member.
+ * checks the group key itself instead of trusting one member. Responses and justifications are relayed once on
+ * first sight (echo broadcast, as drand), so evidence shown to one member reaches every member of the run.
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, concatBytes, hexToBytes } from "@noble/hashes/utils.js";
