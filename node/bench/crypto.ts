@@ -28,6 +28,7 @@ import {
   type PartialSignature,
 } from "../src/crypto/index.js";
 import { decodePublicKey } from "../src/crypto/points.js";
+import { testSigners } from "../test/crypto/dkg-harness.js";
 
 interface Result {
   g: number;
@@ -120,18 +121,23 @@ function benchGroup(g: number, t: number, iterations: number): Result {
 /**
  * Member 1's own work in an all-honest DKG: creating its polynomial and deals, checking the g−1 deals it
  * receives, and combining the result. The other members' work (their dealing) happens outside the timer; their
- * responses are those an honest member sends (same digests, no complaints).
+ * responses and justifications are those an honest member sends (same signed digests, no complaints, same view).
  */
 function dkgMemberWork(g: number, t: number): number {
-  const others = Array.from({ length: g - 1 }, (_, i) => new Dkg({ self: i + 2, members: g, threshold: t }));
+  const signers = testSigners(g);
+  const others = signers.slice(1).map((signer, i) => new Dkg({ self: i + 2, members: g, threshold: t, signer }));
   const toMe = others.flatMap((d) => d.start()).filter((m) => m.type === "deal" && m.to === 1);
   const started = performance.now();
-  const me = new Dkg({ self: 1, members: g, threshold: t });
+  const [signer] = signers;
+  if (signer === undefined) throw new Error("bench: no signer");
+  const me = new Dkg({ self: 1, members: g, threshold: t, signer });
   me.start();
   const sent: DkgMessage[] = toMe.flatMap((m) => me.receive(m));
   const response = sent.find((m) => m.type === "response");
   if (response?.type !== "response") throw new Error("bench: member 1 did not respond");
-  others.forEach((_, i) => me.receive({ ...response, from: i + 2 }));
+  const justification = others.flatMap((_, i) => me.receive({ ...response, from: i + 2 })).find((m) => m.type === "justification");
+  if (justification?.type !== "justification") throw new Error("bench: member 1 did not justify");
+  others.forEach((_, i) => me.receive({ ...justification, from: i + 2 }));
   const elapsed = performance.now() - started;
   if (me.phase !== "done") throw new Error(`bench: DKG ended in phase ${me.phase}: ${me.failureReason ?? ""}`);
   return elapsed;

@@ -5,37 +5,62 @@
  * machine: messages in → messages out, no timers, no I/O.
  *
  * Phases (members 1..g, threshold t):
- * 1. deal: every member deals a random degree t−1 polynomial: Feldman commitments plus a private share to each
- *    member. A received share is checked against the commitments.
- * 2. response (broadcast): for every dealer, the digest of the commitments received (exposes equivocation,
- *    i.e. different commitments to different members) and complaints against dealers whose deal was missing or
- *    invalid.
- * 3. justification (broadcast): a dealer with complaints reveals the complainers' shares; it also re-sends the
- *    deal privately to each complainer, who may never have received the commitments.
- * A dealer is qualified iff all digests reported for it agree, at least t members report one, and every
- * complaint against it is answered by a share that verifies against its commitments. All honest members see the same broadcasts, so they compute the
- * same qualified set and the same group key Σ_{d∈Q} A_{d,0}; each member's share is Σ_{d∈Q} f_d(self).
+ * 1. deal: every member deals a random degree t−1 polynomial: Feldman commitments, the dealer's signature over
+ *    their digest, plus a private share to each member. A received share is checked against the commitments.
+ * 2. response (broadcast): for every dealer, the dealer-signed digest of the commitments received (two
+ *    different ones prove equivocation, i.e. different commitments to different members) and complaints against
+ *    dealers whose deal was missing or invalid. A digest without the dealer's valid signature is ignored, so a
+ *    lying member cannot cast doubt on an honest dealer.
+ * 3. justification (broadcast, from every member): a dealer with complaints reveals the complainers' shares and
+ *    re-sends the deal privately to each complainer, who may never have received the commitments; every member
+ *    reports its view (the digest of the evidence it holds).
+ * Responses are not agreed on: a faulty member may send different ones to different members. The transport
+ * relays every broadcast on first sight, and evidence is pooled: all responses of a member count (their signed
+ * digests and complaints) until this member finishes, and a complaint that arrives late is answered by a further
+ * justification. A dealer is qualified iff exactly one signed digest is known for it, at least t members report
+ * it, and every complaint against it is answered by a share that verifies against its commitments. A member
+ * ends early (fast sync) only when every responding member reported the view it holds itself and every
+ * complaint is answered; otherwise it waits for the phase timeout, by which time relays have brought every
+ * honest member's evidence to all. Then honest members compute the same qualified set and the same group key
+ * Σ_{d∈Q} A_{d,0}; each member's share is Σ_{d∈Q} f_d(self). Both paths assume that a relay reaches every
+ * honest member before it ends: evidence a faulty member shows one honest member only after the views matched,
+ * or just before that member's deadline, may still split the group (an agreement round on the evidence, or
+ * Dolev–Strong signature chains, would close this).
  * Limitation of the message contract: commitments travel only in private deals, so a qualified dealer that
  * withholds them from a complainer (while answering the complaint publicly) makes that one member fail
  * ("never received its commitments"); carrying the commitments in the justification would close this.
  *
  * Fast sync (as drand): a phase ends as soon as every expected message has arrived; advance() ends it on the
- * caller's timeout with whatever arrived. Messages from a later phase are kept for when it starts; messages of
- * an earlier phase, duplicates and malformed messages are ignored.
+ * caller's timeout with whatever arrived. Messages from a later phase are kept for when it starts; deals of an
+ * earlier phase (other than a re-sent deal answering this member's complaint), duplicates and malformed messages
+ * are ignored.
  */
 import { sha256 } from "@noble/hashes/sha2.js";
-import { bytesToHex } from "@noble/hashes/utils.js";
+import { bytesToHex, concatBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 import { CryptoError } from "./errors.js";
 import { decodeG2OnCurve, decodeScalar, encodeG2, encodeScalar } from "./points.js";
 import { assertIndex, assertThreshold, commitPolynomial, evaluateCommitments, evaluatePolynomial, randomPolynomial, verifyShare } from "./poly.js";
 import { Fr, G2, type G2Point } from "./scheme.js";
 import type { SecretShare } from "./tbls.js";
 
+/** Domain of the statement a dealer signs about its commitments (the signer adds the session: epoch, group). */
+const COMMITMENT_STATEMENT_DST = utf8ToBytes("relaylab/dkg/commitments/v1");
+
+/**
+ * Signatures by the members' long-term keys, bound by the caller to this DKG session (epoch, group): the core
+ * signs and checks only the statements a dealer makes about its commitments.
+ */
+export interface DkgSigner {
+  sign(statement: Uint8Array): Uint8Array;
+  /** False for any invalid or malformed signature. */
+  verify(member: number, statement: Uint8Array, signature: Uint8Array): boolean;
+}
+
 /** A DKG protocol message. Messages with `to` are private to that member; the others are broadcast to all. */
 export type DkgMessage =
-  | { type: "deal"; from: number; to: number; commitments: Uint8Array[]; share: Uint8Array }
-  | { type: "response"; from: number; commitmentDigests: { dealer: number; digest: Uint8Array }[]; complaints: number[] }
-  | { type: "justification"; from: number; shares: { to: number; share: Uint8Array }[] };
+  | { type: "deal"; from: number; to: number; commitments: Uint8Array[]; digestSignature: Uint8Array; share: Uint8Array }
+  | { type: "response"; from: number; commitmentDigests: { dealer: number; digest: Uint8Array; signature: Uint8Array }[]; complaints: number[] }
+  | { type: "justification"; from: number; shares: { to: number; share: Uint8Array }[]; view: Uint8Array };
 
 /** What a member ends a successful DKG with. */
 export interface DkgResult {
@@ -57,17 +82,19 @@ export interface DkgConfig {
   self: number;
   members: number;
   threshold: number;
+  signer: DkgSigner;
 }
 
 interface ReceivedDeal {
-  readonly commitments: readonly G2Point[] | undefined; // undefined: malformed commitments
+  readonly commitments: readonly G2Point[] | undefined; // undefined: malformed or not signed by the dealer
   readonly digest: string | undefined;
+  readonly signature: Uint8Array | undefined;
   readonly share: bigint | undefined; // undefined: share missing, malformed or not matching the commitments
 }
 
-interface Response {
-  readonly digests: ReadonlyMap<number, string>;
-  readonly complaints: ReadonlySet<number>;
+/** The statement a dealer signs: its index and the digest of its encoded commitments. */
+export function commitmentStatement(dealer: number, commitments: readonly Uint8Array[]): Uint8Array {
+  return statementOf(dealer, hexBytes(digestOf(commitments)));
 }
 
 /** One member's side of a Joint-Feldman DKG. */
@@ -77,12 +104,26 @@ export class Dkg {
   readonly #threshold: number;
   readonly #polynomial: readonly bigint[];
   readonly #commitmentBytes: Uint8Array[];
+  readonly #digestSignature: Uint8Array;
+  readonly #signer: DkgSigner;
   readonly #deals = new Map<number, ReceivedDeal>();
-  readonly #responses = new Map<number, Response>();
-  readonly #justifications = new Map<number, ReadonlyMap<number, bigint>>();
+  /** Pooled evidence from every response seen: dealer → dealer-signed digest → members reporting it. */
+  readonly #digests = new Map<number, Map<string, Set<number>>>();
+  /** Pooled evidence: dealer → members complaining against it. */
+  readonly #complaints = new Map<number, Set<number>>();
+  /** Members with at least one response seen, and the distinct responses seen (by content). */
+  readonly #respondents = new Set<number>();
+  readonly #responsesSeen = new Set<string>();
+  /** Dealer-signed digests already verified ("dealer:digest:signature"): every response repeats them. */
+  readonly #verified = new Set<string>();
+  /** dealer → complainer → every share the dealer revealed for it (a faulty dealer may reveal several). */
+  readonly #justified = new Map<number, Map<number, bigint[]>>();
+  /** member → the views it reported. */
+  readonly #views = new Map<number, Set<string>>();
+  /** Complainers this member, as a dealer, has answered. */
+  readonly #answered = new Set<number>();
   #phase: DkgPhase = "deal";
   #started = false;
-  #complaintsAgainst = new Map<number, Set<number>>();
   #result: DkgResult | undefined;
   #failureReason: string | undefined;
 
@@ -97,12 +138,15 @@ export class Dkg {
     this.#self = config.self;
     this.#members = config.members;
     this.#threshold = config.threshold;
+    this.#signer = config.signer;
     this.#polynomial = randomPolynomial(config.threshold);
     const commitments = commitPolynomial(this.#polynomial);
     this.#commitmentBytes = commitments.map(encodeG2);
+    this.#digestSignature = config.signer.sign(commitmentStatement(this.#self, this.#commitmentBytes));
     this.#deals.set(this.#self, {
       commitments,
       digest: digestOf(this.#commitmentBytes),
+      signature: this.#digestSignature,
       share: evaluatePolynomial(this.#polynomial, BigInt(this.#self)),
     });
   }
@@ -166,6 +210,7 @@ export class Dkg {
       from: this.#self,
       to,
       commitments: this.#commitmentBytes.map((c) => Uint8Array.from(c)),
+      digestSignature: Uint8Array.from(this.#digestSignature),
       share: encodeScalar(evaluatePolynomial(this.#polynomial, BigInt(to))),
     };
   }
@@ -181,7 +226,7 @@ export class Dkg {
   #onDeal(message: Extract<DkgMessage, { type: "deal" }>): void {
     if (message.to !== this.#self) return;
     // A deal re-sent with a justification answers this member's own complaint; it may overtake other responses.
-    const lateResend = this.#phase !== "deal" && this.#responses.get(this.#self)?.complaints.has(message.from) === true;
+    const lateResend = this.#phase !== "deal" && this.#complaints.get(message.from)?.has(this.#self) === true;
     if (this.#phase !== "deal" && !lateResend) return;
     const previous = this.#deals.get(message.from);
     if (previous !== undefined && !lateResend) return;
@@ -198,56 +243,83 @@ export class Dkg {
   }
 
   #checkDeal(message: Extract<DkgMessage, { type: "deal" }>): ReceivedDeal {
+    const invalid = { commitments: undefined, digest: undefined, signature: undefined, share: undefined };
     const commitments = decodeCommitments(message.commitments, this.#threshold);
-    if (commitments === undefined) return { commitments: undefined, digest: undefined, share: undefined };
-    return { commitments, digest: digestOf(message.commitments), share: decodeValidShare(message.share, commitments, this.#self) };
+    if (commitments === undefined) return invalid;
+    const digest = digestOf(message.commitments);
+    if (!this.#signedBy(message.from, digest, message.digestSignature)) return invalid;
+    return { commitments, digest, signature: message.digestSignature, share: decodeValidShare(message.share, commitments, this.#self) };
   }
 
+  /** Whether `signature` is `dealer`'s over `digest`; each distinct triple is verified once. */
+  #signedBy(dealer: number, digest: string, signature: unknown): boolean {
+    if (!(signature instanceof Uint8Array)) return false;
+    const key = `${dealer}:${digest}:${bytesToHex(signature)}`;
+    if (this.#verified.has(key)) return true;
+    if (!this.#signer.verify(dealer, statementOf(dealer, hexBytes(digest)), signature)) return false;
+    this.#verified.add(key);
+    return true;
+  }
+
+  /** Pools the evidence of a response; every distinct response of a member counts, until this member finishes. */
   #onResponse(from: number, message: Extract<DkgMessage, { type: "response" }>): void {
-    if (this.#phase !== "deal" && this.#phase !== "response") return;
-    if (this.#responses.has(from)) return;
-    const digests = new Map<number, string>();
+    const digests: [number, string][] = [];
     for (const entry of Array.isArray(message.commitmentDigests) ? message.commitmentDigests : []) {
-      if (this.#isMember(entry.dealer) && entry.digest instanceof Uint8Array && entry.digest.length === 32) {
-        digests.set(entry.dealer, bytesToHex(entry.digest));
-      }
+      if (!this.#isMember(entry.dealer) || !(entry.digest instanceof Uint8Array) || entry.digest.length !== 32) continue;
+      const digest = bytesToHex(entry.digest);
+      if (this.#signedBy(entry.dealer, digest, entry.signature)) digests.push([entry.dealer, digest]);
     }
-    const complaints = new Set((Array.isArray(message.complaints) ? message.complaints : []).filter((d) => this.#isMember(d)));
-    this.#responses.set(from, { digests, complaints });
+    const complaints = (Array.isArray(message.complaints) ? message.complaints : []).filter((d) => this.#isMember(d));
+    const key = `${from}|${digests.map(([d, h]) => `${d}:${h}`).sort().join(",")}|${[...new Set(complaints)].sort((a, b) => a - b).join(",")}`;
+    if (this.#responsesSeen.has(key)) return;
+    this.#responsesSeen.add(key);
+    this.#respondents.add(from);
+    for (const [dealer, digest] of digests) {
+      const byDigest = this.#digests.get(dealer) ?? new Map<string, Set<number>>();
+      this.#digests.set(dealer, byDigest);
+      byDigest.set(digest, (byDigest.get(digest) ?? new Set<number>()).add(from));
+    }
+    for (const dealer of complaints) this.#complaints.set(dealer, (this.#complaints.get(dealer) ?? new Set<number>()).add(from));
   }
 
   #onJustification(message: Extract<DkgMessage, { type: "justification" }>): void {
-    if (this.#phase === "done" || this.#phase === "failed" || this.#justifications.has(message.from)) return;
-    const shares = new Map<number, bigint>();
     for (const entry of Array.isArray(message.shares) ? message.shares : []) {
       if (!this.#isMember(entry.to)) continue;
+      let share: bigint;
       try {
-        shares.set(entry.to, decodeScalar(entry.share, "justified share"));
+        share = decodeScalar(entry.share, "justified share");
       } catch {
-        // A malformed justification share leaves that complaint unanswered.
+        continue; // A malformed justification share leaves that complaint unanswered.
       }
+      const byComplainer = this.#justified.get(message.from) ?? new Map<number, bigint[]>();
+      this.#justified.set(message.from, byComplainer);
+      const shares = byComplainer.get(entry.to) ?? [];
+      if (!shares.includes(share)) byComplainer.set(entry.to, [...shares, share]);
     }
-    this.#justifications.set(message.from, shares);
+    if (message.view instanceof Uint8Array && message.view.length === 32) {
+      this.#views.set(message.from, (this.#views.get(message.from) ?? new Set<string>()).add(bytesToHex(message.view)));
+    }
   }
 
-  /** Fast sync: ends every phase whose expected messages have all arrived. */
+  /** Fast sync: ends every phase whose expected messages have all arrived; answers complaints that came late. */
   #progress(): DkgMessage[] {
     const out: DkgMessage[] = [];
     for (;;) {
       if (this.#phase === "deal" && this.#others().every((d) => this.#deals.has(d))) out.push(...this.#endDealPhase());
-      else if (this.#phase === "response" && this.#responses.size === this.#members) out.push(...this.#endResponsePhase());
-      else if (this.#phase === "justification" && this.#allJustificationsIn()) this.#finish();
+      else if (this.#phase === "response" && this.#respondents.size === this.#members) out.push(...this.#endResponsePhase());
+      else if (this.#phase === "justification" && this.#unanswered().length > 0) out.push(...this.#justify());
+      else if (this.#phase === "justification" && this.#settled()) this.#finish();
       else return out;
     }
   }
 
   #endDealPhase(): DkgMessage[] {
     if (this.#phase !== "deal") return [];
-    const commitmentDigests: { dealer: number; digest: Uint8Array }[] = [];
+    const commitmentDigests: { dealer: number; digest: Uint8Array; signature: Uint8Array }[] = [];
     const complaints: number[] = [];
     for (let dealer = 1; dealer <= this.#members; dealer++) {
       const deal = this.#deals.get(dealer);
-      if (deal?.digest !== undefined) commitmentDigests.push({ dealer, digest: hexBytes(deal.digest) });
+      if (deal?.digest !== undefined && deal.signature !== undefined) commitmentDigests.push({ dealer, digest: hexBytes(deal.digest), signature: deal.signature });
       if (deal?.share === undefined) complaints.push(dealer);
     }
     const response: DkgMessage = { type: "response", from: this.#self, commitmentDigests, complaints };
@@ -258,59 +330,77 @@ export class Dkg {
 
   #endResponsePhase(): DkgMessage[] {
     if (this.#phase !== "response") return [];
-    this.#complaintsAgainst = new Map();
-    for (const [from, response] of this.#responses) {
-      for (const dealer of response.complaints) {
-        const set = this.#complaintsAgainst.get(dealer) ?? new Set<number>();
-        set.add(from);
-        this.#complaintsAgainst.set(dealer, set);
-      }
-    }
     this.#phase = "justification";
-    const out: DkgMessage[] = [];
-    const againstMe = this.#complaintsAgainst.get(this.#self);
-    if (againstMe !== undefined && againstMe.size > 0) {
-      const complainers = [...againstMe].sort((a, b) => a - b);
-      const shares = complainers.map((to) => ({ to, share: encodeScalar(evaluatePolynomial(this.#polynomial, BigInt(to))) }));
-      out.push(...complainers.filter((to) => to !== this.#self).map((to) => this.#dealFor(to)));
-      const justification: DkgMessage = { type: "justification", from: this.#self, shares };
-      // Recorded here too, as every other member records it: without it this dealer would judge
-      // its own complaints unanswered and disqualify itself while everyone else qualifies it.
-      this.#onJustification(justification);
-      out.push(justification);
-    }
-    return [...out, ...this.#progress()];
+    return [...this.#justify(), ...this.#progress()];
+  }
+
+  /** Complainers against this member it has not answered yet. */
+  #unanswered(): number[] {
+    return [...(this.#complaints.get(this.#self) ?? [])].filter((c) => !this.#answered.has(c)).sort((a, b) => a - b);
   }
 
   /**
-   * Justifications are awaited only from dealers that were complained against and did not equivocate; for this
-   * member's own complaints, also the re-sent deal that carries the commitments.
+   * This member's justification: the shares of the complainers not answered yet (with the deal re-sent to each
+   * of them privately) and its view. Sent when the response phase ends and again for complaints that come later.
    */
-  #allJustificationsIn(): boolean {
-    for (const [dealer, complainers] of this.#complaintsAgainst) {
+  #justify(): DkgMessage[] {
+    const complainers = this.#unanswered();
+    for (const c of complainers) this.#answered.add(c);
+    const shares = complainers.map((to) => ({ to, share: encodeScalar(evaluatePolynomial(this.#polynomial, BigInt(to))) }));
+    const justification: DkgMessage = { type: "justification", from: this.#self, shares, view: hexBytes(this.#view()) };
+    // Recorded here too, as every other member records it: without it this dealer would judge
+    // its own complaints unanswered and disqualify itself while everyone else qualifies it.
+    this.#onJustification(justification);
+    return [...complainers.filter((to) => to !== this.#self).map((to) => this.#dealFor(to)), justification];
+  }
+
+  /** Digest of the pooled evidence the verdicts depend on (signed digests with their reporters, complaints). */
+  #view(): string {
+    const parts: string[] = [];
+    for (let dealer = 1; dealer <= this.#members; dealer++) {
+      const digests = [...(this.#digests.get(dealer) ?? new Map<string, Set<number>>())].map(([h, r]) => `${h}:${sorted(r).join(",")}`).sort();
+      parts.push(`${dealer}|${digests.join(";")}|${sorted(this.#complaints.get(dealer) ?? new Set()).join(",")}`);
+    }
+    return bytesToHex(sha256(utf8ToBytes(parts.join("\n"))));
+  }
+
+  /**
+   * Whether this member may end before the timeout: every responding member reported this member's own view
+   * (and no other), and every dealer still in the running has answered every complaint with a valid share (for
+   * this member's own complaints, the re-sent deal with the commitments has arrived too). A verdict that rests on
+   * missing evidence waits for the timeout, as relays may still bring the evidence.
+   */
+  #settled(): boolean {
+    const view = this.#view();
+    for (const member of this.#respondents) {
+      const views = this.#views.get(member);
+      if (views?.size !== 1 || !views.has(view)) return false;
+    }
+    for (const [dealer, complainers] of this.#complaints) {
       const digest = this.#agreedDigest(dealer);
-      if (dealer === this.#self || digest === undefined) continue;
-      if (!this.#justifications.has(dealer)) return false;
-      if (complainers.has(this.#self) && this.#deals.get(dealer)?.digest !== digest) return false;
+      if (digest === undefined || complainers.size === 0) continue;
+      const deal = this.#deals.get(dealer);
+      if (deal?.digest !== digest || deal.commitments === undefined) return false;
+      const commitments = deal.commitments;
+      for (const complainer of complainers) if (this.#answer(dealer, complainer, commitments) === undefined) return false;
     }
     return true;
   }
 
   /**
-   * The commitment digest reported for `dealer`, or undefined when responses conflict (equivocation) or fewer
-   * than t members report one: a dealer whose commitments reached fewer than t members cannot be used, because
-   * the members without them could not compute the group key.
+   * The one dealer-signed commitment digest known for `dealer`, or undefined when there are two (proven
+   * equivocation) or fewer than t members report it: a dealer whose commitments reached fewer than t members
+   * cannot be used, because the members without them could not compute the group key.
    */
   #agreedDigest(dealer: number): string | undefined {
-    const seen = new Set<string>();
-    let reporters = 0;
-    for (const response of this.#responses.values()) {
-      const digest = response.digests.get(dealer);
-      if (digest === undefined) continue;
-      seen.add(digest);
-      reporters++;
-    }
-    return seen.size === 1 && reporters >= this.#threshold ? [...seen][0] : undefined;
+    const digests = [...(this.#digests.get(dealer) ?? [])];
+    const [only] = digests;
+    return digests.length === 1 && only !== undefined && only[1].size >= this.#threshold ? only[0] : undefined;
+  }
+
+  /** A share `dealer` revealed for `complainer` that verifies against `commitments`. */
+  #answer(dealer: number, complainer: number, commitments: readonly G2Point[]): bigint | undefined {
+    return this.#justified.get(dealer)?.get(complainer)?.find((share) => verifyShare(commitments, complainer, share));
   }
 
   #finish(): void {
@@ -347,11 +437,11 @@ export class Dkg {
     if (digest === undefined) return "disqualified";
     const deal = this.#deals.get(dealer);
     const commitments = deal?.digest === digest ? deal.commitments : undefined;
-    const justified = this.#justifications.get(dealer);
-    for (const complainer of this.#complaintsAgainst.get(dealer) ?? []) {
-      const share = justified?.get(complainer);
-      if (share === undefined) return "disqualified";
-      if (commitments !== undefined && !verifyShare(commitments, complainer, share)) return "disqualified";
+    for (const complainer of this.#complaints.get(dealer) ?? []) {
+      if (commitments === undefined) {
+        // Without the commitments the revealed shares cannot be checked here: at least one must exist.
+        if ((this.#justified.get(dealer)?.get(complainer)?.length ?? 0) === 0) return "disqualified";
+      } else if (this.#answer(dealer, complainer, commitments) === undefined) return "disqualified";
     }
     if (commitments === undefined) return "qualified-but-unknown";
     return "qualified";
@@ -359,7 +449,7 @@ export class Dkg {
 
   #myShareFrom(dealer: number): bigint {
     const deal = this.#deals.get(dealer);
-    const share = deal?.share ?? this.#justifications.get(dealer)?.get(this.#self);
+    const share = deal?.share ?? (deal?.commitments === undefined ? undefined : this.#answer(dealer, this.#self, deal.commitments));
     if (share === undefined) throw new Error(`internal: no share from qualified dealer ${dealer}`);
     return share;
   }
@@ -429,6 +519,17 @@ function digestOf(commitments: readonly Uint8Array[]): string {
     offset += c.length;
   }
   return bytesToHex(sha256(all));
+}
+
+/** What a dealer signs about its commitments, from their digest. */
+function statementOf(dealer: number, digest: Uint8Array): Uint8Array {
+  const index = new Uint8Array(4);
+  new DataView(index.buffer).setUint32(0, dealer);
+  return concatBytes(COMMITMENT_STATEMENT_DST, index, digest);
+}
+
+function sorted(members: ReadonlySet<number>): number[] {
+  return [...members].sort((a, b) => a - b);
 }
 
 function hexBytes(hex: string): Uint8Array {

@@ -22,4 +22,4 @@ export {
   type SecretShare,
 } from "./tbls.js";
 export { dealShares, publicKeyShare, type DealtShares } from "./sharing.js";
-export { Dkg, type DkgConfig, type DkgMessage, type DkgPhase, type DkgResult } from "./dkg.js";
+export { commitmentStatement, Dkg, type DkgConfig, type DkgMessage, type DkgPhase, type DkgResult, type DkgSigner } from "./dkg.js";

@@ -5,12 +5,13 @@
  * and decides which candidates get registered. Members broadcast their outcome (qualified
  * dealers and the group's public polynomial) to every node; a candidate is registered by every node
  * that sees the same outcome from at least `threshold` members before the DKG timeout, so each node
- * checks the group key itself instead of trusting one member.
+ * checks the group key itself instead of trusting one member. Responses and justifications are relayed once on
+ * first sight (echo broadcast, as drand), so evidence shown to one member reaches every member of the run.
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, concatBytes, hexToBytes } from "@noble/hashes/utils.js";
 import type { Clock, Timer } from "../clock.js";
-import { Dkg, PUBLIC_KEY_BYTES, type DkgMessage, type SecretShare } from "../crypto/index.js";
+import { commitmentStatement, Dkg, PUBLIC_KEY_BYTES, type DkgMessage, type DkgSigner, type SecretShare } from "../crypto/index.js";
 import type { Genesis } from "../config/index.js";
 import { DkgBody, type DkgDeal, type DkgOutcome, type DkgPacket, type Envelope } from "../gen/relaylab/v1/protocol.js";
 import { identityAgreement } from "../identity/agreement.js";
@@ -51,6 +52,7 @@ interface Run {
   readonly candidate: number;
   readonly members: readonly number[];
   readonly dkg: Dkg;
+  readonly signer: DkgSigner;
   /** Every packet this member sent, re-sent until the run ends (peers may start late or lose messages). */
   readonly sent: { to: number; envelope: Envelope }[];
   phase: string;
@@ -95,13 +97,32 @@ export class DkgDriver {
     return `dkg/${this.opts.genesis.subnet}`;
   }
 
+  /**
+   * Dealer statements about commitments, signed with the identity key under their own domain and bound to the
+   * epoch and candidate group, so a member can prove what a dealer committed to in this run and no other.
+   */
+  private signer(candidate: number, members: readonly number[]): DkgSigner {
+    const domain = `dkg-commitments/${this.opts.genesis.subnet}`;
+    const session = new Uint8Array(12);
+    new DataView(session.buffer).setBigUint64(0, this.opts.epoch);
+    new DataView(session.buffer).setUint32(8, candidate);
+    return {
+      sign: (statement) => signWithIdentity(this.opts.identitySecret, domain, concatBytes(session, statement)),
+      verify: (member, statement, signature) => {
+        const key = this.identityKeys[members[member - 1] ?? -1];
+        return key !== undefined && verifyIdentitySignature(key, domain, concatBytes(session, statement), signature);
+      },
+    };
+  }
+
   start(): void {
     const { candidates, self, clock, genesis } = this.opts;
     candidates.forEach((members, candidate) => {
       const pos = members.indexOf(self);
       if (pos < 0) return;
-      const dkg = new Dkg({ self: pos + 1, members: members.length, threshold: this.threshold });
-      const run: Run = { candidate, members, dkg, sent: [], phase: dkg.phase, phaseStartedAt: clock.now(), startedAt: clock.now(), finished: false };
+      const signer = this.signer(candidate, members);
+      const dkg = new Dkg({ self: pos + 1, members: members.length, threshold: this.threshold, signer });
+      const run: Run = { candidate, members, dkg, signer, sent: [], phase: dkg.phase, phaseStartedAt: clock.now(), startedAt: clock.now(), finished: false };
       this.runs.set(candidate, run);
       this.opts.log.info({ event: "dkg_started", group: candidate, epoch: Number(this.opts.epoch), members: members.length }, "DKG started");
       this.route(run, dkg.start());
@@ -152,8 +173,12 @@ export class DkgDriver {
     if (body.outcome) return this.recordOutcome(body.group, pos, body.outcome);
     const run = this.runs.get(body.group);
     const from = (body.deal ?? body.response ?? body.justification)?.from;
-    if (from === undefined || run === undefined || run.finished) return;
+    if (from === undefined || run === undefined) return;
     if (from !== pos + 1) return drop("bad_signature");
+    // Echo broadcast: responses and justifications are relayed once, as signed, so that evidence one member
+    // was shown reaches every member (a faulty sender may show different ones to different members).
+    if (body.deal === undefined) for (const member of run.members) if (member !== this.opts.self && member !== body.sender) this.opts.send(member, { dkg: packet });
+    if (run.finished) return;
     const message = fromBody(body, (deal) => this.open(run, body.sender, deal));
     if (message !== undefined) this.route(run, run.dkg.receive(message));
   }
@@ -166,7 +191,8 @@ export class DkgDriver {
   private route(run: Run, messages: DkgMessage[]): void {
     for (const message of messages) {
       if (message.type === "deal") {
-        this.sendTo(run, run.members[message.to - 1], (this.opts.strategy ?? honestDkg).deal(message));
+        const sign = (commitments: readonly Uint8Array[]): Uint8Array => run.signer.sign(commitmentStatement(message.from, commitments));
+        this.sendTo(run, run.members[message.to - 1], (this.opts.strategy ?? honestDkg).deal(message, sign));
       } else {
         for (const member of run.members) if (member !== this.opts.self) this.sendTo(run, member, message);
       }

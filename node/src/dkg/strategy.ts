@@ -7,8 +7,11 @@
 import type { DealMessage } from "./wire.js";
 
 export interface DkgStrategy {
-  /** The deal to send in place of `deal` (addressed to member position `deal.to`). */
-  deal(deal: DealMessage): DealMessage;
+  /**
+   * The deal to send in place of `deal` (addressed to member position `deal.to`); `sign` makes this dealer's
+   * signature over other commitments, for a deal that should pass as this dealer's.
+   */
+  deal(deal: DealMessage, sign: (commitments: readonly Uint8Array[]) => Uint8Array): DealMessage;
 }
 
 export const honestDkg: DkgStrategy = { deal: (deal) => deal };

@@ -14,11 +14,11 @@ export function toBody(epoch: bigint, group: number, sender: number, message: Dk
   const body: DkgBody = { epoch, group, sender };
   switch (message.type) {
     case "deal":
-      return { ...body, deal: { from: message.from, to: message.to, commitments: message.commitments, sealedShare: seal(message) } };
+      return { ...body, deal: { from: message.from, to: message.to, commitments: message.commitments, sealedShare: seal(message), digestSignature: message.digestSignature } };
     case "response":
       return { ...body, response: { from: message.from, commitmentDigests: message.commitmentDigests, complaints: message.complaints } };
     case "justification":
-      return { ...body, justification: { from: message.from, shares: message.shares } };
+      return { ...body, justification: { from: message.from, shares: message.shares, view: message.view } };
   }
 }
 
@@ -29,8 +29,8 @@ export function toBody(epoch: bigint, group: number, sender: number, message: Dk
  */
 export function fromBody(body: DkgBody, open: (deal: DkgDeal) => Uint8Array): DkgMessage | undefined {
   if (body.deal) {
-    const { from, to, commitments } = body.deal;
-    return { type: "deal", from, to, commitments, share: open(body.deal) };
+    const { from, to, commitments, digestSignature } = body.deal;
+    return { type: "deal", from, to, commitments, digestSignature, share: open(body.deal) };
   }
   if (body.response) return { type: "response", ...body.response };
   if (body.justification) return { type: "justification", ...body.justification };

@@ -9,6 +9,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import type { BeaconStrategy } from "../beacon/strategy.js";
 import { honestConsensus, type ConsensusStrategy } from "../consensus/strategy.js";
 import type { DkgStrategy } from "../dkg/strategy.js";
+import type { DealMessage } from "../dkg/wire.js";
 import { ByzantineBehaviour } from "../gen/relaylab/v1/control.js";
 import type { Logger } from "../log.js";
 import type { FaultController } from "./controller.js";
@@ -27,6 +28,12 @@ interface Behaviour {
   readonly consensus?: Partial<ConsensusStrategy>;
 }
 
+/** The deal under its commitments in reverse order, signed: a second commitment vector the dealer stands by. */
+function reversedCommitments(deal: DealMessage, sign: (commitments: readonly Uint8Array[]) => Uint8Array): DealMessage {
+  const commitments = [...deal.commitments].reverse();
+  return { ...deal, commitments, digestSignature: sign(commitments) };
+}
+
 function behaviours(faults: FaultController, log: Logger): ReadonlyMap<ByzantineBehaviour, Behaviour> {
   return new Map<ByzantineBehaviour, Behaviour>([
     [ByzantineBehaviour.BYZANTINE_BEHAVIOUR_WITHHOLD_SHARES, { beacon: { share: () => undefined } }],
@@ -35,8 +42,8 @@ function behaviours(faults: FaultController, log: Logger): ReadonlyMap<Byzantine
     }],
     // A well-formed G1 point that is a signature on a different message: only a pairing check tells it apart.
     [ByzantineBehaviour.BYZANTINE_BEHAVIOUR_INVALID_SHARES, { beacon: { share: (share, round) => ({ ...share, signature: round.sign(sha256(round.message)) }) } }],
-    // Members at an even position get a different commitment vector than the rest.
-    [ByzantineBehaviour.BYZANTINE_BEHAVIOUR_DKG_EQUIVOCATE, { dkg: { deal: (deal) => (deal.to % 2 === 0 ? { ...deal, commitments: [...deal.commitments].reverse() } : deal) } }],
+    // Members at an even position get a different (signed) commitment vector than the rest.
+    [ByzantineBehaviour.BYZANTINE_BEHAVIOUR_DKG_EQUIVOCATE, { dkg: { deal: (deal, sign) => (deal.to % 2 === 0 ? reversedCommitments(deal, sign) : deal) } }],
     // A second, different block at the same height and rank, for the odd-numbered nodes.
     [ByzantineBehaviour.BYZANTINE_BEHAVIOUR_EQUIVOCATE_BLOCKS, {
       consensus: {
@@ -68,7 +75,7 @@ export function faultStrategies(faults: FaultController, log: Logger): Strategie
     beacon: {
       share: (share, round) => active().reduce<typeof share | undefined>((sent, b) => (sent === undefined || b.beacon === undefined ? sent : b.beacon.share(sent, round)), share),
     },
-    dkg: { deal: (deal) => active().reduce((sent, b) => b.dkg?.deal(sent) ?? sent, deal) },
+    dkg: { deal: (deal, sign) => active().reduce((sent, b) => b.dkg?.deal(sent, sign) ?? sent, deal) },
     consensus: {
       proposal: (block, sign) => (active().find((b) => b.consensus?.proposal !== undefined)?.consensus?.proposal ?? honestConsensus.proposal)(block, sign),
       votes: (view) => active().flatMap((b) => b.consensus?.votes?.(view) ?? []),

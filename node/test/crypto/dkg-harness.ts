@@ -3,8 +3,9 @@
 // everyone else, calls advance() on every unfinished member when the network goes quiet (the phase timeout), and
 // lets chosen dealers misbehave by rewriting or dropping what they send.
 import { bls12_381 } from "@noble/curves/bls12-381.js";
+import { ed25519 } from "@noble/curves/ed25519.js";
 import { randomBytes } from "@noble/hashes/utils.js";
-import { Dkg, type DkgMessage } from "../../src/crypto/index.js";
+import { commitmentStatement, Dkg, type DkgMessage, type DkgSigner } from "../../src/crypto/index.js";
 import { encodeG2Unchecked, order13G2 } from "./fixtures.js";
 
 /** How a member misbehaves; "honest" follows the protocol. */
@@ -20,6 +21,7 @@ export type Behaviour =
   | "torsion-commitment" // adds (x^13 − x)·T, T of order 13, to its commitments: every Feldman check still passes
   | "lying-digests" // deals honestly, reports a random digest for every dealer
   | "split-responses" // its response to odd members is honest; even members get one without digests or complaints
+  | "split-complaints" // its response to odd members is honest; even members get one that also complains against member 1
   | "equivocate-to-accomplice" // sends member `accomplice` a deal under other (self-consistent) commitments
   | "silent"; // sends nothing at all
 
@@ -29,6 +31,8 @@ export interface RunOptions {
   behaviours?: ReadonlyMap<number, Behaviour>;
   /** Deliver every message twice (duplicates must be ignored). */
   duplicate?: boolean;
+  /** Hold relayed messages back until every direct one has been delivered (members may reach a phase's end first). */
+  slowRelays?: boolean;
 }
 
 export interface Run {
@@ -39,6 +43,17 @@ export interface Run {
 
 const VICTIM = 1;
 export const ACCOMPLICE = 5;
+
+/** One ed25519 key per member (index 1..members): member i signs with signers[i-1] and checks the others' keys. */
+export function testSigners(members: number): DkgSigner[] {
+  const secrets = Array.from({ length: members }, () => ed25519.utils.randomSecretKey());
+  const publicKeys = secrets.map((s) => ed25519.getPublicKey(s));
+  const verify = (member: number, statement: Uint8Array, signature: Uint8Array): boolean => {
+    const key = publicKeys[member - 1];
+    return key !== undefined && signature.length === 64 && ed25519.verify(signature, statement, key);
+  };
+  return secrets.map((secret) => ({ sign: (statement) => ed25519.sign(statement, secret), verify }));
+}
 
 /** A message on its way: private deals go to their recipient, other messages to `to` or else to every member. */
 interface Outgoing {
@@ -52,10 +67,12 @@ interface Outgoing {
  */
 export function runDkg(options: RunOptions): Run {
   const { members, threshold } = options;
-  const adversary = new Adversary(members, threshold, options.behaviours ?? new Map());
-  const dkgs = Array.from({ length: members }, (_, i) => new Dkg({ self: i + 1, members, threshold }));
+  const signers = testSigners(members);
+  const adversary = new Adversary(members, threshold, options.behaviours ?? new Map(), signers);
+  const dkgs = signers.map((signer, i) => new Dkg({ self: i + 1, members, threshold, signer }));
   const relayed = dkgs.map(() => new Set<DkgMessage>());
   const queue: Outgoing[] = [];
+  const relays: Outgoing[] = [];
   const push = (out: Outgoing): void => {
     queue.push(out);
     if (options.duplicate === true) queue.push(out);
@@ -67,7 +84,7 @@ export function runDkg(options: RunOptions): Run {
   dkgs.forEach((dkg, i) => send(i + 1, dkg.start()));
   let timeouts = 0;
   for (let guard = 0; guard < 10; guard++) {
-    for (let out = queue.shift(); out !== undefined; out = queue.shift()) {
+    for (let out = queue.shift() ?? relays.shift(); out !== undefined; out = queue.shift() ?? relays.shift()) {
       const { message, to } = out;
       dkgs.forEach((dkg, i) => {
         const recipient = i + 1;
@@ -76,7 +93,8 @@ export function runDkg(options: RunOptions): Run {
         const reaction = dkg.receive(message);
         if (message.type !== "deal" && !relayed[i]?.has(message) && (adversary.behaviours.get(recipient) ?? "honest") !== "silent") {
           relayed[i]?.add(message);
-          push({ message });
+          if (options.slowRelays === true) relays.push({ message });
+          else push({ message });
         }
         send(recipient, reaction);
       });
@@ -98,14 +116,17 @@ class Adversary {
     readonly members: number,
     readonly threshold: number,
     readonly behaviours: ReadonlyMap<number, Behaviour>,
+    /** The faulty members sign what they like with their own keys. */
+    readonly signers: readonly DkgSigner[],
   ) {}
 
   rewrite(from: number, message: DkgMessage): Outgoing[] {
-    if (message.type === "response" && this.behaviours.get(from) === "split-responses") {
-      const quiet = { ...message, commitmentDigests: [], complaints: [] };
+    const behaviour = this.behaviours.get(from);
+    if (message.type === "response" && (behaviour === "split-responses" || behaviour === "split-complaints")) {
+      const other = behaviour === "split-responses" ? { ...message, commitmentDigests: [], complaints: [] } : { ...message, complaints: [...message.complaints, VICTIM] };
       return Array.from({ length: this.members }, (_, i) => i + 1)
         .filter((to) => to !== from)
-        .map((to) => ({ message: to % 2 === 0 ? quiet : message, to }));
+        .map((to) => ({ message: to % 2 === 0 ? other : message, to }));
     }
     return this.#rewrite(from, message).map((m) => ({ message: m }));
   }
@@ -119,7 +140,7 @@ class Adversary {
       return [{ ...message, commitmentDigests: message.commitmentDigests.filter((d) => d.dealer !== from) }];
     }
     if (message.type === "response" && behaviour === "lying-digests") {
-      return [{ ...message, commitmentDigests: message.commitmentDigests.map(({ dealer }) => ({ dealer, digest: randomBytes(32) })) }];
+      return [{ ...message, commitmentDigests: message.commitmentDigests.map(({ dealer }) => ({ dealer, digest: randomBytes(32), signature: randomBytes(64) })) }];
     }
     if (message.type !== "deal") return [message];
     switch (behaviour) {
@@ -130,7 +151,7 @@ class Adversary {
         this.#corrupted.add(from);
         return [{ ...message, share: bump(message.share) }];
       case "bad-commitment":
-        return [{ ...message, commitments: this.#twinDeal(from, message.to).commitments }];
+        return [{ ...message, commitments: this.#twinDeal(from, message.to).commitments, digestSignature: this.#twinDeal(from, message.to).digestSignature }];
       case "resend-other-commitments":
         // The re-sent deal is a consistent deal of another polynomial: its commitments differ from the agreed ones.
         if (message.to !== VICTIM) return [message];
@@ -166,14 +187,20 @@ class Adversary {
       const point = bls12_381.G2.Point.fromBytes(c);
       return encodeG2Unchecked(j === 1 ? point.subtract(torsion) : point.add(torsion));
     });
-    return { ...deal, commitments };
+    return { ...deal, commitments, digestSignature: this.#signer(deal.from).sign(commitmentStatement(deal.from, commitments)) };
+  }
+
+  #signer(member: number): DkgSigner {
+    const signer = this.signers[member - 1];
+    if (signer === undefined) throw new Error(`no signer for member ${member}`);
+    return signer;
   }
 
   /** The deal a second, independent instance of dealer `from` sends to `to` (another polynomial). */
   #twinDeal(from: number, to: number): Extract<DkgMessage, { type: "deal" }> {
     let deals = this.#twinDeals.get(from);
     if (deals === undefined) {
-      deals = new Dkg({ self: from, members: this.members, threshold: this.threshold }).start();
+      deals = new Dkg({ self: from, members: this.members, threshold: this.threshold, signer: this.#signer(from) }).start();
       this.#twinDeals.set(from, deals);
     }
     const deal = deals.find((m) => m.type === "deal" && m.to === to);

@@ -4,15 +4,15 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { CryptoError, Dkg, partialSign, publicKeyOf, recoverVerified, verify, type DkgResult } from "../../src/crypto/index.js";
-import { ACCOMPLICE, runDkg, type Behaviour } from "./dkg-harness.js";
+import { ACCOMPLICE, runDkg, testSigners, type Behaviour } from "./dkg-harness.js";
 import { utf8 } from "./fixtures.js";
 
 const G = 7;
 const T = 4;
 
 /** Runs a DKG and checks everything honest members must agree on; returns their results. */
-function honestResults(behaviours: Map<number, Behaviour>, duplicate = false): { results: DkgResult[]; qualified: number[]; timeouts: number } {
-  const { dkgs, timeouts } = runDkg({ members: G, threshold: T, behaviours, duplicate });
+function honestResults(behaviours: Map<number, Behaviour>, network: { duplicate?: boolean; slowRelays?: boolean } = {}): { results: DkgResult[]; qualified: number[]; timeouts: number } {
+  const { dkgs, timeouts } = runDkg({ members: G, threshold: T, behaviours, ...network });
   const honest = dkgs.filter((_, i) => (behaviours.get(i + 1) ?? "honest") === "honest");
   const results = honest.map((dkg) => {
     assert.equal(dkg.phase, "done", dkg.failureReason);
@@ -58,7 +58,7 @@ describe("DKG", () => {
   });
 
   it("ignores duplicated messages", () => {
-    const { qualified } = honestResults(new Map(), true);
+    const { qualified } = honestResults(new Map(), { duplicate: true });
     assert.deepEqual(qualified, [1, 2, 3, 4, 5, 6, 7]);
   });
 
@@ -109,17 +109,15 @@ describe("DKG", () => {
     });
   }
 
-  // Known attacks on the qualification rule (every reported digest must agree; responses are not agreed on).
-  // Both fail today; the todo marks them until the fix (dealer-signed digests, relayed responses) lands.
-  const unanimityAttack = "the qualification rule lets one member's responses decide: fix pending";
-
-  it("a member reporting random commitment digests changes nothing: every dealer qualifies", { todo: unanimityAttack }, () => {
+  // Attacks on a unanimity rule over unsigned, unagreed responses: one liar could disqualify every dealer, and a
+  // response shown to half the group could split it. Dealer-signed digests and pooled, relayed evidence stop both.
+  it("a member reporting random commitment digests changes nothing: every dealer qualifies", () => {
     const { results, qualified } = honestResults(new Map([[7, "lying-digests"]]));
     assert.deepEqual(qualified, [1, 2, 3, 4, 5, 6, 7]);
     assertThresholdSignatureWorks(results);
   });
 
-  it("a dealer showing other commitments to an accomplice who tells only half the group cannot split it", { todo: unanimityAttack }, () => {
+  it("a dealer showing other commitments to an accomplice who tells only half the group cannot split it", () => {
     // Dealer 7 equivocates towards member ACCOMPLICE only; the accomplice's response (which shows it) reaches
     // only the odd members. Without relays and an agreement on the responses, odd members would disqualify
     // dealer 7 and even members qualify it: two group keys.
@@ -127,8 +125,20 @@ describe("DKG", () => {
       [7, "equivocate-to-accomplice"],
       [ACCOMPLICE, "split-responses"],
     ]);
-    const { results, qualified } = honestResults(behaviours);
-    assert.deepEqual(qualified, [1, 2, 3, 4, 5, 6]);
+    for (const slowRelays of [false, true]) {
+      // With slow relays every member has one response from each member before any relayed one arrives: only
+      // the views in the justifications keep the even members from ending before the accomplice's evidence.
+      const { results, qualified } = honestResults(behaviours, { slowRelays });
+      assert.deepEqual(qualified, [1, 2, 3, 4, 5, 6]);
+      assertThresholdSignatureWorks(results);
+    }
+  });
+
+  it("a complaint shown to half the group reaches all of it: the dealer answers it late and everyone keeps it", () => {
+    // Member ACCOMPLICE complains against dealer 1 only towards the even members; relays bring that response to
+    // dealer 1 after its response phase, and its late justification answers the complaint for everyone.
+    const { results, qualified } = honestResults(new Map<number, Behaviour>([[ACCOMPLICE, "split-complaints"]]));
+    assert.deepEqual(qualified, [1, 2, 3, 4, 5, 6, 7]);
     assertThresholdSignatureWorks(results);
   });
 
@@ -159,8 +169,10 @@ describe("DKG", () => {
   });
 
   it("ignores messages from non-members, for other members, and of past phases", () => {
-    const a = new Dkg({ self: 1, members: 2, threshold: 2 });
-    const b = new Dkg({ self: 2, members: 2, threshold: 2 });
+    const [signerA, signerB] = testSigners(2);
+    assert.ok(signerA && signerB);
+    const a = new Dkg({ self: 1, members: 2, threshold: 2, signer: signerA });
+    const b = new Dkg({ self: 2, members: 2, threshold: 2, signer: signerB });
     const [dealToB] = a.start();
     const [dealToA] = b.start();
     assert.ok(dealToA?.type === "deal" && dealToB?.type === "deal");
@@ -175,8 +187,10 @@ describe("DKG", () => {
   });
 
   it("rejects an impossible configuration with CryptoError", () => {
-    assert.throws(() => new Dkg({ self: 0, members: 3, threshold: 2 }), CryptoError);
-    assert.throws(() => new Dkg({ self: 4, members: 3, threshold: 2 }), CryptoError);
-    assert.throws(() => new Dkg({ self: 1, members: 3, threshold: 4 }), CryptoError);
+    const [signer] = testSigners(1);
+    assert.ok(signer);
+    assert.throws(() => new Dkg({ self: 0, members: 3, threshold: 2, signer }), CryptoError);
+    assert.throws(() => new Dkg({ self: 4, members: 3, threshold: 2, signer }), CryptoError);
+    assert.throws(() => new Dkg({ self: 1, members: 3, threshold: 4, signer }), CryptoError);
   });
 });

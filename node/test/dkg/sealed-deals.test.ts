@@ -2,7 +2,8 @@
 // DKG drivers in one process over an in-memory network (a manual clock that never needs to move: the DKG ends by
 // fast sync). Deal shares travel sealed: no packet carries a plaintext share, and a share that does not open at
 // its recipient ends exactly like an invalid share: the recipient complains, the dealer justifies publicly, the
-// dealer stays qualified and every node registers the same group.
+// dealer stays qualified and every node registers the same group. Responses are relayed: one that reaches a
+// single member still reaches all.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
@@ -53,6 +54,8 @@ interface Run {
   delivered: Delivered[];
   metrics: Metrics[];
   logs: string[];
+  /** Manual clock time when every node had registered (0: no phase timed out). */
+  elapsedMs: number;
 }
 
 function sealContext(deal: DkgDeal): ShareSealContext {
@@ -105,7 +108,7 @@ async function run(tamper: Tamper = (_f, _t, e) => e): Promise<Run> {
     drivers[next.to]!.receive(envelope.dkg);
   }
   drivers.forEach((d) => d.stop());
-  return { registrations: registrations as DkgRegistration[], delivered, metrics, logs };
+  return { registrations: registrations as DkgRegistration[], delivered, metrics, logs, elapsedMs: clock.now() };
 }
 
 /** A faulty dealer: rewrites the share of its first deal to the victim, re-signs, and answers complaints honestly. */
@@ -125,7 +128,8 @@ function corruptFirstDeal(rewrite: (deal: DkgDeal) => Uint8Array): Tamper {
 function summary(r: Run): unknown {
   const bodies = r.delivered.map((d) => d.body);
   const complaints = new Map(bodies.flatMap((b) => (b.response ? [[b.sender, b.response.complaints] as const] : [])));
-  const justifications = new Map(bodies.flatMap((b) => (b.justification ? [[b.sender, b.justification.shares.map((s) => s.to)] as const] : [])));
+  // Every member sends a justification (it carries its view); only those with shares answer complaints.
+  const justifications = new Map(bodies.flatMap((b) => (b.justification && b.justification.shares.length > 0 ? [[b.sender, b.justification.shares.map((s) => s.to)] as const] : [])));
   const qualified = new Map(bodies.flatMap((b) => (b.outcome ? [[b.sender, b.outcome.qualified.join(",")] as const] : [])));
   return {
     complaints: [...complaints].filter(([, c]) => c.length > 0),
@@ -222,5 +226,19 @@ describe("DKG deals are sealed to their recipient", () => {
     assert.equal(unopened.length, 1);
     assert.match(unopened[0]!, /"reason":"unauthenticated"/);
     assert.match(unopened[0]!, new RegExp(`"peer":${DEALER}`));
+  });
+
+  it("a response sent to one member only reaches the others by relay, before any phase times out", async () => {
+    const SENDER = 0;
+    const ONLY = 1;
+    const r = await run((from, to, envelope) => {
+      const body = envelope.dkg === undefined ? undefined : DkgBody.decode(envelope.dkg.body);
+      return from === SENDER && to !== ONLY && body?.response !== undefined ? {} : envelope;
+    });
+    const relayedTo = new Set(r.delivered.filter((d) => d.body.sender === SENDER && d.from !== SENDER && d.body.response !== undefined).map((d) => d.to));
+    assert.deepEqual([...relayedTo].sort(), [1, 2, 3, 4]);
+    assert.equal(r.elapsedMs, 0);
+    assert.deepEqual(summary(r), { complaints: [], justifications: [], qualified: MEMBERS.map((node) => [node, "1,2,3,4,5"]), registered: MEMBERS.map(() => [MEMBERS]), shareHolders: MEMBERS });
+    assertSameGroup(r);
   });
 });

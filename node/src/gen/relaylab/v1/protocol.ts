@@ -97,11 +97,19 @@ export interface DkgDeal {
   commitments: Uint8Array[];
   /** 12-byte nonce ‖ ciphertext of the 32-byte scalar ‖ 16-byte tag (60 bytes) */
   sealedShare: Uint8Array;
+  /**
+   * The dealer's identity signature over its commitments' digest (domain "dkg-commitments/<subnet>"; the
+   * message binds epoch, group, dealer and digest): members relay it in their responses as proof of what the
+   * dealer committed to, so only the dealer can make two digests conflict.
+   */
+  digestSignature: Uint8Array;
 }
 
 export interface CommitmentDigest {
   dealer: number;
   digest: Uint8Array;
+  /** the dealer's digest_signature; an entry without a valid one is ignored */
+  signature: Uint8Array;
 }
 
 export interface DkgResponse {
@@ -115,9 +123,15 @@ export interface JustifiedShare {
   share: Uint8Array;
 }
 
+/**
+ * Sent by every member when its response phase ends (and again when it must answer later complaints): the
+ * shares answer complaints against the sender; `view` is the digest of the responses it holds, so a member ends
+ * the DKG early only when every member reports the same responses.
+ */
 export interface DkgJustification {
   from: number;
   shares: JustifiedShare[];
+  view: Uint8Array;
 }
 
 /**
@@ -819,7 +833,7 @@ export const DkgOutcomeRequest: MessageFns<DkgOutcomeRequest> = {
 };
 
 function createBaseDkgDeal(): DkgDeal {
-  return { from: 0, to: 0, commitments: [], sealedShare: new Uint8Array(0) };
+  return { from: 0, to: 0, commitments: [], sealedShare: new Uint8Array(0), digestSignature: new Uint8Array(0) };
 }
 
 export const DkgDeal: MessageFns<DkgDeal> = {
@@ -835,6 +849,9 @@ export const DkgDeal: MessageFns<DkgDeal> = {
     }
     if (message.sealedShare.length !== 0) {
       writer.uint32(34).bytes(message.sealedShare);
+    }
+    if (message.digestSignature.length !== 0) {
+      writer.uint32(42).bytes(message.digestSignature);
     }
     return writer;
   },
@@ -884,6 +901,14 @@ export const DkgDeal: MessageFns<DkgDeal> = {
             message.sealedShare = reader.bytes();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.digestSignature = reader.bytes();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -908,6 +933,11 @@ export const DkgDeal: MessageFns<DkgDeal> = {
         : isSet(object.sealed_share)
         ? bytesFromBase64(object.sealed_share)
         : new Uint8Array(0),
+      digestSignature: isSet(object.digestSignature)
+        ? bytesFromBase64(object.digestSignature)
+        : isSet(object.digest_signature)
+        ? bytesFromBase64(object.digest_signature)
+        : new Uint8Array(0),
     };
   },
 
@@ -925,6 +955,9 @@ export const DkgDeal: MessageFns<DkgDeal> = {
     if (message.sealedShare.length !== 0) {
       obj.sealedShare = base64FromBytes(message.sealedShare);
     }
+    if (message.digestSignature.length !== 0) {
+      obj.digestSignature = base64FromBytes(message.digestSignature);
+    }
     return obj;
   },
 
@@ -937,12 +970,13 @@ export const DkgDeal: MessageFns<DkgDeal> = {
     message.to = object.to ?? 0;
     message.commitments = object.commitments?.map((e) => e) || [];
     message.sealedShare = object.sealedShare ?? new Uint8Array(0);
+    message.digestSignature = object.digestSignature ?? new Uint8Array(0);
     return message;
   },
 };
 
 function createBaseCommitmentDigest(): CommitmentDigest {
-  return { dealer: 0, digest: new Uint8Array(0) };
+  return { dealer: 0, digest: new Uint8Array(0), signature: new Uint8Array(0) };
 }
 
 export const CommitmentDigest: MessageFns<CommitmentDigest> = {
@@ -952,6 +986,9 @@ export const CommitmentDigest: MessageFns<CommitmentDigest> = {
     }
     if (message.digest.length !== 0) {
       writer.uint32(18).bytes(message.digest);
+    }
+    if (message.signature.length !== 0) {
+      writer.uint32(26).bytes(message.signature);
     }
     return writer;
   },
@@ -985,6 +1022,14 @@ export const CommitmentDigest: MessageFns<CommitmentDigest> = {
             message.digest = reader.bytes();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.signature = reader.bytes();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1001,6 +1046,7 @@ export const CommitmentDigest: MessageFns<CommitmentDigest> = {
     return {
       dealer: isSet(object.dealer) ? globalThis.Number(object.dealer) : 0,
       digest: isSet(object.digest) ? bytesFromBase64(object.digest) : new Uint8Array(0),
+      signature: isSet(object.signature) ? bytesFromBase64(object.signature) : new Uint8Array(0),
     };
   },
 
@@ -1012,6 +1058,9 @@ export const CommitmentDigest: MessageFns<CommitmentDigest> = {
     if (message.digest.length !== 0) {
       obj.digest = base64FromBytes(message.digest);
     }
+    if (message.signature.length !== 0) {
+      obj.signature = base64FromBytes(message.signature);
+    }
     return obj;
   },
 
@@ -1022,6 +1071,7 @@ export const CommitmentDigest: MessageFns<CommitmentDigest> = {
     const message = createBaseCommitmentDigest();
     message.dealer = object.dealer ?? 0;
     message.digest = object.digest ?? new Uint8Array(0);
+    message.signature = object.signature ?? new Uint8Array(0);
     return message;
   },
 };
@@ -1233,7 +1283,7 @@ export const JustifiedShare: MessageFns<JustifiedShare> = {
 };
 
 function createBaseDkgJustification(): DkgJustification {
-  return { from: 0, shares: [] };
+  return { from: 0, shares: [], view: new Uint8Array(0) };
 }
 
 export const DkgJustification: MessageFns<DkgJustification> = {
@@ -1243,6 +1293,9 @@ export const DkgJustification: MessageFns<DkgJustification> = {
     }
     for (const v of message.shares) {
       JustifiedShare.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.view.length !== 0) {
+      writer.uint32(26).bytes(message.view);
     }
     return writer;
   },
@@ -1276,6 +1329,14 @@ export const DkgJustification: MessageFns<DkgJustification> = {
             message.shares.push(JustifiedShare.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.view = reader.bytes();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1292,6 +1353,7 @@ export const DkgJustification: MessageFns<DkgJustification> = {
     return {
       from: isSet(object.from) ? globalThis.Number(object.from) : 0,
       shares: globalThis.Array.isArray(object?.shares) ? object.shares.map((e: any) => JustifiedShare.fromJSON(e)) : [],
+      view: isSet(object.view) ? bytesFromBase64(object.view) : new Uint8Array(0),
     };
   },
 
@@ -1303,6 +1365,9 @@ export const DkgJustification: MessageFns<DkgJustification> = {
     if (message.shares?.length) {
       obj.shares = message.shares.map((e) => JustifiedShare.toJSON(e));
     }
+    if (message.view.length !== 0) {
+      obj.view = base64FromBytes(message.view);
+    }
     return obj;
   },
 
@@ -1313,6 +1378,7 @@ export const DkgJustification: MessageFns<DkgJustification> = {
     const message = createBaseDkgJustification();
     message.from = object.from ?? 0;
     message.shares = object.shares?.map((e) => JustifiedShare.fromPartial(e)) || [];
+    message.view = object.view ?? new Uint8Array(0);
     return message;
   },
 };
