@@ -385,12 +385,20 @@ describe("end to end: chart, operator and a 7-node Subnet on real containers", {
 
   it("reports node pod memory from the kubelet's /stats/summary", async () => {
     interface Summary { pods: { podRef: { name: string; namespace: string }; memory?: { rssBytes?: number; workingSetBytes?: number } }[] }
-    const summary = await cluster().admin.get<Summary>(`/api/v1/nodes/${cluster().layout.nodeName}/proxy/stats/summary`);
     const mib = (b: number | undefined): number => Math.round((b ?? 0) / (1 << 20));
+    // The kubelet samples container stats periodically: a pod recreated moments ago (the one the
+    // previous test deleted) may have none yet, so wait for a summary that covers every node pod.
+    let missing: string[] = [];
+    const summary = await waitFor(`the kubelet's /stats/summary to report RSS for all ${String(NODES)} node pods`, async () => {
+      const s = await cluster().admin.get<Summary>(`/api/v1/nodes/${cluster().layout.nodeName}/proxy/stats/summary`);
+      const here = s.pods.filter((p) => p.podRef.namespace === NS);
+      missing = here.filter((p) => (p.memory?.rssBytes ?? 0) === 0).map((p) => p.podRef.name);
+      return here.length === NODES && missing.length === 0 ? s : undefined;
+    }, { timeoutMs: STEP_DEADLINE_MS, intervalMs: 2000 }).catch((err: unknown) => {
+      throw new Error(`${err instanceof Error ? err.message : String(err)}; no RSS for ${missing.join(", ")}`);
+    });
     const nodes = summary.pods.filter((p) => p.podRef.namespace === NS);
     const operators = summary.pods.filter((p) => p.podRef.namespace === RELEASE_NS);
-    assert.equal(nodes.length, NODES);
-    for (const p of nodes) assert.ok((p.memory?.rssBytes ?? 0) > 0, `no RSS for ${p.podRef.name}`);
     const fmt = (ps: Summary["pods"]): string => ps.map((p) => `${p.podRef.name} ${String(mib(p.memory?.rssBytes))}/${String(mib(p.memory?.workingSetBytes))}`).join(", ");
     process.stdout.write(`e2e: node pods RSS/working set MiB: ${fmt(nodes)}\ne2e: operator pods: ${fmt(operators)}\n`);
     process.stdout.write(`e2e: helm install to Subnet Ready ${readySeconds.toFixed(1)} s\n`);
