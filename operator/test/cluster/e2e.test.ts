@@ -391,13 +391,14 @@ describe("end to end: chart, operator and a 7-node Subnet on real containers", {
     let missing: string[] = [];
     const summary = await waitFor(`the kubelet's /stats/summary to report RSS for all ${String(NODES)} node pods`, async () => {
       const s = await cluster().admin.get<Summary>(`/api/v1/nodes/${cluster().layout.nodeName}/proxy/stats/summary`);
-      const here = s.pods.filter((p) => p.podRef.namespace === NS);
+      // The node pods only: the control-API test's caller pods may still be listed while they go.
+      const here = s.pods.filter((p) => p.podRef.namespace === NS && p.podRef.name.startsWith(`${SUBNET}-`));
       missing = here.filter((p) => (p.memory?.rssBytes ?? 0) === 0).map((p) => p.podRef.name);
       return here.length === NODES && missing.length === 0 ? s : undefined;
     }, { timeoutMs: STEP_DEADLINE_MS, intervalMs: 2000 }).catch((err: unknown) => {
       throw new Error(`${err instanceof Error ? err.message : String(err)}; no RSS for ${missing.join(", ")}`);
     });
-    const nodes = summary.pods.filter((p) => p.podRef.namespace === NS);
+    const nodes = summary.pods.filter((p) => p.podRef.namespace === NS && p.podRef.name.startsWith(`${SUBNET}-`));
     const operators = summary.pods.filter((p) => p.podRef.namespace === RELEASE_NS);
     const fmt = (ps: Summary["pods"]): string => ps.map((p) => `${p.podRef.name} ${String(mib(p.memory?.rssBytes))}/${String(mib(p.memory?.workingSetBytes))}`).join(", ");
     process.stdout.write(`e2e: node pods RSS/working set MiB: ${fmt(nodes)}\ne2e: operator pods: ${fmt(operators)}\n`);
