@@ -5,6 +5,7 @@
  * collected from the modules that make the calls, so they stay true as the code changes; the
  * real-API-server suite runs the operator under exactly these rules.
  */
+import { CHAOS_CONTROLLER_RULES } from "./operator/controller/chaos.js";
 import { DATACENTER_CONTROLLER_RULES } from "./operator/controller/datacenter.js";
 import { SUBNET_CONTROLLER_RULES } from "./operator/controller/subnet.js";
 import { KEY_SERVICE_RULES } from "./operator/key-service.js";
@@ -24,7 +25,7 @@ export type { PolicyRule } from "./operator/runtime/rbac.js";
  * Lease only in the operator's namespace; the chart may split that rule into a Role.
  */
 export function operatorRbacRules(): PolicyRule[] {
-  return mergeRules([...SUBNET_CONTROLLER_RULES, ...DATACENTER_CONTROLLER_RULES, ...KEY_SERVICE_RULES, ...EVENT_RULES, ...LEADER_ELECTION_RULES]);
+  return mergeRules([...SUBNET_CONTROLLER_RULES, ...DATACENTER_CONTROLLER_RULES, ...CHAOS_CONTROLLER_RULES, ...KEY_SERVICE_RULES, ...EVENT_RULES, ...LEADER_ELECTION_RULES]);
 }
 
 /** The leader-election rule alone (for a namespaced Role). */

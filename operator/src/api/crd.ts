@@ -1,12 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * CustomResourceDefinitions of Subnet and DataCenter, generated from the zod definitions in
+ * CustomResourceDefinitions of Subnet, DataCenter and ChaosExperiment, generated from the zod definitions in
  * v1alpha1/ (the one source of truth; the chart renders these). Cross-field rules are CEL
  * validations attached there, whose messages say what to fix, so the API server rejects a bad
  * spec before the operator sees it; local admission evaluates the same rules.
  */
 import type { z } from "zod";
 import {
+  CHAOS_KIND,
+  CHAOS_PLURAL,
+  CHAOS_SHORT_NAMES,
+  CHAOS_SINGULAR,
+  ChaosExperimentSpecSchema,
+  ChaosExperimentStatusSchema,
   DATACENTER_KIND,
   DATACENTER_PLURAL,
   DATACENTER_SHORT_NAMES,
@@ -111,7 +117,7 @@ function crd(args: {
   };
 }
 
-/** The CRDs of relaylab.dev/v1alpha1: Subnet then DataCenter. Pure; the chart and tests render it. */
+/** The CRDs of relaylab.dev/v1alpha1: Subnet, DataCenter, then ChaosExperiment. Pure; the chart and tests render it. */
 export function crdManifests(): CustomResourceDefinition[] {
   return [
     crd({
@@ -149,6 +155,26 @@ export function crdManifests(): CustomResourceDefinition[] {
         { name: "Nodes", type: "integer", jsonPath: ".status.nodes", description: "relaylab nodes hosted." },
         { name: "Capacity", type: "integer", jsonPath: ".spec.capacity.maxNodes" },
         { name: "Outage", type: "boolean", jsonPath: ".spec.outage" },
+      ],
+    }),
+    crd({
+      kind: CHAOS_KIND,
+      plural: CHAOS_PLURAL,
+      singular: CHAOS_SINGULAR,
+      shortNames: CHAOS_SHORT_NAMES,
+      scope: "Namespaced",
+      description: "A chaos experiment the relaylab operator runs on a new Subnet, judged by its expectations.",
+      spec: structuralSchema(ChaosExperimentSpecSchema, "spec"),
+      status: ChaosExperimentStatusSchema,
+      // The experiment's Subnet takes its name.
+      maxName: MAX_SUBNET_NAME,
+      columns: [
+        { name: "Phase", type: "string", jsonPath: ".status.phase", description: "Pending, Running, Succeeded or Failed." },
+        { name: "Round", type: "integer", jsonPath: ".status.round", description: "Highest round checked." },
+        { name: "Rounds", type: "integer", jsonPath: ".spec.rounds", description: "Run length." },
+        { name: "Passed", type: "integer", jsonPath: ".status.passed", description: "Expectations met." },
+        { name: "Failed", type: "integer", jsonPath: ".status.failed", description: "Expectations not met." },
+        { name: "Subnet", type: "string", jsonPath: ".status.subnet", priority: 1 },
       ],
     }),
   ];

@@ -28,7 +28,7 @@ export interface JSONSchemaProps {
   items?: JSONSchemaProps;
   additionalProperties?: JSONSchemaProps;
   default?: unknown;
-  enum?: readonly string[];
+  enum?: readonly unknown[];
   minimum?: number;
   maximum?: number;
   minLength?: number;
@@ -101,6 +101,16 @@ const DROPPED = new Set(["$schema", "propertyNames"]);
 /** One node of zod's JSON Schema output, made structural: int64 integers, int-or-string unions, known keywords only. */
 function structural(node: Record<string, unknown>, where: string): JSONSchemaProps {
   const out: Record<string, unknown> = {};
+  const anyOf = node.anyOf as Record<string, unknown>[] | undefined;
+  if (anyOf !== undefined) {
+    // z.union([z.number()…, z.string()…]) with checks on each side: int-or-string, whose bounds
+    // the schema cannot state per branch (a CEL rule on the parent states them).
+    const { anyOf: _branches, ...rest } = node;
+    // z.union of literals of one type: an enum.
+    const type = anyOf[0]?.type;
+    if (anyOf.every((b) => "const" in b && b.type === type)) return structural({ ...rest, type, enum: anyOf.map((b) => b.const) }, where);
+    return structural({ ...rest, type: anyOf.map((b) => b.type) }, where);
+  }
   const type = node.type;
   if (Array.isArray(type)) {
     // z.union([z.string(), z.number()]): the Kubernetes quantity shape.
@@ -111,6 +121,13 @@ function structural(node: Record<string, unknown>, where: string): JSONSchemaPro
   if (type === "integer") out.format = "int64";
   for (const [key, value] of Object.entries(node)) {
     if (key === "type" || DROPPED.has(key)) continue;
+    // A strict zod object: the API server prunes (and kubectl's strict validation refuses) unknown fields anyway.
+    if (key === "additionalProperties" && "properties" in node) continue;
+    // z.literal(x): a one-value enum, which a structural schema can state.
+    if (key === "const") {
+      out.enum = [value];
+      continue;
+    }
     if (!KEY_ORDER.includes(key as keyof JSONSchemaProps)) throw new Error(`${where}: JSON Schema keyword ${key} has no structural form`);
     // z.number().int() bounds itself to the safe integers; the API server needs no such bound.
     if (type === "integer" && (key === "minimum" || key === "maximum") && Math.abs(value as number) === Number.MAX_SAFE_INTEGER) continue;

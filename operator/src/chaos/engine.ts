@@ -10,7 +10,8 @@ import type { ByzantineBehaviour } from "../api/index.js";
 import type { FaultSetSpec, LinkFaultSpec } from "../genesis/index.js";
 import type { Progress } from "../local/progress.js";
 import type { TestnetPort } from "../testnet/port.js";
-import type { Experiment, Step } from "./experiment.js";
+import type { Step } from "../api/index.js";
+import type { RunnableExperiment } from "./experiment.js";
 import type { ChaosRecord, StepRecord } from "./record.js";
 import { seededRandom, selectVictims } from "./selectors.js";
 
@@ -35,7 +36,7 @@ export class ChaosEngine {
   readonly #startedAt = performance.now();
   #busy: Promise<void> = Promise.resolve();
 
-  constructor(testnet: TestnetPort, experiment: Experiment, progress: Progress, replay?: ChaosRecord) {
+  constructor(testnet: TestnetPort, experiment: RunnableExperiment, progress: Progress, replay?: ChaosRecord) {
     this.#testnet = testnet;
     this.#steps = experiment.spec.steps;
     this.#progress = progress;

@@ -11,8 +11,8 @@ import { scrape } from "../local/scrape.js";
 import type { RunSummary } from "../local/summary.js";
 import type { TestnetPort } from "../testnet/port.js";
 import { ChaosEngine } from "./engine.js";
-import type { Experiment } from "./experiment.js";
-import type { ChaosRecord } from "./record.js";
+import type { RunnableExperiment } from "./experiment.js";
+import type { ChaosRecord, StepRecord } from "./record.js";
 import { judge, type Verdict } from "./verdict.js";
 
 export interface ChaosRunOptions {
@@ -24,6 +24,8 @@ export interface ChaosRunOptions {
   readonly logLevel?: string | undefined;
   /** Called once the run is over and before the testnet's figures are read (e.g. to stop the nodes). */
   readonly beforeJudging?: () => Promise<void>;
+  /** Called after each pass of the step engine with the verified round and the steps fired so far. */
+  readonly onTick?: (round: number, steps: readonly StepRecord[]) => void;
 }
 
 export interface ChaosRunResult {
@@ -40,7 +42,7 @@ async function invalidSharesCounted(addresses: readonly string[]): Promise<numbe
   return all.flat().filter((s) => s.name === NODE_METRICS.shares && s.labels.result === "invalid").reduce((a, s) => a + s.value, 0);
 }
 
-export async function runExperiment(testnet: TestnetPort, experiment: Experiment, options: ChaosRunOptions): Promise<ChaosRunResult> {
+export async function runExperiment(testnet: TestnetPort, experiment: RunnableExperiment, options: ChaosRunOptions): Promise<ChaosRunResult> {
   const { replay } = options;
   const engine = new ChaosEngine(testnet, experiment, options.progress, replay);
   const { summary } = await runTestnet(testnet, {
@@ -49,7 +51,7 @@ export async function runExperiment(testnet: TestnetPort, experiment: Experiment
     progress: options.progress,
     signal: options.signal,
     logLevel: options.logLevel,
-    onTick: () => void engine.tick(),
+    onTick: () => void engine.tick().then(() => options.onTick?.(testnet.observer.round, engine.records)),
   });
   await engine.settle();
   const invalid = await invalidSharesCounted(testnet.endpoints.map((e) => e.metrics));

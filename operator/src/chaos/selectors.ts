@@ -6,7 +6,8 @@
  */
 import { selectGroup } from "@relaylab/node/beacon";
 import type { GroupSet } from "@relaylab/node/gen/relaylab/v1/public";
-import { evalMemberCount, type Target } from "./experiment.js";
+import type { Target } from "../api/index.js";
+import { evalMemberCount } from "./experiment.js";
 
 export interface SelectionContext {
   /** Node index → data center, for every node of the subnet. */

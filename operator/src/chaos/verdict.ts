@@ -2,7 +2,7 @@
 /** Judges a chaos run against its expectations: one verdict per expectation, all must pass. */
 import type { RunSummary } from "../local/summary.js";
 import { stallModel, wilsonInterval } from "./stall-model.js";
-import type { Expectations } from "./experiment.js";
+import type { Expectations } from "../api/index.js";
 import type { StepRecord } from "./record.js";
 
 export interface Verdict {

@@ -47,7 +47,7 @@ export function genesisForSubnet(input: GenesisForSubnetInput): GenesisInput {
     timings: { ...spec.timings },
     epochLength: spec.epochLength,
   };
-  const seed = input.seed ?? subnetSeed(input.seedIdentity ?? input.subnet.metadata.uid ?? `${input.subnet.metadata.namespace ?? ""}/${name}`, body);
+  const seed = input.seed ?? spec.genesisSeed ?? subnetSeed(input.seedIdentity ?? input.subnet.metadata.uid ?? `${input.subnet.metadata.namespace ?? ""}/${name}`, body);
   return { version: body.version, subnet: body.subnet, seed, nodes: body.nodes, groups: body.groups, consensus: body.consensus, timings: body.timings, epochLength: body.epochLength };
 }
 

@@ -20,7 +20,7 @@ export const OPERATOR_LABELS = { controller: "controller", result: "result", out
 /** How the key service answered a node pod: every refusal is counted under its reason. */
 export const IDENTITY_OUTCOMES = ["delivered", "malformed", "unauthenticated", "forbidden", "unknown_subnet", "error"] as const;
 export type IdentityOutcome = (typeof IDENTITY_OUTCOMES)[number];
-export const CONTROLLERS = ["subnet", "datacenter"] as const;
+export const CONTROLLERS = ["subnet", "datacenter", "chaos"] as const;
 export type ControllerName = (typeof CONTROLLERS)[number];
 export const RECONCILE_RESULTS = ["success", "error", "requeue", "terminal"] as const;
 export type ReconcileResult = (typeof RECONCILE_RESULTS)[number];

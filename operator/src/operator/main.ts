@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * runOperator: wiring only. Informers for Subnets, DataCenters and the operator's StatefulSets
- * feed two controllers; leader election decides which replica runs them; /healthz, /readyz and
+ * runOperator: wiring only. Informers for Subnets, DataCenters, ChaosExperiments and the
+ * operator's StatefulSets feed three controllers; leader election decides which replica runs them; /healthz, /readyz and
  * /metrics are served by every replica. The CLI (`relaylab operator`) parses flags and calls this.
  */
 import { readFileSync } from "node:fs";
@@ -11,7 +11,9 @@ import { pino } from "pino";
 import type { Logger } from "pino";
 import { Registry } from "prom-client";
 import { API_VERSION, DATACENTER_KIND, SUBNET_KIND } from "../api/index.js";
-import type { DataCenter, Subnet } from "../api/index.js";
+import type { ChaosExperiment, DataCenter, Subnet } from "../api/index.js";
+import { CHAOS_KIND } from "../api/index.js";
+import { createChaosReconciler } from "./controller/chaos.js";
 import { createDataCenterReconciler } from "./controller/datacenter.js";
 import { grpcNodes, type NodeControl, type NodeStatusReader } from "./controller/live.js";
 import { createSubnetReconciler } from "./controller/subnet.js";
@@ -140,11 +142,23 @@ export async function runOperator(options: OperatorOptions = {}): Promise<void> 
     dcCtl.watchSelf(dataCenters);
     dcCtl.watch(statefulSets, (sts) => [objectKey(DATACENTER_KIND, dataCenterOf(sts))]);
 
-    const running = [subnets, dataCenters, statefulSets].map((i) => i.run(leading));
-    await Promise.all([subnets.synced(), dataCenters.synced(), statefulSets.synced()].map((p) => Promise.race([p, new Promise<void>((r) => leading.addEventListener("abort", () => r(), { once: true }))])));
+    const experiments = informer<ChaosExperiment>(API_VERSION, CHAOS_KIND, scope);
+    const chaosCtl = new Controller({
+      name: "chaos",
+      clock,
+      log,
+      metrics,
+      reconcile: createChaosReconciler({ api, experiments, subnets, events, clock, log, leading }),
+    });
+    chaosCtl.watchSelf(experiments);
+    // The experiment's Subnet going away ends its run.
+    chaosCtl.watchOwned(subnets, CHAOS_KIND);
+
+    const running = [subnets, dataCenters, statefulSets, experiments].map((i) => i.run(leading));
+    await Promise.all([subnets.synced(), dataCenters.synced(), statefulSets.synced(), experiments.synced()].map((p) => Promise.race([p, new Promise<void>((r) => leading.addEventListener("abort", () => r(), { once: true }))])));
     synced = true;
     log.info("caches synced; controllers running");
-    await Promise.all([subnetCtl.run(leading), dcCtl.run(leading), ...running]);
+    await Promise.all([subnetCtl.run(leading), dcCtl.run(leading), chaosCtl.run(leading), ...running]);
   };
 
   try {

@@ -78,6 +78,8 @@ export const subnetDomain = (subnet: string, namespace: string): string => `${pe
 export const inDomain = (address: string, domain: string): boolean => address.slice(0, address.lastIndexOf(":")).endsWith(`.${domain}`);
 export const genesisConfigMapName = (subnet: string): string => `${subnet}-genesis`;
 export const identitySecretName = (subnet: string): string => `${subnet}-identity`;
+/** The ConfigMap a ChaosExperiment's verdict goes to: record.json, junit.xml and summary.json. */
+export const chaosResultsConfigMapName = (experiment: string): string => `${experiment}-chaos-results`;
 
 /** DNS name of node `index` (pod `<statefulset>-<index>` behind the headless Service). */
 export function nodeHost(subnet: string, namespace: string, dataCenter: string, index: number): string {

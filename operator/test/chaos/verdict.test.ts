@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { junitXml } from "../../src/chaos/junit.js";
-import { ExpectationsSchema } from "../../src/chaos/experiment.js";
+import { ExpectationsSchema } from "../../src/api/index.js";
 import { judge, recoveryRounds, type RunFacts, stallModelCheck } from "../../src/chaos/verdict.js";
 import type { RunSummary } from "../../src/local/summary.js";
 

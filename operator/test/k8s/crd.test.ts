@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * The Subnet and DataCenter CRDs from crdManifests() on a real kube-apiserver: they are accepted
+ * The Subnet, DataCenter and ChaosExperiment CRDs from crdManifests() on a real kube-apiserver: they are accepted
  * and served (short names, printer columns, status subresource, schema defaults), and every bad
  * spec is rejected by the server itself, OpenAPI schema and CEL rules alike, with a message that
  * names the field and says what to fix. Mocks cannot check CEL: only a real server compiles it.
@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { crdManifests } from "../../src/manifests.js";
 import {
+  CHAOS_PLURAL,
   DATACENTER_PLURAL,
   DEFAULT_NODE_RESOURCES,
   DEFAULT_SPREAD,
@@ -173,11 +174,44 @@ const goodDataCenters: readonly GoodSpec[] = [
   { name: "the widest network profile", spec: { network: { latencyMs: { "dc-a": 0, "dc-b": 600000 }, jitterMs: 600000, loss: 1, bandwidthBps: 0 } } },
 ];
 
+/** A ChaosExperiment spec: a 4-node Subnet in one group of 4, and a crash of 2 members of group 0 for 2 rounds. */
+const validChaosSpec = {
+  subnet: validSubnetSpec,
+  rounds: 10,
+  steps: [{ name: "crash", at: { round: 3 }, action: "crash", target: { group: 0, members: 2 }, for: { round: 2 } }],
+  expectations: { maxStalls: 2 },
+};
+const step = (patch: Record<string, unknown>): Record<string, unknown> => ({ steps: [merge(validChaosSpec.steps[0] as Record<string, unknown>, patch)] });
+
+const badChaos: readonly BadSpec[] = [
+  { name: "an unknown action", spec: step({ action: "explode" }), says: ["spec.steps[0].action", "Unsupported value", "crash"] },
+  { name: "a selector larger than the group", spec: step({ target: { members: 5 } }), says: ["spec.steps", "larger than a group", "lower members"] },
+  { name: "a group the Subnet does not have", spec: step({ target: { group: 1 } }), says: ["spec.steps", "names no group"] },
+  { name: "a node the Subnet does not have", spec: step({ target: { group: null, members: null, nodes: [4] } }), says: ["spec.steps", "names a node the Subnet does not have"] },
+  { name: "two selectors", spec: step({ target: { dataCenter: "dc-a" } }), says: ["spec.steps[0].target", "name exactly one of"] },
+  { name: "members without a group", spec: step({ target: { group: null, random: 2 } }), says: ["spec.steps[0].target.members", "members applies only to group"] },
+  { name: "a delay without delayMs", spec: step({ action: "delay", for: null }), says: ["spec.steps[0]", "delayMs is required for action delay"] },
+  { name: "a step after the run", spec: step({ at: { round: 11 } }), says: ["spec.steps", "fires after the run ends"] },
+  { name: "both round and seconds", spec: step({ at: { round: 3, seconds: 1 } }), says: ["spec.steps[0].at", "exactly one of round or seconds"] },
+  { name: "a data center the Subnet does not run in", spec: step({ target: { group: null, members: null, dataCenter: "dc-z" } }), says: ["spec.steps", "not one of subnet.dataCenters.names"] },
+  { name: "a bad Subnet inside", spec: { subnet: { ...validSubnetSpec, groupSize: 5 } }, says: ["spec.subnet.groupSize", "groupSize must be at most nodes"] },
+  { name: "a run of one round", spec: { rounds: 1, steps: [] }, says: ["spec.rounds"] },
+];
+
+const goodChaos: readonly GoodSpec[] = [
+  { name: "the example crash", spec: {} },
+  { name: "members as an expression of g and t", spec: step({ target: { members: "g-t+1" } }) },
+  { name: "a restart of an earlier step's victims", spec: { steps: [validChaosSpec.steps[0], { name: "again", at: { round: 8 }, action: "restart", target: { step: "crash" } }] } },
+  { name: "a replay of a record", spec: { replay: { genesisSeed: "ab".repeat(32), selectorSeed: 1, steps: [{ name: "crash", firedAtRound: 3, victims: [1, 2] }] } } },
+];
+
 /** Object names of the accepted rows: one is the longest name allowed. */
 const goodName = (kind: "Subnet" | "DataCenter", row: string) => (row === "the longest name" ? "s".repeat(kind === "Subnet" ? MAX_SUBNET_NAME : MAX_DATACENTER_NAME) : "good");
 
 /** Local admission's verdict on an object: its message, or undefined when accepted. */
-function localRejection(kind: "Subnet" | "DataCenter", name: string, spec: Record<string, unknown>): string | undefined {
+type Kind = "Subnet" | "DataCenter" | "ChaosExperiment";
+
+function localRejection(kind: Kind, name: string, spec: Record<string, unknown>): string | undefined {
   try {
     admit(kind, { apiVersion: `${GROUP}/${VERSION}`, kind, metadata: { name }, spec }, `${kind} ${name}`);
     return undefined;
@@ -194,12 +228,13 @@ describe("relaylab CRDs on a real API server", { skip: suite.skip }, () => {
   });
   const subnets = `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${SUBNET_PLURAL}`;
   const dataCenters = `/apis/${GROUP}/${VERSION}/${DATACENTER_PLURAL}`;
+  const experiments = `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${CHAOS_PLURAL}`;
 
   /** Creates (dry run) a Subnet or DataCenter; returns the API server's rejection, or undefined when it accepts. */
-  async function serverRejection(kind: "Subnet" | "DataCenter", name: string, spec: Record<string, unknown>): Promise<ApiError | undefined> {
+  async function serverRejection(kind: Kind, name: string, spec: Record<string, unknown>): Promise<ApiError | undefined> {
     const body = { apiVersion: `${GROUP}/${VERSION}`, kind, metadata: { name }, spec };
     return plane()
-      .admin.create(kind === "Subnet" ? subnets : dataCenters, body, { dryRun: "All" })
+      .admin.create(kind === "Subnet" ? subnets : kind === "ChaosExperiment" ? experiments : dataCenters, body, { dryRun: "All" })
       .then(
         () => undefined,
         (e: unknown) => (e instanceof ApiError ? e : Promise.reject(e as Error)),
@@ -207,7 +242,7 @@ describe("relaylab CRDs on a real API server", { skip: suite.skip }, () => {
   }
 
   /** Both must reject `spec`: the server with `says` in its message, local admission naming the same fields. */
-  async function rejectedByBoth(kind: "Subnet" | "DataCenter", c: BadSpec, spec: Record<string, unknown>): Promise<void> {
+  async function rejectedByBoth(kind: Kind, c: BadSpec, spec: Record<string, unknown>): Promise<void> {
     const name = c.objectName ?? "bad";
     const server = await serverRejection(kind, name, spec);
     const local = localRejection(kind, name, spec);
@@ -219,7 +254,7 @@ describe("relaylab CRDs on a real API server", { skip: suite.skip }, () => {
   }
 
   /** Both must accept `spec`. */
-  async function acceptedByBoth(kind: "Subnet" | "DataCenter", name: string, spec: Record<string, unknown>): Promise<void> {
+  async function acceptedByBoth(kind: Kind, name: string, spec: Record<string, unknown>): Promise<void> {
     const server = await serverRejection(kind, name, spec);
     assert.equal(server?.statusMessage, undefined, `the API server rejected ${kind} ${name} with spec ${JSON.stringify(spec)}`);
     assert.equal(localRejection(kind, name, spec), undefined, `admit rejected ${kind} ${name}, the API server accepted it`);
@@ -295,7 +330,7 @@ describe("relaylab CRDs on a real API server", { skip: suite.skip }, () => {
       (e: unknown) => (e instanceof ApiError ? e : Promise.reject(e as Error)),
     );
     assert.equal(refused.code, 422, refused.statusMessage);
-    assert.match(refused.statusMessage, /changing nodes, groups, groupSize or threshold starts a new network .*set spec\.topologyChange: NewNetwork/);
+    assert.match(refused.statusMessage, /changing nodes, groups, groupSize, threshold or genesisSeed starts a new network .*set spec\.topologyChange: NewNetwork/);
     assert.throws(() => admit("Subnet", changed, "Subnet ok", reset), /set spec\.topologyChange: NewNetwork/);
     // The same change with the opt-in passes both.
     const optIn = { ...changed, spec: { ...changed.spec, topologyChange: "NewNetwork" as const } };
@@ -322,6 +357,26 @@ describe("relaylab CRDs on a real API server", { skip: suite.skip }, () => {
 
   describe("accept Subnet specs at the edge of a rule, as local admission does", () => {
     for (const c of goodSubnets) it(c.name, () => acceptedByBoth("Subnet", goodName("Subnet", c.name), merge(validSubnetSpec, c.spec)));
+  });
+
+  describe("reject bad ChaosExperiments with a message that says what to fix, as local admission does", () => {
+    for (const c of badChaos) it(c.name, () => rejectedByBoth("ChaosExperiment", c, merge(validChaosSpec, c.spec)));
+  });
+
+  describe("accept ChaosExperiments at the edge of a rule, as local admission does", () => {
+    for (const c of goodChaos) it(c.name, () => acceptedByBoth("ChaosExperiment", "good", merge(validChaosSpec, c.spec)));
+  });
+
+  it("refuse any change of a ChaosExperiment's spec", async () => {
+    const { admin } = plane();
+    await admin.create(experiments, { apiVersion: `${GROUP}/${VERSION}`, kind: "ChaosExperiment", metadata: { name: "fixed" }, spec: validChaosSpec });
+    const current = await admin.get<{ spec: typeof validChaosSpec }>(`${experiments}/fixed`);
+    const refused = await admin.replace(`${experiments}/fixed`, { ...current, spec: { ...current.spec, rounds: 20 } }).then(
+      () => assert.fail("the API server accepted a change of rounds"),
+      (e: unknown) => (e instanceof ApiError ? e : Promise.reject(e as Error)),
+    );
+    assert.equal(refused.code, 422, refused.statusMessage);
+    assert.match(refused.statusMessage, /cannot change once created: delete it and create it again/);
   });
 
   describe("accept DataCenter specs at the edge of a rule, as local admission does", () => {

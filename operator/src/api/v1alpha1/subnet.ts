@@ -108,6 +108,11 @@ const SubnetSpecFields = z.object({
     })
     .prefault({})
     .describe("Protocol timings; the same names and units as the genesis document."),
+  genesisSeed: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex characters")
+    .optional()
+    .describe("Pin the genesis seed (64 lowercase hex), e.g. to replay a chaos run on the same groups; unset derives it from the Subnet's UID and parameters."),
   epochLength: integer("Rounds per epoch; 0 keeps the genesis groups forever.").min(0).default(0),
   image: z.string().min(1).optional().describe("Node container image; unset uses the operator's node image (chart value node.image), so an operator upgrade moves the nodes too."),
   resources: ResourceRequirementsSchema.default({ requests: { ...DEFAULT_NODE_RESOURCES.requests }, limits: { ...DEFAULT_NODE_RESOURCES.limits } }),
@@ -132,7 +137,7 @@ const SubnetSpecFields = z.object({
   topologyChange: z
     .enum(TOPOLOGY_CHANGE_POLICIES)
     .default("Reject")
-    .describe("Reject: an update of nodes, groups, groupSize or threshold is refused. NewNetwork: such an update starts a new network (new genesis, chain from round 1)."),
+    .describe("Reject: an update of nodes, groups, groupSize, threshold or genesisSeed is refused. NewNetwork: such an update starts a new network (new genesis, chain from round 1)."),
   paused: z.boolean().default(false).describe("Stop changing children (they keep running); status still updates."),
   /** A janitor for CI clusters, so a testnet never outlives the pipeline that made it, even one that died. */
   ttlSeconds: integer("Delete the Subnet this many seconds after its creation (a janitor for CI clusters); unset keeps it until deleted.").min(1).optional(),
@@ -171,9 +176,9 @@ export const SubnetSpecSchema = kube(SubnetSpecFields, {
     },
     {
       // A transition rule: the API server checks it on updates only.
-      rule: "self.topologyChange == 'NewNetwork' || (self.nodes == oldSelf.nodes && self.groups == oldSelf.groups && self.groupSize == oldSelf.groupSize && has(self.threshold) == has(oldSelf.threshold) && (!has(self.threshold) || self.threshold == oldSelf.threshold))",
+      rule: "self.topologyChange == 'NewNetwork' || (self.nodes == oldSelf.nodes && self.groups == oldSelf.groups && self.groupSize == oldSelf.groupSize && has(self.threshold) == has(oldSelf.threshold) && (!has(self.threshold) || self.threshold == oldSelf.threshold) && has(self.genesisSeed) == has(oldSelf.genesisSeed) && (!has(self.genesisSeed) || self.genesisSeed == oldSelf.genesisSeed))",
       message:
-        "changing nodes, groups, groupSize or threshold starts a new network (a new genesis; the chain starts again at round 1): set spec.topologyChange: NewNetwork in the same update to do that, or keep the old values",
+        "changing nodes, groups, groupSize, threshold or genesisSeed starts a new network (a new genesis; the chain starts again at round 1): set spec.topologyChange: NewNetwork in the same update to do that, or keep the old values",
     },
     {
       rule: "!has(self.faults) || !has(self.faults.byzantine) || self.faults.byzantine.count <= self.nodes",
