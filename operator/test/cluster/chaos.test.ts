@@ -157,11 +157,11 @@ describe("chaos experiments as ChaosExperiments on the real cluster", { skip, ti
     await create("impossible", { rounds: 5, keepSubnet: true, expectations: { roundLatencySeconds: { max: 0.001 } } });
     const e = await finished("impossible");
     assert.equal(e.status?.phase, "Failed");
-    assert.equal(condition(e, "Failed")?.reason, "ExpectationsFailed", JSON.stringify(e.status?.conditions));
+    assert.equal(condition(e, "Failed")?.reason, "ExpectationsFailed", JSON.stringify(e.status.conditions));
     assert.equal(condition(e, "Succeeded")?.status, "False");
-    assert.deepEqual(e.status?.verdicts?.filter((v) => !v.passed).map((v) => v.name), ["round latency max"], "exactly the impossible expectation fails");
-    assert.ok(e.status?.verdicts?.find((v) => v.name === "safety")?.passed, "safety holds");
-    const results = await cluster().admin.get<{ data: Record<string, string> }>(`/api/v1/namespaces/${NS}/configmaps/${e.status?.results ?? ""}`);
+    assert.deepEqual((e.status.verdicts ?? []).filter((v) => !v.passed).map((v) => v.name), ["round latency max"], "exactly the impossible expectation fails");
+    assert.ok((e.status.verdicts ?? []).find((v) => v.name === "safety")?.passed, "safety holds");
+    const results = await cluster().admin.get<{ data: Record<string, string> }>(`/api/v1/namespaces/${NS}/configmaps/${e.status.results ?? ""}`);
     assert.match(results.data["junit.xml"] ?? "", /<testsuite name="impossible" tests="\d+" failures="1"/);
     // The operator labels each node pod with the groups the DKG registered (within a status refresh).
     const spec = subnetSpec();
@@ -201,9 +201,9 @@ describe("chaos experiments as ChaosExperiments on the real cluster", { skip, ti
     await cluster().admin.delete(`${subnets}/orphaned`);
     const e = await finished("orphaned");
     assert.equal(e.status?.phase, "Failed");
-    assert.equal(condition(e, "Failed")?.reason, "SubnetDeleted", JSON.stringify(e.status?.conditions));
-    const subnet = e.status?.verdicts?.find((v) => v.name === "subnet");
-    assert.ok(subnet !== undefined && !subnet.passed && /deleted during the run/.test(subnet.measured), JSON.stringify(e.status?.verdicts));
+    assert.equal(condition(e, "Failed")?.reason, "SubnetDeleted", JSON.stringify(e.status.conditions));
+    const subnet = (e.status.verdicts ?? []).find((v) => v.name === "subnet");
+    assert.ok(subnet !== undefined && !subnet.passed && /deleted during the run/.test(subnet.measured), JSON.stringify(e.status.verdicts));
     await cluster().admin.delete(`${experiments}/orphaned`);
     await podsGone("orphaned");
   });
