@@ -3,7 +3,7 @@
  * The kinds the operator reads or writes, with their REST names. A static table rather than
  * discovery: the set is fixed, and it keeps the operator from needing discovery at run time.
  */
-import { API_VERSION, DATACENTER_KIND, DATACENTER_PLURAL, SUBNET_KIND, SUBNET_PLURAL } from "../../api/index.js";
+import { crdManifests } from "../../api/crd.js";
 
 export interface KindInfo {
   apiVersion: string;
@@ -13,8 +13,8 @@ export interface KindInfo {
 }
 
 const table: readonly KindInfo[] = [
-  { apiVersion: API_VERSION, kind: SUBNET_KIND, plural: SUBNET_PLURAL, namespaced: true },
-  { apiVersion: API_VERSION, kind: DATACENTER_KIND, plural: DATACENTER_PLURAL, namespaced: false },
+  // relaylab's own kinds, as their CRDs name them.
+  ...crdManifests().map((c) => ({ apiVersion: `${c.spec.group}/${c.spec.versions[0]?.name ?? ""}`, kind: c.spec.names.kind, plural: c.spec.names.plural, namespaced: c.spec.scope === "Namespaced" })),
   { apiVersion: "apps/v1", kind: "StatefulSet", plural: "statefulsets", namespaced: true },
   { apiVersion: "v1", kind: "Service", plural: "services", namespaced: true },
   { apiVersion: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true },
