@@ -47,11 +47,13 @@ export class RemoteRunError extends Error {
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
+    const wake = (): void => {
       clearTimeout(t);
+      signal.removeEventListener("abort", wake);
       resolve();
-    }, { once: true });
+    };
+    const t = setTimeout(wake, ms);
+    signal.addEventListener("abort", wake, { once: true });
   });
 
 async function until<T>(what: string, timeoutMs: number, pollMs: number, signal: AbortSignal, probe: () => Promise<T | undefined>): Promise<T> {

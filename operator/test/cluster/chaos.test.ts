@@ -191,6 +191,7 @@ describe("chaos experiments as ChaosExperiments on the real cluster", { skip, ti
     const r = await runKube(file);
     assert.equal(r.code, 1, r.stderr);
     assert.equal(r.out?.passed, false);
+    assert.deepEqual(r.out.verdicts.filter((v) => !v.passed).map((v) => v.name), ["round latency max"], "exactly the impossible expectation fails");
     assert.match(r.junit, /<testsuite name="fails" tests="\d+" failures="1"/);
     await podsGone("fails");
   });

@@ -264,6 +264,7 @@ export const ChaosExperimentStatusSchema = z
             name: z.string().describe("Step name."),
             action: z.string().describe("Its action."),
             firedAtRound: integer("Round it fired at.").min(0),
+            firedAtSeconds: z.number().min(0).optional().describe("Seconds into the run it fired at."),
             victims: z.array(integer("A node index.").min(0)).describe("Nodes it hit."),
             endedAtRound: integer("Round it was undone at.").min(0).optional(),
             error: z.string().optional().describe("Why it could not be applied."),

@@ -88,6 +88,19 @@ interface Run {
 
 const TERMINAL = new Set(["Succeeded", "Failed"]);
 
+type StatusStep = NonNullable<ChaosExperimentStatus["steps"]>[number];
+
+/** A fired step as the status schema states it (only its fields: the status subresource refuses others). */
+const stepStatus = (s: StepRecord): StatusStep => ({
+  name: s.name,
+  action: s.action,
+  firedAtRound: s.firedAtRound,
+  firedAtSeconds: s.firedAtSeconds,
+  victims: [...s.victims],
+  ...(s.endedAtRound !== undefined ? { endedAtRound: s.endedAtRound } : {}),
+  ...(s.error !== undefined ? { error: s.error } : {}),
+});
+
 const ownedBy = (obj: KubeObject, owner: ChaosExperiment): boolean => obj.metadata.ownerReferences?.some((r) => r.uid === owner.metadata.uid && r.controller === true) === true;
 
 function ownerRef(exp: ChaosExperiment) {
@@ -142,7 +155,7 @@ export function createChaosReconciler(deps: ChaosReconcilerDeps): Reconcile {
       rounds: spec.rounds,
       startTime: started,
       round,
-      steps: steps.map((s) => ({ ...s })),
+      steps: steps.map(stepStatus),
       conditions: setConditions(
         exp.status?.conditions,
         [
@@ -207,7 +220,7 @@ export function createChaosReconciler(deps: ChaosReconcilerDeps): Reconcile {
         ...running({}),
         phase: passed ? "Succeeded" : "Failed",
         round: result.summary.rounds,
-        steps: result.record.steps.map((s) => ({ ...s })),
+        steps: result.record.steps.map(stepStatus),
         verdicts: verdicts.map((v) => ({ name: v.name, passed: v.passed, expected: v.expected, measured: v.measured })),
         passed: passedCount,
         failed: verdicts.length - passedCount,
