@@ -13,6 +13,8 @@
  * - an experiment applied as a resource with an impossible expectation ends Failed
  *   (ExpectationsFailed) with a failing JUnit testcase in its results ConfigMap, and `--kube`
  *   on it exits 1; its kept Subnet's pods carry the operator's group labels;
+ * - running the same file again replaces the finished experiment, and `--replay` of its record
+ *   runs on the recorded genesis seed;
  * - deleting the Subnet during an experiment ends it Failed (SubnetDeleted) with a verdict that
  *   says so;
  * - a bad experiment is refused at admission, and `--kube` says what to fix in one line.
@@ -53,7 +55,7 @@ const GROUP_PATH = "/apis/relaylab.dev/v1alpha1";
 interface ChaosJson {
   passed: boolean;
   verdicts: { name: string; passed: boolean; measured: string }[];
-  record?: { steps: { name: string; victims: number[]; endedAtRound?: number }[] };
+  record?: { genesisSeed: string; steps: { name: string; victims: number[]; endedAtRound?: number }[] };
   status: ChaosExperiment["status"];
 }
 
@@ -91,10 +93,10 @@ describe("chaos experiments as ChaosExperiments on the real cluster", { skip, ti
   });
 
   /** `relaylab chaos run FILE --kube --json --junit`, as a CI job runs it. */
-  const runKube = async (file: string): Promise<{ code: number | null; out: ChaosJson | undefined; junit: string; stderr: string }> => {
+  const runKube = async (file: string, extra: readonly string[] = []): Promise<{ code: number | null; out: ChaosJson | undefined; junit: string; stderr: string }> => {
     const junitFile = join(work, `${String(Date.now())}.xml`);
     const started = performance.now();
-    const r = await runCli(["chaos", "run", file, "--kube", "--namespace", NS, "--json", "--junit", junitFile, "--timeout", String(STEP_DEADLINE_MS / 1000)]);
+    const r = await runCli(["chaos", "run", file, "--kube", "--namespace", NS, "--json", "--junit", junitFile, "--timeout", String(STEP_DEADLINE_MS / 1000), ...extra]);
     progressLine(`${file.split("/").at(-1) ?? file}: exit ${String(r.code)} after ${((performance.now() - started) / 1000).toFixed(1)} s`);
     for (const line of r.stderr.split("\n").filter((l) => l !== "")) progressLine(`  ${line}`);
     const out = r.stdout.trim() === "" ? undefined : (JSON.parse(r.stdout) as ChaosJson);
@@ -180,7 +182,7 @@ describe("chaos experiments as ChaosExperiments on the real cluster", { skip, ti
     await podsGone("impossible");
   });
 
-  it("chaos run --kube exits 1 on an experiment that fails, with a failing JUnit testcase", async () => {
+  it("chaos run --kube exits 1 on an experiment that fails, with a failing JUnit testcase; run again with --replay, it replaces the finished one on the recorded genesis", async () => {
     const file = join(work, "fails.yaml");
     await writeFile(file, JSON.stringify({
       apiVersion: "relaylab.dev/v1alpha1",
@@ -188,11 +190,19 @@ describe("chaos experiments as ChaosExperiments on the real cluster", { skip, ti
       metadata: { name: "fails" },
       spec: { topology: { files: [join(EXAMPLES, "chaos", "topology.yaml")] }, rounds: 3, expectations: { roundLatencySeconds: { max: 0.001 } } },
     }));
-    const r = await runKube(file);
+    const recordFile = join(work, "fails-record.json");
+    const r = await runKube(file, ["--record", recordFile]);
     assert.equal(r.code, 1, r.stderr);
     assert.equal(r.out?.passed, false);
     assert.deepEqual(r.out.verdicts.filter((v) => !v.passed).map((v) => v.name), ["round latency max"], "exactly the impossible expectation fails");
     assert.match(r.junit, /<testsuite name="fails" tests="\d+" failures="1"/);
+    // The same file again, as a user re-runs a job: the finished experiment is replaced, and
+    // --replay of the first run's record gives the new Subnet the same genesis seed.
+    const again = await runKube(file, ["--replay", recordFile]);
+    assert.equal(again.code, 1, again.stderr);
+    assert.match(again.stderr, /replacing the finished ChaosExperiment relaylab-chaos\/fails \(Failed\)/);
+    const first = JSON.parse(await readFile(recordFile, "utf8")) as { genesisSeed: string };
+    assert.equal(again.out?.record?.genesisSeed, first.genesisSeed, "the replay ran on the recorded genesis");
     await podsGone("fails");
   });
 
