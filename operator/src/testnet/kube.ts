@@ -41,6 +41,8 @@ export interface KubeProviderOptions {
   readonly podTimeoutMs?: number;
   /** Poll interval of pod state. @default 250 */
   readonly pollMs?: number;
+  /** Stops `connect` waiting for the pods (it then throws). */
+  readonly signal?: AbortSignal;
 }
 
 interface Pod extends KubeObject {
@@ -116,6 +118,7 @@ export class KubeProvider implements TestnetPort {
         const withIp = new Set(pods.filter((p) => p.status?.podIP).map((p) => Number(p.metadata.labels?.[LABEL_POD_INDEX])));
         if (genesis.nodes.every((_, i) => withIp.has(i))) break;
       }
+      if (options.signal?.aborted === true) throw new Error(`stopped waiting for the pods of Subnet ${namespace}/${subnet}`);
       if (Date.now() > until) {
         throw new Error(genesis === undefined ? `Subnet ${namespace}/${subnet} has no genesis ConfigMap ${genesisConfigMapName(subnet)} yet: is the operator running?` : `not every node pod of Subnet ${namespace}/${subnet} has an IP (${pods.length} pods of ${genesis.nodes.length} nodes)`);
       }

@@ -27,7 +27,9 @@ import {
   type ChaosReason,
   LABEL_EXPERIMENT,
   type Subnet,
+  SUBNET_CONDITIONS,
   SUBNET_KIND,
+  SUBNET_REASONS,
 } from "../../api/index.js";
 import { junitXml } from "../../chaos/junit.js";
 import type { ChaosRecord, StepRecord } from "../../chaos/record.js";
@@ -185,7 +187,7 @@ export function createChaosReconciler(deps: ChaosReconcilerDeps): Reconcile {
     let provider: KubeProvider | undefined;
     try {
       await writeStatus(exp, running({}));
-      provider = await KubeProvider.connect(api, namespace, name, deps.provider);
+      provider = await KubeProvider.connect(api, namespace, name, { ...deps.provider, signal: run.abort.signal });
       if (run.abort.signal.aborted) return;
       const replay: ChaosRecord | undefined = spec.replay && {
         experiment: name,
@@ -235,7 +237,8 @@ export function createChaosReconciler(deps: ChaosReconcilerDeps): Reconcile {
       if (run.stop?.reason === "gone" || deps.leading.aborted) return;
       const message = run.stop?.message ?? `the run could not go on: ${(err as Error).message}`;
       judged.add(run.uid);
-      await fail(exp, run.stop?.reason === CHAOS_REASONS.subnetDeleted ? CHAOS_REASONS.subnetDeleted : CHAOS_REASONS.runError, message).catch((e: unknown) => log.error({ err: e }, "chaos: status write failed"));
+      const reason = run.stop?.reason ?? CHAOS_REASONS.runError;
+      await fail(exp, reason, message).catch((e: unknown) => log.error({ err: e }, "chaos: status write failed"));
     } finally {
       await provider?.stop();
       if (runs.get(`${namespace}/${name}`) === run) runs.delete(`${namespace}/${name}`);
@@ -268,6 +271,9 @@ export function createChaosReconciler(deps: ChaosReconcilerDeps): Reconcile {
       if (current.subnetUid !== undefined && (subnet === undefined || subnet.metadata.uid !== current.subnetUid || subnet.metadata.deletionTimestamp !== undefined)) {
         stopRun(cache, { reason: CHAOS_REASONS.subnetDeleted, message: `Subnet ${cache} was deleted during the run, at round ${String(exp.status?.round ?? 0)}` });
       }
+      // A Subnet that cannot be placed (a missing DataCenter, no capacity) never gets pods: say why now.
+      const unplaceable = subnet?.status?.conditions?.find((c) => c.type === SUBNET_CONDITIONS.degraded && c.status === "True" && c.reason === SUBNET_REASONS.placementFailed);
+      if (unplaceable !== undefined) stopRun(cache, { reason: CHAOS_REASONS.runError, message: `Subnet ${cache} cannot be placed: ${unplaceable.message}` });
       return {};
     }
     const phase = exp.status?.phase;

@@ -28,7 +28,7 @@ const spec = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-function bed() {
+function bed(podsTimeoutMs = 50) {
   const kube = new FakeKube();
   const clock = new FakeClock();
   const leading = new AbortController();
@@ -40,8 +40,8 @@ function bed() {
     clock,
     log: testLog,
     leading: leading.signal,
-    // Nothing answers in the fake: the run gives up at once.
-    provider: { podsTimeoutMs: 50, pollMs: 10 },
+    // Nothing answers in the fake: by default the run gives up at once.
+    provider: { podsTimeoutMs, pollMs: 10 },
   });
   const experiment = () => kube.find(API_VERSION, CHAOS_KIND, "exp", "default") as unknown as ChaosExperiment;
   const condition = (type: string) => experiment().status?.conditions?.find((c) => c.type === type);
@@ -73,6 +73,21 @@ describe("reconcileChaosExperiment", () => {
     assert.match(b.condition("Failed")?.message ?? "", /has no genesis ConfigMap exp-genesis yet: is the operator running\?/);
     assert.equal(b.condition("Succeeded")?.status, "False");
     assert.equal(ended.status?.subnet, "exp");
+  });
+
+  it("ends a run whose Subnet cannot be placed at once (RunError), with the placement error", async () => {
+    const b = bed(10 * 60_000);
+    await b.create(spec());
+    await b.reconcile();
+    await waitFor("the run to start", () => (b.experiment().status?.phase === "Running" ? true : undefined), { timeoutMs: 30_000, intervalMs: 20 });
+    b.kube.patchAsOther(
+      { apiVersion: API_VERSION, kind: SUBNET_KIND, namespace: "default", name: "exp" },
+      { status: { conditions: [{ type: "Degraded", status: "True", reason: "PlacementFailed", message: "DataCenter dc-a does not exist", lastTransitionTime: "2026-01-01T00:00:00Z" }] } },
+    );
+    await b.reconcile();
+    await waitFor("the run to end", () => (b.experiment().status?.phase === "Failed" ? true : undefined), { timeoutMs: 30_000, intervalMs: 20 });
+    assert.equal(b.condition("Failed")?.reason, "RunError");
+    assert.match(b.condition("Failed")?.message ?? "", /Subnet default\/exp cannot be placed: DataCenter dc-a does not exist/);
   });
 
   it("refuses to run on a Subnet of that name it does not own (SubnetExists), and leaves it alone", async () => {
