@@ -37,6 +37,7 @@ import type { ObjectCache } from "../runtime/informer.js";
 import type { KubeApi, KubeObject } from "../runtime/kube.js";
 import type { PolicyRule } from "../runtime/rbac.js";
 import { changedConditions } from "./conditions.js";
+import { holdDataCenter } from "./datacenter.js";
 import { decodeIdentitySecret, decodeSubnetKeys, ensureIdentityKeys, ensureSubnetKeys, publicKeys } from "./identity.js";
 import type { NodeControl, NodeLiveStatus, NodeStatusReader } from "./live.js";
 import { summarizeLive } from "./live.js";
@@ -52,7 +53,8 @@ export const SUBNET_CONTROLLER_RULES: PolicyRule[] = [
   // "delete": a Subnet whose spec.ttlSeconds elapsed is deleted (expireSubnet).
   { apiGroups: ["relaylab.dev"], resources: ["subnets"], verbs: ["list", "watch", "delete"] },
   { apiGroups: ["relaylab.dev"], resources: ["subnets/status"], verbs: ["patch"] },
-  { apiGroups: ["relaylab.dev"], resources: ["datacenters"], verbs: ["list", "watch"] },
+  // "update": the in-use finalizer, added before nodes are placed (holdDataCenter).
+  { apiGroups: ["relaylab.dev"], resources: ["datacenters"], verbs: ["list", "watch", "update"] },
   // Server-side apply is a PATCH, but one that creates the object needs "create" as well.
   { apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["list", "watch", "create", "patch", "delete"] },
   { apiGroups: [""], resources: ["services"], verbs: ["create", "patch"] },
@@ -145,6 +147,13 @@ async function reconcileSubnet(deps: SubnetReconcilerDeps, state: ReconcilerStat
   }
 
   if (!spec.paused && placementError === undefined) {
+    // Before any StatefulSet exists there: a DataCenter deleted between placement and the
+    // StatefulSet's creation would otherwise vanish while nodes are being placed in it. The
+    // DataCenter controller takes the finalizer away again once no Subnet selects it and no node runs there.
+    for (const share of shares) {
+      const dc = dcByName.get(share.dataCenter);
+      if (dc !== undefined) await holdDataCenter(api, dc);
+    }
     const applied = await applyChildren(deps, state.applied, subnet, shares, dcByName, mine);
     genesisHash = applied.genesisHash;
     controlKey = applied.controlKey;

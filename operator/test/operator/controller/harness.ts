@@ -54,7 +54,7 @@ export class FakeNodes implements NodeStatusReader, NodeControl {
   }
 }
 
-export function testBed() {
+export function testBed(options: { namespace?: string } = {}) {
   const kube = new FakeKube();
   const clock = new FakeClock();
   const nodes = new FakeNodes();
@@ -74,7 +74,7 @@ export function testBed() {
     log: testLog,
     monitoringServed: () => Promise.resolve(kube.servedGroups.has("monitoring.coreos.com")),
   });
-  const dcReconcile = createDataCenterReconciler({ api: kube, dataCenters, statefulSets, events, clock, log: testLog });
+  const dcReconcile = createDataCenterReconciler({ api: kube, dataCenters, subnets, statefulSets, events, clock, log: testLog, ...options });
   const signal = new AbortController().signal;
   return {
     kube,
