@@ -120,7 +120,14 @@ async function reconcileSubnet(deps: SubnetReconcilerDeps, state: ReconcilerStat
     forgetSubnet(deps, state, key);
     return {}; // children go by garbage collection
   }
-  if (subnet.metadata.uid !== undefined) state.uids.set(key, subnet.metadata.uid);
+  const uid = subnet.metadata.uid;
+  if (uid !== undefined) {
+    // Deleted and created again under the same name before the delete was reconciled: what was
+    // kept for the old object (under its uid) would never be freed.
+    const previous = state.uids.get(key);
+    if (previous !== undefined && previous !== uid) forgetSubnet(deps, state, key);
+    state.uids.set(key, uid);
+  }
   const spec = resolveSubnetSpec(subnet.spec);
   const expiresAtMs = expiryOf(subnet);
   if (expiresAtMs !== undefined && clock.wallNow() >= expiresAtMs) {

@@ -279,6 +279,29 @@ describe("reconcileSubnet", () => {
     assert.ok(!inDomain("beta-dc-a-0.beta-peers.other.svc:7001", "beta-peers.default.svc"), "a Subnet of the same name in another namespace is another domain");
   });
 
+  it("frees what it held for a Subnet deleted and created again under the same name before it saw the delete", async () => {
+    const bed = await setup({ faults: { byzantine: { count: 1, behaviour: "InvalidShares" } } });
+    await bed.reconcileSubnet("beta");
+    const old = bed.subnet("beta");
+    await bed.kube.delete({ apiVersion: "relaylab.dev/v1alpha1", kind: "Subnet", namespace: "default", name: "beta" });
+    const { metadata: _m, status: _s, ...rest } = old;
+    await bed.kube.create({ ...rest, metadata: { name: "beta", namespace: "default" } });
+    assert.notEqual(bed.subnet("beta").metadata.uid, old.metadata.uid);
+    assert.deepEqual(bed.nodes.released, []);
+    await bed.reconcileSubnet("beta");
+    assert.deepEqual(bed.nodes.released, ["beta-peers.default.svc"], "the old object's state is freed when its name turns up under a new uid");
+    await bed.reconcileSubnet("beta");
+    assert.equal(bed.nodes.released.length, 1, "the new object's state is kept");
+  });
+
+  it("matches node hosts to exactly their Subnet's domain", () => {
+    const domain = "beta-peers.default.svc";
+    assert.ok(inDomain("beta-dc-a-0.beta-peers.default.svc:7000", domain));
+    assert.ok(!inDomain("x-dc-a-0.alpha.beta-peers.default.svc:7000", domain), "a domain that merely ends with this one is another");
+    assert.ok(!inDomain("x-dc-a-0.xbeta-peers.default.svc:7000", domain), "a name sharing a suffix is another");
+    assert.ok(!inDomain("beta-peers.default.svc:7000", domain), "the domain alone is no node host");
+  });
+
   it("deletes a Subnet when spec.ttlSeconds has elapsed since its creation, and says when in the status", async () => {
     const bed = await setup({ ttlSeconds: 3600 });
     const expiresAt = Date.parse(bed.subnet("beta").metadata.creationTimestamp ?? "") + 3_600_000;
