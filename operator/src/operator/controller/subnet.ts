@@ -25,6 +25,7 @@ import {
   genesisConfigMapName,
   identitySecretName,
   inDomain,
+  networkPolicyRef,
   nodeHost,
   subnetDomain,
 } from "../../resources/index.js";
@@ -35,6 +36,7 @@ import { TerminalError } from "../runtime/errors.js";
 import type { EventRecorder } from "../runtime/events.js";
 import type { ObjectCache } from "../runtime/informer.js";
 import type { KubeApi, KubeObject } from "../runtime/kube.js";
+import { refOf } from "../runtime/kube.js";
 import type { PolicyRule } from "../runtime/rbac.js";
 import { changedConditions } from "./conditions.js";
 import { holdDataCenter } from "./datacenter.js";
@@ -61,7 +63,8 @@ export const SUBNET_CONTROLLER_RULES: PolicyRule[] = [
   { apiGroups: [""], resources: ["configmaps"], verbs: ["get", "create", "patch"] },
   { apiGroups: [""], resources: ["secrets"], verbs: ["get", "create", "patch"] },
   { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ["create", "patch"] },
-  { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["create", "patch"] },
+  // "delete": with policies turned off, one an earlier run built would still fence the nodes in.
+  { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["create", "patch", "delete"] },
   { apiGroups: [MONITORING_GROUP], resources: ["podmonitors"], verbs: ["create", "patch"] },
   // Pods of an old genesis are deleted all at once (restartStaleGenesisPods).
   // "patch": group membership labels on node pods (group-labels.ts).
@@ -274,6 +277,15 @@ async function applyChildren(
     if (!missing && !applied.due(subnetKey, child)) continue;
     await api.apply(child);
     applied.applied(subnetKey, child);
+  }
+  if (config.networkPolicy === undefined) {
+    // Policies turned off (--no-network-policies): one an earlier run built would still fence the
+    // nodes in. The delete is tracked like an apply, so it is repeated at most once per REAPPLY_MS.
+    const policy = networkPolicyRef(subnet);
+    if (applied.due(subnetKey, policy)) {
+      await api.delete(refOf(policy));
+      applied.applied(subnetKey, policy);
+    }
   }
   if (generated > 0) {
     // The count only: keys are never logged.

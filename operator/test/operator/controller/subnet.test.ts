@@ -6,15 +6,16 @@ import { identityPublicKey } from "@relaylab/node/identity";
 import type { SubnetSpec } from "../../../src/api/index.js";
 import { decodeIdentitySecret } from "../../../src/operator/controller/identity.js";
 import type { NodeLiveStatus } from "../../../src/operator/controller/live.js";
-import { ANNOTATION_GENESIS_HASH, PORTS, inDomain, nodeHost } from "../../../src/resources/index.js";
+import { REAPPLY_MS } from "../../../src/operator/controller/applied.js";
+import { ANNOTATION_GENESIS_HASH, DEFAULT_CHILDREN_CONFIG, PORTS, inDomain, networkPolicyRef, nodeHost } from "../../../src/resources/index.js";
 import type { KubeObject } from "../../../src/operator/runtime/kube.js";
 import { dataCenter, subnet } from "../../fixtures.js";
 import { testBed } from "./harness.js";
 
 type Bed = ReturnType<typeof testBed>;
 
-async function setup(spec: Partial<SubnetSpec> = {}): Promise<Bed> {
-  const bed = testBed();
+async function setup(spec: Partial<SubnetSpec> = {}, options: Parameters<typeof testBed>[0] = {}): Promise<Bed> {
+  const bed = testBed(options);
   await bed.kube.create(dataCenter("dc-a", { network: { latencyMs: { "dc-b": 40 } } }));
   await bed.kube.create(dataCenter("dc-b", { network: { loss: 0.01 } }));
   await bed.kube.create(dataCenter("dc-c"));
@@ -292,6 +293,33 @@ describe("reconcileSubnet", () => {
     assert.deepEqual(bed.nodes.released, ["beta-peers.default.svc"], "the old object's state is freed when its name turns up under a new uid");
     await bed.reconcileSubnet("beta");
     assert.equal(bed.nodes.released.length, 1, "the new object's state is kept");
+  });
+
+  it("deletes the NetworkPolicy an earlier run built once policies are turned off, at most once per re-apply period", async () => {
+    const on = await setup();
+    await on.reconcileSubnet("beta");
+    const built = on.kube.objects("networking.k8s.io/v1", "NetworkPolicy");
+    assert.deepEqual(built.map((p) => p.metadata.name), [networkPolicyRef(on.subnet("beta")).metadata.name], "the reference names the policy it builds");
+
+    const bed = await setup({}, { children: { ...DEFAULT_CHILDREN_CONFIG, networkPolicy: undefined } });
+    const policy = (name: string) => ({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name, namespace: "default" } });
+    await bed.kube.create(policy("beta")); // built by an earlier run with policies on
+    await bed.kube.create(policy("someone-elses"));
+    const names = () => bed.kube.objects("networking.k8s.io/v1", "NetworkPolicy").map((p) => p.metadata.name);
+    await bed.reconcileSubnet("beta");
+    assert.deepEqual(names(), ["someone-elses"]);
+    let deletes = 0;
+    bed.kube.interceptor = (op, kind) => {
+      if (op === "delete" && kind === "NetworkPolicy") deletes++;
+      return undefined;
+    };
+    await bed.kube.create(policy("beta")); // created behind the operator's back
+    await bed.reconcileSubnet("beta");
+    assert.equal(deletes, 0, "not a delete per reconcile");
+    bed.clock.advance(REAPPLY_MS);
+    await bed.reconcileSubnet("beta");
+    assert.equal(deletes, 1);
+    assert.deepEqual(names(), ["someone-elses"], "repeated like a re-apply");
   });
 
   it("matches node hosts to exactly their Subnet's domain", () => {
