@@ -137,10 +137,12 @@ export async function runOperator(options: OperatorOptions = {}): Promise<void> 
       log,
       metrics,
       ...(options.workers !== undefined ? { workers: options.workers } : {}),
-      reconcile: createDataCenterReconciler({ api, dataCenters, statefulSets, events, clock, log }),
+      reconcile: createDataCenterReconciler({ api, dataCenters, subnets, statefulSets, events, clock, log, ...scope }),
     });
     dcCtl.watchSelf(dataCenters);
     dcCtl.watch(statefulSets, (sts) => [objectKey(DATACENTER_KIND, dataCenterOf(sts))]);
+    // Whether a Subnet selects a DataCenter decides whether its finalizer may go.
+    dcCtl.watch(subnets, () => dataCenters.list().map((dc) => objectKey(DATACENTER_KIND, dc.metadata.name ?? "")), { ignoreStatusOnly: true });
 
     const experiments = informer<ChaosExperiment>(API_VERSION, CHAOS_KIND, scope);
     const chaosCtl = new Controller({

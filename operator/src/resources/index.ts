@@ -20,7 +20,7 @@ import { addStatefulSet } from "./statefulset.js";
 export * from "./names.js";
 export { MONITORING_GROUP } from "./podmonitor.js";
 export { DEFAULT_CHILDREN_CONFIG, DEFAULT_IDENTITY_URL, DEFAULT_NODE_IMAGE, DEFAULT_OPERATOR_PEER, type ChildrenConfig } from "./operator-config.js";
-export { LABEL_CLIENT, type OperatorPeer } from "./networkpolicy.js";
+export { LABEL_CLIENT, networkPolicyRef, type OperatorPeer } from "./networkpolicy.js";
 export { nodeArgs, nodeDataDir } from "./statefulset.js";
 export type { SubnetKeys } from "./secret.js";
 

@@ -74,8 +74,16 @@ export const statefulSetName = (subnet: string, dataCenter: string): string => `
 export const peersServiceName = (subnet: string): string => `${subnet}-peers`;
 /** The DNS domain every node host of a Subnet ends with (its headless Service's). */
 export const subnetDomain = (subnet: string, namespace: string): string => `${peersServiceName(subnet)}.${namespace}.svc`;
-/** Whether `address` (host:port) is a node host under `domain`. */
-export const inDomain = (address: string, domain: string): boolean => address.slice(0, address.lastIndexOf(":")).endsWith(`.${domain}`);
+/**
+ * Whether `address` (host:port) is a node host of `domain`: one DNS label (`<statefulset>-<index>`)
+ * followed by exactly that domain. A suffix match would also claim hosts of a Subnet whose domain
+ * merely ends with this one.
+ */
+export function inDomain(address: string, domain: string): boolean {
+  const host = address.slice(0, address.lastIndexOf(":"));
+  const dot = host.indexOf(".");
+  return dot > 0 && host.slice(dot + 1) === domain;
+}
 export const genesisConfigMapName = (subnet: string): string => `${subnet}-genesis`;
 export const identitySecretName = (subnet: string): string => `${subnet}-identity`;
 /** The ConfigMap a ChaosExperiment's verdict goes to: record.json, junit.xml and summary.json. */

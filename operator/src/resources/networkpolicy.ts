@@ -12,6 +12,7 @@
  */
 import type { Chart } from "cdk8s";
 import type { Subnet } from "../api/index.js";
+import type { KubeObject } from "../operator/runtime/kube.js";
 import { IntOrString, KubeNetworkPolicy, type NetworkPolicyPeer } from "./imports/k8s.js";
 import { LABEL_SUBNET, childMetadata, nodePodContract, subnetMeta } from "./names.js";
 
@@ -23,6 +24,16 @@ export interface OperatorPeer {
   readonly namespace: string;
   /** Labels of the operator's pods; none selects every pod of its namespace. */
   readonly podLabels: Readonly<Record<string, string>>;
+}
+
+/**
+ * The Subnet's NetworkPolicy as a bare reference, for deleting it when policies are turned off.
+ * It carries the Subnet's own name, as addNetworkPolicy builds it: the operator claims that name
+ * (server-side apply with force) whenever policies are on.
+ */
+export function networkPolicyRef(subnet: Subnet): KubeObject {
+  const { name, namespace } = subnetMeta(subnet);
+  return { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name, namespace } };
 }
 
 export function addNetworkPolicy(chart: Chart, subnet: Subnet, operator: OperatorPeer): KubeNetworkPolicy {

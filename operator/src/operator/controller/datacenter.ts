@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * reconcileDataCenter: holds the in-use finalizer while nodes run here (and only then), reports
- * which Subnets run them, and so holds deletion while any do. Network-profile changes reach the nodes through the Subnet
+ * reconcileDataCenter: holds the in-use finalizer while nodes run here or a Subnet selects this
+ * data center (the Subnet controller adds it before it places nodes here), reports which Subnets
+ * run nodes here, and so holds deletion while any do. Network-profile changes reach the nodes through the Subnet
  * controller (it is enqueued for every DataCenter change and pushes fault sets); this one only
  * tracks usage, capacity and outage in the status.
  */
 import { isDeepStrictEqual } from "node:util";
 import type { Logger } from "pino";
-import type { DataCenter, DataCenterStatus } from "../../api/index.js";
+import type { DataCenter, DataCenterStatus, Subnet } from "../../api/index.js";
 import { API_VERSION, DATACENTER_CONDITIONS as C, DATACENTER_FINALIZER, DATACENTER_KIND, DATACENTER_REASONS as R } from "../../api/index.js";
-import { LABEL_SUBNET } from "../../resources/index.js";
+import { PlacementError, selectDataCenters } from "../../genesis/index.js";
+import { LABEL_DATA_CENTER, LABEL_SUBNET } from "../../resources/index.js";
 import type { Clock } from "@relaylab/node/clock";
 import type { Reconcile, Result } from "../runtime/controller.js";
 import { parseKey } from "../runtime/controller.js";
@@ -26,13 +28,22 @@ import { dataCenterOf } from "./workloads.js";
 export const DATACENTER_CONTROLLER_RULES: PolicyRule[] = [
   { apiGroups: ["relaylab.dev"], resources: ["datacenters"], verbs: ["list", "watch", "update"] },
   { apiGroups: ["relaylab.dev"], resources: ["datacenters/status"], verbs: ["patch"] },
+  { apiGroups: ["relaylab.dev"], resources: ["subnets"], verbs: ["list", "watch"] },
   { apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["list", "watch"] },
+  // Pods still terminating after their StatefulSet went (podsStillHere).
+  { apiGroups: [""], resources: ["pods"], verbs: ["list"] },
 ];
+
+/** How soon to look again while pods without a StatefulSet terminate (pods are not watched). */
+export const TERMINATING_PODS_RECHECK_MS = 5_000;
 
 export interface DataCenterReconcilerDeps {
   api: KubeApi;
   dataCenters: ObjectCache<DataCenter>;
+  subnets: ObjectCache<Subnet>;
   statefulSets: ObjectCache<StatefulSetObject>;
+  /** The one namespace a namespaced operator watches (operator.watchNamespace); undefined: all. */
+  namespace?: string;
   events: EventRecorder;
   clock: Clock;
   log: Logger;
@@ -55,24 +66,27 @@ async function reconcileDataCenter(deps: DataCenterReconcilerDeps, key: string):
   const dc = deps.dataCenters.get(name);
   if (dc === undefined) return {};
   // StatefulSets still listed while being deleted count as in use: their pods are still running.
-  const usage = usageOf(name, deps.statefulSets.list());
+  let usage = usageOf(name, deps.statefulSets.list());
   const finalizers = dc.metadata.finalizers ?? [];
   const deleting = dc.metadata.deletionTimestamp !== undefined;
-
-  // The finalizer is held only while nodes run here: an unused DataCenter deletes at once, even
-  // with no operator installed to release it.
-  const used = usage.nodes > 0;
   const held = finalizers.includes(DATACENTER_FINALIZER);
-  if (!deleting && used && !held) {
-    // resourceVersion-guarded: a concurrent change makes this fail with 409 and the key is retried.
-    await api.update({ ...dc, metadata: { ...dc.metadata, finalizers: [...finalizers, DATACENTER_FINALIZER] } });
+
+  // The finalizer is held only while nodes run here or a Subnet is about to place some: an unused
+  // DataCenter deletes at once, even with no operator installed to release it.
+  if (!deleting && usage.nodes > 0 && !held) {
+    await holdDataCenter(api, dc);
     return {};
   }
-  if (!used && held) {
-    log.info({ dataCenter: name, deleting }, deleting ? "no nodes left; releasing the DataCenter for deletion" : "no nodes left; the DataCenter no longer needs its finalizer");
-    // The update's own watch event reconciles the status (or the object is gone).
-    await api.update({ ...dc, metadata: { ...dc.metadata, finalizers: finalizers.filter((f) => f !== DATACENTER_FINALIZER) } });
-    return {};
+  let recheckMs: number | undefined;
+  if (held && usage.nodes === 0 && mayRelease(deps) && !selectedBySubnet(dc, deps)) {
+    usage = await podsStillHere(deps, name);
+    if (usage.nodes === 0) {
+      log.info({ dataCenter: name, deleting }, deleting ? "no nodes left; releasing the DataCenter for deletion" : "no nodes left; the DataCenter no longer needs its finalizer");
+      // The update's own watch event reconciles the status (or the object is gone).
+      await api.update({ ...dc, metadata: { ...dc.metadata, finalizers: finalizers.filter((f) => f !== DATACENTER_FINALIZER) } });
+      return {};
+    }
+    recheckMs = TERMINATING_PODS_RECHECK_MS;
   }
 
   const status = computeDataCenterStatus(dc, usage, new Date(deps.clock.wallNow()).toISOString());
@@ -85,7 +99,60 @@ async function reconcileDataCenter(deps: DataCenterReconcilerDeps, key: string):
       await deps.events.record(dc, warning ? "Warning" : "Normal", c.reason, "StatusChanged", `${c.type}=${c.status}: ${c.message}`);
     }
   }
-  return {};
+  return recheckMs !== undefined ? { requeueAfterMs: recheckMs } : {};
+}
+
+/**
+ * Adds the in-use finalizer unless it is there; returns whether it wrote. resourceVersion-guarded:
+ * if the DataCenter changed since it was read (another writer, or its deletion began), this fails
+ * with 409 and the caller's key is retried on fresh state.
+ */
+export async function holdDataCenter(api: KubeApi, dc: DataCenter): Promise<boolean> {
+  const finalizers = dc.metadata.finalizers ?? [];
+  if (finalizers.includes(DATACENTER_FINALIZER)) return false;
+  await api.update({ ...dc, metadata: { ...dc.metadata, finalizers: [...finalizers, DATACENTER_FINALIZER] } });
+  return true;
+}
+
+/**
+ * Whether this operator may remove the finalizer. DataCenters are cluster-scoped and shared by
+ * every namespace, but an operator limited to one namespace (operator.watchNamespace) sees only
+ * that namespace's Subnets, StatefulSets and pods: were it to release a DataCenter its own
+ * namespace no longer uses, it would drop the hold another namespace's nodes rely on, and two
+ * such operators would add and remove the finalizer in turn. So a namespaced operator only adds
+ * it; only an operator watching all namespaces removes it.
+ */
+const mayRelease = (deps: DataCenterReconcilerDeps): boolean => deps.namespace === undefined;
+
+/**
+ * Whether a Subnet selects this DataCenter for placement. The Subnet controller adds the
+ * finalizer before it applies the StatefulSets, so until they show up in the cache this is what
+ * keeps the finalizer from being taken away again. A DataCenter being deleted takes no new nodes:
+ * from then on only nodes already running hold it.
+ */
+function selectedBySubnet(dc: DataCenter, deps: DataCenterReconcilerDeps): boolean {
+  if (dc.metadata.deletionTimestamp !== undefined) return false;
+  const all = deps.dataCenters.list();
+  return deps.subnets.list().some((subnet) => {
+    if (subnet.metadata.deletionTimestamp !== undefined) return false;
+    try {
+      return selectDataCenters(subnet, all).some((d) => d.metadata.name === dc.metadata.name);
+    } catch (err) {
+      if (err instanceof PlacementError) return false; // an unplaceable Subnet places nothing
+      throw err;
+    }
+  });
+}
+
+/**
+ * Node pods left in a data center whose StatefulSets are gone. A StatefulSet deleted with
+ * background propagation, or by garbage collection after its Subnet, leaves the API at once while
+ * its pods still terminate; they run here until they are gone, so they count.
+ */
+async function podsStillHere(deps: DataCenterReconcilerDeps, name: string): Promise<{ nodes: number; subnets: string[] }> {
+  const pods = await deps.api.list("v1", "Pod", { labelSelector: `${LABEL_DATA_CENTER}=${name}` });
+  const subnets = [...new Set(pods.items.map((p) => `${p.metadata.namespace ?? ""}/${p.metadata.labels?.[LABEL_SUBNET] ?? ""}`))].sort();
+  return { nodes: pods.items.length, subnets };
 }
 
 /** Pure: the DataCenter's status from its usage. */

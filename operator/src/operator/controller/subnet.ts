@@ -25,6 +25,7 @@ import {
   genesisConfigMapName,
   identitySecretName,
   inDomain,
+  networkPolicyRef,
   nodeHost,
   subnetDomain,
 } from "../../resources/index.js";
@@ -35,8 +36,10 @@ import { TerminalError } from "../runtime/errors.js";
 import type { EventRecorder } from "../runtime/events.js";
 import type { ObjectCache } from "../runtime/informer.js";
 import type { KubeApi, KubeObject } from "../runtime/kube.js";
+import { refOf } from "../runtime/kube.js";
 import type { PolicyRule } from "../runtime/rbac.js";
 import { changedConditions } from "./conditions.js";
+import { holdDataCenter } from "./datacenter.js";
 import { decodeIdentitySecret, decodeSubnetKeys, ensureIdentityKeys, ensureSubnetKeys, publicKeys } from "./identity.js";
 import type { NodeControl, NodeLiveStatus, NodeStatusReader } from "./live.js";
 import { summarizeLive } from "./live.js";
@@ -52,14 +55,16 @@ export const SUBNET_CONTROLLER_RULES: PolicyRule[] = [
   // "delete": a Subnet whose spec.ttlSeconds elapsed is deleted (expireSubnet).
   { apiGroups: ["relaylab.dev"], resources: ["subnets"], verbs: ["list", "watch", "delete"] },
   { apiGroups: ["relaylab.dev"], resources: ["subnets/status"], verbs: ["patch"] },
-  { apiGroups: ["relaylab.dev"], resources: ["datacenters"], verbs: ["list", "watch"] },
+  // "update": the in-use finalizer, added before nodes are placed (holdDataCenter).
+  { apiGroups: ["relaylab.dev"], resources: ["datacenters"], verbs: ["list", "watch", "update"] },
   // Server-side apply is a PATCH, but one that creates the object needs "create" as well.
   { apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["list", "watch", "create", "patch", "delete"] },
   { apiGroups: [""], resources: ["services"], verbs: ["create", "patch"] },
   { apiGroups: [""], resources: ["configmaps"], verbs: ["get", "create", "patch"] },
   { apiGroups: [""], resources: ["secrets"], verbs: ["get", "create", "patch"] },
   { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ["create", "patch"] },
-  { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["create", "patch"] },
+  // "delete": with policies turned off, one an earlier run built would still fence the nodes in.
+  { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["create", "patch", "delete"] },
   { apiGroups: [MONITORING_GROUP], resources: ["podmonitors"], verbs: ["create", "patch"] },
   // Pods of an old genesis are deleted all at once (restartStaleGenesisPods).
   // "patch": group membership labels on node pods (group-labels.ts).
@@ -118,7 +123,14 @@ async function reconcileSubnet(deps: SubnetReconcilerDeps, state: ReconcilerStat
     forgetSubnet(deps, state, key);
     return {}; // children go by garbage collection
   }
-  if (subnet.metadata.uid !== undefined) state.uids.set(key, subnet.metadata.uid);
+  const uid = subnet.metadata.uid;
+  if (uid !== undefined) {
+    // Deleted and created again under the same name before the delete was reconciled: what was
+    // kept for the old object (under its uid) would never be freed.
+    const previous = state.uids.get(key);
+    if (previous !== undefined && previous !== uid) forgetSubnet(deps, state, key);
+    state.uids.set(key, uid);
+  }
   const spec = resolveSubnetSpec(subnet.spec);
   const expiresAtMs = expiryOf(subnet);
   if (expiresAtMs !== undefined && clock.wallNow() >= expiresAtMs) {
@@ -145,6 +157,13 @@ async function reconcileSubnet(deps: SubnetReconcilerDeps, state: ReconcilerStat
   }
 
   if (!spec.paused && placementError === undefined) {
+    // Before any StatefulSet exists there: a DataCenter deleted between placement and the
+    // StatefulSet's creation would otherwise vanish while nodes are being placed in it. The
+    // DataCenter controller takes the finalizer away again once no Subnet selects it and no node runs there.
+    for (const share of shares) {
+      const dc = dcByName.get(share.dataCenter);
+      if (dc !== undefined) await holdDataCenter(api, dc);
+    }
     const applied = await applyChildren(deps, state.applied, subnet, shares, dcByName, mine);
     genesisHash = applied.genesisHash;
     controlKey = applied.controlKey;
@@ -258,6 +277,15 @@ async function applyChildren(
     if (!missing && !applied.due(subnetKey, child)) continue;
     await api.apply(child);
     applied.applied(subnetKey, child);
+  }
+  if (config.networkPolicy === undefined) {
+    // Policies turned off (--no-network-policies): one an earlier run built would still fence the
+    // nodes in. The delete is tracked like an apply, so it is repeated at most once per REAPPLY_MS.
+    const policy = networkPolicyRef(subnet);
+    if (applied.due(subnetKey, policy)) {
+      await api.delete(refOf(policy));
+      applied.applied(subnetKey, policy);
+    }
   }
   if (generated > 0) {
     // The count only: keys are never logged.

@@ -2,6 +2,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { DATACENTER_FINALIZER } from "../../../src/api/index.js";
+import { TERMINATING_PODS_RECHECK_MS } from "../../../src/operator/controller/datacenter.js";
+import { LABEL_DATA_CENTER, LABEL_SUBNET } from "../../../src/resources/index.js";
 import { dataCenter, subnet } from "../../fixtures.js";
 import type { DataCenterStatus } from "../../../src/api/index.js";
 import { testBed } from "./harness.js";
@@ -13,13 +15,18 @@ function statusOf(bed: ReturnType<typeof testBed>, name: string): DataCenterStat
 }
 
 /** A test bed whose Subnet "beta" runs its 4 nodes on DataCenter dc-a (the DataCenter not reconciled yet). */
-async function bedWithNodesOnDcA(): Promise<ReturnType<typeof testBed>> {
-  const bed = testBed();
+async function bedWithNodesOnDcA(options: { namespace?: string } = {}): Promise<ReturnType<typeof testBed>> {
+  const bed = testBed(options);
   await bed.kube.create(dataCenter("dc-a"));
   const { metadata: _m, ...rest } = subnet("beta", { nodes: 4, groups: 1, groupSize: 4 });
   await bed.kube.create({ ...rest, metadata: { name: "beta", namespace: "default" } });
   await bed.reconcileSubnet("beta");
   return bed;
+}
+
+/** Takes the finalizer the Subnet controller added away again, as another writer might. */
+function stripFinalizer(bed: ReturnType<typeof testBed>): void {
+  bed.kube.patchAsOther({ apiVersion: "relaylab.dev/v1alpha1", kind: "DataCenter", name: "dc-a" }, { metadata: { finalizers: [] } });
 }
 
 describe("reconcileDataCenter", () => {
@@ -72,6 +79,10 @@ describe("reconcileDataCenter", () => {
     assert.deepEqual(bed.dataCenter("dc-a")?.metadata.finalizers, [DATACENTER_FINALIZER]);
     await bed.kube.delete({ apiVersion: "apps/v1", kind: "StatefulSet", name: "beta-dc-a", namespace: "default" });
     await bed.reconcileDataCenter("dc-a");
+    assert.deepEqual(bed.dataCenter("dc-a")?.metadata.finalizers, [DATACENTER_FINALIZER], "the Subnet still selects it: its StatefulSet comes back");
+    // Garbage collection removes the Subnet's children with it.
+    await bed.kube.delete({ apiVersion: "relaylab.dev/v1alpha1", kind: "Subnet", name: "beta", namespace: "default" });
+    await bed.reconcileDataCenter("dc-a");
     assert.deepEqual(bed.dataCenter("dc-a")?.metadata.finalizers, []);
     // With no operator reconciling any more, the delete goes through at once.
     await bed.kube.delete({ apiVersion: "relaylab.dev/v1alpha1", kind: "DataCenter", name: "dc-a" });
@@ -80,6 +91,7 @@ describe("reconcileDataCenter", () => {
 
   it("adds the finalizer with a resourceVersion-guarded update (a concurrent change wins)", async () => {
     const bed = await bedWithNodesOnDcA();
+    stripFinalizer(bed);
     const stale = structuredClone(bed.dataCenter("dc-a")!);
     bed.kube.patchAsOther({ apiVersion: "relaylab.dev/v1alpha1", kind: "DataCenter", name: "dc-a" }, { metadata: { labels: { changed: "yes" } } });
     await assert.rejects(bed.kube.update({ ...stale, metadata: { ...stale.metadata, finalizers: [DATACENTER_FINALIZER] } }), /has been modified/);
@@ -98,5 +110,61 @@ describe("reconcileDataCenter", () => {
     assert.equal(statusOf(bed, "dc-a").conditions?.find((c) => c.type === "Outage")?.status, "True");
     await bed.reconcileSubnet("beta");
     assert.equal(bed.subnet("beta").status?.phase, "Failed", "capacity 2 cannot hold 3 nodes");
+  });
+
+  it("is held by the Subnet before its StatefulSet exists, so a delete in between waits", async () => {
+    const bed = testBed();
+    await bed.kube.create(dataCenter("dc-a"));
+    const { metadata: _m, ...rest } = subnet("beta", { nodes: 4, groups: 1, groupSize: 4 });
+    await bed.kube.create({ ...rest, metadata: { name: "beta", namespace: "default" } });
+    // The operator stops right before the StatefulSet is written (a crash, a lost leadership).
+    bed.kube.interceptor = (op, kind) => (op === "apply" && kind === "StatefulSet" ? new Error("injected: operator gone") : undefined);
+    await assert.rejects(bed.reconcileSubnet("beta"), /injected/);
+    assert.deepEqual(bed.dataCenter("dc-a")?.metadata.finalizers, [DATACENTER_FINALIZER], "added before any StatefulSet");
+    assert.equal(bed.statefulSet("beta-dc-a"), undefined);
+    await bed.reconcileDataCenter("dc-a");
+    assert.deepEqual(bed.dataCenter("dc-a")?.metadata.finalizers, [DATACENTER_FINALIZER], "a Subnet selecting it keeps it held");
+
+    await bed.kube.delete({ apiVersion: "relaylab.dev/v1alpha1", kind: "DataCenter", name: "dc-a" });
+    assert.ok(bed.dataCenter("dc-a")?.metadata.deletionTimestamp, "the delete waits for the finalizer");
+    bed.kube.interceptor = undefined;
+    await bed.reconcileSubnet("beta");
+    assert.equal(bed.statefulSet("beta-dc-a"), undefined, "a deleting DataCenter takes no nodes");
+    assert.equal(bed.subnet("beta").status?.phase, "Failed");
+    await bed.reconcileDataCenter("dc-a");
+    assert.equal(bed.dataCenter("dc-a"), undefined, "no node ever ran there: released");
+  });
+
+  it("stays held while node pods terminate after their StatefulSet is gone", async () => {
+    const bed = await bedWithNodesOnDcA();
+    await bed.reconcileDataCenter("dc-a");
+    // Background deletion: the StatefulSet goes with its Subnet, its pod still terminates.
+    await bed.kube.create({ apiVersion: "v1", kind: "Pod", metadata: { name: "beta-dc-a-0", namespace: "default", labels: { [LABEL_SUBNET]: "beta", [LABEL_DATA_CENTER]: "dc-a" } } });
+    await bed.kube.delete({ apiVersion: "relaylab.dev/v1alpha1", kind: "Subnet", name: "beta", namespace: "default" });
+    await bed.kube.delete({ apiVersion: "relaylab.dev/v1alpha1", kind: "DataCenter", name: "dc-a" });
+    assert.equal(bed.statefulSet("beta-dc-a"), undefined);
+
+    const result = await bed.reconcileDataCenter("dc-a");
+    assert.deepEqual(result, { requeueAfterMs: TERMINATING_PODS_RECHECK_MS }, "pods are not watched: it looks again");
+    assert.deepEqual(bed.dataCenter("dc-a")?.metadata.finalizers, [DATACENTER_FINALIZER]);
+    assert.equal(statusOf(bed, "dc-a").nodes, 1);
+    assert.match(statusOf(bed, "dc-a").conditions?.find((c) => c.type === "InUse")?.message ?? "", /1 nodes of Subnets default\/beta still run here/);
+
+    await bed.kube.delete({ apiVersion: "v1", kind: "Pod", name: "beta-dc-a-0", namespace: "default" });
+    await bed.reconcileDataCenter("dc-a");
+    assert.equal(bed.dataCenter("dc-a"), undefined, "the last pod gone: released");
+  });
+
+  it("is held but never released by an operator watching one namespace, which cannot see the others", async () => {
+    const bed = await bedWithNodesOnDcA({ namespace: "default" });
+    stripFinalizer(bed);
+    await bed.reconcileDataCenter("dc-a");
+    assert.deepEqual(bed.dataCenter("dc-a")?.metadata.finalizers, [DATACENTER_FINALIZER], "it may add it");
+    await bed.kube.delete({ apiVersion: "relaylab.dev/v1alpha1", kind: "Subnet", name: "beta", namespace: "default" });
+    await bed.reconcileDataCenter("dc-a");
+    assert.deepEqual(bed.dataCenter("dc-a")?.metadata.finalizers, [DATACENTER_FINALIZER], "nodes of another namespace may still run there");
+    await bed.kube.delete({ apiVersion: "relaylab.dev/v1alpha1", kind: "DataCenter", name: "dc-a" });
+    await bed.reconcileDataCenter("dc-a");
+    assert.ok(bed.dataCenter("dc-a")?.metadata.deletionTimestamp, "only an operator watching all namespaces releases it");
   });
 });

@@ -7,6 +7,7 @@ import type { ControlTarget, GroupMembers, NodeControl, NodeLiveStatus, NodeStat
 import { createSubnetReconciler } from "../../../src/operator/controller/subnet.js";
 import type { StatefulSetObject } from "../../../src/operator/controller/workloads.js";
 import type { FaultSetSpec } from "../../../src/genesis/index.js";
+import type { ChildrenConfig } from "../../../src/resources/index.js";
 import { apiEventRecorder } from "../../../src/operator/runtime/events.js";
 import type { ObjectCache } from "../../../src/operator/runtime/informer.js";
 import { cacheKey } from "../../../src/operator/runtime/informer.js";
@@ -54,7 +55,8 @@ export class FakeNodes implements NodeStatusReader, NodeControl {
   }
 }
 
-export function testBed() {
+/** `namespace`: the DataCenter controller's watch namespace; `children`: the operator's children configuration. */
+export function testBed(options: { namespace?: string; children?: ChildrenConfig } = {}) {
   const kube = new FakeKube();
   const clock = new FakeClock();
   const nodes = new FakeNodes();
@@ -73,8 +75,9 @@ export function testBed() {
     clock,
     log: testLog,
     monitoringServed: () => Promise.resolve(kube.servedGroups.has("monitoring.coreos.com")),
+    ...(options.children !== undefined ? { children: options.children } : {}),
   });
-  const dcReconcile = createDataCenterReconciler({ api: kube, dataCenters, statefulSets, events, clock, log: testLog });
+  const dcReconcile = createDataCenterReconciler({ api: kube, dataCenters, subnets, statefulSets, events, clock, log: testLog, ...(options.namespace !== undefined ? { namespace: options.namespace } : {}) });
   const signal = new AbortController().signal;
   return {
     kube,

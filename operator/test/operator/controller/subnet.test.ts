@@ -6,15 +6,16 @@ import { identityPublicKey } from "@relaylab/node/identity";
 import type { SubnetSpec } from "../../../src/api/index.js";
 import { decodeIdentitySecret } from "../../../src/operator/controller/identity.js";
 import type { NodeLiveStatus } from "../../../src/operator/controller/live.js";
-import { ANNOTATION_GENESIS_HASH, PORTS, inDomain, nodeHost } from "../../../src/resources/index.js";
+import { REAPPLY_MS } from "../../../src/operator/controller/applied.js";
+import { ANNOTATION_GENESIS_HASH, DEFAULT_CHILDREN_CONFIG, PORTS, inDomain, networkPolicyRef, nodeHost } from "../../../src/resources/index.js";
 import type { KubeObject } from "../../../src/operator/runtime/kube.js";
 import { dataCenter, subnet } from "../../fixtures.js";
 import { testBed } from "./harness.js";
 
 type Bed = ReturnType<typeof testBed>;
 
-async function setup(spec: Partial<SubnetSpec> = {}): Promise<Bed> {
-  const bed = testBed();
+async function setup(spec: Partial<SubnetSpec> = {}, options: Parameters<typeof testBed>[0] = {}): Promise<Bed> {
+  const bed = testBed(options);
   await bed.kube.create(dataCenter("dc-a", { network: { latencyMs: { "dc-b": 40 } } }));
   await bed.kube.create(dataCenter("dc-b", { network: { loss: 0.01 } }));
   await bed.kube.create(dataCenter("dc-c"));
@@ -277,6 +278,56 @@ describe("reconcileSubnet", () => {
     assert.deepEqual(bed.nodes.released, ["beta-peers.default.svc"]);
     assert.ok(inDomain(`${nodeHost("beta", "default", "dc-a", 0)}:${PORTS.control}`, "beta-peers.default.svc"));
     assert.ok(!inDomain("beta-dc-a-0.beta-peers.other.svc:7001", "beta-peers.default.svc"), "a Subnet of the same name in another namespace is another domain");
+  });
+
+  it("frees what it held for a Subnet deleted and created again under the same name before it saw the delete", async () => {
+    const bed = await setup({ faults: { byzantine: { count: 1, behaviour: "InvalidShares" } } });
+    await bed.reconcileSubnet("beta");
+    const old = bed.subnet("beta");
+    await bed.kube.delete({ apiVersion: "relaylab.dev/v1alpha1", kind: "Subnet", namespace: "default", name: "beta" });
+    const { metadata: _m, status: _s, ...rest } = old;
+    await bed.kube.create({ ...rest, metadata: { name: "beta", namespace: "default" } });
+    assert.notEqual(bed.subnet("beta").metadata.uid, old.metadata.uid);
+    assert.deepEqual(bed.nodes.released, []);
+    await bed.reconcileSubnet("beta");
+    assert.deepEqual(bed.nodes.released, ["beta-peers.default.svc"], "the old object's state is freed when its name turns up under a new uid");
+    await bed.reconcileSubnet("beta");
+    assert.equal(bed.nodes.released.length, 1, "the new object's state is kept");
+  });
+
+  it("deletes the NetworkPolicy an earlier run built once policies are turned off, at most once per re-apply period", async () => {
+    const on = await setup();
+    await on.reconcileSubnet("beta");
+    const built = on.kube.objects("networking.k8s.io/v1", "NetworkPolicy");
+    assert.deepEqual(built.map((p) => p.metadata.name), [networkPolicyRef(on.subnet("beta")).metadata.name], "the reference names the policy it builds");
+
+    const bed = await setup({}, { children: { ...DEFAULT_CHILDREN_CONFIG, networkPolicy: undefined } });
+    const policy = (name: string) => ({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name, namespace: "default" } });
+    await bed.kube.create(policy("beta")); // built by an earlier run with policies on
+    await bed.kube.create(policy("someone-elses"));
+    const names = () => bed.kube.objects("networking.k8s.io/v1", "NetworkPolicy").map((p) => p.metadata.name);
+    await bed.reconcileSubnet("beta");
+    assert.deepEqual(names(), ["someone-elses"]);
+    let deletes = 0;
+    bed.kube.interceptor = (op, kind) => {
+      if (op === "delete" && kind === "NetworkPolicy") deletes++;
+      return undefined;
+    };
+    await bed.kube.create(policy("beta")); // created behind the operator's back
+    await bed.reconcileSubnet("beta");
+    assert.equal(deletes, 0, "not a delete per reconcile");
+    bed.clock.advance(REAPPLY_MS);
+    await bed.reconcileSubnet("beta");
+    assert.equal(deletes, 1);
+    assert.deepEqual(names(), ["someone-elses"], "repeated like a re-apply");
+  });
+
+  it("matches node hosts to exactly their Subnet's domain", () => {
+    const domain = "beta-peers.default.svc";
+    assert.ok(inDomain("beta-dc-a-0.beta-peers.default.svc:7000", domain));
+    assert.ok(!inDomain("x-dc-a-0.alpha.beta-peers.default.svc:7000", domain), "a domain that merely ends with this one is another");
+    assert.ok(!inDomain("x-dc-a-0.xbeta-peers.default.svc:7000", domain), "a name sharing a suffix is another");
+    assert.ok(!inDomain("beta-peers.default.svc:7000", domain), "the domain alone is no node host");
   });
 
   it("deletes a Subnet when spec.ttlSeconds has elapsed since its creation, and says when in the status", async () => {
