@@ -92,12 +92,12 @@ export async function runOperator(options: OperatorOptions = {}): Promise<void> 
     const informer = <T extends KubeObject>(apiVersion: string, kind: string, extra: { namespace?: string; labelSelector?: string } = {}): Informer<T> =>
       new Informer<T>({ api, apiVersion, kind, clock, log, ...extra });
     // A namespaced install holds a Role in one namespace: every namespaced informer stays in it, and
-    // Events about cluster-scoped DataCenters are written there rather than to "default".
+    // it writes no Events about cluster-scoped DataCenters (the API server takes those only in "default").
     const scope = options.namespace !== undefined ? { namespace: options.namespace } : {};
     const subnets = informer<Subnet>(API_VERSION, SUBNET_KIND, scope);
     const dataCenters = informer<DataCenter>(API_VERSION, DATACENTER_KIND);
     const statefulSets = informer<StatefulSetObject>("apps/v1", "StatefulSet", { ...scope, labelSelector: "app.kubernetes.io/managed-by=relaylab-operator" });
-    const events = apiEventRecorder(api, clock, log, identity, options.namespace);
+    const events = apiEventRecorder(api, clock, log, identity, options.namespace === undefined);
     let monitoring: { at: number; served: boolean } | undefined;
     const monitoringServed = async (): Promise<boolean> => {
       // Discovery once a minute: a Prometheus Operator installed later is picked up without a restart.
@@ -122,6 +122,7 @@ export async function runOperator(options: OperatorOptions = {}): Promise<void> 
         clock,
         log,
         monitoringServed,
+        ...scope,
         ...(options.children !== undefined ? { children: options.children } : {}),
         ...(options.statusRefreshMs !== undefined ? { statusRefreshMs: options.statusRefreshMs } : {}),
       }),

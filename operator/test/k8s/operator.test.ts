@@ -12,7 +12,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { parseGenesisJson } from "@relaylab/node/config";
-import { DATACENTER_FINALIZER, GROUP, VERSION, type DataCenter, type Subnet } from "../../src/api/index.js";
+import { dataCenterFinalizer, GROUP, VERSION, type DataCenter, type Subnet } from "../../src/api/index.js";
 import { FIELD_MANAGER } from "../../src/operator/runtime/kube.js";
 import { IDENTITY_DELIVERY_PATH, IDENTITY_TOKEN_AUDIENCE, requestIdentity } from "@relaylab/node/identity";
 import { ANNOTATION_GENESIS_HASH, CONTROL_KEY, IDENTITY_SERVICE_KEY, IDENTITY_SERVICE_PUBLIC_KEY, LABEL_POD_INDEX, LABEL_SUBNET, genesisConfigMapName, identityKeyName, identitySecretName, peersServiceName, statefulSetName } from "../../src/resources/names.js";
@@ -320,7 +320,7 @@ describe("operator on a real API server", { skip: suite.skip }, () => {
       return c?.reason === "DeletionBlocked" ? d : undefined;
     });
     assert.ok((held.metadata as Meta).deletionTimestamp, "deletion was requested");
-    assert.ok(held.metadata.finalizers?.includes(DATACENTER_FINALIZER));
+    assert.ok(held.metadata.finalizers?.includes(dataCenterFinalizer(ns)), `held by this namespace's finalizer: ${JSON.stringify(held.metadata.finalizers)}`);
   });
 
   it("garbage-collects every child when the Subnet is deleted, then releases the DataCenter", async () => {

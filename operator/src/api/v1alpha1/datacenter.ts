@@ -4,6 +4,7 @@
  * network profile the nodes emulate (latency and jitter to other data centers, loss, bandwidth,
  * a full outage). Network changes reach running nodes through their control API.
  */
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import { DNS_LABEL_PATTERN, integer, kube, stringMap } from "../structural.js";
 import { TolerationSchema, type ObjectMeta } from "./meta.js";
@@ -14,8 +15,21 @@ export const DATACENTER_KIND = "DataCenter";
 export const DATACENTER_PLURAL = "datacenters";
 export const DATACENTER_SINGULAR = "datacenter";
 export const DATACENTER_SHORT_NAMES = ["dc"] as const;
-/** Finalizer holding a DataCenter while Subnets still run nodes in it. */
+/** Finalizer holding a DataCenter while Subnets still run nodes in it (an operator watching all namespaces). */
 export const DATACENTER_FINALIZER = "relaylab.dev/in-use";
+
+/**
+ * The finalizer an operator holds a DataCenter with. DataCenters are cluster-scoped, but an
+ * operator limited to one namespace (operator.watchNamespace) sees only that namespace's nodes, so
+ * each such operator holds its own finalizer and releases only it: operators of different
+ * namespaces never take away each other's hold.
+ */
+export function dataCenterFinalizer(namespace?: string): string {
+  if (namespace === undefined) return DATACENTER_FINALIZER;
+  const name = `in-use-${namespace}`;
+  // A finalizer's name part is at most 63 characters; a long namespace is named by its hash.
+  return `relaylab.dev/${name.length <= 63 ? name : `in-use-${createHash("sha256").update(namespace).digest("hex").slice(0, 24)}`}`;
+}
 /** What a data center spreads one subnet's pods across when its placement names no topology labels. */
 export const DEFAULT_TOPOLOGY_LABELS = ["kubernetes.io/hostname"] as const;
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * reconcileDataCenter: holds the in-use finalizer while nodes run here or a Subnet selects this
- * data center (the Subnet controller adds it before it places nodes here), reports which Subnets
+ * reconcileDataCenter: holds the in-use finalizer (one per namespaced operator: dataCenterFinalizer)
+ * while nodes run here or a Subnet selects this data center (the Subnet controller adds it before it places nodes here), reports which Subnets
  * run nodes here, and so holds deletion while any do. Network-profile changes reach the nodes through the Subnet
  * controller (it is enqueued for every DataCenter change and pushes fault sets); this one only
  * tracks usage, capacity and outage in the status.
@@ -9,7 +9,7 @@
 import { isDeepStrictEqual } from "node:util";
 import type { Logger } from "pino";
 import type { DataCenter, DataCenterStatus, Subnet } from "../../api/index.js";
-import { API_VERSION, DATACENTER_CONDITIONS as C, DATACENTER_FINALIZER, DATACENTER_KIND, DATACENTER_REASONS as R } from "../../api/index.js";
+import { API_VERSION, DATACENTER_CONDITIONS as C, DATACENTER_KIND, DATACENTER_REASONS as R, dataCenterFinalizer } from "../../api/index.js";
 import { PlacementError, selectDataCenters } from "../../genesis/index.js";
 import { LABEL_DATA_CENTER, LABEL_SUBNET } from "../../resources/index.js";
 import type { Clock } from "@relaylab/node/clock";
@@ -69,21 +69,22 @@ async function reconcileDataCenter(deps: DataCenterReconcilerDeps, key: string):
   let usage = usageOf(name, deps.statefulSets.list());
   const finalizers = dc.metadata.finalizers ?? [];
   const deleting = dc.metadata.deletionTimestamp !== undefined;
-  const held = finalizers.includes(DATACENTER_FINALIZER);
+  const finalizer = dataCenterFinalizer(deps.namespace);
+  const held = finalizers.includes(finalizer);
 
   // The finalizer is held only while nodes run here or a Subnet is about to place some: an unused
   // DataCenter deletes at once, even with no operator installed to release it.
   if (!deleting && usage.nodes > 0 && !held) {
-    await holdDataCenter(api, dc);
+    await holdDataCenter(api, dc, finalizer);
     return {};
   }
   let recheckMs: number | undefined;
-  if (held && usage.nodes === 0 && mayRelease(deps) && !selectedBySubnet(dc, deps)) {
+  if (held && usage.nodes === 0 && !selectedBySubnet(dc, deps)) {
     usage = await podsStillHere(deps, name);
     if (usage.nodes === 0) {
       log.info({ dataCenter: name, deleting }, deleting ? "no nodes left; releasing the DataCenter for deletion" : "no nodes left; the DataCenter no longer needs its finalizer");
       // The update's own watch event reconciles the status (or the object is gone).
-      await api.update({ ...dc, metadata: { ...dc.metadata, finalizers: finalizers.filter((f) => f !== DATACENTER_FINALIZER) } });
+      await api.update({ ...dc, metadata: { ...dc.metadata, finalizers: finalizers.filter((f) => f !== finalizer) } });
       return {};
     }
     recheckMs = TERMINATING_PODS_RECHECK_MS;
@@ -107,22 +108,12 @@ async function reconcileDataCenter(deps: DataCenterReconcilerDeps, key: string):
  * if the DataCenter changed since it was read (another writer, or its deletion began), this fails
  * with 409 and the caller's key is retried on fresh state.
  */
-export async function holdDataCenter(api: KubeApi, dc: DataCenter): Promise<boolean> {
+export async function holdDataCenter(api: KubeApi, dc: DataCenter, finalizer: string): Promise<boolean> {
   const finalizers = dc.metadata.finalizers ?? [];
-  if (finalizers.includes(DATACENTER_FINALIZER)) return false;
-  await api.update({ ...dc, metadata: { ...dc.metadata, finalizers: [...finalizers, DATACENTER_FINALIZER] } });
+  if (finalizers.includes(finalizer)) return false;
+  await api.update({ ...dc, metadata: { ...dc.metadata, finalizers: [...finalizers, finalizer] } });
   return true;
 }
-
-/**
- * Whether this operator may remove the finalizer. DataCenters are cluster-scoped and shared by
- * every namespace, but an operator limited to one namespace (operator.watchNamespace) sees only
- * that namespace's Subnets, StatefulSets and pods: were it to release a DataCenter its own
- * namespace no longer uses, it would drop the hold another namespace's nodes rely on, and two
- * such operators would add and remove the finalizer in turn. So a namespaced operator only adds
- * it; only an operator watching all namespaces removes it.
- */
-const mayRelease = (deps: DataCenterReconcilerDeps): boolean => deps.namespace === undefined;
 
 /**
  * Whether a Subnet selects this DataCenter for placement. The Subnet controller adds the
@@ -150,7 +141,8 @@ function selectedBySubnet(dc: DataCenter, deps: DataCenterReconcilerDeps): boole
  * its pods still terminate; they run here until they are gone, so they count.
  */
 async function podsStillHere(deps: DataCenterReconcilerDeps, name: string): Promise<{ nodes: number; subnets: string[] }> {
-  const pods = await deps.api.list("v1", "Pod", { labelSelector: `${LABEL_DATA_CENTER}=${name}` });
+  // A namespaced operator may list pods in its namespace only, and holds the DataCenter for that namespace only.
+  const pods = await deps.api.list("v1", "Pod", { labelSelector: `${LABEL_DATA_CENTER}=${name}`, ...(deps.namespace !== undefined ? { namespace: deps.namespace } : {}) });
   const subnets = [...new Set(pods.items.map((p) => `${p.metadata.namespace ?? ""}/${p.metadata.labels?.[LABEL_SUBNET] ?? ""}`))].sort();
   return { nodes: pods.items.length, subnets };
 }

@@ -11,7 +11,7 @@ import { isDeepStrictEqual } from "node:util";
 import type { Logger } from "pino";
 import { GenesisError, parseGenesis } from "@relaylab/node/config";
 import type { DataCenter, Subnet, SubnetStatus } from "../../api/index.js";
-import { API_VERSION, SUBNET_CONDITIONS, SUBNET_KIND, SUBNET_REASONS, resolveSubnetSpec } from "../../api/index.js";
+import { API_VERSION, SUBNET_CONDITIONS, SUBNET_KIND, SUBNET_REASONS, dataCenterFinalizer, resolveSubnetSpec } from "../../api/index.js";
 import type { DataCenterShare, FaultSetSpec, Placement } from "../../genesis/index.js";
 import { PlacementError, faultSetFor, genesisDocument, genesisForSubnet, shareDataCenters, shareIndices } from "../../genesis/index.js";
 import {
@@ -85,6 +85,8 @@ export interface SubnetReconcilerDeps {
   monitoringServed: () => Promise<boolean>;
   /** The operator's configuration of every Subnet's children (node image, pull secrets, PodMonitor, NetworkPolicy). @default DEFAULT_CHILDREN_CONFIG */
   children?: ChildrenConfig;
+  /** The one namespace a namespaced operator watches (operator.watchNamespace): it holds DataCenters with its own finalizer. */
+  namespace?: string;
   /** How often to refresh live figures. @default 10000 */
   statusRefreshMs?: number;
   /** How long a reconcile waits for node calls (node-calls.ts). @default NODE_CALL_BUDGET_MS */
@@ -162,7 +164,7 @@ async function reconcileSubnet(deps: SubnetReconcilerDeps, state: ReconcilerStat
     // DataCenter controller takes the finalizer away again once no Subnet selects it and no node runs there.
     for (const share of shares) {
       const dc = dcByName.get(share.dataCenter);
-      if (dc !== undefined) await holdDataCenter(api, dc);
+      if (dc !== undefined) await holdDataCenter(api, dc, dataCenterFinalizer(deps.namespace));
     }
     const applied = await applyChildren(deps, state.applied, subnet, shares, dcByName, mine);
     genesisHash = applied.genesisHash;

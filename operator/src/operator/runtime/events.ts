@@ -21,11 +21,16 @@ export interface EventRecorder {
   record(regarding: KubeObject, type: EventType, reason: string, action: string, note: string): Promise<void>;
 }
 
-/** Writes Events through the API; cluster-scoped objects' Events go to `clusterNamespace`. */
-export function apiEventRecorder(api: KubeApi, clock: Clock, log: Logger, instance: string, clusterNamespace = "default"): EventRecorder {
+/**
+ * Writes Events through the API. The API server takes Events about cluster-scoped objects
+ * (DataCenters) only in "default"; an operator limited to one namespace may not write there, so
+ * with `clusterEvents` false those are skipped (the object's status says the same).
+ */
+export function apiEventRecorder(api: KubeApi, clock: Clock, log: Logger, instance: string, clusterEvents = true): EventRecorder {
   return {
     async record(regarding, type, reason, action, note) {
-      const ns = regarding.metadata.namespace ?? clusterNamespace;
+      if (regarding.metadata.namespace === undefined && !clusterEvents) return;
+      const ns = regarding.metadata.namespace ?? "default";
       const name = `${regarding.metadata.name ?? "object"}.${randomBytes(8).toString("hex")}`;
       try {
         await api.create({

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { DATACENTER_FINALIZER } from "../../../src/api/index.js";
+import { DATACENTER_FINALIZER, dataCenterFinalizer } from "../../../src/api/index.js";
 import { TERMINATING_PODS_RECHECK_MS } from "../../../src/operator/controller/datacenter.js";
 import { LABEL_DATA_CENTER, LABEL_SUBNET } from "../../../src/resources/index.js";
 import { dataCenter, subnet } from "../../fixtures.js";
@@ -155,16 +155,20 @@ describe("reconcileDataCenter", () => {
     assert.equal(bed.dataCenter("dc-a"), undefined, "the last pod gone: released");
   });
 
-  it("is held but never released by an operator watching one namespace, which cannot see the others", async () => {
+  it("in a namespaced install, holds and releases a finalizer of its own, never another namespace's", async () => {
     const bed = await bedWithNodesOnDcA({ namespace: "default" });
-    stripFinalizer(bed);
-    await bed.reconcileDataCenter("dc-a");
-    assert.deepEqual(bed.dataCenter("dc-a")?.metadata.finalizers, [DATACENTER_FINALIZER], "it may add it");
+    const own = dataCenterFinalizer("default");
+    assert.equal(own, "relaylab.dev/in-use-default");
+    assert.deepEqual(bed.dataCenter("dc-a")?.metadata.finalizers, [own], "the Subnet controller held it with the namespace's finalizer");
+    // An operator of another namespace holds the same DataCenter for its own nodes.
+    const other = dataCenterFinalizer("other");
+    bed.kube.patchAsOther({ apiVersion: "relaylab.dev/v1alpha1", kind: "DataCenter", name: "dc-a" }, { metadata: { finalizers: [own, other] } });
     await bed.kube.delete({ apiVersion: "relaylab.dev/v1alpha1", kind: "Subnet", name: "beta", namespace: "default" });
     await bed.reconcileDataCenter("dc-a");
-    assert.deepEqual(bed.dataCenter("dc-a")?.metadata.finalizers, [DATACENTER_FINALIZER], "nodes of another namespace may still run there");
+    assert.deepEqual(bed.dataCenter("dc-a")?.metadata.finalizers, [other], "its own hold goes with its nodes; the other namespace's stays");
     await bed.kube.delete({ apiVersion: "relaylab.dev/v1alpha1", kind: "DataCenter", name: "dc-a" });
     await bed.reconcileDataCenter("dc-a");
-    assert.ok(bed.dataCenter("dc-a")?.metadata.deletionTimestamp, "only an operator watching all namespaces releases it");
+    assert.ok(bed.dataCenter("dc-a")?.metadata.deletionTimestamp, "the other namespace's nodes still hold it");
+    assert.match(dataCenterFinalizer("n".repeat(63)), /^relaylab\.dev\/in-use-[0-9a-f]{24}$/, "a long namespace is named by its hash");
   });
 });

@@ -55,7 +55,7 @@ export class FakeNodes implements NodeStatusReader, NodeControl {
   }
 }
 
-/** `namespace`: the DataCenter controller's watch namespace; `children`: the operator's children configuration. */
+/** `namespace`: the operator's watch namespace (a namespaced install); `children`: the operator's children configuration. */
 export function testBed(options: { namespace?: string; children?: ChildrenConfig } = {}) {
   const kube = new FakeKube();
   const clock = new FakeClock();
@@ -76,6 +76,7 @@ export function testBed(options: { namespace?: string; children?: ChildrenConfig
     log: testLog,
     monitoringServed: () => Promise.resolve(kube.servedGroups.has("monitoring.coreos.com")),
     ...(options.children !== undefined ? { children: options.children } : {}),
+    ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
   });
   const dcReconcile = createDataCenterReconciler({ api: kube, dataCenters, subnets, statefulSets, events, clock, log: testLog, ...(options.namespace !== undefined ? { namespace: options.namespace } : {}) });
   const signal = new AbortController().signal;
