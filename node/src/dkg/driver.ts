@@ -15,7 +15,8 @@
  * - Early (before the DKG timeout), a node registers an outcome only when q = g + f − t + 1 = 2(g − t) + 1
  *   members vote for it. Any t-vote outcome another node may register then shares more than f voters with
  *   it, so an honest voter, who votes once, voted for both: they are the same outcome. Early "failed" needs
- *   best + unheard + f < t (no outcome can reach t anywhere, even with equivocators).
+ *   best + unheard + f < t (no outcome can reach t anywhere, even with equivocators). With a threshold
+ *   below a majority, q exceeds g and the budget cannot be met at all; early registration then needs all g.
  * - At the timeout, a node registers the outcome with the most votes among non-equivocators if it has at
  *   least t (ties: the lowest key), and otherwise none.
  * - Every signed outcome a node holds travels on: an undecided node asks every member for its outcome, and
@@ -362,7 +363,8 @@ export class DkgDriver {
     const best = ranked[0]?.[1];
     const f = this.faultBudget;
     if (final) return best !== undefined && best.votes >= this.threshold ? best.outcome : "failed";
-    if (best !== undefined && best.votes >= Math.max(this.threshold, size + f - this.threshold + 1)) return best.outcome;
+    // Below a majority threshold 2(g − t) + 1 exceeds g, and no budget of g − t faulty members can be met: all g votes then.
+    if (best !== undefined && best.votes >= Math.min(size, Math.max(this.threshold, size + f - this.threshold + 1))) return best.outcome;
     return (best?.votes ?? 0) + (size - byMember.size) + f < this.threshold ? "failed" : undefined;
   }
 

@@ -12,7 +12,7 @@ import { NodeClient } from "../../src/client/index.js";
 import { FaultSet } from "../../src/gen/relaylab/v1/control.js";
 import type { NodeStatus } from "../../src/gen/relaylab/v1/public.js";
 import type { Testnet } from "./testnet.js";
-import { CALL_DEADLINE_MS, waitFor } from "./wait.js";
+import { CALL_DEADLINE_MS, StopWaiting, waitFor } from "./wait.js";
 
 const NODE_DIR = resolve(import.meta.dirname, "../..");
 const MAIN = join(NODE_DIR, "src/main.ts");
@@ -101,7 +101,8 @@ export class ProcessCluster {
     let exitedEarly = false;
     void exited.then(() => (exitedEarly = true));
     const bound = await waitFor(`node ${index} to listen`, () => {
-      if (exitedEarly && addresses === undefined) throw new Error(`node ${index} exited: ${logs.slice(-5).join(" | ")}`);
+      // A node that exited will not listen: say why at once rather than at the deadline.
+      if (exitedEarly && addresses === undefined) throw new StopWaiting(new Error(`node ${index} exited: ${logs.slice(-5).join(" | ")}`));
       return addresses;
     }, { timeoutMs: 90_000, intervalMs: 50 });
     const proc: NodeProcess = { index, child, addresses: bound, client: new NodeClient({ public: bound.grpc, control: bound.control }, { deadlineMs: CALL_DEADLINE_MS }), exited, logs };
@@ -111,7 +112,11 @@ export class ProcessCluster {
 
   /** Starts every node of the testnet concurrently. */
   async startAll(faults: ReadonlyMap<number, FaultSet> = new Map()): Promise<NodeProcess[]> {
-    return Promise.all(this.net.genesis.nodes.map((n) => this.start(n.index, faults.get(n.index))));
+    // Every start settles before a failure is reported, so the caller's stopAll reaches every node that did start.
+    const started = await Promise.allSettled(this.net.genesis.nodes.map((n) => this.start(n.index, faults.get(n.index))));
+    const failed = started.find((r) => r.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
+    return started.map((r) => (r as PromiseFulfilledResult<NodeProcess>).value);
   }
 
   node(index: number): NodeProcess {

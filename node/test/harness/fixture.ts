@@ -2,6 +2,7 @@
 import { after, before } from "node:test";
 import type { FaultSet } from "../../src/gen/relaylab/v1/control.js";
 import { ProcessCluster, type ClusterOptions } from "./cluster.js";
+import { isPortClash } from "./ports.js";
 import { createTestnet, type Testnet, type TestnetSpec } from "./testnet.js";
 
 /** A testnet whose nodes all run as processes for the enclosing suite (or file); filled in by the before hook. */
@@ -22,9 +23,20 @@ export function useProcessTestnet(spec: TestnetSpec, options: FixtureOptions = {
   let net: Testnet | undefined;
   let cluster: ProcessCluster | undefined;
   before(async () => {
-    net = await createTestnet(spec);
-    cluster = new ProcessCluster(net, options);
-    await cluster.startAll(options.faults);
+    // The genesis names every node's port before the nodes start, so another process may take one in
+    // between; a node that cannot listen exits at once, and the testnet starts again on fresh ports.
+    for (let attempt = 1; ; attempt++) {
+      net = await createTestnet(spec);
+      cluster = new ProcessCluster(net, options);
+      try {
+        await cluster.startAll(options.faults);
+        break;
+      } catch (err) {
+        await cluster.stopAll();
+        net.remove();
+        if (!isPortClash(err) || attempt === 3) throw err;
+      }
+    }
     await options.ready?.(fixture);
   });
   after(async () => {

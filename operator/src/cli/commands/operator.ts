@@ -87,8 +87,8 @@ export function registerOperator(program: Command): void {
             podMonitor: flags.podMonitors,
             podMonitorLabels: flags.podMonitorLabel,
             identityUrl: identityUrl(flags.identityUrl),
-            // The operator's pods run where its Lease lives: its own namespace.
-            networkPolicy: flags.networkPolicies ? { namespace: flags.leaseNamespace ?? ownNamespace(), podLabels: flags.operatorPodLabel ?? DEFAULT_OPERATOR_PEER.podLabels } : undefined,
+            // The operator's pods run in its own namespace, wherever its Lease is kept.
+            networkPolicy: flags.networkPolicies ? { namespace: ownNamespace(), podLabels: flags.operatorPodLabel ?? DEFAULT_OPERATOR_PEER.podLabels } : undefined,
           },
           ...(flags.namespace !== undefined ? { namespace: flags.namespace } : {}),
           ...(flags.leaseNamespace !== undefined ? { leaseNamespace: flags.leaseNamespace } : {}),
