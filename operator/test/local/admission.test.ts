@@ -16,9 +16,9 @@ describe("admit", () => {
     assert.doesNotThrow(() => admit("Subnet", subnet({}), "f.yaml"));
   });
 
-  it("refuses an update of nodes, groups, groupSize or threshold unless spec.topologyChange is NewNetwork", () => {
+  it("refuses an update of nodes, groups, groupSize, threshold or genesisSeed unless spec.topologyChange is NewNetwork", () => {
     const old = subnet({});
-    const refusal = /^AdmissionError: f\.yaml: spec: changing nodes, groups, groupSize or threshold starts a new network .*set spec\.topologyChange: NewNetwork/;
+    const refusal = /^AdmissionError: f\.yaml: spec: changing nodes, groups, groupSize, threshold or genesisSeed starts a new network .*set spec\.topologyChange: NewNetwork/;
     for (const change of [{ nodes: 5 }, { groups: 2 }, { groupSize: 3 }, { threshold: 4 }]) {
       assert.throws(() => admit("Subnet", subnet(change), "f.yaml", old), refusal, JSON.stringify(change));
       assert.doesNotThrow(() => admit("Subnet", subnet({ ...change, topologyChange: "NewNetwork" }), "f.yaml", old), JSON.stringify(change));
