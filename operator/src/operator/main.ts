@@ -16,11 +16,12 @@ import { CHAOS_KIND } from "../api/index.js";
 import { createChaosReconciler } from "./controller/chaos.js";
 import { createDataCenterReconciler } from "./controller/datacenter.js";
 import { grpcNodes, type NodeControl, type NodeStatusReader } from "./controller/live.js";
+import type { SecretObject } from "./controller/derived.js";
 import { createSubnetReconciler } from "./controller/subnet.js";
 import type { StatefulSetObject } from "./controller/workloads.js";
 import { dataCenterOf } from "./controller/workloads.js";
 import { createOperatorMetrics } from "../metrics/registry.js";
-import { MONITORING_GROUP, type ChildrenConfig } from "../resources/index.js";
+import { MANAGED_BY_SELECTOR, MONITORING_GROUP, type ChildrenConfig } from "../resources/index.js";
 import { systemClock, type Clock } from "@relaylab/node/clock";
 import { createKubeApi, loadKubeConfig } from "./runtime/client-node.js";
 import { Controller, objectKey } from "./runtime/controller.js";
@@ -96,7 +97,11 @@ export async function runOperator(options: OperatorOptions = {}): Promise<void> 
     const scope = options.namespace !== undefined ? { namespace: options.namespace } : {};
     const subnets = informer<Subnet>(API_VERSION, SUBNET_KIND, scope);
     const dataCenters = informer<DataCenter>(API_VERSION, DATACENTER_KIND);
-    const statefulSets = informer<StatefulSetObject>("apps/v1", "StatefulSet", { ...scope, labelSelector: "app.kubernetes.io/managed-by=relaylab-operator" });
+    // The operator's own children only: every Secret of the cluster would be cached otherwise.
+    const managed = { ...scope, labelSelector: MANAGED_BY_SELECTOR };
+    const statefulSets = informer<StatefulSetObject>("apps/v1", "StatefulSet", managed);
+    const secrets = informer<SecretObject>("v1", "Secret", managed);
+    const configMaps = informer<KubeObject>("v1", "ConfigMap", managed);
     const events = apiEventRecorder(api, clock, log, identity, options.namespace === undefined);
     let monitoring: { at: number; served: boolean } | undefined;
     const monitoringServed = async (): Promise<boolean> => {
@@ -116,6 +121,8 @@ export async function runOperator(options: OperatorOptions = {}): Promise<void> 
         subnets,
         dataCenters,
         statefulSets,
+        secrets,
+        configMaps,
         nodes,
         control: nodes,
         events,
@@ -157,8 +164,9 @@ export async function runOperator(options: OperatorOptions = {}): Promise<void> 
     // The experiment's Subnet going away ends its run.
     chaosCtl.watchOwned(subnets, CHAOS_KIND);
 
-    const running = [subnets, dataCenters, statefulSets, experiments].map((i) => i.run(leading));
-    await Promise.all([subnets.synced(), dataCenters.synced(), statefulSets.synced(), experiments.synced()].map((p) => Promise.race([p, new Promise<void>((r) => leading.addEventListener("abort", () => r(), { once: true }))])));
+    const informers = [subnets, dataCenters, statefulSets, secrets, configMaps, experiments];
+    const running = informers.map((i) => i.run(leading));
+    await Promise.all(informers.map((i) => i.synced()).map((p) => Promise.race([p, new Promise<void>((r) => leading.addEventListener("abort", () => r(), { once: true }))])));
     synced = true;
     log.info("caches synced; controllers running");
     await Promise.all([subnetCtl.run(leading), dcCtl.run(leading), chaosCtl.run(leading), ...running]);

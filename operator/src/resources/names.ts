@@ -94,13 +94,18 @@ export function nodeHost(subnet: string, namespace: string, dataCenter: string, 
   return `${statefulSetName(subnet, dataCenter)}-${index}.${subnetDomain(subnet, namespace)}`;
 }
 
+const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
+const MANAGED_BY = "relaylab-operator";
+/** Selects the operator's children (its informers watch these only). */
+export const MANAGED_BY_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY}`;
+
 /** Labels every child carries. */
 export function commonLabels(subnet: string): Record<string, string> {
   return {
     ...NODE_POD_SELECTOR,
     "app.kubernetes.io/instance": subnet,
     "app.kubernetes.io/part-of": "relaylab",
-    "app.kubernetes.io/managed-by": "relaylab-operator",
+    [MANAGED_BY_LABEL]: MANAGED_BY,
     [LABEL_SUBNET]: subnet,
   };
 }

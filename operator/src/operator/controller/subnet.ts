@@ -23,7 +23,6 @@ import {
   desiredChildren,
   type ChildrenConfig,
   genesisConfigMapName,
-  identitySecretName,
   inDomain,
   networkPolicyRef,
   nodeHost,
@@ -40,7 +39,8 @@ import { refOf } from "../runtime/kube.js";
 import type { PolicyRule } from "../runtime/rbac.js";
 import { changedConditions } from "./conditions.js";
 import { holdDataCenter } from "./datacenter.js";
-import { decodeIdentitySecret, decodeSubnetKeys, ensureIdentityKeys, ensureSubnetKeys, publicKeys } from "./identity.js";
+import { DerivedCache, readKeys, type SecretObject, type StoredKeys } from "./derived.js";
+import { publicKeys } from "./identity.js";
 import type { NodeControl, NodeLiveStatus, NodeStatusReader } from "./live.js";
 import { summarizeLive } from "./live.js";
 import { AppliedObjects } from "./applied.js";
@@ -60,8 +60,10 @@ export const SUBNET_CONTROLLER_RULES: PolicyRule[] = [
   // Server-side apply is a PATCH, but one that creates the object needs "create" as well.
   { apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["list", "watch", "create", "patch", "delete"] },
   { apiGroups: [""], resources: ["services"], verbs: ["create", "patch"] },
-  { apiGroups: [""], resources: ["configmaps"], verbs: ["get", "create", "patch"] },
-  { apiGroups: [""], resources: ["secrets"], verbs: ["get", "create", "patch"] },
+  // "list", "watch": the Subnets' Secrets and genesis ConfigMaps are read from informers; "get":
+  // a key is generated only after a GET confirmed it missing (derived.ts).
+  { apiGroups: [""], resources: ["configmaps"], verbs: ["list", "watch", "create", "patch"] },
+  { apiGroups: [""], resources: ["secrets"], verbs: ["get", "list", "watch", "create", "patch"] },
   { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ["create", "patch"] },
   // "delete": with policies turned off, one an earlier run built would still fence the nodes in.
   { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["create", "patch", "delete"] },
@@ -76,6 +78,9 @@ export interface SubnetReconcilerDeps {
   subnets: ObjectCache<Subnet>;
   dataCenters: ObjectCache<DataCenter>;
   statefulSets: ObjectCache<StatefulSetObject>;
+  /** The operator's Secrets and ConfigMaps (informers on its managed-by label): a reconcile reads them from here. */
+  secrets: ObjectCache<SecretObject>;
+  configMaps: ObjectCache<KubeObject>;
   nodes: NodeStatusReader;
   control: NodeControl;
   events: EventRecorder;
@@ -103,17 +108,17 @@ interface ReconcilerState {
   readonly pushed: Map<string, string>;
   /** Groups learned from the nodes and when pods were last labelled with them. */
   readonly groupLabels: GroupLabelState;
+  /** Genesis and children derived per Subnet, by a digest of their inputs. */
+  readonly derived: DerivedCache<{ genesis: { json: string; hash: string }; children: KubeObject[] }>;
+  /** The genesis hash this operator last applied, per Subnet. */
+  readonly genesisHashes: Map<string, string>;
   /** The uid of each Subnet reconciled, by key: what its state above is kept under, to free when it goes. */
   readonly uids: Map<string, string>;
 }
 
-interface SecretObject extends KubeObject {
-  data?: Record<string, string>;
-}
-
 /** Builds the Subnet reconcile function; it keeps, per node, the last status and fault set pushed. */
 export function createSubnetReconciler(deps: SubnetReconcilerDeps): Reconcile {
-  const state: ReconcilerState = { applied: new AppliedObjects(deps.clock), calls: new NodeCalls(deps.clock, deps.nodeCallBudgetMs), live: new Map(), pushed: new Map(), groupLabels: new GroupLabelState(), uids: new Map() };
+  const state: ReconcilerState = { applied: new AppliedObjects(deps.clock), derived: new DerivedCache(), genesisHashes: new Map(), calls: new NodeCalls(deps.clock, deps.nodeCallBudgetMs), live: new Map(), pushed: new Map(), groupLabels: new GroupLabelState(), uids: new Map() };
   return (key) => reconcileSubnet(deps, state, key);
 }
 
@@ -166,7 +171,7 @@ async function reconcileSubnet(deps: SubnetReconcilerDeps, state: ReconcilerStat
       const dc = dcByName.get(share.dataCenter);
       if (dc !== undefined) await holdDataCenter(api, dc, dataCenterFinalizer(deps.namespace));
     }
-    const applied = await applyChildren(deps, state.applied, subnet, shares, dcByName, mine);
+    const applied = await applyChildren(deps, state, subnet, shares, dcByName, mine);
     genesisHash = applied.genesisHash;
     controlKey = applied.controlKey;
     if (applied.previousHash !== undefined && applied.previousHash !== applied.genesisHash) {
@@ -235,7 +240,7 @@ function usedElsewhere(all: readonly StatefulSetObject[], key: string): Record<s
 
 async function applyChildren(
   deps: SubnetReconcilerDeps,
-  applied: AppliedObjects,
+  state: ReconcilerState,
   subnet: Subnet,
   shares: readonly DataCenterShare[],
   dcByName: ReadonlyMap<string, DataCenter>,
@@ -246,55 +251,72 @@ async function applyChildren(
   const name = subnet.metadata.name ?? "";
   const spec = resolveSubnetSpec(subnet.spec);
 
-  const secret = await api.get<SecretObject>({ apiVersion: "v1", kind: "Secret", namespace, name: identitySecretName(name) });
-  const { keys, generated } = ensureIdentityKeys(decodeIdentitySecret(secret?.data), spec.nodes);
-  const subnetKeys = ensureSubnetKeys(decodeSubnetKeys(secret?.data)).keys;
-
-  const genesisInput = genesisForSubnet({
-    subnet,
-    placements: shareIndices(shares),
-    identityKeys: publicKeys(keys, spec.nodes),
-    addressOf: (index, p) => `${nodeHost(name, namespace, p.dataCenter, index)}:${PORTS.peer}`,
-  });
-  try {
-    parseGenesis(genesisInput);
-  } catch (err) {
-    if (err instanceof GenesisError) throw new TerminalError(`the spec makes an invalid genesis (${err.message}); fix the Subnet spec`);
-    throw err;
-  }
-  const genesis = genesisDocument(genesisInput);
-  const configMap = await api.get({ apiVersion: "v1", kind: "ConfigMap", namespace, name: genesisConfigMapName(name) });
-  const previousHash = configMap?.metadata.annotations?.[ANNOTATION_GENESIS_HASH];
-
+  const stored = await readKeys(api, deps.secrets, namespace, name, spec.nodes);
   const config = deps.children ?? DEFAULT_CHILDREN_CONFIG;
   // The PodMonitor needs the Prometheus Operator's CRD; without it the operator builds none.
   const podMonitor = config.podMonitor && (await deps.monitoringServed());
-  const children = desiredChildren({ subnet, shares, dataCenters: dcByName, genesis, identitySecrets: keys, subnetKeys, config: { ...config, podMonitor } });
+  const subnetKey = key(subnet);
+  const { genesis, children } = state.derived.get(subnetKey, derivationInputs(subnet, shares, dcByName, stored, podMonitor), () => {
+    const genesisInput = genesisForSubnet({
+      subnet,
+      placements: shareIndices(shares),
+      identityKeys: publicKeys(stored.identity, spec.nodes),
+      addressOf: (index, p) => `${nodeHost(name, namespace, p.dataCenter, index)}:${PORTS.peer}`,
+    });
+    try {
+      parseGenesis(genesisInput);
+    } catch (err) {
+      if (err instanceof GenesisError) throw new TerminalError(`the spec makes an invalid genesis (${err.message}); fix the Subnet spec`);
+      throw err;
+    }
+    const genesis = genesisDocument(genesisInput);
+    return { genesis, children: desiredChildren({ subnet, shares, dataCenters: dcByName, genesis, identitySecrets: stored.identity, subnetKeys: stored.subnet, config: { ...config, podMonitor } }) };
+  });
+  // What this operator applied last is newer than a cache that has not caught up with it.
+  const previousHash = state.genesisHashes.get(subnetKey) ?? deps.configMaps.get(`${namespace}/${genesisConfigMapName(name)}`)?.metadata.annotations?.[ANNOTATION_GENESIS_HASH];
+
   // StatefulSets are watched: one missing from the cache (deleted behind our back) is applied at once.
   const running = new Set(statefulSets.map((s) => s.metadata.name));
-  const subnetKey = key(subnet);
-  // The Secret goes first: a genesis must never name keys that were not stored.
+  // The Secret goes first: a genesis must never name keys that were not stored. It is written only
+  // with keys generated after an authoritative read: written from a cache that is behind, it would
+  // drop keys kept for node indices above the current count.
   for (const child of children) {
+    if (child.kind === "Secret") {
+      if (stored.generated === 0) continue;
+      await api.apply(child);
+      continue;
+    }
     const missing = child.kind === "StatefulSet" && !running.has(child.metadata.name);
-    if (!missing && !applied.due(subnetKey, child)) continue;
+    if (!missing && !state.applied.due(subnetKey, child)) continue;
     await api.apply(child);
-    applied.applied(subnetKey, child);
+    state.applied.applied(subnetKey, child);
   }
+  state.genesisHashes.set(subnetKey, genesis.hash);
   if (config.networkPolicy === undefined) {
     // Policies turned off (--no-network-policies): one an earlier run built would still fence the
     // nodes in. The delete is tracked like an apply, so it is repeated at most once per REAPPLY_MS.
     const policy = networkPolicyRef(subnet);
-    if (applied.due(subnetKey, policy)) {
+    if (state.applied.due(subnetKey, policy)) {
       await api.delete(refOf(policy));
-      applied.applied(subnetKey, policy);
+      state.applied.applied(subnetKey, policy);
     }
   }
-  if (generated > 0) {
+  if (stored.generated > 0) {
     // The count only: keys are never logged.
-    log.info({ subnet: `${namespace}/${name}`, generated }, "generated and stored node identity keys");
-    await deps.events.record(subnet, "Normal", "IdentityKeysGenerated", "GenerateKeys", `generated ${generated} node identity keys`);
+    log.info({ subnet: `${namespace}/${name}`, generated: stored.generated }, "generated and stored node identity keys");
+    await deps.events.record(subnet, "Normal", "IdentityKeysGenerated", "GenerateKeys", `generated ${stored.generated} keys`);
   }
-  return { genesisHash: genesis.hash, previousHash, controlKey: subnetKeys.control };
+  return { genesisHash: genesis.hash, previousHash, controlKey: stored.subnet.control };
+}
+
+/**
+ * Everything the derivation in applyChildren reads, for its cache: the Subnet's identity and spec,
+ * its placement, the data centers it spans, its keys and the operator's configuration.
+ */
+function derivationInputs(subnet: Subnet, shares: readonly DataCenterShare[], dcByName: ReadonlyMap<string, DataCenter>, keys: StoredKeys, podMonitor: boolean): unknown {
+  const { name, namespace, uid, labels, annotations } = subnet.metadata;
+  const spanned = shares.map((s) => dcByName.get(s.dataCenter)).map((dc) => dc && { name: dc.metadata.name, labels: dc.metadata.labels, spec: dc.spec });
+  return { subnet: { name, namespace, uid, labels, annotations, spec: subnet.spec }, shares, spanned, identity: [...keys.identity].sort(([a], [b]) => a - b), subnetKeys: keys.subnet, podMonitor };
 }
 
 /**
@@ -306,6 +328,8 @@ function forgetSubnet(deps: SubnetReconcilerDeps, state: ReconcilerState, key: s
   const { namespace, name } = parseKey(key);
   const domain = subnetDomain(name, namespace ?? "");
   state.applied.forget(key);
+  state.derived.forget(key);
+  state.genesisHashes.delete(key);
   for (const address of state.live.keys()) if (inDomain(address, domain)) state.live.delete(address);
   const uid = state.uids.get(key);
   if (uid !== undefined) {

@@ -24,6 +24,15 @@ export function cacheOf<T extends KubeObject>(kube: FakeKube, apiVersion: string
   };
 }
 
+/** A cache that shows the fake's store as of its last `sync()`: an informer that has not caught up yet. */
+export function laggingCacheOf<T extends KubeObject>(kube: FakeKube, apiVersion: string, kind: string): ObjectCache<T> & { sync(): void } {
+  let seen: T[] = [];
+  const sync = (): void => {
+    seen = kube.objects(apiVersion, kind).map((o) => structuredClone(o) as unknown as T);
+  };
+  return { sync, get: (key) => seen.find((o) => cacheKey(o) === key), list: () => [...seen] };
+}
+
 /** Node Public/Control APIs answering from a map; unknown addresses are unreachable. */
 export class FakeNodes implements NodeStatusReader, NodeControl {
   readonly statuses = new Map<string, NodeLiveStatus>();
@@ -55,8 +64,11 @@ export class FakeNodes implements NodeStatusReader, NodeControl {
   }
 }
 
-/** `namespace`: the operator's watch namespace (a namespaced install); `children`: the operator's children configuration. */
-export function testBed(options: { namespace?: string; children?: ChildrenConfig } = {}) {
+/**
+ * `namespace`: the operator's watch namespace (a namespaced install); `children`: the operator's
+ * children configuration; `laggingChildren`: the Secret and ConfigMap caches change only on `syncChildren()`.
+ */
+export function testBed(options: { namespace?: string; children?: ChildrenConfig; laggingChildren?: boolean } = {}) {
   const kube = new FakeKube();
   const clock = new FakeClock();
   const nodes = new FakeNodes();
@@ -64,11 +76,15 @@ export function testBed(options: { namespace?: string; children?: ChildrenConfig
   const subnets = cacheOf<Subnet>(kube, API_VERSION, SUBNET_KIND);
   const dataCenters = cacheOf<DataCenter>(kube, API_VERSION, DATACENTER_KIND);
   const statefulSets = cacheOf<StatefulSetObject>(kube, "apps/v1", "StatefulSet");
+  const lagging = [laggingCacheOf(kube, "v1", "Secret"), laggingCacheOf(kube, "v1", "ConfigMap")] as const;
+  const [secrets, configMaps] = options.laggingChildren === true ? lagging : [cacheOf(kube, "v1", "Secret"), cacheOf(kube, "v1", "ConfigMap")];
   const subnetReconcile = createSubnetReconciler({
     api: kube,
     subnets,
     dataCenters,
     statefulSets,
+    secrets,
+    configMaps,
     nodes,
     control: nodes,
     events,
@@ -84,6 +100,7 @@ export function testBed(options: { namespace?: string; children?: ChildrenConfig
     kube,
     clock,
     nodes,
+    syncChildren: () => lagging.forEach((c) => c.sync()),
     reconcileSubnet: (name: string, namespace = "default") => subnetReconcile(`Subnet/${namespace}/${name}`, signal),
     reconcileDataCenter: (name: string) => dcReconcile(`DataCenter/${name}`, signal),
     subnet: (name: string, namespace = "default") => kube.find(API_VERSION, SUBNET_KIND, name, namespace) as unknown as Subnet,

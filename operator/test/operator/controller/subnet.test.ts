@@ -181,6 +181,57 @@ describe("reconcileSubnet", () => {
     assert.equal(genesisOf(bed).genesis.groups.count, 5);
   });
 
+  it("reads the Secret and the genesis ConfigMap from the caches: a steady-state reconcile sends no GET", async () => {
+    const bed = await setup();
+    const gets: string[] = [];
+    bed.kube.interceptor = (op, kind) => {
+      if (op === "get") gets.push(kind);
+      return undefined;
+    };
+    await bed.reconcileSubnet("beta");
+    assert.deepEqual(gets, ["Secret"], "a new Subnet: one GET confirms there are no keys before they are generated");
+    gets.length = 0;
+    await bed.reconcileSubnet("beta");
+    bed.clock.advance(REAPPLY_MS);
+    await bed.reconcileSubnet("beta");
+    assert.deepEqual(gets, []);
+  });
+
+  it("never generates a key or drops one from a Secret cache that is behind its own writes", async () => {
+    const bed = await setup({}, { laggingChildren: true });
+    const scale = async (nodes: number): Promise<void> => {
+      const sn = bed.subnet("beta");
+      await bed.kube.update({ ...sn, spec: { ...sn.spec, nodes } } as KubeObject);
+      await bed.reconcileSubnet("beta");
+    };
+    await bed.reconcileSubnet("beta");
+    bed.syncChildren(); // the caches show 16 keys and the first genesis from here on
+    await scale(18);
+    const keys = secretKeys(bed);
+    assert.equal(keys.size, 18);
+    const secretWrites = (): number => bed.kube.writes.filter((w) => w.kind === "Secret").length;
+    const written = secretWrites();
+
+    await scale(16);
+    assert.equal(secretKeys(bed).size, 18, "the keys of nodes 16 and 17 stay stored for a scale-up");
+    await scale(18);
+    assert.deepEqual(secretKeys(bed), keys, "the same keys again, read with a GET since the cache lacks two");
+    assert.equal(secretWrites(), written, "no key was generated, so the Secret was not written");
+    const { genesis } = genesisOf(bed);
+    for (const n of genesis.nodes) assert.equal(n.identityKey, identityPublicKey(keys.get(n.index) ?? ""), `node ${n.index} keeps its identity`);
+  });
+
+  it("reports a new genesis once, although the ConfigMap cache still shows the old one", async () => {
+    const bed = await setup({}, { laggingChildren: true });
+    await bed.reconcileSubnet("beta");
+    bed.syncChildren();
+    const sn = bed.subnet("beta");
+    await bed.kube.update({ ...sn, spec: { ...sn.spec, groups: 5 } } as KubeObject);
+    await bed.reconcileSubnet("beta");
+    await bed.reconcileSubnet("beta");
+    assert.equal(bed.events().filter((r) => r === "NewGenesis").length, 1);
+  });
+
   it("changes the image by rolling the StatefulSets, without a new genesis", async () => {
     const bed = await setup();
     await bed.reconcileSubnet("beta");
