@@ -25,8 +25,8 @@ export function usageError(message: string): never {
   process.exit(2);
 }
 
-/** Parses `--json FILE` plus the benchmark's own numeric flags. */
-export function benchFlags(extra: Record<string, { type: "string" }>): BenchFlags {
+/** Parses `--json FILE` plus the benchmark's own flags (numbers as strings, switches as booleans). */
+export function benchFlags(extra: Record<string, { type: "string" } | { type: "boolean" }>): BenchFlags {
   try {
     const { values } = parseArgs({ options: { json: { type: "string" }, ...extra }, allowPositionals: false });
     return { json: typeof values.json === "string" ? userPath(values.json) : undefined, values };

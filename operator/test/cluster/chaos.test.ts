@@ -20,25 +20,20 @@
  * - a bad experiment is refused at admission, and `--kube` says what to fix in one line.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import type { ChaosExperiment, Subnet } from "../../src/api/index.js";
 import { loadExperiment } from "../../src/chaos/experiment.js";
 import { loadTopology } from "../../src/local/topology.js";
 import { EXAMPLES, runCli } from "../support/cli.js";
 import { waitFor } from "@relaylab/node/wait";
 import { clusterSuite } from "./harness/suite.js";
-import { archiveOf, BUILD_DEADLINE_MS, buildImages, imageRef, missingBuildPrerequisite } from "./images/build.js";
+import { archiveOf, BUILD_DEADLINE_MS, buildImages, missingBuildPrerequisite } from "./images/build.js";
+import { installChart } from "./harness/chart.js";
 
-const run = promisify(execFile);
-const CHART = fileURLToPath(new URL("../../../charts/relaylab", import.meta.url));
 const NS = "relaylab-chaos";
-const RELEASE_NS = "relaylab-system";
 const STEP_DEADLINE_MS = 5 * 60_000;
 
 const suite = await clusterSuite();
@@ -65,30 +60,20 @@ describe("chaos experiments as ChaosExperiments on the real cluster", { skip, ti
     archives = await buildImages();
   }, { timeout: BUILD_DEADLINE_MS });
   const cluster = suite.cluster();
-  let helmHome = "";
   let work = "";
   const experiments = `${GROUP_PATH}/namespaces/${NS}/chaosexperiments`;
   const subnets = `${GROUP_PATH}/namespaces/${NS}/subnets`;
 
   before(async () => {
     await cluster().importImages([archiveOf(archives, "node"), archiveOf(archives, "operator")]);
-    helmHome = await mkdtemp(join(tmpdir(), "relaylab-chaos-helm-"));
     work = await mkdtemp(join(tmpdir(), "relaylab-chaos-cli-"));
-    const operator = imageRef("operator");
-    const at = operator.lastIndexOf(":");
-    const env = { ...process.env, HELM_CACHE_HOME: join(helmHome, "cache"), HELM_CONFIG_HOME: join(helmHome, "config"), HELM_DATA_HOME: join(helmHome, "data") };
-    await run(cluster().binaries.helm, [
-      "install", "relaylab", CHART, "--namespace", RELEASE_NS, "--create-namespace", "--kubeconfig", cluster().kubeconfigFile,
-      "--set", `operator.image.repository=${operator.slice(0, at)}`, "--set", `operator.image.tag=${operator.slice(at + 1)}`, "--set", "operator.image.pullPolicy=Never",
-      "--set", "operator.replicas=1",
-    ], { env });
+    await installChart(cluster(), ["operator.replicas=1"]);
     await cluster().admin.create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
     // The CLI reads the kubeconfig a user would have.
     process.env.KUBECONFIG = cluster().kubeconfigFile;
     progressLine("operator installed");
   }, { timeout: STEP_DEADLINE_MS });
   after(async () => {
-    if (helmHome !== "") await rm(helmHome, { recursive: true, force: true });
     if (work !== "") await rm(work, { recursive: true, force: true });
   });
 

@@ -133,6 +133,13 @@ export class Rest {
     return this.#call<T>("GET", path, { ...(query ? { query } : {}), ...(accept !== undefined ? { accept } : {}) });
   }
 
+  /** GET of a text resource (kube-apiserver's /metrics), its body as is. */
+  async text(path: string): Promise<string> {
+    const res = await httpCall(`${this.#server}${path}`, { ca: this.#ca, token: this.#token, accept: "text/plain" });
+    if (res.status !== 200) throw new ApiError(res.status, "", res.body, `GET ${path}`);
+    return res.body;
+  }
+
   /** GET that resolves to `undefined` on 404. */
   async find<T = KubeObject>(path: string): Promise<T | undefined> {
     try {
