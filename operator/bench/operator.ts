@@ -23,7 +23,7 @@ import { type Sample, total } from "../src/local/scrape.js";
 import { summarize } from "@relaylab/node/quantile";
 import { startCluster } from "./operator/cluster.js";
 import { startKwok } from "./operator/kwok.js";
-import { Track, apiWrites, flowSchemaRequests, reconcileLatencies } from "./operator/measure.js";
+import { Track, apiWrites, flowSchemaRequests, reconcileErrors, reconcileLatencies } from "./operator/measure.js";
 import type { BenchTarget } from "./operator/target.js";
 import { benchFlags, numberFlag, writeResult } from "./support.js";
 
@@ -190,6 +190,8 @@ async function main(): Promise<void> {
         coresToSettle: (cpu(atSettle.metrics) - cpuBefore) / settleSeconds,
         secondsInHold: cpu(end) - cpu(atSettle.metrics),
       },
+      // Why reconciles failed (the controller logs each failure with its error), counted by message.
+      reconcileErrors: reconcileErrors(await t.log()),
       loadAverage: { atStart: loadAtStart, atEnd: loadavg() },
       wallSeconds: (performance.now() - started) / 1000,
     };
@@ -200,7 +202,8 @@ async function main(): Promise<void> {
     );
     writeResult(flags, result);
   } catch (e) {
-    say(`failed; operator log tail:\n${await t.logTail().catch((err: unknown) => String(err))}`);
+    const tail = await t.log().then((l) => l.trimEnd().split("\n").slice(-20).join("\n"), (err: unknown) => String(err));
+    say(`failed; operator log tail:\n${tail}`);
     throw e;
   } finally {
     clearInterval(rssTimer);

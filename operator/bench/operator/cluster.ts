@@ -7,6 +7,7 @@
  * container process in /proc (found by its pod's cgroup), with the kernel's high-water mark.
  */
 import { readFileSync, readdirSync } from "node:fs";
+import { basename } from "node:path";
 import { GROUP, VERSION } from "../../src/api/index.js";
 import { parseSamples, scrape } from "../../src/local/scrape.js";
 import { waitFor } from "@relaylab/node/wait";
@@ -34,7 +35,9 @@ function podProcess(uid: string): number | undefined {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const cgroup = readFileSync(`/proc/${entry}/cgroup`, "utf8");
-      if (marks.some((m) => cgroup.includes(m)) && readFileSync(`/proc/${entry}/comm`, "utf8").trim() === "node") return Number(entry);
+      // Not by comm: Node.js names its main thread "MainThread".
+      const exe = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0")[0] ?? "";
+      if (marks.some((m) => cgroup.includes(m)) && basename(exe) === "node") return Number(entry);
     } catch {
       // The process went meanwhile.
     }
@@ -87,7 +90,7 @@ export async function startCluster(opts: { namespace: string; dataCenters: numbe
       operatorMetrics: () => scrape(address, 10_000),
       operatorRss: () => Promise.resolve(procMemory(readFileSync(`/proc/${pid}/status`, "utf8"))),
       alive: () => cluster.assertRunning(),
-      logTail: async () => (await cluster.podLog(RELEASE_NS, pod.metadata.name ?? "")).split("\n").slice(-20).join("\n"),
+      log: () => cluster.podLog(RELEASE_NS, pod.metadata.name ?? ""),
       stop,
     };
   } catch (e) {

@@ -4,9 +4,14 @@
  * kube-controller-manager, kube-scheduler, kwok) with the chart's CRDs and RBAC, enough fake Nodes
  * for every pod and one DataCenter per zone. The operator runs as its own OS process
  * (`operator/bin/relaylab.js operator`, the chart's ServiceAccount, leader election on), so the
- * memory measured is the operator's alone, read from /proc with the kernel's high-water mark.
+ * memory measured is the operator's alone, read from /proc with the kernel's high-water mark. It
+ * runs the compiled JavaScript under `--conditions=production`, as the image does (`tsc -b` first):
+ * tsx, which a checkout's CLI loads, would add its own memory to the figure.
  */
+import { execFile } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { promisify } from "node:util";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { GROUP, VERSION } from "../../src/api/index.js";
@@ -20,11 +25,15 @@ import { fakeNodesPerZone, procMemory } from "./measure.js";
 import type { BenchTarget } from "./target.js";
 
 const BIN = fileURLToPath(new URL("../../bin/relaylab.js", import.meta.url));
+const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+const TSC = createRequire(import.meta.url).resolve("typescript/bin/tsc");
 const OPERATOR = "relaylab-operator";
 
 export async function startKwok(opts: { namespace: string; subnets: number; nodes: number; dataCenters: number; say: (line: string) => void }): Promise<BenchTarget> {
   const lookup = await locateBinaries();
   if ("skip" in lookup) throw new Error(lookup.skip);
+  opts.say("compiling (tsc -b)");
+  await promisify(execFile)(process.execPath, [TSC, "-b", ROOT]);
   const plane = await ControlPlane.start(lookup.binaries);
   let operator: ManagedProcess | undefined;
   const stop = async (): Promise<void> => {
@@ -57,7 +66,7 @@ export async function startKwok(opts: { namespace: string; subnets: number; node
     const op = new ManagedProcess({
       name: OPERATOR,
       bin: process.execPath,
-      args: [BIN, "operator", `--listen=${address}`, `--identity-listen=127.0.0.1:${keyPort ?? 0}`, `--namespace=${opts.namespace}`, `--lease-namespace=${identity.namespace}`],
+      args: ["--conditions=production", BIN, "operator", `--listen=${address}`, `--identity-listen=127.0.0.1:${keyPort ?? 0}`, `--namespace=${opts.namespace}`, `--lease-namespace=${identity.namespace}`],
       dir: plane.dir,
     });
     operator = op;
@@ -82,7 +91,7 @@ export async function startKwok(opts: { namespace: string; subnets: number; node
       operatorMetrics: () => scrape(address, 10_000),
       operatorRss: () => Promise.resolve(procMemory(readFileSync(`/proc/${pid}/status`, "utf8"))),
       alive,
-      logTail: () => Promise.resolve(op.logTail(20)),
+      log: () => Promise.resolve(readFileSync(op.logFile, "utf8")),
       stop,
     };
   } catch (e) {

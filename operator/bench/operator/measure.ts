@@ -140,3 +140,27 @@ export class Track {
     this.samples++;
   }
 }
+
+/**
+ * Reconcile failures in an operator log (JSON lines), counted by controller and error message,
+ * most frequent first. The controller logs every failure, retried or terminal, with `err`.
+ */
+export function reconcileErrors(log: string): { controller: string; err: string; count: number }[] {
+  const counts = new Map<string, { controller: string; err: string; count: number }>();
+  for (const line of log.split("\n")) {
+    let entry: { msg?: unknown; controller?: unknown; err?: unknown };
+    try {
+      entry = JSON.parse(line) as typeof entry;
+    } catch {
+      continue;
+    }
+    if (typeof entry.msg !== "string" || !entry.msg.startsWith("reconcile failed")) continue;
+    const controller = String(entry.controller);
+    const err = String(entry.err);
+    const key = `${controller}\0${err}`;
+    const seen = counts.get(key) ?? { controller, err, count: 0 };
+    seen.count++;
+    counts.set(key, seen);
+  }
+  return [...counts.values()].sort((a, b) => b.count - a.count);
+}

@@ -26,7 +26,7 @@ export interface BenchTarget {
   operatorRss(): Promise<{ rssBytes: number; peakRssBytes: number }>;
   /** Throws when a process the bench depends on died. */
   alive(): void;
-  /** The operator's last log lines, for a failed run. */
-  logTail(): Promise<string>;
+  /** The operator's log, JSON lines. */
+  log(): Promise<string>;
   stop(): Promise<void>;
 }

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Registry } from "prom-client";
-import { Track, apiWrites, fakeNodesPerZone, flowSchemaRequests, procMemory, reconcileLatency } from "../../bench/operator/measure.js";
+import { Track, apiWrites, fakeNodesPerZone, flowSchemaRequests, procMemory, reconcileErrors, reconcileLatency } from "../../bench/operator/measure.js";
 import { createOperatorMetrics, observeReconcile } from "../../src/metrics/registry.js";
 import { parseSamples } from "../../src/local/scrape.js";
 
@@ -12,6 +12,21 @@ describe("bench:operator measurements", () => {
     assert.equal(fakeNodesPerZone(50, 16, 3), 3);
     assert.equal(fakeNodesPerZone(3, 4, 3), 1);
     assert.equal(fakeNodesPerZone(101, 1, 1), 2);
+  });
+
+  it("counts reconcile failures in the operator's log by controller and error", () => {
+    const line = (o: object): string => JSON.stringify({ level: 40, name: "relaylab-operator", ...o });
+    const log = [
+      line({ controller: "subnet", key: "Subnet/bench/s000", err: "409 Conflict", retries: 1, msg: "reconcile failed; retrying with backoff" }),
+      "not json: a stack trace line",
+      line({ controller: "subnet", key: "Subnet/bench/s001", err: "409 Conflict", retries: 1, msg: "reconcile failed; retrying with backoff" }),
+      line({ level: 50, controller: "chaos", key: "ChaosExperiment/bench/x", err: "bad spec", msg: "reconcile failed; not retrying until the object changes" }),
+      line({ controller: "subnet", msg: "caches synced; controllers running" }),
+    ].join("\n");
+    assert.deepEqual(reconcileErrors(log), [
+      { controller: "subnet", err: "409 Conflict", count: 2 },
+      { controller: "chaos", err: "bad spec", count: 1 },
+    ]);
   });
 
   it("reads VmRSS and VmHWM from /proc/<pid>/status", () => {
