@@ -16,7 +16,6 @@ import { CHAOS_KIND } from "../api/index.js";
 import { createChaosReconciler } from "./controller/chaos.js";
 import { createDataCenterReconciler } from "./controller/datacenter.js";
 import { grpcNodes, type NodeControl, type NodeStatusReader } from "./controller/live.js";
-import type { SecretObject } from "./controller/derived.js";
 import { createSubnetReconciler } from "./controller/subnet.js";
 import type { StatefulSetObject } from "./controller/workloads.js";
 import { dataCenterOf } from "./controller/workloads.js";
@@ -97,10 +96,9 @@ export async function runOperator(options: OperatorOptions = {}): Promise<void> 
     const scope = options.namespace !== undefined ? { namespace: options.namespace } : {};
     const subnets = informer<Subnet>(API_VERSION, SUBNET_KIND, scope);
     const dataCenters = informer<DataCenter>(API_VERSION, DATACENTER_KIND);
-    // The operator's own children only: every Secret of the cluster would be cached otherwise.
+    // The operator's own children only.
     const managed = { ...scope, labelSelector: MANAGED_BY_SELECTOR };
     const statefulSets = informer<StatefulSetObject>("apps/v1", "StatefulSet", managed);
-    const secrets = informer<SecretObject>("v1", "Secret", managed);
     const configMaps = informer<KubeObject>("v1", "ConfigMap", managed);
     const events = apiEventRecorder(api, clock, log, identity, options.namespace === undefined);
     let monitoring: { at: number; served: boolean } | undefined;
@@ -121,7 +119,6 @@ export async function runOperator(options: OperatorOptions = {}): Promise<void> 
         subnets,
         dataCenters,
         statefulSets,
-        secrets,
         configMaps,
         nodes,
         control: nodes,
@@ -164,7 +161,7 @@ export async function runOperator(options: OperatorOptions = {}): Promise<void> 
     // The experiment's Subnet going away ends its run.
     chaosCtl.watchOwned(subnets, CHAOS_KIND);
 
-    const informers = [subnets, dataCenters, statefulSets, secrets, configMaps, experiments];
+    const informers = [subnets, dataCenters, statefulSets, configMaps, experiments];
     const running = informers.map((i) => i.run(leading));
     await Promise.all(informers.map((i) => i.synced()).map((p) => Promise.race([p, new Promise<void>((r) => leading.addEventListener("abort", () => r(), { once: true }))])));
     synced = true;

@@ -3,18 +3,21 @@
  * What a Subnet reconcile reads and derives before it applies anything: the Subnet's keys, its
  * genesis and its children.
  *
- * - The keys come from the informer's copy of the Subnet's Secret, so a steady-state reconcile
- *   sends the API server no read. A key is generated only after a GET has confirmed it missing:
- *   the cache may not show this operator's own last write yet, and a key generated twice would
- *   give a node a second identity and the Subnet a new genesis.
+ * - The keys: the operator is the only writer of a Subnet's Secret, so it keeps what it last read
+ *   or wrote and reads the Secret again only when that is older than `maxAgeMs` (a minute, as for
+ *   drift repair: an edit behind its back is seen as soon) or lacks a key. No informer: list and
+ *   watch on Secrets would let the operator read every Secret of the cluster, where GET needs a
+ *   name. A key is generated only right after a GET has shown it missing, since a key generated
+ *   twice would give a node a second identity and the Subnet a new genesis.
  * - Deriving costs an ed25519 public key per node, a genesis validation and a cdk8s synth, while
  *   its inputs change only with the spec, the placement, the data centers or the keys. The result
  *   is kept per Subnet and reused while a digest of every input is unchanged.
  */
 import { createHash } from "node:crypto";
-import type { ObjectCache } from "../runtime/informer.js";
+import type { Clock } from "@relaylab/node/clock";
 import type { KubeApi, KubeObject } from "../runtime/kube.js";
 import { identitySecretName, type SubnetKeys } from "../../resources/index.js";
+import { REAPPLY_MS } from "./applied.js";
 import { decodeIdentitySecret, decodeSubnetKeys, ensureIdentityKeys, ensureSubnetKeys } from "./identity.js";
 
 export interface SecretObject extends KubeObject {
@@ -38,14 +41,38 @@ function complete(data: Readonly<Record<string, string>> | undefined, nodes: num
   return true;
 }
 
-/** The Subnet's stored keys, plus fresh ones for whatever is missing (see the header for why a GET precedes generation). */
-export async function readKeys(api: KubeApi, secrets: ObjectCache<SecretObject>, namespace: string, subnet: string, nodes: number): Promise<StoredKeys> {
-  const name = identitySecretName(subnet);
-  let data = secrets.get(`${namespace}/${name}`)?.data;
-  if (!complete(data, nodes)) data = (await api.get<SecretObject>({ apiVersion: "v1", kind: "Secret", namespace, name }))?.data;
-  const identity = ensureIdentityKeys(decodeIdentitySecret(data), nodes);
-  const keys = ensureSubnetKeys(decodeSubnetKeys(data));
-  return { identity: identity.keys, subnet: keys.keys, generated: identity.generated + keys.generated };
+/** The Subnets' Secret data as this operator last read or wrote it (see the header). */
+export class StoredSecrets {
+  readonly #clock: Clock;
+  readonly #maxAgeMs: number;
+  readonly #bySubnet = new Map<string, { data: Readonly<Record<string, string>> | undefined; at: number }>();
+
+  constructor(clock: Clock, maxAgeMs = REAPPLY_MS) {
+    this.#clock = clock;
+    this.#maxAgeMs = maxAgeMs;
+  }
+
+  /** The stored keys of Subnet `key`, plus fresh ones for whatever a GET showed missing. */
+  async read(api: KubeApi, key: string, namespace: string, subnet: string, nodes: number): Promise<StoredKeys> {
+    const kept = this.#bySubnet.get(key);
+    let data = kept?.data;
+    if (kept === undefined || this.#clock.now() - kept.at >= this.#maxAgeMs || !complete(data, nodes)) {
+      data = (await api.get<SecretObject>({ apiVersion: "v1", kind: "Secret", namespace, name: identitySecretName(subnet) }))?.data;
+      this.#bySubnet.set(key, { data, at: this.#clock.now() });
+    }
+    const identity = ensureIdentityKeys(decodeIdentitySecret(data), nodes);
+    const keys = ensureSubnetKeys(decodeSubnetKeys(data));
+    return { identity: identity.keys, subnet: keys.keys, generated: identity.generated + keys.generated };
+  }
+
+  /** Records the data of a Secret just applied. */
+  wrote(key: string, secret: SecretObject): void {
+    this.#bySubnet.set(key, { data: secret.data, at: this.#clock.now() });
+  }
+
+  forget(key: string): void {
+    this.#bySubnet.delete(key);
+  }
 }
 
 /** A value derived from some inputs, kept per Subnet and recomputed only when a digest of the inputs changes. */

@@ -39,7 +39,7 @@ import { refOf } from "../runtime/kube.js";
 import type { PolicyRule } from "../runtime/rbac.js";
 import { changedConditions } from "./conditions.js";
 import { holdDataCenter } from "./datacenter.js";
-import { DerivedCache, readKeys, type SecretObject, type StoredKeys } from "./derived.js";
+import { DerivedCache, StoredSecrets, type StoredKeys } from "./derived.js";
 import { publicKeys } from "./identity.js";
 import type { NodeControl, NodeLiveStatus, NodeStatusReader } from "./live.js";
 import { summarizeLive } from "./live.js";
@@ -60,10 +60,10 @@ export const SUBNET_CONTROLLER_RULES: PolicyRule[] = [
   // Server-side apply is a PATCH, but one that creates the object needs "create" as well.
   { apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["list", "watch", "create", "patch", "delete"] },
   { apiGroups: [""], resources: ["services"], verbs: ["create", "patch"] },
-  // "list", "watch": the Subnets' Secrets and genesis ConfigMaps are read from informers; "get":
-  // a key is generated only after a GET confirmed it missing (derived.ts).
+  // "list", "watch": the genesis ConfigMaps are read from an informer.
   { apiGroups: [""], resources: ["configmaps"], verbs: ["list", "watch", "create", "patch"] },
-  { apiGroups: [""], resources: ["secrets"], verbs: ["get", "list", "watch", "create", "patch"] },
+  // "get" only: Secrets are read by name, never listed (derived.ts).
+  { apiGroups: [""], resources: ["secrets"], verbs: ["get", "create", "patch"] },
   { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ["create", "patch"] },
   // "delete": with policies turned off, one an earlier run built would still fence the nodes in.
   { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["create", "patch", "delete"] },
@@ -78,8 +78,7 @@ export interface SubnetReconcilerDeps {
   subnets: ObjectCache<Subnet>;
   dataCenters: ObjectCache<DataCenter>;
   statefulSets: ObjectCache<StatefulSetObject>;
-  /** The operator's Secrets and ConfigMaps (informers on its managed-by label): a reconcile reads them from here. */
-  secrets: ObjectCache<SecretObject>;
+  /** The operator's ConfigMaps (an informer on its managed-by label): a reconcile reads the genesis hash from here. */
   configMaps: ObjectCache<KubeObject>;
   nodes: NodeStatusReader;
   control: NodeControl;
@@ -108,6 +107,8 @@ interface ReconcilerState {
   readonly pushed: Map<string, string>;
   /** Groups learned from the nodes and when pods were last labelled with them. */
   readonly groupLabels: GroupLabelState;
+  /** Each Subnet's Secret data as last read or written. */
+  readonly secrets: StoredSecrets;
   /** Genesis and children derived per Subnet, by a digest of their inputs. */
   readonly derived: DerivedCache<{ genesis: { json: string; hash: string }; children: KubeObject[] }>;
   /** The genesis hash this operator last applied, per Subnet. */
@@ -118,7 +119,7 @@ interface ReconcilerState {
 
 /** Builds the Subnet reconcile function; it keeps, per node, the last status and fault set pushed. */
 export function createSubnetReconciler(deps: SubnetReconcilerDeps): Reconcile {
-  const state: ReconcilerState = { applied: new AppliedObjects(deps.clock), derived: new DerivedCache(), genesisHashes: new Map(), calls: new NodeCalls(deps.clock, deps.nodeCallBudgetMs), live: new Map(), pushed: new Map(), groupLabels: new GroupLabelState(), uids: new Map() };
+  const state: ReconcilerState = { applied: new AppliedObjects(deps.clock), secrets: new StoredSecrets(deps.clock), derived: new DerivedCache(), genesisHashes: new Map(), calls: new NodeCalls(deps.clock, deps.nodeCallBudgetMs), live: new Map(), pushed: new Map(), groupLabels: new GroupLabelState(), uids: new Map() };
   return (key) => reconcileSubnet(deps, state, key);
 }
 
@@ -251,11 +252,11 @@ async function applyChildren(
   const name = subnet.metadata.name ?? "";
   const spec = resolveSubnetSpec(subnet.spec);
 
-  const stored = await readKeys(api, deps.secrets, namespace, name, spec.nodes);
+  const subnetKey = key(subnet);
+  const stored = await state.secrets.read(api, subnetKey, namespace, name, spec.nodes);
   const config = deps.children ?? DEFAULT_CHILDREN_CONFIG;
   // The PodMonitor needs the Prometheus Operator's CRD; without it the operator builds none.
   const podMonitor = config.podMonitor && (await deps.monitoringServed());
-  const subnetKey = key(subnet);
   const { genesis, children } = state.derived.get(subnetKey, derivationInputs(subnet, shares, dcByName, stored, podMonitor), () => {
     const genesisInput = genesisForSubnet({
       subnet,
@@ -278,12 +279,13 @@ async function applyChildren(
   // StatefulSets are watched: one missing from the cache (deleted behind our back) is applied at once.
   const running = new Set(statefulSets.map((s) => s.metadata.name));
   // The Secret goes first: a genesis must never name keys that were not stored. It is written only
-  // with keys generated after an authoritative read: written from a cache that is behind, it would
+  // with keys just generated after a GET (derived.ts); written from a copy that is behind, it would
   // drop keys kept for node indices above the current count.
   for (const child of children) {
     if (child.kind === "Secret") {
       if (stored.generated === 0) continue;
       await api.apply(child);
+      state.secrets.wrote(subnetKey, child);
       continue;
     }
     const missing = child.kind === "StatefulSet" && !running.has(child.metadata.name);
@@ -329,6 +331,7 @@ function forgetSubnet(deps: SubnetReconcilerDeps, state: ReconcilerState, key: s
   const domain = subnetDomain(name, namespace ?? "");
   state.applied.forget(key);
   state.derived.forget(key);
+  state.secrets.forget(key);
   state.genesisHashes.delete(key);
   for (const address of state.live.keys()) if (inDomain(address, domain)) state.live.delete(address);
   const uid = state.uids.get(key);

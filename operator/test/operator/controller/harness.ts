@@ -66,9 +66,9 @@ export class FakeNodes implements NodeStatusReader, NodeControl {
 
 /**
  * `namespace`: the operator's watch namespace (a namespaced install); `children`: the operator's
- * children configuration; `laggingChildren`: the Secret and ConfigMap caches change only on `syncChildren()`.
+ * children configuration; `laggingConfigMaps`: the ConfigMap cache changes only on `syncConfigMaps()`.
  */
-export function testBed(options: { namespace?: string; children?: ChildrenConfig; laggingChildren?: boolean } = {}) {
+export function testBed(options: { namespace?: string; children?: ChildrenConfig; laggingConfigMaps?: boolean } = {}) {
   const kube = new FakeKube();
   const clock = new FakeClock();
   const nodes = new FakeNodes();
@@ -76,14 +76,13 @@ export function testBed(options: { namespace?: string; children?: ChildrenConfig
   const subnets = cacheOf<Subnet>(kube, API_VERSION, SUBNET_KIND);
   const dataCenters = cacheOf<DataCenter>(kube, API_VERSION, DATACENTER_KIND);
   const statefulSets = cacheOf<StatefulSetObject>(kube, "apps/v1", "StatefulSet");
-  const lagging = [laggingCacheOf(kube, "v1", "Secret"), laggingCacheOf(kube, "v1", "ConfigMap")] as const;
-  const [secrets, configMaps] = options.laggingChildren === true ? lagging : [cacheOf(kube, "v1", "Secret"), cacheOf(kube, "v1", "ConfigMap")];
+  const lagging = laggingCacheOf(kube, "v1", "ConfigMap");
+  const configMaps = options.laggingConfigMaps === true ? lagging : cacheOf(kube, "v1", "ConfigMap");
   const subnetReconcile = createSubnetReconciler({
     api: kube,
     subnets,
     dataCenters,
     statefulSets,
-    secrets,
     configMaps,
     nodes,
     control: nodes,
@@ -100,7 +99,7 @@ export function testBed(options: { namespace?: string; children?: ChildrenConfig
     kube,
     clock,
     nodes,
-    syncChildren: () => lagging.forEach((c) => c.sync()),
+    syncConfigMaps: () => lagging.sync(),
     reconcileSubnet: (name: string, namespace = "default") => subnetReconcile(`Subnet/${namespace}/${name}`, signal),
     reconcileDataCenter: (name: string) => dcReconcile(`DataCenter/${name}`, signal),
     subnet: (name: string, namespace = "default") => kube.find(API_VERSION, SUBNET_KIND, name, namespace) as unknown as Subnet,
