@@ -15,8 +15,7 @@
  * - Early (before the DKG timeout), a node registers an outcome only when q = g + f − t + 1 = 2(g − t) + 1
  *   members vote for it. Any t-vote outcome another node may register then shares more than f voters with
  *   it, so an honest voter, who votes once, voted for both: they are the same outcome. Early "failed" needs
- *   best + unheard + f < t (no outcome can reach t anywhere, even with equivocators). With a threshold
- *   below a majority, q exceeds g and the budget cannot be met at all; early registration then needs all g.
+ *   best + unheard + f < t (no outcome can reach t anywhere, even with equivocators).
  * - At the timeout, a node registers the outcome with the most votes among non-equivocators if it has at
  *   least t (ties: the lowest key), and otherwise none.
  * - Every signed outcome a node holds travels on: an undecided node asks every member for its outcome, and
@@ -25,6 +24,12 @@
  *   proofs against it, thus reach every node that is still undecided.
  * Like the DKG's evidence relays, this assumes relayed packets reach every honest node before its timeout;
  * an outcome first shown within a network delay of the timeout may still be registered by some nodes only.
+ *
+ * The quorum exists only with a majority threshold: q ≤ g exactly when t > g/2. With t ≤ g/2 the g − t faulty
+ * members could sign a t-vote outcome by themselves, so no rule makes registration agree on every node; the
+ * budget is then taken as 0 and a node registers early on t agreeing votes (and gives up early once no outcome
+ * can reach t), as a DKG at that threshold gives no more. Waiting for more votes would only hold the first
+ * beacon back until the timeout whenever one member is slow or silent.
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, concatBytes, hexToBytes } from "@noble/hashes/utils.js";
@@ -341,9 +346,12 @@ export class DkgDriver {
     this.maybeFinish();
   }
 
-  /** Byzantine members a group's registration must survive: a DKG succeeds with t of g members. */
-  private get faultBudget(): number {
-    return Math.max(0, this.opts.genesis.groups.size - this.threshold);
+  /**
+   * Byzantine members the registration of a group of `size` survives: f = g − t with a majority threshold, else 0
+   * (see the header: below a majority the faulty members alone could make a t-vote outcome).
+   */
+  private faultBudget(size: number): number {
+    return 2 * this.threshold > size ? size - this.threshold : 0;
   }
 
   /**
@@ -361,10 +369,10 @@ export class DkgDriver {
     }
     const ranked = [...tally].sort(([ka, a], [kb, b]) => b.votes - a.votes || (ka < kb ? -1 : 1));
     const best = ranked[0]?.[1];
-    const f = this.faultBudget;
+    const f = this.faultBudget(size);
     if (final) return best !== undefined && best.votes >= this.threshold ? best.outcome : "failed";
-    // Below a majority threshold 2(g − t) + 1 exceeds g, and no budget of g − t faulty members can be met: all g votes then.
-    if (best !== undefined && best.votes >= Math.min(size, Math.max(this.threshold, size + f - this.threshold + 1))) return best.outcome;
+    // q = 2f + 1, which is 2(g − t) + 1 with a majority threshold; never below t, which the DKG itself needs.
+    if (best !== undefined && best.votes >= Math.max(this.threshold, 2 * f + 1)) return best.outcome;
     return (best?.votes ?? 0) + (size - byMember.size) + f < this.threshold ? "failed" : undefined;
   }
 
