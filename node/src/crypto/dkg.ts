@@ -25,7 +25,9 @@
  * Σ_{d∈Q} A_{d,0}; each member's share is Σ_{d∈Q} f_d(self). Both paths assume that a relay reaches every
  * honest member before it ends: evidence a faulty member shows one honest member only after the views matched,
  * or just before that member's deadline, may still split the group (an agreement round on the evidence, or
- * Dolev–Strong signature chains, would close this).
+ * Dolev–Strong signature chains, would close this). With a majority threshold, registration (dkg/driver.ts) keeps
+ * such a split from forking the subnet: every node registers the same one outcome or none, and a member whose own
+ * result differs from the registered key holds no share for it.
  * Limitation of the message contract: commitments travel only in private deals, so a qualified dealer that
  * withholds them from a complainer (while answering the complaint publicly) makes that one member fail
  * ("never received its commitments"); carrying the commitments in the justification would close this.

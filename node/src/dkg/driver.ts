@@ -2,11 +2,34 @@
 /**
  * Runs the crypto core's DKG for every candidate group this node belongs to, over identity-signed
  * DkgPackets whose deal shares are sealed to their recipient (sealing.ts: packets may be relayed in the clear),
- * and decides which candidates get registered. Members broadcast their outcome (qualified
- * dealers and the group's public polynomial) to every node; a candidate is registered by every node
- * that sees the same outcome from at least `threshold` members before the DKG timeout, so each node
- * checks the group key itself instead of trusting one member. Responses and justifications are relayed once on
- * first sight (echo broadcast, as drand), so evidence shown to one member reaches every member of the run.
+ * and decides which candidates get registered. Members broadcast their signed outcome (qualified dealers and
+ * the group's public polynomial) to every node, and each node checks the group key itself instead of trusting
+ * one member. Responses and justifications are relayed once on first sight (echo broadcast, as drand), so
+ * evidence shown to one member reaches every member of the run.
+ *
+ * Registration must be the same on every node, with up to f = g − t byzantine members per group, who may
+ * send their outcome to some nodes only, or sign two different outcomes (equivocate) when honest members
+ * ended with different views. The rule:
+ * - A member that signed two different outcomes for one candidate is an equivocator; both signed packets
+ *   are proof, and its votes count for nothing.
+ * - Early (before the DKG timeout), a node registers an outcome only when q = g + f − t + 1 = 2(g − t) + 1
+ *   members vote for it. Any t-vote outcome another node may register then shares more than f voters with
+ *   it, so an honest voter, who votes once, voted for both: they are the same outcome. Early "failed" needs
+ *   best + unheard + f < t (no outcome can reach t anywhere, even with equivocators).
+ * - At the timeout, a node registers the outcome with the most votes among non-equivocators if it has at
+ *   least t (ties: the lowest key), and otherwise none.
+ * - Every signed outcome a node holds travels on: an undecided node asks every member for its outcome, and
+ *   after half the timeout asks every node; an answer carries all the signed outcomes the answerer holds for
+ *   that candidate (and so any proof of equivocation). Outcomes a faulty member showed one node only, and
+ *   proofs against it, thus reach every node that is still undecided.
+ * Like the DKG's evidence relays, this assumes relayed packets reach every honest node before its timeout;
+ * an outcome first shown within a network delay of the timeout may still be registered by some nodes only.
+ *
+ * The quorum exists only with a majority threshold: q ≤ g exactly when t > g/2. With t ≤ g/2 the g − t faulty
+ * members could sign a t-vote outcome by themselves, so no rule makes registration agree on every node; the
+ * budget is then taken as 0 and a node registers early on t agreeing votes (and gives up early once no outcome
+ * can reach t), as a DKG at that threshold gives no more. Waiting for more votes would only hold the first
+ * beacon back until the timeout whenever one member is slow or silent.
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, concatBytes, hexToBytes } from "@noble/hashes/utils.js";
@@ -48,6 +71,15 @@ export interface DkgDriverOptions {
   readonly strategy?: DkgStrategy;
 }
 
+/** One member's signed outcome for a candidate. */
+interface Vote {
+  readonly key: string;
+  readonly outcome: DkgOutcome;
+  readonly packet: DkgPacket;
+}
+
+const outcomeKey = (o: DkgOutcome): string => (o.failed ? "failed" : `${o.qualified.join(",")}|${o.commitments.map(bytesToHex).join("")}`);
+
 interface Run {
   readonly candidate: number;
   readonly members: readonly number[];
@@ -63,8 +95,10 @@ interface Run {
 
 export class DkgDriver {
   private readonly runs = new Map<number, Run>();
-  /** candidate → member position → outcome key ("failed" or hex of qualified+commitments). */
-  private readonly outcomes = new Map<number, Map<number, { key: string; outcome: DkgOutcome }>>();
+  /** candidate → member position → its first signed outcome (key: "failed" or hex of qualified+commitments). */
+  private readonly outcomes = new Map<number, Map<number, Vote>>();
+  /** candidate → member positions proven to have signed two different outcomes, with the second packet as proof. */
+  private readonly equivocations = new Map<number, Map<number, DkgPacket>>();
   private timer: Timer | undefined;
   private deadline: Timer | undefined;
   private readonly identityKeys: Uint8Array[];
@@ -170,7 +204,7 @@ export class DkgDriver {
     if (count >= this.maxPacketsPerSender()) return drop("over_quota");
     this.seenFrom.set(body.sender, count + 1);
     this.seen.add(digest);
-    if (body.outcome) return this.recordOutcome(body.group, pos, body.outcome);
+    if (body.outcome) return this.recordOutcome(body.group, pos, body.outcome, packet);
     const run = this.runs.get(body.group);
     const from = (body.deal ?? body.response ?? body.justification)?.from;
     if (from === undefined || run === undefined) return;
@@ -282,41 +316,64 @@ export class DkgDriver {
     const envelope = this.sign({ epoch: this.opts.epoch, group: run.candidate, sender: this.opts.self, outcome });
     this.ownOutcomes.set(run.candidate, envelope);
     this.broadcast(envelope);
-    this.recordOutcome(run.candidate, run.members.indexOf(this.opts.self), outcome);
+    if (envelope.dkg) this.recordOutcome(run.candidate, run.members.indexOf(this.opts.self), outcome, envelope.dkg);
   }
 
   private broadcast(envelope: Envelope): void {
     for (const node of this.opts.genesis.nodes) if (node.index !== this.opts.self) this.opts.send(node.index, envelope);
   }
 
-  private recordOutcome(candidate: number, pos: number, outcome: DkgOutcome): void {
+  private recordOutcome(candidate: number, pos: number, outcome: DkgOutcome, packet: DkgPacket): void {
     const wellFormed = outcome.failed || (outcome.commitments.length === this.threshold && outcome.commitments.every((c) => c.length === PUBLIC_KEY_BYTES) && outcome.qualified.length >= this.threshold);
     if (!wellFormed) {
       this.opts.metrics?.messagesDropped.inc({ reason: "malformed" });
       return;
     }
-    const key = outcome.failed ? "failed" : `${outcome.qualified.join(",")}|${outcome.commitments.map(bytesToHex).join("")}`;
+    const key = outcomeKey(outcome);
     let byMember = this.outcomes.get(candidate);
     if (byMember === undefined) {
-      byMember = new Map<number, { key: string; outcome: DkgOutcome }>();
+      byMember = new Map<number, Vote>();
       this.outcomes.set(candidate, byMember);
     }
-    if (!byMember.has(pos)) byMember.set(pos, { key, outcome });
+    const earlier = byMember.get(pos);
+    if (earlier === undefined) byMember.set(pos, { key, outcome, packet });
+    else if (earlier.key !== key && this.equivocations.get(candidate)?.has(pos) !== true) {
+      let proven = this.equivocations.get(candidate);
+      if (proven === undefined) this.equivocations.set(candidate, (proven = new Map<number, DkgPacket>()));
+      proven.set(pos, packet);
+      this.opts.log.warn({ event: "dkg_outcome_equivocation", group: candidate, epoch: Number(this.opts.epoch), member: this.opts.candidates[candidate]?.[pos] }, "a member signed two different DKG outcomes; its votes no longer count");
+    }
     this.maybeFinish();
   }
 
-  /** The outcome at least `threshold` members agree on, "failed" when that can no longer happen, or undefined. */
-  private decision(candidate: number): DkgOutcome | "failed" | undefined {
+  /**
+   * Byzantine members the registration of a group of `size` survives: f = g − t with a majority threshold, else 0
+   * (see the header: below a majority the faulty members alone could make a t-vote outcome).
+   */
+  private faultBudget(size: number): number {
+    return 2 * this.threshold > size ? size - this.threshold : 0;
+  }
+
+  /**
+   * The registration decision for a candidate (see the header): an outcome, "failed", or undefined while it can
+   * still change. `final` is the decision at the DKG timeout.
+   */
+  private decision(candidate: number, final = false): DkgOutcome | "failed" | undefined {
     const size = this.opts.candidates[candidate]?.length ?? 0;
-    const byMember = this.outcomes.get(candidate) ?? new Map<number, { key: string; outcome: DkgOutcome }>();
-    const tally = new Map<string, number>();
-    for (const { key, outcome } of byMember.values()) {
-      const n = (tally.get(key) ?? 0) + 1;
-      tally.set(key, n);
-      if (key !== "failed" && n >= this.threshold) return outcome;
+    const byMember = this.outcomes.get(candidate) ?? new Map<number, Vote>();
+    const equivocators = this.equivocations.get(candidate);
+    const tally = new Map<string, { votes: number; outcome: DkgOutcome }>();
+    for (const [pos, { key, outcome }] of byMember) {
+      if (equivocators?.has(pos) === true || key === "failed") continue;
+      tally.set(key, { votes: (tally.get(key)?.votes ?? 0) + 1, outcome });
     }
-    const best = Math.max(0, ...[...tally].filter(([k]) => k !== "failed").map(([, n]) => n));
-    return best + (size - byMember.size) < this.threshold ? "failed" : undefined;
+    const ranked = [...tally].sort(([ka, a], [kb, b]) => b.votes - a.votes || (ka < kb ? -1 : 1));
+    const best = ranked[0]?.[1];
+    const f = this.faultBudget(size);
+    if (final) return best !== undefined && best.votes >= this.threshold ? best.outcome : "failed";
+    // q = 2f + 1, which is 2(g − t) + 1 with a majority threshold; never below t, which the DKG itself needs.
+    if (best !== undefined && best.votes >= Math.max(this.threshold, 2 * f + 1)) return best.outcome;
+    return (best?.votes ?? 0) + (size - byMember.size) + f < this.threshold ? "failed" : undefined;
   }
 
   private maybeFinish(): void {
@@ -329,7 +386,7 @@ export class DkgDriver {
     const groups: RegisteredGroup[] = [];
     const shares = new Map<number, SecretShare>();
     this.opts.candidates.forEach((members, candidate) => {
-      const decided = this.decision(candidate);
+      const decided = this.decision(candidate, why === "timeout");
       if (decided === undefined || decided === "failed") {
         const run = this.runs.get(candidate);
         if (run && !run.finished) this.opts.metrics?.dkg.inc({ result: "timeout" });
@@ -384,21 +441,34 @@ export class DkgDriver {
     this.schedule(() => this.tick());
   }
 
-  /** Asks the members of every undecided candidate for their outcome (covers late starters and missed broadcasts). */
+  /**
+   * Asks the members of every undecided candidate for their outcome (covers late starters and missed
+   * broadcasts); after half the timeout, every node, since outcomes a faulty member showed one node only may
+   * be held by non-members.
+   */
   private requestOutcomes(): void {
+    const everyone = this.opts.clock.now() - this.startedAt >= this.opts.genesis.timings.dkgTimeoutMs / 2;
     this.opts.candidates.forEach((members, candidate) => {
       if (this.decision(candidate) !== undefined) return;
       const have = this.outcomes.get(candidate);
       const request = this.sign({ epoch: this.opts.epoch, group: candidate, sender: this.opts.self, outcomeRequest: {} });
+      if (everyone) {
+        for (const node of this.opts.genesis.nodes) if (node.index !== this.opts.self) this.opts.send(node.index, request);
+        return;
+      }
       members.forEach((member, pos) => {
         if (member !== this.opts.self && have?.has(pos) !== true) this.opts.send(member, request);
       });
     });
   }
 
+  /** Answers with every signed outcome held for the candidate (this node's own, others', and proofs of equivocation). */
   private answerRequest(candidate: number, requester: number): void {
-    const envelope = this.ownOutcomes.get(candidate);
-    if (envelope !== undefined && requester !== this.opts.self) this.opts.send(requester, envelope);
+    if (requester === this.opts.self) return;
+    const own = this.ownOutcomes.get(candidate);
+    if (own !== undefined) this.opts.send(requester, own);
+    for (const vote of this.outcomes.get(candidate)?.values() ?? []) if (vote.packet !== own?.dkg) this.opts.send(requester, { dkg: vote.packet });
+    for (const proof of this.equivocations.get(candidate)?.values() ?? []) this.opts.send(requester, { dkg: proof });
   }
 
   /** Schedules the next tick with exponential backoff (retransmit interval … 8× it). */
