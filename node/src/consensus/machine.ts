@@ -48,6 +48,8 @@ export interface HeightState {
   readonly readyAt: Map<string, number>;
   /** Blocks this node notarization-signed. */
   readonly signed: Set<BlockHash>;
+  /** Blocks that descend from a block other than the finalized one: they can never be finalized, so nothing here builds on, signs or syncs for them. */
+  readonly orphaned: Set<BlockHash>;
   /** The finalization decision is made at this height: one share sent, or none because this node signed several blocks. */
   finalDecided: boolean;
   proposed: boolean;
@@ -93,6 +95,7 @@ function emptyHeight(): HeightState {
     recovering: new Map(),
     readyAt: new Map(),
     signed: new Set(),
+    orphaned: new Set(),
     finalDecided: false,
     proposed: false,
     lastSend: 0,
@@ -113,6 +116,7 @@ function cloneHeight(h: HeightState): HeightState {
     recovering: new Map(h.recovering),
     readyAt: new Map(h.readyAt),
     signed: new Set(h.signed),
+    orphaned: new Set(h.orphaned),
   };
 }
 
@@ -199,7 +203,11 @@ class Step {
       if (block.height > this.height + LOOKAHEAD) this.sync(from);
       return;
     }
-    if (h.blocks.has(block.hash) || h.waiting.has(block.hash)) return;
+    if (h.blocks.has(block.hash) || h.waiting.has(block.hash) || h.orphaned.has(block.hash)) return;
+    if (this.isOrphanParent(block.height - 1n, block.parent)) {
+      h.orphaned.add(block.hash);
+      return;
+    }
     if (h.waiting.size >= WAITING_CAP) return;
     h.waiting.set(block.hash, block);
     this.noteAhead(from, block.height);
@@ -231,7 +239,7 @@ class Step {
     const h = this.at(height);
     if (h?.notaries === undefined) return;
     if (h.notaries.members[index - 1] !== from) return;
-    if (kind === "n" && h.notarized.has(hash)) return;
+    if ((kind === "n" && h.notarized.has(hash)) || h.orphaned.has(hash)) return;
     const k = key(kind, hash);
     if (h.invalid.has(`${k}/${index}`)) return;
     let pool = h.shares.get(k);
@@ -251,6 +259,7 @@ class Step {
       return;
     }
     if (kind === "n" && h.notarized.has(hash)) return;
+    if (h.orphaned.has(hash)) return;
     const k = key(kind, hash);
     if (h.notaries === undefined || !h.blocks.has(hash)) {
       if (h.pendingCerts.size < PENDING_CERT_CAP) h.pendingCerts.set(k, { signature, from });
@@ -325,7 +334,37 @@ class Step {
     // A finalized block was notarized by t members even if we missed that notarization: move past it.
     if (this.height <= height) this.enter(height + 1n);
     for (const hh of [...this.heights.keys()]) if (hh <= height) this.heights.delete(hh);
+    this.pruneOrphans();
     this.promote(height + 1n);
+  }
+
+  /** Whether a block whose parent is `parent` at `height` can never be finalized. */
+  isOrphanParent(height: bigint, parent: BlockHash): boolean {
+    if (height === this.finalizedHeight) return parent !== this.finalizedHash;
+    return this.heights.get(height)?.orphaned.has(parent) ?? false;
+  }
+
+  /**
+   * After a finalization, the blocks above it that descend from a rival of a finalized block are orphans. Left
+   * among the notarized blocks, one could be the best-ranked parent to build on, and every block made on it would
+   * contradict the finalized chain: the nodes would notarize heights forever and finalize nothing. The working
+   * height goes back to one above the highest height with a notarized block on the finalized chain.
+   */
+  pruneOrphans(): void {
+    let top = this.finalizedHeight;
+    for (let hh = this.finalizedHeight + 1n; hh <= this.height; hh++) {
+      const h = this.heights.get(hh);
+      if (h === undefined) break;
+      for (const [hash, b] of [...h.blocks, ...h.waiting]) {
+        if (!this.isOrphanParent(hh - 1n, b.parent)) continue;
+        h.blocks.delete(hash);
+        h.waiting.delete(hash);
+        h.notarized.delete(hash);
+        h.orphaned.add(hash);
+      }
+      if (h.notarized.size > 0 && top === hh - 1n) top = hh;
+    }
+    if (this.height > top + 1n) this.height = top + 1n;
   }
 
   onInvalidShares(kind: CertKind, height: bigint, hash: BlockHash, indices: readonly number[]): void {
@@ -403,7 +442,7 @@ class Step {
     const due = h.lastSend + backoff(h.retransmits);
     if (this.now >= due) {
       h.lastSend = this.now;
-      for (const hash of h.signed) this.effects.push({ type: "sign", kind: "n", height, hash, notaries: h.notaries, resend: true });
+      for (const hash of h.signed) if (!h.orphaned.has(hash)) this.effects.push({ type: "sign", kind: "n", height, hash, notaries: h.notaries, resend: true });
       if (h.retransmits === 0) for (const b of h.blocks.values()) if (b.maker === this.prev.self || h.signed.has(b.hash)) this.effects.push({ type: "resend_block", block: b });
       h.retransmits++;
       wakes.push(this.now + backoff(h.retransmits));

@@ -50,6 +50,24 @@ class Harness {
   }
 }
 
+/**
+ * Node 1 after an equivocating maker got blocks a and b notarized at height 1, b's child at height 2 and
+ * `children(a)` too, and then a finalization of a.
+ */
+function finalizeOneOfTwo(children: (a: BlockInfo) => BlockInfo[]): { h: Harness; a: BlockInfo; onB: BlockInfo; children: BlockInfo[] } {
+  const h = new Harness(1);
+  for (const height of [1n, 2n, 3n]) h.beacon(0, height);
+  const a = block(1n, GENESIS, 0, "a");
+  const b = block(1n, GENESIS, 0, "b");
+  const onB = block(2n, b.hash, 0, "onb");
+  const more = children(a);
+  for (const x of [a, b, onB, ...more]) h.at(1, { type: "block", from: 0, block: x });
+  for (const x of [a, b, onB, ...more]) h.notarize(2, x);
+  assert.equal(h.state.height, 3n);
+  h.at(3, { type: "cert", kind: "f", from: 2, height: 1n, hash: a.hash, signature: SIG, verified: true });
+  return { h, a, onB, children: more };
+}
+
 describe("ranking", () => {
   test("is a permutation of every node, the same for the same beacon, and spreads rank 0", () => {
     const firsts = new Set<number>();
@@ -239,6 +257,30 @@ describe("notarization and finalization", () => {
     h.at(3, { type: "bad_cert", kind: "n", height: 1n, hash: b.hash });
     h.at(4, { ...cert, from: 2 });
     assert.equal(h.of("verify").length, 2);
+  });
+
+  test("after a finalization, blocks that descend from a rival of the finalized block are never built on", () => {
+    // Each of the two blocks has a notarized child.
+    const onA = (a: BlockInfo): BlockInfo[] => [block(2n, a.hash, 2, "ona")];
+    const { h, onB, children: [onA2] } = finalizeOneOfTwo(onA);
+    h.at(3 + PARAMS.blockMakerDelayMs, { type: "tick" });
+    // Rank 0's block on b is the better-ranked notarized parent, but it can never be finalized.
+    assert.deepEqual(h.of("propose"), [{ type: "propose", height: 3n, parent: onA2?.hash, rank: 1 }]);
+    // Its descendants are ignored: not signed, and no chain is asked for on their account.
+    const mark = h.effects.length;
+    const onOrphan = block(3n, onB.hash, 0, "onorphan");
+    h.at(4, { type: "block", from: 0, block: onOrphan });
+    h.at(5, { type: "cert", kind: "n", from: 0, height: 2n, hash: onB.hash, signature: SIG, verified: false });
+    h.at(5000, { type: "tick" });
+    assert.ok(!h.of("sign", mark).some((s) => s.hash === onOrphan.hash), "signed a block built on an orphan");
+    assert.deepEqual([...h.of("sync", mark), ...h.of("verify", mark)], []);
+  });
+
+  test("a working height held only by orphans is worked again on the finalized chain", () => {
+    const { h, a } = finalizeOneOfTwo(() => []);
+    assert.equal(h.state.height, 2n);
+    h.at(3 + PARAMS.blockMakerDelayMs, { type: "tick" });
+    assert.deepEqual(h.of("propose"), [{ type: "propose", height: 2n, parent: a.hash, rank: 1 }]);
   });
 
   test("a certificate for an unknown block asks its sender for the chain, and applies once the block arrives", () => {
