@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Byzantine notaries that sign shares for every block at a height (EQUIVOCATE_VOTES), together with makers that
-// propose two blocks per height. Below the fault budget the finalized chains agree; with a threshold under the
-// safe bound (consensus.unsafeAllowForks) the same attack finalizes two blocks at one height.
+// propose two blocks per height: within the fault budget the finalized chains agree. With a threshold under the
+// safe bound (consensus.unsafeAllowForks) two disjoint quorums exist, and a split network finalizes two blocks at
+// one height.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ByzantineBehaviour, type FaultSet } from "../../src/gen/relaylab/v1/control.js";
@@ -32,20 +33,28 @@ describe("equivocating notaries within the fault budget (4 nodes, t = 3, 1 byzan
   });
 });
 
-describe("equivocating notaries above the fault budget (4 nodes, t = 2 with unsafeAllowForks, 2 byzantine)", () => {
+describe("a threshold below the safe bound (4 nodes, t = 2 with unsafeAllowForks)", () => {
   // Certificates are recovered from the group's key shares, so they need the group's threshold too: 2 of 4 both.
   const fx = useConsensusTestnet(
     { nodes: 4, groups: 1, size: 4, threshold: 2, timings: { minRoundPeriodMs: 150 } },
     { blockMakerDelayMs: 150, notaryDelayMs: 30, threshold: 2, faultBudget: 1, unsafeAllowForks: true },
   );
 
-  test("the honest nodes finalize different blocks at some height", async () => {
-    for (const x of [0, 1]) await fx.cluster.node(x).client.setFaults(ATTACK);
+  test("two disjoint quorums finalize different blocks at one height once the network splits them", async () => {
+    // Safety must hold however long messages take, so an adversary that delays every message between the halves
+    // {0, 2} and {1, 3} is within the model; each half is a quorum of 2 and finalizes its own block. (With the
+    // byzantine makers and notaries of the test above, forks also happen, but only when the honest nodes lose a
+    // race at some height: too rare to test on.)
+    const halves = [[0, 2], [1, 3]] as const;
+    const from = await maxFinalized(fx.cluster, fx.cluster.running());
+    for (const [mine, theirs] of [halves, [halves[1], halves[0]]] as const) {
+      for (const x of mine) await fx.cluster.node(x).client.setFaults({ ...ATTACK, byzantine: [], links: [{ peers: [...theirs], dataCenters: [], delayMs: 0, jitterMs: 0, loss: 0, bandwidthBps: 0n, partition: true }] });
+    }
     const [a, b] = [fx.cluster.node(2).client, fx.cluster.node(3).client];
     const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex");
     // Every height both have finalized is compared once, so a poll that a loaded machine slows down
     // cannot step over the height of the fork.
-    let agreedUpTo = 0n;
+    let agreedUpTo = from;
     const fork = await waitFor(
       "two honest nodes finalizing different blocks at one height",
       async () => {
@@ -60,6 +69,6 @@ describe("equivocating notaries above the fault budget (4 nodes, t = 2 with unsa
       },
       { timeoutMs: 300_000, intervalMs: 500 },
     );
-    assert.ok(fork >= 1n);
+    assert.ok(fork > from);
   });
 });
