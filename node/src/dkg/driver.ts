@@ -5,7 +5,9 @@
  * and decides which candidates get registered. Members broadcast their signed outcome (qualified dealers and
  * the group's public polynomial) to every node, and each node checks the group key itself instead of trusting
  * one member. Responses and justifications are relayed once on first sight (echo broadcast, as drand), so
- * evidence shown to one member reaches every member of the run.
+ * evidence shown to one member reaches every member of the run. A run is one epoch's DKG attempt (epochs.ts
+ * retries a failed epoch 0 with new candidates): every packet names its epoch and attempt, and the commitment
+ * statements bind both, so packets of another run are dropped and its evidence proves nothing here.
  *
  * Registration must be the same on every node, with up to f = g − t byzantine members per group, who may
  * send their outcome to some nodes only, or sign two different outcomes (equivocate) when honest members
@@ -45,7 +47,7 @@ import type { Metrics } from "../metrics/registry.js";
 import type { RegisteredGroup } from "../beacon/group-set.js";
 import { openShare, SealError, sealShare, type ShareSealContext } from "./sealing.js";
 import { honestDkg, type DkgStrategy } from "./strategy.js";
-import { fromBody, toBody, type DealMessage } from "./wire.js";
+import { fromBody, toBody, type DealMessage, type DkgRunHeader } from "./wire.js";
 
 /** What the DKG phase of an epoch produced. */
 export interface DkgRegistration {
@@ -61,7 +63,9 @@ export interface DkgDriverOptions {
   readonly genesis: Genesis;
   readonly identitySecret: Uint8Array;
   readonly epoch: bigint;
-  /** Candidate groups (node indices), as drawn for this epoch. */
+  /** Which attempt of the epoch's DKG this is (epochs.ts retries epoch 0); packets of other attempts are dropped. @default 0 */
+  readonly attempt?: number;
+  /** Candidate groups (node indices), as drawn for this epoch and attempt. */
   readonly candidates: readonly (readonly number[])[];
   readonly send: (to: number, envelope: Envelope) => void;
   readonly clock: Clock;
@@ -127,19 +131,30 @@ export class DkgDriver {
     return this.opts.genesis.groups.threshold;
   }
 
+  private get attempt(): number {
+    return this.opts.attempt ?? 0;
+  }
+
+  /** The run a packet of this node's for `group` belongs to. */
+  private header(group: number): DkgRunHeader {
+    return { epoch: this.opts.epoch, attempt: this.attempt, group, sender: this.opts.self };
+  }
+
   private get domain(): string {
     return `dkg/${this.opts.genesis.subnet}`;
   }
 
   /**
    * Dealer statements about commitments, signed with the identity key under their own domain and bound to the
-   * epoch and candidate group, so a member can prove what a dealer committed to in this run and no other.
+   * epoch, attempt and candidate group, so a member can prove what a dealer committed to in this run and no other
+   * (a retried epoch 0 may give the same candidate index and member position to the same dealer again).
    */
   private signer(candidate: number, members: readonly number[]): DkgSigner {
     const domain = `dkg-commitments/${this.opts.genesis.subnet}`;
-    const session = new Uint8Array(12);
+    const session = new Uint8Array(16);
     new DataView(session.buffer).setBigUint64(0, this.opts.epoch);
-    new DataView(session.buffer).setUint32(8, candidate);
+    new DataView(session.buffer).setUint32(8, this.attempt);
+    new DataView(session.buffer).setUint32(12, candidate);
     return {
       sign: (statement) => signWithIdentity(this.opts.identitySecret, domain, concatBytes(session, statement)),
       verify: (member, statement, signature) => {
@@ -158,7 +173,7 @@ export class DkgDriver {
       const dkg = new Dkg({ self: pos + 1, members: members.length, threshold: this.threshold, signer });
       const run: Run = { candidate, members, dkg, signer, sent: [], phase: dkg.phase, phaseStartedAt: clock.now(), startedAt: clock.now(), finished: false };
       this.runs.set(candidate, run);
-      this.opts.log.info({ event: "dkg_started", group: candidate, epoch: Number(this.opts.epoch), members: members.length }, "DKG started");
+      this.opts.log.info({ event: "dkg_started", group: candidate, epoch: Number(this.opts.epoch), attempt: this.attempt, members: members.length }, "DKG started");
       this.route(run, dkg.start());
     });
     this.deadline = clock.setTimeout(() => this.finish("timeout"), genesis.timings.dkgTimeoutMs);
@@ -193,6 +208,7 @@ export class DkgDriver {
     const key = this.identityKeys[body.sender];
     if (key === undefined) return drop("unknown_sender");
     if (body.epoch !== this.opts.epoch) return drop("wrong_round");
+    if (body.attempt !== this.attempt) return drop("wrong_attempt");
     const members = this.opts.candidates[body.group];
     if (members === undefined) return drop("wrong_group");
     const pos = members.indexOf(body.sender);
@@ -236,7 +252,7 @@ export class DkgDriver {
 
   private sendTo(run: Run, to: number | undefined, message: DkgMessage): void {
     if (to === undefined) return;
-    const envelope = this.sign(toBody(this.opts.epoch, run.candidate, this.opts.self, message, (deal) => this.seal(run, to, deal)));
+    const envelope = this.sign(toBody(this.header(run.candidate), message, (deal) => this.seal(run, to, deal)));
     run.sent.push({ to, envelope });
     this.opts.send(to, envelope);
   }
@@ -313,7 +329,7 @@ export class DkgDriver {
       { event: result ? "dkg_done" : "dkg_failed", group: run.candidate, epoch: Number(this.opts.epoch), seconds, qualified: result?.qualified, reason: dkg.failureReason },
       result ? "DKG finished" : "DKG failed",
     );
-    const envelope = this.sign({ epoch: this.opts.epoch, group: run.candidate, sender: this.opts.self, outcome });
+    const envelope = this.sign({ ...this.header(run.candidate), outcome });
     this.ownOutcomes.set(run.candidate, envelope);
     this.broadcast(envelope);
     if (envelope.dkg) this.recordOutcome(run.candidate, run.members.indexOf(this.opts.self), outcome, envelope.dkg);
@@ -398,7 +414,7 @@ export class DkgDriver {
       const result = this.runs.get(candidate)?.dkg.result;
       if (result && bytesToHex(result.groupPublicKey) === bytesToHex(decided.commitments[0] ?? new Uint8Array())) shares.set(index, result.secretShare);
     });
-    this.opts.log.info({ event: "groups_registered", epoch: Number(this.opts.epoch), why, registered: groups.map((g) => g.candidate) }, "groups registered");
+    this.opts.log.info({ event: "groups_registered", epoch: Number(this.opts.epoch), attempt: this.attempt, why, registered: groups.map((g) => g.candidate) }, "groups registered");
     // Keep re-sending our outcomes a little longer: peers that started late still need them to register.
     const resendUntil = this.startedAt + this.opts.genesis.timings.dkgTimeoutMs;
     this.stop();
@@ -451,7 +467,7 @@ export class DkgDriver {
     this.opts.candidates.forEach((members, candidate) => {
       if (this.decision(candidate) !== undefined) return;
       const have = this.outcomes.get(candidate);
-      const request = this.sign({ epoch: this.opts.epoch, group: candidate, sender: this.opts.self, outcomeRequest: {} });
+      const request = this.sign({ ...this.header(candidate), outcomeRequest: {} });
       if (everyone) {
         for (const node of this.opts.genesis.nodes) if (node.index !== this.opts.self) this.opts.send(node.index, request);
         return;

@@ -45,7 +45,7 @@ function outcome(tag: number, t = T) {
 
 /** Member `node`'s signed outcome packet. */
 function signedOutcome(node: number, tag: number, t = T): Envelope {
-  const bytes = DkgBody.encode({ epoch: 0n, group: 0, sender: node, outcome: outcome(tag, t) }).finish();
+  const bytes = DkgBody.encode({ epoch: 0n, group: 0, sender: node, attempt: 0, outcome: outcome(tag, t) }).finish();
   return { dkg: { body: bytes, signature: signWithIdentity(secrets[node]!, `dkg/${genesis.subnet}`, bytes) } };
 }
 
