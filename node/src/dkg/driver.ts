@@ -71,7 +71,7 @@ export interface DkgDriverOptions {
   readonly clock: Clock;
   readonly log: Logger;
   readonly metrics: Metrics | null;
-  /** The deal sent to each member. @default honestDkg */
+  /** The deal sent to each member, and the outcome sent to each node. @default honestDkg */
   readonly strategy?: DkgStrategy;
 }
 
@@ -109,8 +109,8 @@ export class DkgDriver {
   /** X25519 secret shared with each peer node that deals were sealed to or opened from (see sealing.ts). */
   private readonly agreements = new Map<number, Uint8Array>();
   private readonly startedAt: number;
-  /** This node's signed outcome per candidate it was a member of (re-sent, and sent on request). */
-  private readonly ownOutcomes = new Map<number, Envelope>();
+  /** This node's signed outcome per candidate it was a member of, as each node is sent it (re-sent, and sent on request). */
+  private readonly ownOutcomes = new Map<number, (node: number) => Envelope>();
   /** Digests of packets already processed: retransmissions are skipped before the signature check. */
   private readonly seen = new Set<string>();
   /** Distinct packets processed per sender: an honest one sends a few per candidate, a faulty one is capped. */
@@ -329,14 +329,26 @@ export class DkgDriver {
       { event: result ? "dkg_done" : "dkg_failed", group: run.candidate, epoch: Number(this.opts.epoch), seconds, qualified: result?.qualified, reason: dkg.failureReason },
       result ? "DKG finished" : "DKG failed",
     );
-    const envelope = this.sign({ ...this.header(run.candidate), outcome });
-    this.ownOutcomes.set(run.candidate, envelope);
-    this.broadcast(envelope);
-    if (envelope.dkg) this.recordOutcome(run.candidate, run.members.indexOf(this.opts.self), outcome, envelope.dkg);
+    const shown = (this.opts.strategy ?? honestDkg).outcome(outcome, this.header(run.candidate));
+    // Each distinct outcome is signed once: the envelopes are re-sent on every tick and request.
+    const signed = new Map<string, { outcome: DkgOutcome; envelope: Envelope }>();
+    const signedFor = (node: number): { outcome: DkgOutcome; envelope: Envelope } => {
+      const sent = shown(node);
+      const key = outcomeKey(sent);
+      let entry = signed.get(key);
+      if (entry === undefined) signed.set(key, (entry = { outcome: sent, envelope: this.sign({ ...this.header(run.candidate), outcome: sent }) }));
+      return entry;
+    };
+    const envelopeFor = (node: number): Envelope => signedFor(node).envelope;
+    this.ownOutcomes.set(run.candidate, envelopeFor);
+    this.broadcast(envelopeFor);
+    const own = signedFor(this.opts.self);
+    if (own.envelope.dkg) this.recordOutcome(run.candidate, run.members.indexOf(this.opts.self), own.outcome, own.envelope.dkg);
   }
 
-  private broadcast(envelope: Envelope): void {
-    for (const node of this.opts.genesis.nodes) if (node.index !== this.opts.self) this.opts.send(node.index, envelope);
+  /** Sends every other node its envelope. */
+  private broadcast(envelopeFor: (node: number) => Envelope): void {
+    for (const node of this.opts.genesis.nodes) if (node.index !== this.opts.self) this.opts.send(node.index, envelopeFor(node.index));
   }
 
   private recordOutcome(candidate: number, pos: number, outcome: DkgOutcome, packet: DkgPacket): void {
@@ -424,7 +436,10 @@ export class DkgDriver {
     this.seenFrom.clear();
     this.lingerOutcomes(resendUntil, this.retransmitMs());
     const outcomes = new Map<number, DkgPacket>();
-    for (const [candidate, envelope] of this.ownOutcomes) if (envelope.dkg) outcomes.set(candidate, envelope.dkg);
+    for (const [candidate, envelopeFor] of this.ownOutcomes) {
+      const own = envelopeFor(this.opts.self).dkg;
+      if (own) outcomes.set(candidate, own);
+    }
     this.resolve({ groups, shares, outcomes });
   }
 
@@ -481,7 +496,7 @@ export class DkgDriver {
   /** Answers with every signed outcome held for the candidate (this node's own, others', and proofs of equivocation). */
   private answerRequest(candidate: number, requester: number): void {
     if (requester === this.opts.self) return;
-    const own = this.ownOutcomes.get(candidate);
+    const own = this.ownOutcomes.get(candidate)?.(requester);
     if (own !== undefined) this.opts.send(requester, own);
     for (const vote of this.outcomes.get(candidate)?.values() ?? []) if (vote.packet !== own?.dkg) this.opts.send(requester, { dkg: vote.packet });
     for (const proof of this.equivocations.get(candidate)?.values() ?? []) this.opts.send(requester, { dkg: proof });

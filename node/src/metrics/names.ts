@@ -110,6 +110,7 @@ export const FAULT_KINDS = [
   "dkg_equivocate",
   "equivocate_blocks",
   "equivocate_votes",
+  "dkg_outcome_equivocate",
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
