@@ -87,7 +87,7 @@ async function main(): Promise<void> {
         return 2;
       }],
       ["DKG packets (signed junk for a later epoch, unsigned garbage)", 50, () => {
-        const body = DkgBody.encode({ epoch: 1n, group: 0, sender: ATTACKER, outcome: { qualified: [Date.now() % 1000], commitments: [random(96)], failed: false } }).finish();
+        const body = DkgBody.encode({ epoch: 1n, group: 0, sender: ATTACKER, attempt: 0, outcome: { qualified: [Date.now() % 1000], commitments: [random(96)], failed: false } }).finish();
         transport.send(TARGET, { dkg: { body, signature: signWithIdentity(secret, dkgDomain, body) } });
         transport.send(TARGET, { dkg: { body: random(512), signature: random(64) } });
         return 2;

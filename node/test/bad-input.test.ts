@@ -63,7 +63,7 @@ test("an authenticated peer's oversized, malformed and forged messages are dropp
   const key1 = hexToBytes(fx.net.identities[1]?.secretKey ?? "");
   const before = { oversized: await dropped("oversized"), malformed: await dropped("malformed"), bad: await dropped("bad_signature"), round: await dropped("wrong_round") };
   // An outcome request: a decided DKG still answers (and so authenticates) those, while it ignores other late packets unread.
-  const forgedDkg = Envelope.encode({ dkg: { body: DkgBody.encode({ epoch: 0n, group: 0, sender: 2, outcomeRequest: {} }).finish(), signature: new Uint8Array(64) } }).finish();
+  const forgedDkg = Envelope.encode({ dkg: { body: DkgBody.encode({ epoch: 0n, group: 0, sender: 2, attempt: 0, outcomeRequest: {} }).finish(), signature: new Uint8Array(64) } }).finish();
   const farFuture = Envelope.encode({ share: { round: 1n << 40n, group: 0, index: 2, signature: new Uint8Array(48), epoch: 0n } }).finish();
   await exchange([
     hello(1, key1),

@@ -14,6 +14,7 @@ export const BYZANTINE_BEHAVIOURS = {
   DkgEquivocate: ByzantineBehaviour.BYZANTINE_BEHAVIOUR_DKG_EQUIVOCATE,
   EquivocateBlocks: ByzantineBehaviour.BYZANTINE_BEHAVIOUR_EQUIVOCATE_BLOCKS,
   EquivocateVotes: ByzantineBehaviour.BYZANTINE_BEHAVIOUR_EQUIVOCATE_VOTES,
+  DkgOutcomeEquivocate: ByzantineBehaviour.BYZANTINE_BEHAVIOUR_DKG_OUTCOME_EQUIVOCATE,
 } as const satisfies Record<string, ByzantineBehaviour>;
 
 /** A byzantine behaviour as a spec names it. */

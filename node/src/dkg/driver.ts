@@ -5,7 +5,9 @@
  * and decides which candidates get registered. Members broadcast their signed outcome (qualified dealers and
  * the group's public polynomial) to every node, and each node checks the group key itself instead of trusting
  * one member. Responses and justifications are relayed once on first sight (echo broadcast, as drand), so
- * evidence shown to one member reaches every member of the run.
+ * evidence shown to one member reaches every member of the run. A run is one epoch's DKG attempt (epochs.ts
+ * retries a failed epoch 0 with new candidates): every packet names its epoch and attempt, and the commitment
+ * statements bind both, so packets of another run are dropped and its evidence proves nothing here.
  *
  * Registration must be the same on every node, with up to f = g − t byzantine members per group, who may
  * send their outcome to some nodes only, or sign two different outcomes (equivocate) when honest members
@@ -45,7 +47,7 @@ import type { Metrics } from "../metrics/registry.js";
 import type { RegisteredGroup } from "../beacon/group-set.js";
 import { openShare, SealError, sealShare, type ShareSealContext } from "./sealing.js";
 import { honestDkg, type DkgStrategy } from "./strategy.js";
-import { fromBody, toBody, type DealMessage } from "./wire.js";
+import { fromBody, toBody, type DealMessage, type DkgRunHeader } from "./wire.js";
 
 /** What the DKG phase of an epoch produced. */
 export interface DkgRegistration {
@@ -61,13 +63,15 @@ export interface DkgDriverOptions {
   readonly genesis: Genesis;
   readonly identitySecret: Uint8Array;
   readonly epoch: bigint;
-  /** Candidate groups (node indices), as drawn for this epoch. */
+  /** Which attempt of the epoch's DKG this is (epochs.ts retries epoch 0); packets of other attempts are dropped. @default 0 */
+  readonly attempt?: number;
+  /** Candidate groups (node indices), as drawn for this epoch and attempt. */
   readonly candidates: readonly (readonly number[])[];
   readonly send: (to: number, envelope: Envelope) => void;
   readonly clock: Clock;
   readonly log: Logger;
   readonly metrics: Metrics | null;
-  /** The deal sent to each member. @default honestDkg */
+  /** The deal sent to each member, and the outcome sent to each node. @default honestDkg */
   readonly strategy?: DkgStrategy;
 }
 
@@ -105,8 +109,8 @@ export class DkgDriver {
   /** X25519 secret shared with each peer node that deals were sealed to or opened from (see sealing.ts). */
   private readonly agreements = new Map<number, Uint8Array>();
   private readonly startedAt: number;
-  /** This node's signed outcome per candidate it was a member of (re-sent, and sent on request). */
-  private readonly ownOutcomes = new Map<number, Envelope>();
+  /** This node's signed outcome per candidate it was a member of, as each node is sent it (re-sent, and sent on request). */
+  private readonly ownOutcomes = new Map<number, (node: number) => Envelope>();
   /** Digests of packets already processed: retransmissions are skipped before the signature check. */
   private readonly seen = new Set<string>();
   /** Distinct packets processed per sender: an honest one sends a few per candidate, a faulty one is capped. */
@@ -127,19 +131,30 @@ export class DkgDriver {
     return this.opts.genesis.groups.threshold;
   }
 
+  private get attempt(): number {
+    return this.opts.attempt ?? 0;
+  }
+
+  /** The run a packet of this node's for `group` belongs to. */
+  private header(group: number): DkgRunHeader {
+    return { epoch: this.opts.epoch, attempt: this.attempt, group, sender: this.opts.self };
+  }
+
   private get domain(): string {
     return `dkg/${this.opts.genesis.subnet}`;
   }
 
   /**
    * Dealer statements about commitments, signed with the identity key under their own domain and bound to the
-   * epoch and candidate group, so a member can prove what a dealer committed to in this run and no other.
+   * epoch, attempt and candidate group, so a member can prove what a dealer committed to in this run and no other
+   * (a retried epoch 0 may give the same candidate index and member position to the same dealer again).
    */
   private signer(candidate: number, members: readonly number[]): DkgSigner {
     const domain = `dkg-commitments/${this.opts.genesis.subnet}`;
-    const session = new Uint8Array(12);
+    const session = new Uint8Array(16);
     new DataView(session.buffer).setBigUint64(0, this.opts.epoch);
-    new DataView(session.buffer).setUint32(8, candidate);
+    new DataView(session.buffer).setUint32(8, this.attempt);
+    new DataView(session.buffer).setUint32(12, candidate);
     return {
       sign: (statement) => signWithIdentity(this.opts.identitySecret, domain, concatBytes(session, statement)),
       verify: (member, statement, signature) => {
@@ -158,7 +173,7 @@ export class DkgDriver {
       const dkg = new Dkg({ self: pos + 1, members: members.length, threshold: this.threshold, signer });
       const run: Run = { candidate, members, dkg, signer, sent: [], phase: dkg.phase, phaseStartedAt: clock.now(), startedAt: clock.now(), finished: false };
       this.runs.set(candidate, run);
-      this.opts.log.info({ event: "dkg_started", group: candidate, epoch: Number(this.opts.epoch), members: members.length }, "DKG started");
+      this.opts.log.info({ event: "dkg_started", group: candidate, epoch: Number(this.opts.epoch), attempt: this.attempt, members: members.length }, "DKG started");
       this.route(run, dkg.start());
     });
     this.deadline = clock.setTimeout(() => this.finish("timeout"), genesis.timings.dkgTimeoutMs);
@@ -193,6 +208,7 @@ export class DkgDriver {
     const key = this.identityKeys[body.sender];
     if (key === undefined) return drop("unknown_sender");
     if (body.epoch !== this.opts.epoch) return drop("wrong_round");
+    if (body.attempt !== this.attempt) return drop("wrong_attempt");
     const members = this.opts.candidates[body.group];
     if (members === undefined) return drop("wrong_group");
     const pos = members.indexOf(body.sender);
@@ -236,7 +252,7 @@ export class DkgDriver {
 
   private sendTo(run: Run, to: number | undefined, message: DkgMessage): void {
     if (to === undefined) return;
-    const envelope = this.sign(toBody(this.opts.epoch, run.candidate, this.opts.self, message, (deal) => this.seal(run, to, deal)));
+    const envelope = this.sign(toBody(this.header(run.candidate), message, (deal) => this.seal(run, to, deal)));
     run.sent.push({ to, envelope });
     this.opts.send(to, envelope);
   }
@@ -313,14 +329,26 @@ export class DkgDriver {
       { event: result ? "dkg_done" : "dkg_failed", group: run.candidate, epoch: Number(this.opts.epoch), seconds, qualified: result?.qualified, reason: dkg.failureReason },
       result ? "DKG finished" : "DKG failed",
     );
-    const envelope = this.sign({ epoch: this.opts.epoch, group: run.candidate, sender: this.opts.self, outcome });
-    this.ownOutcomes.set(run.candidate, envelope);
-    this.broadcast(envelope);
-    if (envelope.dkg) this.recordOutcome(run.candidate, run.members.indexOf(this.opts.self), outcome, envelope.dkg);
+    const shown = (this.opts.strategy ?? honestDkg).outcome(outcome, this.header(run.candidate));
+    // Each distinct outcome is signed once: the envelopes are re-sent on every tick and request.
+    const signed = new Map<string, { outcome: DkgOutcome; envelope: Envelope }>();
+    const signedFor = (node: number): { outcome: DkgOutcome; envelope: Envelope } => {
+      const sent = shown(node);
+      const key = outcomeKey(sent);
+      let entry = signed.get(key);
+      if (entry === undefined) signed.set(key, (entry = { outcome: sent, envelope: this.sign({ ...this.header(run.candidate), outcome: sent }) }));
+      return entry;
+    };
+    const envelopeFor = (node: number): Envelope => signedFor(node).envelope;
+    this.ownOutcomes.set(run.candidate, envelopeFor);
+    this.broadcast(envelopeFor);
+    const own = signedFor(this.opts.self);
+    if (own.envelope.dkg) this.recordOutcome(run.candidate, run.members.indexOf(this.opts.self), own.outcome, own.envelope.dkg);
   }
 
-  private broadcast(envelope: Envelope): void {
-    for (const node of this.opts.genesis.nodes) if (node.index !== this.opts.self) this.opts.send(node.index, envelope);
+  /** Sends every other node its envelope. */
+  private broadcast(envelopeFor: (node: number) => Envelope): void {
+    for (const node of this.opts.genesis.nodes) if (node.index !== this.opts.self) this.opts.send(node.index, envelopeFor(node.index));
   }
 
   private recordOutcome(candidate: number, pos: number, outcome: DkgOutcome, packet: DkgPacket): void {
@@ -398,7 +426,7 @@ export class DkgDriver {
       const result = this.runs.get(candidate)?.dkg.result;
       if (result && bytesToHex(result.groupPublicKey) === bytesToHex(decided.commitments[0] ?? new Uint8Array())) shares.set(index, result.secretShare);
     });
-    this.opts.log.info({ event: "groups_registered", epoch: Number(this.opts.epoch), why, registered: groups.map((g) => g.candidate) }, "groups registered");
+    this.opts.log.info({ event: "groups_registered", epoch: Number(this.opts.epoch), attempt: this.attempt, why, registered: groups.map((g) => g.candidate) }, "groups registered");
     // Keep re-sending our outcomes a little longer: peers that started late still need them to register.
     const resendUntil = this.startedAt + this.opts.genesis.timings.dkgTimeoutMs;
     this.stop();
@@ -408,7 +436,10 @@ export class DkgDriver {
     this.seenFrom.clear();
     this.lingerOutcomes(resendUntil, this.retransmitMs());
     const outcomes = new Map<number, DkgPacket>();
-    for (const [candidate, envelope] of this.ownOutcomes) if (envelope.dkg) outcomes.set(candidate, envelope.dkg);
+    for (const [candidate, envelopeFor] of this.ownOutcomes) {
+      const own = envelopeFor(this.opts.self).dkg;
+      if (own) outcomes.set(candidate, own);
+    }
     this.resolve({ groups, shares, outcomes });
   }
 
@@ -451,7 +482,7 @@ export class DkgDriver {
     this.opts.candidates.forEach((members, candidate) => {
       if (this.decision(candidate) !== undefined) return;
       const have = this.outcomes.get(candidate);
-      const request = this.sign({ epoch: this.opts.epoch, group: candidate, sender: this.opts.self, outcomeRequest: {} });
+      const request = this.sign({ ...this.header(candidate), outcomeRequest: {} });
       if (everyone) {
         for (const node of this.opts.genesis.nodes) if (node.index !== this.opts.self) this.opts.send(node.index, request);
         return;
@@ -465,7 +496,7 @@ export class DkgDriver {
   /** Answers with every signed outcome held for the candidate (this node's own, others', and proofs of equivocation). */
   private answerRequest(candidate: number, requester: number): void {
     if (requester === this.opts.self) return;
-    const own = this.ownOutcomes.get(candidate);
+    const own = this.ownOutcomes.get(candidate)?.(requester);
     if (own !== undefined) this.opts.send(requester, own);
     for (const vote of this.outcomes.get(candidate)?.values() ?? []) if (vote.packet !== own?.dkg) this.opts.send(requester, { dkg: vote.packet });
     for (const proof of this.equivocations.get(candidate)?.values() ?? []) this.opts.send(requester, { dkg: proof });

@@ -5,6 +5,20 @@
  * the background and whose successful groups sign from round (k+1)·E+1 on. If none succeeds, the previous
  * epoch's groups carry over. E = 0 keeps epoch 0's groups forever.
  *
+ * Epoch 0 has no previous groups: when its DKG registers none, the subnet would have no beacon ever. So every
+ * node, having decided by the driver's registration rule (the same decision on every honest node) that attempt
+ * a registered nothing, starts attempt a+1 of epoch 0's DKG after a backoff, with fresh candidate groups drawn
+ * from sha256(tag ‖ seed ‖ be32(a+1)). Attempts are not capped: with no fallback, a node that gave up would
+ * leave the subnet dead until an operator re-creates it, while an endless retry costs at most one DKG per
+ * timeout plus backoff, and a subnet whose missing members come back recovers by itself. The backoff doubles
+ * from the retransmit interval up to the DKG timeout, so a fault that fails every attempt at once does not spin.
+ * Packets carry their attempt: outcome requests of the attempt before go to its (decided) driver, which still
+ * answers nodes that have not decided it yet; packets of the next attempt (peers that
+ * decided sooner) are buffered; any other attempt is dropped as wrong_attempt. The attempt is persisted when it
+ * starts, so a restarted node resumes it. A node that lost its data dir starts again at attempt 0 and catches
+ * up one DKG timeout per attempt. The retry rests on the registration rule's agreement, with its assumption:
+ * a node that registers a group at the timeout while another does not leaves the second retrying alone.
+ *
  * Memory stays bounded: an epoch's DKG driver is dropped once the next epoch is registered and has
  * started signing; its own signed outcomes are persisted with the groups, so this node (even after a
  * restart) still answers a late node's outcome requests. Packets for a DKG not started here yet are
@@ -14,7 +28,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, concatBytes, hexToBytes } from "@noble/hashes/utils.js";
 import { GroupSet } from "../beacon/group-set.js";
 import { drawGroups } from "../beacon/groups.js";
-import type { Clock } from "../clock.js";
+import type { Clock, Timer } from "../clock.js";
 import type { Genesis } from "../config/index.js";
 import type { SecretShare } from "../crypto/index.js";
 import { DkgBody, type DkgPacket, type Envelope } from "../gen/relaylab/v1/protocol.js";
@@ -22,7 +36,7 @@ import { verifyIdentitySignature } from "../identity/index.js";
 import type { Logger } from "../log.js";
 import type { DropReason } from "../metrics/names.js";
 import type { Metrics } from "../metrics/registry.js";
-import { loadGroups, saveGroups } from "../store/groups.js";
+import { loadDkgAttempt, loadGroups, saveDkgAttempt, saveGroups } from "../store/groups.js";
 import { DkgDriver } from "./driver.js";
 import type { DkgStrategy } from "./strategy.js";
 
@@ -31,6 +45,16 @@ const MAX_BUFFERED_PACKETS = 4096;
 /** Of which one sender may fill this many (distinct packets): an honest one sends a few per candidate group. */
 export function maxBufferedPerSender(candidateGroups: number): number {
   return 4 * candidateGroups + 16;
+}
+
+const RETRY_TAG = new TextEncoder().encode("relaylab/dkg-retry/v1");
+
+/** The randomness that draws the candidate groups of epoch 0's DKG attempt `attempt`: the seed itself for the first. */
+export function epochZeroRandomness(seed: Uint8Array, attempt: number): Uint8Array {
+  if (attempt === 0) return seed;
+  const be = new Uint8Array(4);
+  new DataView(be.buffer).setUint32(0, attempt);
+  return sha256(concatBytes(RETRY_TAG, seed, be));
 }
 
 export interface EpochManagerOptions {
@@ -55,6 +79,11 @@ export class EpochManager {
   private readonly outcomes = new Map<bigint, ReadonlyMap<number, DkgPacket>>();
   private readonly drivers = new Map<bigint, DkgDriver>();
   private buffered: { packet: DkgPacket; sender: number; digest: string }[] = [];
+  /** Epoch 0's current DKG attempt (running, waiting out its backoff, or registered). */
+  private attempt: number;
+  /** The driver of epoch 0's failed attempt before the current one: it answers outcome requests of nodes still in it. */
+  private retired: DkgDriver | undefined;
+  private retryTimer: Timer | undefined;
   private stopped = false;
   private readonly identityKeys: Uint8Array[];
 
@@ -65,6 +94,7 @@ export class EpochManager {
       this.shares.set(e.epoch, e.shares);
       this.outcomes.set(e.epoch, e.outcomes);
     }
+    this.attempt = loadDkgAttempt(opts.dataDir);
     if (this.sets.size > 0) opts.log.info({ event: "groups_loaded", epochs: this.sets.size }, "groups loaded from data dir");
   }
 
@@ -96,7 +126,7 @@ export class EpochManager {
 
   /** Starts epoch 0's DKG unless its groups were loaded, and any DKG the stored chain calls for. */
   start(stored: (round: bigint) => Uint8Array | undefined, latestRound: bigint): void {
-    if (!this.sets.has(0n)) this.runDkg(0n, hexToBytes(this.opts.genesis.seed));
+    if (!this.sets.has(0n)) this.runDkg(0n, epochZeroRandomness(hexToBytes(this.opts.genesis.seed), this.attempt));
     if (this.length === 0n) return;
     for (let k = 0n; this.firstRound(k) <= latestRound; k++) {
       const randomness = stored(this.firstRound(k));
@@ -131,11 +161,26 @@ export class EpochManager {
     } catch {
       return this.drop("malformed");
     }
+    if (body.epoch === 0n && !this.sets.has(0n) && body.attempt !== this.attempt) return this.receiveOtherAttempt(body, packet);
     const driver = this.drivers.get(body.epoch);
     if (driver !== undefined) return driver.receive(packet);
     if (this.outcomes.has(body.epoch)) return this.answerFromStore(body, packet);
     const newest = [...this.drivers.keys(), ...this.sets.keys()].reduce((m, e) => (e > m ? e : m), -1n);
     if (body.epoch <= newest || body.epoch > newest + 2n) return this.drop("wrong_round");
+    this.buffer(body, packet);
+  }
+
+  /** A packet of epoch 0's DKG, unregistered here, of an attempt other than the current one. */
+  private receiveOtherAttempt(body: DkgBody, packet: DkgPacket): void {
+    // The attempt before is decided here: of its packets, only outcome requests still matter.
+    if (body.attempt + 1 === this.attempt && body.outcomeRequest !== undefined && this.retired !== undefined) return this.retired.receive(packet);
+    // Peers that decided the current attempt sooner already run the next one.
+    if (body.attempt === this.attempt + 1) return this.buffer(body, packet);
+    this.drop("wrong_attempt");
+  }
+
+  /** Keeps a signed packet for a DKG not started here yet, once, within the overall and per-sender caps. */
+  private buffer(body: DkgBody, packet: DkgPacket): void {
     if (this.buffered.length >= MAX_BUFFERED_PACKETS) return this.drop("over_quota");
     if (!this.authentic(body, packet)) return this.drop("bad_signature");
     const digest = bytesToHex(sha256(concatBytes(packet.body, packet.signature)));
@@ -153,6 +198,7 @@ export class EpochManager {
   /** An epoch decided here whose driver is gone (pruned, or before a restart): answer outcome requests from the store. */
   private answerFromStore(body: DkgBody, packet: DkgPacket): void {
     if (body.outcomeRequest === undefined) return this.drop("wrong_round");
+    if (body.attempt !== (body.epoch === 0n ? this.attempt : 0)) return this.drop("wrong_attempt");
     const outcome = this.outcomes.get(body.epoch)?.get(body.group);
     if (outcome === undefined || body.sender === this.opts.self) return;
     if (!this.authentic(body, packet)) return this.drop("bad_signature");
@@ -165,6 +211,7 @@ export class EpochManager {
       if (this.sets.has(epoch + 1n) && round >= this.firstRound(epoch + 1n)) {
         driver.stop();
         this.drivers.delete(epoch);
+        if (epoch === 0n) this.retire(undefined);
       }
     }
   }
@@ -175,13 +222,38 @@ export class EpochManager {
 
   stop(): void {
     this.stopped = true;
+    this.retryTimer?.cancel();
+    this.retire(undefined);
     for (const d of this.drivers.values()) d.stop();
+  }
+
+  /** Replaces the retired epoch-0 driver (stopping the one it held). */
+  private retire(driver: DkgDriver | undefined): void {
+    this.retired?.stop();
+    this.retired = driver;
+  }
+
+  /** Epoch 0's attempt registered nothing (on every honest node, by the registration rule): start the next one. */
+  private retryEpochZero(failed: DkgDriver): void {
+    this.drivers.delete(0n);
+    this.retire(failed);
+    this.attempt += 1;
+    saveDkgAttempt(this.opts.dataDir, this.attempt);
+    const { timings } = this.opts.genesis;
+    const delayMs = Math.min(timings.dkgTimeoutMs, Math.max(1, timings.shareRetransmitMs) * 2 ** Math.min(this.attempt - 1, 30));
+    this.opts.metrics?.dkgRetries.inc();
+    this.opts.log.warn({ event: "dkg_retry", epoch: 0, attempt: this.attempt, delayMs }, "epoch 0 registered no group; its DKG starts again with new candidate groups");
+    this.retryTimer = this.opts.clock.setTimeout(() => {
+      this.retryTimer = undefined;
+      if (!this.stopped) this.runDkg(0n, epochZeroRandomness(hexToBytes(this.opts.genesis.seed), this.attempt));
+    }, delayMs);
   }
 
   private runDkg(epoch: bigint, randomness: Uint8Array): void {
     const { genesis } = this.opts;
+    const attempt = epoch === 0n ? this.attempt : 0;
     const candidates = drawGroups(randomness, epoch, genesis.nodes.length, genesis.groups.count, genesis.groups.size);
-    const driver = new DkgDriver({ ...this.opts, epoch, candidates });
+    const driver = new DkgDriver({ ...this.opts, epoch, attempt, candidates });
     this.drivers.set(epoch, driver);
     driver.start();
     const replay = this.buffered;
@@ -189,6 +261,7 @@ export class EpochManager {
     for (const { packet } of replay) this.receive(packet);
     void driver.registration.then(({ groups, shares, outcomes }) => {
       if (this.stopped) return;
+      if (groups.length === 0 && epoch === 0n) return this.retryEpochZero(driver);
       const previous = this.sets.get(epoch - 1n);
       if (groups.length === 0 && previous !== undefined) {
         this.opts.log.warn({ event: "epoch_groups_carried_over", epoch: Number(epoch) }, "no new group registered; the previous epoch's groups carry over");

@@ -9,9 +9,12 @@ import type { DkgBody, DkgDeal } from "../gen/relaylab/v1/protocol.js";
 /** A crypto-core deal: the one message that carries a private share. */
 export type DealMessage = Extract<DkgMessage, { type: "deal" }>;
 
+/** Which DKG run a body belongs to: the epoch, the attempt of its DKG, the candidate group, and the signer. */
+export type DkgRunHeader = Pick<DkgBody, "epoch" | "attempt" | "group" | "sender">;
+
 /** Wraps a crypto DKG message for the wire; `seal` turns a deal's share into its sealed form. */
-export function toBody(epoch: bigint, group: number, sender: number, message: DkgMessage, seal: (deal: DealMessage) => Uint8Array): DkgBody {
-  const body: DkgBody = { epoch, group, sender };
+export function toBody(header: DkgRunHeader, message: DkgMessage, seal: (deal: DealMessage) => Uint8Array): DkgBody {
+  const body: DkgBody = { ...header };
   switch (message.type) {
     case "deal":
       return { ...body, deal: { from: message.from, to: message.to, commitments: message.commitments, sealedShare: seal(message), digestSignature: message.digestSignature } };

@@ -2,13 +2,13 @@
 /**
  * The byzantine behaviours of the Control API's FaultSet, as strategies for the protocol's extension
  * points (beacon/strategy.ts, dkg/strategy.ts, consensus/strategy.ts). Each behaviour changes what the
- * honest protocol would send. The strategies read the FaultController on every share, deal and block,
- * so a behaviour switched through Control.SetFaults applies from the next message on.
+ * honest protocol would send. The strategies read the FaultController on every share, deal, DKG
+ * outcome and block, so a behaviour switched through Control.SetFaults applies from the next message on.
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import type { BeaconStrategy } from "../beacon/strategy.js";
 import { honestConsensus, type ConsensusStrategy } from "../consensus/strategy.js";
-import type { DkgStrategy } from "../dkg/strategy.js";
+import { honestDkg, type DkgStrategy } from "../dkg/strategy.js";
 import type { DealMessage } from "../dkg/wire.js";
 import { ByzantineBehaviour } from "../gen/relaylab/v1/control.js";
 import type { Logger } from "../log.js";
@@ -24,7 +24,7 @@ export interface Strategies {
 /** What one behaviour changes: the extension points it overrides (for consensus, the hooks it overrides). */
 interface Behaviour {
   readonly beacon?: BeaconStrategy;
-  readonly dkg?: DkgStrategy;
+  readonly dkg?: Partial<DkgStrategy>;
   readonly consensus?: Partial<ConsensusStrategy>;
 }
 
@@ -44,6 +44,18 @@ function behaviours(faults: FaultController, log: Logger): ReadonlyMap<Byzantine
     [ByzantineBehaviour.BYZANTINE_BEHAVIOUR_INVALID_SHARES, { beacon: { share: (share, round) => ({ ...share, signature: round.sign(sha256(round.message)) }) } }],
     // Members at an even position get a different (signed) commitment vector than the rest.
     [ByzantineBehaviour.BYZANTINE_BEHAVIOUR_DKG_EQUIVOCATE, { dkg: { deal: (deal, sign) => (deal.to % 2 === 0 ? reversedCommitments(deal, sign) : deal) } }],
+    // A second signed outcome for the run, a group key no run produced, for the odd-numbered nodes. A failed
+    // run has no key to disguise: every node gets the failure.
+    [ByzantineBehaviour.BYZANTINE_BEHAVIOUR_DKG_OUTCOME_EQUIVOCATE, {
+      dkg: {
+        outcome: (outcome, run) => {
+          if (outcome.failed) return () => outcome;
+          const rival = { ...outcome, commitments: [...outcome.commitments].reverse() };
+          log.warn({ event: "equivocating_dkg_outcome", group: run.group, epoch: Number(run.epoch), attempt: run.attempt }, "byzantine fault: two DKG outcomes signed for one run");
+          return (node) => (node % 2 === 0 ? outcome : rival);
+        },
+      },
+    }],
     // A second, different block at the same height and rank, for the odd-numbered nodes.
     [ByzantineBehaviour.BYZANTINE_BEHAVIOUR_EQUIVOCATE_BLOCKS, {
       consensus: {
@@ -75,7 +87,10 @@ export function faultStrategies(faults: FaultController, log: Logger): Strategie
     beacon: {
       share: (share, round) => active().reduce<typeof share | undefined>((sent, b) => (sent === undefined || b.beacon === undefined ? sent : b.beacon.share(sent, round)), share),
     },
-    dkg: { deal: (deal, sign) => active().reduce((sent, b) => b.dkg?.deal(sent, sign) ?? sent, deal) },
+    dkg: {
+      deal: (deal, sign) => active().reduce((sent, b) => b.dkg?.deal?.(sent, sign) ?? sent, deal),
+      outcome: (outcome, run) => (active().find((b) => b.dkg?.outcome !== undefined)?.dkg?.outcome ?? honestDkg.outcome)(outcome, run),
+    },
     consensus: {
       proposal: (block, sign) => (active().find((b) => b.consensus?.proposal !== undefined)?.consensus?.proposal ?? honestConsensus.proposal)(block, sign),
       votes: (view) => active().flatMap((b) => b.consensus?.votes?.(view) ?? []),

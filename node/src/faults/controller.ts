@@ -20,6 +20,7 @@ const BYZANTINE_KINDS: Partial<Record<ByzantineBehaviour, FaultKind>> = {
   [ByzantineBehaviour.BYZANTINE_BEHAVIOUR_DKG_EQUIVOCATE]: "dkg_equivocate",
   [ByzantineBehaviour.BYZANTINE_BEHAVIOUR_EQUIVOCATE_BLOCKS]: "equivocate_blocks",
   [ByzantineBehaviour.BYZANTINE_BEHAVIOUR_EQUIVOCATE_VOTES]: "equivocate_votes",
+  [ByzantineBehaviour.BYZANTINE_BEHAVIOUR_DKG_OUTCOME_EQUIVOCATE]: "dkg_outcome_equivocate",
 };
 
 /** Combined effect of every LinkFault that matches one peer. */

@@ -36,6 +36,8 @@ export const NODE_METRICS = {
   dkgDuration: "relaylab_dkg_duration_seconds",
   /** counter: DKG runs this node took part in, by result. */
   dkg: "relaylab_dkg_total",
+  /** counter: new attempts of epoch 0's DKG started because the previous attempt registered no group. */
+  dkgRetries: "relaylab_dkg_retries_total",
   /** gauge: groups whose DKG succeeded and that may be selected. */
   registeredGroups: "relaylab_registered_groups",
   /** gauge 0/1: whether a fault of a kind is active on this node. */
@@ -88,8 +90,9 @@ export type ShareResult = (typeof SHARE_RESULTS)[number];
  * send_backlog: an outbound message lost because the peer's stream already buffers too much (a slow or dead peer).
  * sync_no_progress: a sync stream cut off because its peer fed no new verified round (idle, or only known rounds).
  * over_quota: a sender sent more distinct messages than the protocol needs (e.g. DKG packets per epoch), or a buffer is full.
+ * wrong_attempt: a DKG packet of another attempt of its epoch's DKG (a failed epoch 0 is retried with new groups).
  */
-export const DROP_REASONS = ["malformed", "oversized", "unknown_sender", "bad_signature", "wrong_round", "wrong_group", "fault", "send_backlog", "sync_no_progress", "over_quota", "control_unauthenticated"] as const;
+export const DROP_REASONS = ["malformed", "oversized", "unknown_sender", "bad_signature", "wrong_round", "wrong_group", "fault", "send_backlog", "sync_no_progress", "over_quota", "wrong_attempt", "control_unauthenticated"] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
 export const DKG_RESULTS = ["success", "failure", "timeout"] as const;
@@ -107,6 +110,7 @@ export const FAULT_KINDS = [
   "dkg_equivocate",
   "equivocate_blocks",
   "equivocate_votes",
+  "dkg_outcome_equivocate",
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 

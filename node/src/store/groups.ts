@@ -2,7 +2,8 @@
 /**
  * The registered groups of every epoch, this node's secret shares and its own signed DKG outcomes, persisted in
  * the data dir (`groups.json`, mode 0600 because it holds key shares) so a restarted node rejoins without a new
- * DKG and still answers late nodes' outcome requests.
+ * DKG and still answers late nodes' outcome requests. Epoch 0's DKG attempt (`dkg-attempt.json`) is kept too: a
+ * node restarted after a failed attempt resumes at the attempt the other nodes run, not at the first one.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -32,6 +33,7 @@ interface EpochRecord {
 }
 
 const FILE = "groups.json";
+const ATTEMPT_FILE = "dkg-attempt.json";
 
 /** Writes every epoch atomically and durably (writeDurably), owner-readable only. */
 export function saveGroups(dataDir: string, epochs: readonly PersistedGroups[]): void {
@@ -59,4 +61,18 @@ export function loadGroups(dataDir: string): PersistedGroups[] {
     shares: new Map(e.shares.map((s) => [s.group, { index: s.index, secret: BigInt(`0x${s.secret}`) }])),
     outcomes: new Map((e.outcomes ?? []).map((o) => [o.candidate, { body: hexToBytes(o.body), signature: hexToBytes(o.signature) }])),
   }));
+}
+
+/** Records that epoch 0's DKG moved on to `attempt` (written before that attempt starts). */
+export function saveDkgAttempt(dataDir: string, attempt: number): void {
+  writeDurably(join(dataDir, ATTEMPT_FILE), JSON.stringify({ epoch: "0", attempt }));
+}
+
+/** The attempt of epoch 0's DKG this node last started (0 when none was recorded). */
+export function loadDkgAttempt(dataDir: string): number {
+  const path = join(dataDir, ATTEMPT_FILE);
+  if (!existsSync(path)) return 0;
+  const { attempt } = JSON.parse(readFileSync(path, "utf8")) as { attempt: unknown };
+  if (typeof attempt !== "number" || !Number.isSafeInteger(attempt) || attempt < 0) throw new Error(`${path}: attempt must be a non-negative integer`);
+  return attempt;
 }

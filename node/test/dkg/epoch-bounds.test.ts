@@ -4,7 +4,7 @@
 // so a restarted node still answers a late node's outcome request; packets for a DKG not started yet are
 // buffered only when signed, once each, and capped per sender; a byzantine member's flood is capped per sender.
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -12,14 +12,15 @@ import { hexToBytes } from "@noble/hashes/utils.js";
 import { Registry } from "prom-client";
 import { parseGenesis } from "../../src/config/index.js";
 import { DkgDriver } from "../../src/dkg/driver.js";
-import { EpochManager, maxBufferedPerSender } from "../../src/dkg/epochs.js";
-import { DkgBody, type DkgPacket, type Envelope } from "../../src/gen/relaylab/v1/protocol.js";
+import { maxBufferedPerSender } from "../../src/dkg/epochs.js";
+import { DkgBody, type DkgPacket } from "../../src/gen/relaylab/v1/protocol.js";
 import { generateIdentity, signWithIdentity, verifyIdentitySignature } from "../../src/identity/index.js";
 import { silentLogger } from "../../src/log.js";
 import { NODE_METRICS } from "../../src/metrics/names.js";
-import { createMetrics, type Metrics } from "../../src/metrics/registry.js";
+import { createMetrics } from "../../src/metrics/registry.js";
 import { FakeClock } from "../../src/testing/fake-clock.js";
 import { sample } from "../harness/metrics.js";
+import { epochNetwork, type EpochNet } from "./epoch-net.js";
 
 const N = 3;
 const LENGTH = 5;
@@ -38,62 +39,13 @@ const DOMAIN = `dkg/${genesis.subnet}`;
 const root = mkdtempSync(join(tmpdir(), "relaylab-epoch-bounds-"));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-const signed = (sender: number, body: Omit<DkgBody, "sender">): DkgPacket => {
-  const bytes = DkgBody.encode({ ...body, sender }).finish();
+const signed = (sender: number, body: Omit<DkgBody, "sender" | "attempt">): DkgPacket => {
+  const bytes = DkgBody.encode({ ...body, attempt: 0, sender }).finish();
   return { body: bytes, signature: signWithIdentity(secrets[sender]!, DOMAIN, bytes) };
 };
 const randomness = (round: number): Uint8Array => new Uint8Array(48).fill(round);
 
-interface Net {
-  readonly managers: EpochManager[];
-  readonly metrics: Metrics[];
-  readonly registries: Registry[];
-  readonly sent: { from: number; to: number; envelope: Envelope }[];
-  pumpUntil(what: string, done: () => boolean): Promise<void>;
-}
-
-function network(dirs: readonly string[]): Net {
-  const clock = new FakeClock(0);
-  const queue: { from: number; to: number; envelope: Envelope }[] = [];
-  const sent: Net["sent"] = [];
-  const registries = dirs.map(() => new Registry());
-  const metrics = registries.map((r) => createMetrics(r));
-  const managers = dirs.map((dataDir, self) => {
-    mkdirSync(dataDir, { recursive: true });
-    return new EpochManager({
-      self,
-      genesis,
-      identitySecret: secrets[self]!,
-      dataDir,
-      send: (to, envelope) => {
-        queue.push({ from: self, to, envelope });
-        sent.push({ from: self, to, envelope });
-      },
-      clock,
-      log: silentLogger(),
-      metrics: metrics[self]!,
-      onRegistered: () => undefined,
-    });
-  });
-  return {
-    managers,
-    metrics,
-    registries,
-    sent,
-    async pumpUntil(what, done) {
-      for (let step = 0; !done(); step++) {
-        assert.ok(step < 200_000, `gave up waiting for ${what}`);
-        const next = queue.shift();
-        if (next === undefined) {
-          await new Promise((r) => setImmediate(r));
-          if (queue.length === 0 && !done()) clock.advance(genesis.timings.shareRetransmitMs);
-          continue;
-        }
-        if (next.envelope.dkg !== undefined) managers[next.to]?.receive(next.envelope.dkg);
-      }
-    },
-  };
-}
+const network = (dirs: readonly string[]): EpochNet => epochNetwork({ genesis, secrets, dirs });
 
 describe("epoch DKG bounds", () => {
   const dirs = Array.from({ length: N }, (_, i) => join(root, `node-${i}`));

@@ -5,14 +5,19 @@
 // so honest members that ended with different views (what a faulty member's late evidence can cause) are
 // staged directly. g = 5, t = 3: f = 2, and an early registration needs q = 2(g − t) + 1 = 5 votes. A group whose
 // threshold is at most half its size (g = 4, t = 2) has no such quorum and registers on t agreeing votes.
+// Last, every node runs a real driver and one member the byzantine strategy that signs two outcomes.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
 import { pino } from "pino";
 import { parseGenesis } from "../../src/config/index.js";
 import { DkgDriver, type DkgRegistration } from "../../src/dkg/driver.js";
+import { FaultController } from "../../src/faults/controller.js";
+import { faultStrategies } from "../../src/faults/byzantine.js";
+import { ByzantineBehaviour } from "../../src/gen/relaylab/v1/control.js";
 import { DkgBody, type Envelope } from "../../src/gen/relaylab/v1/protocol.js";
 import { generateIdentity, signWithIdentity } from "../../src/identity/index.js";
+import { silentLogger } from "../../src/log.js";
 import { FakeClock } from "../../src/testing/fake-clock.js";
 
 const G = 5;
@@ -45,7 +50,7 @@ function outcome(tag: number, t = T) {
 
 /** Member `node`'s signed outcome packet. */
 function signedOutcome(node: number, tag: number, t = T): Envelope {
-  const bytes = DkgBody.encode({ epoch: 0n, group: 0, sender: node, outcome: outcome(tag, t) }).finish();
+  const bytes = DkgBody.encode({ epoch: 0n, group: 0, sender: node, attempt: 0, outcome: outcome(tag, t) }).finish();
   return { dkg: { body: bytes, signature: signWithIdentity(secrets[node]!, `dkg/${genesis.subnet}`, bytes) } };
 }
 
@@ -54,6 +59,29 @@ interface Result {
   /** Manual clock time when both observers had registered. */
   elapsedMs: number;
   logs: string[];
+}
+
+/**
+ * Starts `drivers` and delivers what they send (to `deliver`, by node index), advancing the clock by the
+ * retransmit interval whenever nothing is in flight, until every driver has registered.
+ */
+async function runDrivers(drivers: readonly DkgDriver[], queue: { to: number; envelope: Envelope }[], clock: FakeClock, deliver: (to: number, envelope: Envelope) => void, net: Genesis = genesis, beforeRun = (): void => undefined): Promise<DkgRegistration[]> {
+  const registrations: (DkgRegistration | undefined)[] = drivers.map(() => undefined);
+  drivers.forEach((d, i) => void d.registration.then((r) => (registrations[i] = r)));
+  drivers.forEach((d) => d.start());
+  beforeRun();
+  for (let step = 0; registrations.some((r) => r === undefined); step++) {
+    assert.ok(step < 200_000, "the drivers did not register");
+    const next = queue.shift();
+    if (next === undefined) {
+      await new Promise((r) => setImmediate(r));
+      if (queue.length === 0 && registrations.some((r) => r === undefined)) clock.advance(net.timings.shareRetransmitMs);
+      continue;
+    }
+    deliver(next.to, next.envelope);
+  }
+  drivers.forEach((d) => d.stop());
+  return registrations as DkgRegistration[];
 }
 
 /**
@@ -78,25 +106,21 @@ async function observe(shown: readonly [Envelope[], Envelope[]], net: Genesis = 
         metrics: null,
       }),
   );
-  const registrations: (DkgRegistration | undefined)[] = [undefined, undefined];
-  drivers.forEach((d, i) => void d.registration.then((r) => (registrations[i] = r)));
-  drivers.forEach((d) => d.start());
-  drivers.forEach((d, i) => {
-    for (const e of shown[i]!) if (e.dkg) d.receive(e.dkg);
-  });
-  for (let step = 0; registrations.some((r) => r === undefined); step++) {
-    assert.ok(step < 100_000, "the observers did not register");
-    const next = queue.shift();
-    if (next === undefined) {
-      await new Promise((r) => setImmediate(r));
-      if (queue.length === 0 && registrations.some((r) => r === undefined)) clock.advance(net.timings.shareRetransmitMs);
-      continue;
-    }
-    const at = OBSERVERS.indexOf(next.to as (typeof OBSERVERS)[number]);
-    if (at >= 0 && next.envelope.dkg) drivers[at]!.receive(next.envelope.dkg);
-  }
-  drivers.forEach((d) => d.stop());
-  return { registrations: registrations as DkgRegistration[], elapsedMs: clock.now(), logs };
+  const registrations = await runDrivers(
+    drivers,
+    queue,
+    clock,
+    (to, envelope) => {
+      const at = OBSERVERS.indexOf(to as (typeof OBSERVERS)[number]);
+      if (at >= 0 && envelope.dkg) drivers[at]!.receive(envelope.dkg);
+    },
+    net,
+    () =>
+      drivers.forEach((d, i) => {
+        for (const e of shown[i]!) if (e.dkg) d.receive(e.dkg);
+      }),
+  );
+  return { registrations, elapsedMs: clock.now(), logs };
 }
 
 const groupKeys = (r: Result): string[] => r.registrations.map((reg) => (reg.groups[0] ? bytesToHex(reg.groups[0].commitments[0]!) : "none"));
@@ -143,5 +167,49 @@ describe("DKG group registration with byzantine members", () => {
     const r = await observe([votes, votes], genesisOf(4, 2));
     assert.deepEqual(groupKeys(r), [bytesToHex(outcome(1, 2).commitments[0]!), bytesToHex(outcome(1, 2).commitments[0]!)]);
     assert.equal(r.elapsedMs, 0, "no timeout was needed");
+  });
+});
+
+describe("DKG registration with a member that equivocates on its outcome (real drivers)", () => {
+  it("every honest node registers the same group, and those shown the second outcome log the equivocation", async () => {
+    // Every node runs its driver; member 4 runs the DkgOutcomeEquivocate strategy: its outcome to the
+    // even-numbered nodes, a second one (another group key) to the odd-numbered. The even nodes see q = 5 votes
+    // for the run's outcome at once; the odd ones see four and a rival, fetch every signed outcome after half
+    // the timeout, find both of member 4's, and register the four honest votes (≥ t) at the timeout.
+    const clock = new FakeClock(0);
+    const nodes = identities.map((_, i) => i);
+    const logs: string[][] = nodes.map(() => []);
+    const faults = new FaultController(() => "dc-a", clock, silentLogger(), null);
+    faults.apply({ links: [], byzantine: [ByzantineBehaviour.BYZANTINE_BEHAVIOUR_DKG_OUTCOME_EQUIVOCATE], selectivePeers: [], pauseMs: 0 });
+    const queue: { to: number; envelope: Envelope }[] = [];
+    const drivers = nodes.map((self) => {
+      const log = pino({ level: "info" }, { write: (line: string) => logs[self]!.push(line) });
+      return new DkgDriver({
+        self,
+        genesis,
+        identitySecret: secrets[self]!,
+        epoch: 0n,
+        candidates: [MEMBERS],
+        send: (to, envelope) => queue.push({ to, envelope }),
+        clock,
+        log,
+        metrics: null,
+        ...(self === BYZANTINE ? { strategy: faultStrategies(faults, log).dkg } : {}),
+      });
+    });
+    const registrations = await runDrivers(drivers, queue, clock, (to, envelope) => {
+      if (envelope.dkg) drivers[to]!.receive(envelope.dkg);
+    });
+
+    assert.equal(logs[BYZANTINE]!.filter((l) => l.includes('"event":"equivocating_dkg_outcome"')).length, 1, "the faulty member signed no second outcome");
+    const honest = nodes.filter((i) => i !== BYZANTINE);
+    const keys = honest.map((i) => registrations[i]!.groups.map((g) => bytesToHex(g.commitments[0]!)));
+    assert.equal(keys[0]!.length, 1, "the group was not registered");
+    for (const [at, node] of honest.entries()) assert.deepEqual(keys[at], keys[0], `node ${node} registered another group`);
+    for (const node of honest.filter((i) => i % 2 === 1)) {
+      assert.ok(logs[node]!.some((l) => l.includes('"event":"dkg_outcome_equivocation"')), `node ${node} did not log the equivocation`);
+    }
+    // The shares the members hold belong to the registered key: it is the run's own, not the rival's.
+    for (const node of MEMBERS.filter((i) => i !== BYZANTINE)) assert.ok(registrations[node]!.shares.has(0), `member ${node} holds no share of the registered group`);
   });
 });

@@ -37,7 +37,7 @@ function faultEvidence(recordFile: string): string {
       const lines = readFileSync(join(logs, f), "utf8").split("\n");
       const set = lines.filter((l) => l.includes('"event":"faults_set"')).at(-1);
       const kinds = set === undefined ? "none" : (/"kinds":(\[[^\]]*\])/.exec(set)?.[1] ?? "unreadable");
-      const acts = lines.filter((l) => /"event":"(equivocating_block|invalid_share|strategy_share)/.test(l)).length;
+      const acts = lines.filter((l) => /"event":"(equivocating_block|equivocating_dkg_outcome|invalid_share|strategy_share)/.test(l)).length;
       return `${f}: faults ${kinds}, ${String(acts)} byzantine events`;
     })
     .join("\n");
@@ -85,6 +85,10 @@ describe("shipped chaos experiments", () => {
 
   it("byzantine DKG dealer across epoch changes: no stall, no invalid beacon", async () => {
     await runSafeByzantine("byzantine-dkg-equivocate");
+  });
+
+  it("byzantine DKG member signing two outcomes across epoch changes: no stall, no invalid beacon", async () => {
+    await runSafeByzantine("byzantine-dkg-outcome");
   });
 
   it("unsafe fork: below the safe threshold two split quorums finalize two blocks at one height, the run exits 1", async () => {

@@ -38,6 +38,11 @@ export enum ByzantineBehaviour {
   BYZANTINE_BEHAVIOUR_EQUIVOCATE_BLOCKS = 5,
   /** BYZANTINE_BEHAVIOUR_EQUIVOCATE_VOTES - As a notary: sign notarization and finalization shares for every block seen at a height, not one. */
   BYZANTINE_BEHAVIOUR_EQUIVOCATE_VOTES = 6,
+  /**
+   * BYZANTINE_BEHAVIOUR_DKG_OUTCOME_EQUIVOCATE - As a DKG member: sign two different outcomes for each candidate group it ends a run in (the second under
+   * its commitments in reverse order), one sent to the even-numbered nodes and the other to the rest.
+   */
+  BYZANTINE_BEHAVIOUR_DKG_OUTCOME_EQUIVOCATE = 7,
   UNRECOGNIZED = -1,
 }
 
@@ -64,6 +69,9 @@ export function byzantineBehaviourFromJSON(object: any): ByzantineBehaviour {
     case 6:
     case "BYZANTINE_BEHAVIOUR_EQUIVOCATE_VOTES":
       return ByzantineBehaviour.BYZANTINE_BEHAVIOUR_EQUIVOCATE_VOTES;
+    case 7:
+    case "BYZANTINE_BEHAVIOUR_DKG_OUTCOME_EQUIVOCATE":
+      return ByzantineBehaviour.BYZANTINE_BEHAVIOUR_DKG_OUTCOME_EQUIVOCATE;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -87,6 +95,8 @@ export function byzantineBehaviourToJSON(object: ByzantineBehaviour): string {
       return "BYZANTINE_BEHAVIOUR_EQUIVOCATE_BLOCKS";
     case ByzantineBehaviour.BYZANTINE_BEHAVIOUR_EQUIVOCATE_VOTES:
       return "BYZANTINE_BEHAVIOUR_EQUIVOCATE_VOTES";
+    case ByzantineBehaviour.BYZANTINE_BEHAVIOUR_DKG_OUTCOME_EQUIVOCATE:
+      return "BYZANTINE_BEHAVIOUR_DKG_OUTCOME_EQUIVOCATE";
     case ByzantineBehaviour.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

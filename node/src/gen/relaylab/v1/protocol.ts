@@ -70,6 +70,11 @@ export interface DkgBody {
   group: number;
   /** node index of the signer */
   sender: number;
+  /**
+   * Which attempt of the epoch's DKG this belongs to: epoch 0 is retried with fresh candidate groups when no
+   * group registers (dkg/epochs.ts); later epochs have attempt 0 only. A packet of another attempt is dropped.
+   */
+  attempt: number;
   deal?: DkgDeal | undefined;
   response?: DkgResponse | undefined;
   justification?: DkgJustification | undefined;
@@ -99,7 +104,7 @@ export interface DkgDeal {
   sealedShare: Uint8Array;
   /**
    * The dealer's identity signature over its commitments' digest (domain "dkg-commitments/<subnet>"; the
-   * message binds epoch, group, dealer and digest): members relay it in their responses as proof of what the
+   * message binds epoch, attempt, group, dealer and digest): members relay it in their responses as proof of what the
    * dealer committed to, so only the dealer can make two digests conflict.
    */
   digestSignature: Uint8Array;
@@ -580,6 +585,7 @@ function createBaseDkgBody(): DkgBody {
     epoch: 0n,
     group: 0,
     sender: 0,
+    attempt: 0,
     deal: undefined,
     response: undefined,
     justification: undefined,
@@ -601,6 +607,9 @@ export const DkgBody: MessageFns<DkgBody> = {
     }
     if (message.sender !== 0) {
       writer.uint32(24).uint32(message.sender);
+    }
+    if (message.attempt !== 0) {
+      writer.uint32(72).uint32(message.attempt);
     }
     if (message.deal !== undefined) {
       DkgDeal.encode(message.deal, writer.uint32(34).fork()).join();
@@ -655,6 +664,14 @@ export const DkgBody: MessageFns<DkgBody> = {
             }
 
             message.sender = reader.uint32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.attempt = reader.uint32();
             continue;
           }
           case 4: {
@@ -714,6 +731,7 @@ export const DkgBody: MessageFns<DkgBody> = {
       epoch: isSet(object.epoch) ? BigInt(object.epoch) : 0n,
       group: isSet(object.group) ? globalThis.Number(object.group) : 0,
       sender: isSet(object.sender) ? globalThis.Number(object.sender) : 0,
+      attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
       deal: isSet(object.deal) ? DkgDeal.fromJSON(object.deal) : undefined,
       response: isSet(object.response) ? DkgResponse.fromJSON(object.response) : undefined,
       justification: isSet(object.justification) ? DkgJustification.fromJSON(object.justification) : undefined,
@@ -736,6 +754,9 @@ export const DkgBody: MessageFns<DkgBody> = {
     }
     if (message.sender !== 0) {
       obj.sender = Math.round(message.sender);
+    }
+    if (message.attempt !== 0) {
+      obj.attempt = Math.round(message.attempt);
     }
     if (message.deal !== undefined) {
       obj.deal = DkgDeal.toJSON(message.deal);
@@ -763,6 +784,7 @@ export const DkgBody: MessageFns<DkgBody> = {
     message.epoch = (object.epoch !== undefined && object.epoch !== null) ? BigInt(object.epoch) : 0n;
     message.group = object.group ?? 0;
     message.sender = object.sender ?? 0;
+    message.attempt = object.attempt ?? 0;
     message.deal = (object.deal !== undefined && object.deal !== null) ? DkgDeal.fromPartial(object.deal) : undefined;
     message.response = (object.response !== undefined && object.response !== null)
       ? DkgResponse.fromPartial(object.response)
