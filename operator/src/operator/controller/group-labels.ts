@@ -83,12 +83,10 @@ export async function publishGroupLabels(
     if (source === undefined) return;
     const address = `${nodeHost(name, namespace, source.dataCenter, source.index)}:${PORTS.peer}`;
     await calls.within([
-      calls.start(`groups ${address} ${epoch}`, () =>
-        deps.nodes.groups(address, epoch).then(
-          (groups) => state.learned(id, epoch, groups),
-          () => undefined, // the next refresh asks again
-        ),
-      ),
+      calls.start(address, `groups ${epoch}`, () => deps.nodes.groups(address, epoch), {
+        ok: (groups) => state.learned(id, epoch, groups),
+        failed: () => undefined, // the next refresh asks again
+      }),
     ]);
   }
   const known = state.groups(id);

@@ -4,6 +4,7 @@
  * through. Both are ports: `grpcNodes` implements them with the node's client
  * (@relaylab/node/client), and tests inject fakes.
  */
+import { status } from "@grpc/grpc-js";
 import { NodeClientPool, pushFaults } from "@relaylab/node/client";
 import { median } from "@relaylab/node/quantile";
 import type { FaultSetSpec } from "../../genesis/index.js";
@@ -56,12 +57,30 @@ export interface NodeControl {
 /** Deadline of one call; a slow node must not hold a reconcile up for long. */
 const CALL_DEADLINE_MS = 3000;
 
-/** Both ports over gRPC, one client per address; `close` releases the channels (call on shutdown). */
+/** The call never reached a node that answered: the channel is of no use until the node is there. */
+const unreached = (err: unknown): boolean => {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === status.UNAVAILABLE || code === status.DEADLINE_EXCEEDED;
+};
+
+/**
+ * Both ports over gRPC, one client per address; `close` releases the channels (call on shutdown).
+ * A call that reached no node closes its address's client: calls still queued in that channel
+ * behind a name that does not resolve go with it, and the next call opens a fresh one.
+ */
 export function grpcNodes(): NodeStatusReader & NodeControl & { close(): void } {
   const pool = new NodeClientPool({ deadlineMs: CALL_DEADLINE_MS });
+  const closingIfUnreached = async <T>(address: string, call: Promise<T>): Promise<T> => {
+    try {
+      return await call;
+    } catch (err) {
+      if (unreached(err)) pool.closeWhere((a) => a.public === address || a.control === address);
+      throw err;
+    }
+  };
   return {
     async status(address) {
-      const s = await pool.get({ public: address }).status();
+      const s = await closingIfUnreached(address, pool.get({ public: address }).status());
       return {
         index: s.index,
         ready: s.ready,
@@ -77,11 +96,11 @@ export function grpcNodes(): NodeStatusReader & NodeControl & { close(): void } 
       };
     },
     async groups(address, epoch) {
-      const set = await pool.get({ public: address }).groups(BigInt(epoch));
+      const set = await closingIfUnreached(address, pool.get({ public: address }).groups(BigInt(epoch)));
       return set.groups.map((g) => ({ index: g.index, members: [...g.members] }));
     },
     async setFaults({ address, node, controlKey }, faults) {
-      await pushFaults(pool.get({ control: address }, { secretKey: Buffer.from(controlKey, "hex"), node }), node, faults);
+      await closingIfUnreached(address, pushFaults(pool.get({ control: address }, { secretKey: Buffer.from(controlKey, "hex"), node }), node, faults));
     },
     release(domain) {
       const under = (address: string | undefined): boolean => address !== undefined && inDomain(address, domain);

@@ -323,7 +323,7 @@ function derivationInputs(subnet: Subnet, shares: readonly DataCenterShare[], dc
 
 /**
  * Frees what the reconciler holds for a deleted Subnet: applied-object digests, live figures,
- * pushed fault sets, learned groups and the gRPC channels to its nodes. Without this, an operator
+ * pushed fault sets, learned groups, backoffs and the gRPC channels to its nodes. Without this, an operator
  * serving short-lived CI testnets would grow with every Subnet it ever saw.
  */
 function forgetSubnet(deps: SubnetReconcilerDeps, state: ReconcilerState, key: string): void {
@@ -334,6 +334,7 @@ function forgetSubnet(deps: SubnetReconcilerDeps, state: ReconcilerState, key: s
   state.secrets.forget(key);
   state.genesisHashes.delete(key);
   for (const address of state.live.keys()) if (inDomain(address, domain)) state.live.delete(address);
+  state.calls.forget((address) => inDomain(address, domain));
   const uid = state.uids.get(key);
   if (uid !== undefined) {
     for (const slot of state.pushed.keys()) if (slot.startsWith(`${uid}/`)) state.pushed.delete(slot);
@@ -367,12 +368,10 @@ async function readLive(deps: SubnetReconcilerDeps, nodes: ReconcilerState, subn
   await nodes.calls.within(
     placements.map((p) => {
       const address = addressOf(p);
-      return nodes.calls.start(`status ${address}`, () =>
-        deps.nodes.status(address).then(
-          (s) => void nodes.live.set(address, s),
-          () => void nodes.live.delete(address),
-        ),
-      );
+      return nodes.calls.start(address, "status", () => deps.nodes.status(address), {
+        ok: (s) => void nodes.live.set(address, s),
+        failed: () => void nodes.live.delete(address),
+      });
     }),
   );
   const live = new Map<number, NodeLiveStatus>();
@@ -416,13 +415,11 @@ async function pushFaults(
       return Promise.resolve();
     }
     const address = `${nodeHost(name, namespace, p.dataCenter, p.index)}:${PORTS.control}`;
-    return calls.start(`faults ${address} ${text}`, () =>
-      deps.control.setFaults({ address, node: p.index, controlKey }, desired).then(
-        () => void pushed.set(slot, text),
-        // Not fatal: the node may still be starting; the next status refresh tries again.
-        (err: unknown) => deps.log.debug({ subnet: key(subnet), index: p.index, err: err instanceof Error ? err.message : String(err) }, "could not push faults yet"),
-      ),
-    );
+    return calls.start(address, `faults ${text}`, () => deps.control.setFaults({ address, node: p.index, controlKey }, desired), {
+      ok: () => void pushed.set(slot, text),
+      // Not fatal: the node may still be starting; the next status refresh tries again.
+      failed: (err) => deps.log.debug({ subnet: key(subnet), index: p.index, err: err instanceof Error ? err.message : String(err) }, "could not push faults yet"),
+    });
   });
   await calls.within(pushes);
 }

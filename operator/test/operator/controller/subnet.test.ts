@@ -7,6 +7,7 @@ import type { SubnetSpec } from "../../../src/api/index.js";
 import { decodeIdentitySecret } from "../../../src/operator/controller/identity.js";
 import type { NodeLiveStatus } from "../../../src/operator/controller/live.js";
 import { REAPPLY_MS } from "../../../src/operator/controller/applied.js";
+import { NODE_BACKOFF_MAX_MS } from "../../../src/operator/controller/node-calls.js";
 import { ANNOTATION_GENESIS_HASH, DEFAULT_CHILDREN_CONFIG, PORTS, inDomain, networkPolicyRef, nodeHost } from "../../../src/resources/index.js";
 import type { KubeObject } from "../../../src/operator/runtime/kube.js";
 import { dataCenter, subnet } from "../../fixtures.js";
@@ -50,6 +51,8 @@ function reportAll(bed: Bed, patch: Partial<NodeLiveStatus> = {}): void {
       ...patch,
     });
   }
+  // Nodes that did not answer before are asked again once their backoff ran out.
+  bed.clock.advance(NODE_BACKOFF_MAX_MS);
 }
 
 describe("reconcileSubnet", () => {
