@@ -130,7 +130,12 @@ if [[ -d /run/containerd/s ]]; then
 fi
 # shellcheck disable=SC2206
 created=($CREATED)
-for path in "${created[@]}"; do rm -rf "$path"; done
+for path in "${created[@]}"; do
+  # `ip netns add` bind-mounts /run/netns onto itself on first use: a mount point is not removable.
+  if mountpoint -q "$path" 2>/dev/null; then umount "$path" 2>/dev/null || umount -l "$path" 2>/dev/null || fail "cannot unmount $path"; fi
+  rm -rf "$path" 2>/dev/null
+  [[ -e $path ]] && fail "cannot remove $path"
+done
 
 # Host-wide sysctls the kubelet sets (vm.overcommit_memory, kernel.panic, ...): back as they were.
 # shellcheck disable=SC2206
