@@ -7,7 +7,8 @@
  * beacons), timed from the command's start to its exit, so `firstBeaconSeconds` covers genesis, process
  * start-up, the DKG of epoch 0 and round 1. 16 nodes run the default topology of `npm start`; other sizes a
  * one-data-center topology with groups of 16 (t = 9), one group per 16 nodes. It then lets the testnet run
- * `--settle-seconds`, reads every node process's resident set (VmRSS in /proc) and stops it with
+ * `--settle-seconds`, reads every node process's memory (/proc/PID/smaps_rollup: resident, anonymous, and
+ * proportional, which divides the pages of the `node` binary shared by every process among them) and stops it with
  * `relaylab down`. Each size starts in a fresh run directory.
  */
 import { spawn } from "node:child_process";
@@ -45,16 +46,28 @@ function relaylab(args: readonly string[]): Promise<{ code: number; stdout: stri
   });
 }
 
-function rssMiB(pid: number): number | undefined {
+/** A process's memory in MiB from /proc/PID/smaps_rollup: resident, proportional (shared pages divided among their sharers) and anonymous. */
+interface ProcessMemory {
+  rss: number;
+  pss: number;
+  anon: number;
+}
+
+function memoryMiB(pid: number): ProcessMemory | undefined {
   try {
-    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
-    return kb === undefined ? undefined : Number(kb) / 1024;
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+    const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(rollup)?.[1] ?? NaN) / 1024;
+    const m = { rss: field("Rss"), pss: field("Pss"), anon: field("Anonymous") };
+    return Object.values(m).every(Number.isFinite) ? m : undefined;
   } catch {
     return undefined;
   }
 }
 
-const results: { nodes: number; firstBeaconSeconds: number; nodeRssMbP50: number; nodeRssMbMax: number; totalRssMb: number }[] = [];
+const p50 = (values: readonly number[]): number => quantile([...values].sort((a, b) => a - b), 0.5);
+const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
+
+const results: { nodes: number; firstBeaconSeconds: number; nodeRssMbP50: number; nodeRssMbMax: number; totalRssMb: number; nodePssMbP50: number; nodeAnonMbP50: number; totalPssMb: number }[] = [];
 for (const nodes of sizes) {
   const work = mkdtempSync(join(tmpdir(), "relaylab-startup-"));
   const runDir = join(work, "run");
@@ -72,12 +85,22 @@ for (const nodes of sizes) {
   try {
     if (up.code !== 0) throw new Error(`relaylab up --detach exited ${up.code} at ${nodes} nodes: ${up.stderr.trim().split("\n").at(-1) ?? ""}`);
     await new Promise((r) => setTimeout(r, settleSeconds * 1000));
-    const rss = readRunState(runDir)
-      .nodes.map((n) => (n.pid === undefined ? undefined : rssMiB(n.pid)))
-      .filter((v): v is number => v !== undefined)
-      .sort((a, b) => a - b);
-    if (rss.length !== nodes) throw new Error(`only ${rss.length} of ${nodes} node processes were running after ${settleSeconds} s`);
-    results.push({ nodes, firstBeaconSeconds, nodeRssMbP50: quantile(rss, 0.5), nodeRssMbMax: rss.at(-1) ?? 0, totalRssMb: rss.reduce((a, b) => a + b, 0) });
+    const memory = readRunState(runDir)
+      .nodes.map((n) => (n.pid === undefined ? undefined : memoryMiB(n.pid)))
+      .filter((v): v is ProcessMemory => v !== undefined);
+    if (memory.length !== nodes) throw new Error(`only ${memory.length} of ${nodes} node processes were running after ${settleSeconds} s`);
+    const rss = memory.map((m) => m.rss);
+    const pss = memory.map((m) => m.pss);
+    results.push({
+      nodes,
+      firstBeaconSeconds,
+      nodeRssMbP50: p50(rss),
+      nodeRssMbMax: Math.max(...rss),
+      totalRssMb: sum(rss),
+      nodePssMbP50: p50(pss),
+      nodeAnonMbP50: p50(memory.map((m) => m.anon)),
+      totalPssMb: sum(pss),
+    });
   } finally {
     await relaylab(["down", "--run-dir", runDir]);
     rmSync(work, { recursive: true, force: true });
