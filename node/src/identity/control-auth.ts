@@ -12,10 +12,9 @@
  * and the nonce cache stop replays. Fault sets are not secret, so the calls need no encryption.
  */
 import { randomBytes } from "node:crypto";
-import { ed25519 } from "@noble/curves/ed25519.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, concatBytes, hexToBytes } from "@noble/hashes/utils.js";
-import { signWithIdentity, verifyIdentitySignature } from "./index.js";
+import { generateIdentity, signWithIdentity, verifyIdentitySignature } from "./index.js";
 
 /** gRPC metadata key carrying the signature. */
 export const CONTROL_AUTH_HEADER = "x-relaylab-control-auth";
@@ -48,8 +47,7 @@ export interface ControlCall {
 
 /** A fresh control key pair (ed25519), hex. */
 export function generateControlKey(): { secretKey: string; publicKey: string } {
-  const { secretKey, publicKey } = ed25519.keygen();
-  return { secretKey: bytesToHex(secretKey), publicKey: bytesToHex(publicKey) };
+  return generateIdentity();
 }
 
 /** The header value authorizing `call`. */

@@ -3,8 +3,8 @@
  * Node identity: an ed25519 key pair that authenticates every non-BLS message a node sends
  * (DKG packets, block proposals). Keys travel as lowercase hex: the secret is the 32-byte seed.
  */
-import { ed25519 } from "@noble/curves/ed25519.js";
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
+import { publicKeyOf, randomSeed, signEd25519, verifyEd25519 } from "./ed25519.js";
 
 export interface Identity {
   readonly secretKey: string;
@@ -13,27 +13,23 @@ export interface Identity {
 
 /** Makes a fresh identity from the system's CSPRNG. */
 export function generateIdentity(): Identity {
-  const { secretKey, publicKey } = ed25519.keygen();
-  return { secretKey: bytesToHex(secretKey), publicKey: bytesToHex(publicKey) };
+  const seed = randomSeed();
+  return { secretKey: bytesToHex(seed), publicKey: bytesToHex(publicKeyOf(seed)) };
 }
 
 /** The public key that belongs to a secret key given as 64 hex characters. */
 export function identityPublicKey(secretKeyHex: string): string {
-  return bytesToHex(ed25519.getPublicKey(parseKeyHex(secretKeyHex, "identity secret key")));
+  return bytesToHex(publicKeyOf(parseKeyHex(secretKeyHex, "identity secret key")));
 }
 
 /** Signs `message` under a domain-separation tag, so a signature for one purpose is useless for another. */
 export function signWithIdentity(secretKey: Uint8Array, domain: string, message: Uint8Array): Uint8Array {
-  return ed25519.sign(withDomain(domain, message), secretKey);
+  return signEd25519(secretKey, withDomain(domain, message));
 }
 
 /** Verifies an identity signature; false for any malformed input rather than an exception. */
 export function verifyIdentitySignature(publicKey: Uint8Array, domain: string, message: Uint8Array, signature: Uint8Array): boolean {
-  try {
-    return ed25519.verify(signature, withDomain(domain, message), publicKey);
-  } catch {
-    return false;
-  }
+  return verifyEd25519(publicKey, withDomain(domain, message), signature);
 }
 
 /** Decodes a 32-byte key from hex, with an error that names the key and never echoes its value. */
