@@ -16,7 +16,8 @@ import { join } from "node:path";
 const dir = process.env.RELAYLAB_CPU_PROFILE_DIR;
 const script = process.argv[1] ?? "";
 
-if (dir !== undefined && /node[/\\]src[/\\]main\.ts$/.test(script)) {
+// The runner starts the node program from its source under tsx or from its bundle in node/.cache.
+if (dir !== undefined && /node[/\\](src[/\\]main\.ts|\.cache[/\\]main-[0-9a-f]+\.mjs)$/.test(script)) {
   const index = process.argv[process.argv.indexOf("--index") + 1] ?? String(process.pid);
   const session = new Session();
   session.connect();

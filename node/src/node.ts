@@ -102,6 +102,7 @@ export class RelayNode {
       metrics,
       onRegistered: () => engine.resume(),
       strategy: strategies.dkg,
+      commitments: crypto.commitments,
     });
     const engine = new BeaconEngine({
       self: index,

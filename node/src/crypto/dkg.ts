@@ -40,9 +40,10 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, concatBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 import { CryptoError } from "./errors.js";
-import { decodeG2OnCurve, decodeScalar, encodeG2, encodeScalar } from "./points.js";
-import { assertIndex, assertThreshold, commitPolynomial, evaluateCommitments, evaluatePolynomial, randomPolynomial, verifyShare } from "./poly.js";
-import { Fr, G2, type G2Point } from "./scheme.js";
+import { NOBLE_COMMITMENTS, type CommitmentGroup, type CommitmentPoint } from "./commitments.js";
+import { decodeScalar, encodeScalar } from "./points.js";
+import { assertIndex, assertThreshold, evaluatePolynomial, randomPolynomial } from "./poly.js";
+import { Fr } from "./scheme.js";
 import type { SecretShare } from "./tbls.js";
 
 /** Domain of the statement a dealer signs about its commitments (the signer adds the session: epoch, group). */
@@ -85,10 +86,12 @@ export interface DkgConfig {
   members: number;
   threshold: number;
   signer: DkgSigner;
+  /** The backend's G2 arithmetic for the commitments. @default NOBLE_COMMITMENTS */
+  group?: CommitmentGroup | undefined;
 }
 
 interface ReceivedDeal {
-  readonly commitments: readonly G2Point[] | undefined; // undefined: malformed or not signed by the dealer
+  readonly commitments: readonly CommitmentPoint[] | undefined; // undefined: malformed or not signed by the dealer
   readonly digest: string | undefined;
   readonly signature: Uint8Array | undefined;
   readonly share: bigint | undefined; // undefined: share missing, malformed or not matching the commitments
@@ -108,6 +111,7 @@ export class Dkg {
   readonly #commitmentBytes: Uint8Array[];
   readonly #digestSignature: Uint8Array;
   readonly #signer: DkgSigner;
+  readonly #group: CommitmentGroup;
   readonly #deals = new Map<number, ReceivedDeal>();
   /** Pooled evidence from every response seen: dealer → dealer-signed digest → members reporting it. */
   readonly #digests = new Map<number, Map<string, Set<number>>>();
@@ -141,9 +145,10 @@ export class Dkg {
     this.#members = config.members;
     this.#threshold = config.threshold;
     this.#signer = config.signer;
+    this.#group = config.group ?? NOBLE_COMMITMENTS;
     this.#polynomial = randomPolynomial(config.threshold);
-    const commitments = commitPolynomial(this.#polynomial);
-    this.#commitmentBytes = commitments.map(encodeG2);
+    const commitments = this.#group.commit(this.#polynomial);
+    this.#commitmentBytes = commitments.map((c) => this.#group.encode(c));
     this.#digestSignature = config.signer.sign(commitmentStatement(this.#self, this.#commitmentBytes));
     this.#deals.set(this.#self, {
       commitments,
@@ -237,7 +242,7 @@ export class Dkg {
     if (lateResend && previous?.commitments !== undefined && previous.digest !== received.digest) {
       // This member reported the commitments it holds, and everyone judges the dealer against the reported
       // ones: a re-send under other commitments may bring only a share that matches the ones held.
-      const share = decodeValidShare(message.share, previous.commitments, this.#self);
+      const share = this.#validShare(message.share, previous.commitments, this.#self);
       if (share !== undefined) this.#deals.set(message.from, { ...previous, share });
       return;
     }
@@ -246,11 +251,11 @@ export class Dkg {
 
   #checkDeal(message: Extract<DkgMessage, { type: "deal" }>): ReceivedDeal {
     const invalid = { commitments: undefined, digest: undefined, signature: undefined, share: undefined };
-    const commitments = decodeCommitments(message.commitments, this.#threshold);
+    const commitments = this.#decodeCommitments(message.commitments);
     if (commitments === undefined) return invalid;
     const digest = digestOf(message.commitments);
     if (!this.#signedBy(message.from, digest, message.digestSignature)) return invalid;
-    return { commitments, digest, signature: message.digestSignature, share: decodeValidShare(message.share, commitments, this.#self) };
+    return { commitments, digest, signature: message.digestSignature, share: this.#validShare(message.share, commitments, this.#self) };
   }
 
   /** Whether `signature` is `dealer`'s over `digest`; each distinct triple is verified once. */
@@ -401,8 +406,8 @@ export class Dkg {
   }
 
   /** A share `dealer` revealed for `complainer` that verifies against `commitments`. */
-  #answer(dealer: number, complainer: number, commitments: readonly G2Point[]): bigint | undefined {
-    return this.#justified.get(dealer)?.get(complainer)?.find((share) => verifyShare(commitments, complainer, share));
+  #answer(dealer: number, complainer: number, commitments: readonly CommitmentPoint[]): bigint | undefined {
+    return this.#justified.get(dealer)?.get(complainer)?.find((share) => this.#group.verifyShare(commitments, complainer, share));
   }
 
   #finish(): void {
@@ -421,8 +426,8 @@ export class Dkg {
     // A coefficient outside G2 means some qualified dealers committed to such points there: drop them (all
     // honest members hold the same commitments for qualified dealers, so they drop the same ones) and repeat.
     let polynomial = this.#publicPolynomial(qualified);
-    for (let bad = outsideG2(polynomial); bad.length > 0; bad = outsideG2(polynomial)) {
-      qualified = qualified.filter((d) => bad.every((j) => this.#deals.get(d)?.commitments?.[j]?.isTorsionFree() === true));
+    for (let bad = this.#outsideG2(polynomial); bad.length > 0; bad = this.#outsideG2(polynomial)) {
+      qualified = qualified.filter((d) => bad.every((j) => this.#inSubgroup(this.#deals.get(d)?.commitments?.[j])));
       polynomial = this.#publicPolynomial(qualified);
     }
     if (qualified.length < this.#threshold) {
@@ -457,59 +462,65 @@ export class Dkg {
   }
 
   /** Σ_{d∈qualified} C_d: the group's public polynomial in G2. */
-  #publicPolynomial(qualified: readonly number[]): G2Point[] {
-    let sum: G2Point[] = Array.from({ length: this.#threshold }, () => G2.ZERO);
+  #publicPolynomial(qualified: readonly number[]): CommitmentPoint[] {
+    const group = this.#group;
+    let sum: CommitmentPoint[] = Array.from({ length: this.#threshold }, () => group.zero);
     for (const dealer of qualified) {
       const commitments = this.#deals.get(dealer)?.commitments ?? [];
-      sum = sum.map((acc, j) => acc.add(commitments[j] ?? G2.ZERO));
+      sum = sum.map((acc, j) => group.add(acc, commitments[j] ?? group.zero));
     }
     return sum;
   }
 
-  #combine(qualified: readonly number[], polynomial: readonly G2Point[]): DkgResult {
+  #combine(qualified: readonly number[], polynomial: readonly CommitmentPoint[]): DkgResult {
+    const group = this.#group;
     const secret = qualified.reduce((acc, dealer) => Fr.add(acc, this.#myShareFrom(dealer)), 0n);
     const indices = Array.from({ length: this.#members }, (_, i) => i + 1);
     return {
-      groupPublicKey: encodeG2(polynomial[0] ?? G2.ZERO),
+      groupPublicKey: group.encode(polynomial[0] ?? group.zero),
       secretShare: { index: this.#self, secret },
-      publicKeyShares: indices.map((i) => encodeG2(evaluateCommitments(polynomial, i))),
-      commitments: polynomial.map(encodeG2),
+      publicKeyShares: indices.map((i) => group.encode(group.evaluate(polynomial, i))),
+      commitments: polynomial.map((c) => group.encode(c)),
       qualified: [...qualified],
     };
+  }
+
+  /** The share if it decodes and matches `commitments` at `index`; undefined otherwise. */
+  #validShare(bytes: Uint8Array, commitments: readonly CommitmentPoint[], index: number): bigint | undefined {
+    let share: bigint;
+    try {
+      share = decodeScalar(bytes, "DKG share");
+    } catch {
+      return undefined;
+    }
+    return this.#group.verifyShare(commitments, index, share) ? share : undefined;
+  }
+
+  /** Positions of the coefficients that are not in the prime-order subgroup. */
+  #outsideG2(polynomial: readonly CommitmentPoint[]): number[] {
+    return polynomial.flatMap((a, j) => (this.#group.inSubgroup(a) ? [] : [j]));
+  }
+
+  #inSubgroup(point: CommitmentPoint | undefined): boolean {
+    return point !== undefined && this.#group.inSubgroup(point);
+  }
+
+  #decodeCommitments(commitments: unknown): CommitmentPoint[] | undefined {
+    if (!Array.isArray(commitments) || commitments.length !== this.#threshold) return undefined;
+    try {
+      return commitments.map((c: unknown, j) => {
+        if (!(c instanceof Uint8Array)) throw new CryptoError("malformed_point", `commitment ${j} is not bytes`);
+        return this.#group.decodeOnCurve(c, `commitment ${j}`);
+      });
+    } catch (error) {
+      if (error instanceof CryptoError) return undefined;
+      throw error;
+    }
   }
 
   #fail(reason: string): void {
     this.#phase = "failed";
     this.#failureReason = reason;
-  }
-}
-
-/** The share if it decodes and matches `commitments` at `index`; undefined otherwise. */
-function decodeValidShare(bytes: Uint8Array, commitments: readonly G2Point[], index: number): bigint | undefined {
-  let share: bigint;
-  try {
-    share = decodeScalar(bytes, "DKG share");
-  } catch {
-    return undefined;
-  }
-  return verifyShare(commitments, index, share) ? share : undefined;
-}
-
-/** Positions of the coefficients that are not in the prime-order subgroup. */
-function outsideG2(polynomial: readonly G2Point[]): number[] {
-  return polynomial.flatMap((a, j) => (a.isTorsionFree() ? [] : [j]));
-}
-
-function decodeCommitments(commitments: unknown, threshold: number): G2Point[] | undefined {
-  if (!Array.isArray(commitments) || commitments.length !== threshold) return undefined;
-  try {
-    return commitments.map((c: unknown, j) => {
-      if (!(c instanceof Uint8Array)) throw new CryptoError("malformed_point", `commitment ${j} is not bytes`);
-      return decodeG2OnCurve(c, `commitment ${j}`);
-    });
-  } catch (error) {
-    if (error instanceof CryptoError) return undefined;
-    throw error;
   }
 }
 

@@ -22,4 +22,5 @@ export {
   type SecretShare,
 } from "./tbls.js";
 export { dealShares, publicKeyShare, type DealtShares } from "./sharing.js";
+export { NOBLE_COMMITMENTS, type CommitmentGroup, type CommitmentPoint } from "./commitments.js";
 export { commitmentStatement, Dkg, type DkgConfig, type DkgMessage, type DkgPhase, type DkgResult, type DkgSigner } from "./dkg.js";

@@ -36,7 +36,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, concatBytes, hexToBytes } from "@noble/hashes/utils.js";
 import type { Clock, Timer } from "../clock.js";
-import { commitmentStatement, Dkg, PUBLIC_KEY_BYTES, type DkgMessage, type DkgSigner, type SecretShare } from "../crypto/index.js";
+import { commitmentStatement, Dkg, PUBLIC_KEY_BYTES, type CommitmentGroup, type DkgMessage, type DkgSigner, type SecretShare } from "../crypto/index.js";
 import type { Genesis } from "../config/index.js";
 import { DkgBody, type DkgDeal, type DkgOutcome, type DkgPacket, type Envelope } from "../gen/relaylab/v1/protocol.js";
 import { identityAgreement } from "../identity/agreement.js";
@@ -73,6 +73,8 @@ export interface DkgDriverOptions {
   readonly metrics: Metrics | null;
   /** The deal sent to each member, and the outcome sent to each node. @default honestDkg */
   readonly strategy?: DkgStrategy;
+  /** The crypto backend's G2 arithmetic for the DKG. @default NOBLE_COMMITMENTS */
+  readonly commitments?: CommitmentGroup;
 }
 
 /** One member's signed outcome for a candidate. */
@@ -170,7 +172,7 @@ export class DkgDriver {
       const pos = members.indexOf(self);
       if (pos < 0) return;
       const signer = this.signer(candidate, members);
-      const dkg = new Dkg({ self: pos + 1, members: members.length, threshold: this.threshold, signer });
+      const dkg = new Dkg({ self: pos + 1, members: members.length, threshold: this.threshold, signer, group: this.opts.commitments });
       const run: Run = { candidate, members, dkg, signer, sent: [], phase: dkg.phase, phaseStartedAt: clock.now(), startedAt: clock.now(), finished: false };
       this.runs.set(candidate, run);
       this.opts.log.info({ event: "dkg_started", group: candidate, epoch: Number(this.opts.epoch), attempt: this.attempt, members: members.length }, "DKG started");

@@ -30,7 +30,7 @@ import { GroupSet } from "../beacon/group-set.js";
 import { drawGroups } from "../beacon/groups.js";
 import type { Clock, Timer } from "../clock.js";
 import type { Genesis } from "../config/index.js";
-import type { SecretShare } from "../crypto/index.js";
+import type { CommitmentGroup, SecretShare } from "../crypto/index.js";
 import { DkgBody, type DkgPacket, type Envelope } from "../gen/relaylab/v1/protocol.js";
 import { verifyIdentitySignature } from "../identity/index.js";
 import type { Logger } from "../log.js";
@@ -70,6 +70,8 @@ export interface EpochManagerOptions {
   readonly onRegistered: (epoch: bigint) => void;
   /** The deal this node sends each member as dealer, in every epoch's DKG. @default honestDkg */
   readonly strategy?: DkgStrategy;
+  /** The crypto backend's G2 arithmetic for every epoch's DKG. @default NOBLE_COMMITMENTS */
+  readonly commitments?: CommitmentGroup;
 }
 
 export class EpochManager {

@@ -9,7 +9,8 @@ import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
 import fc from "fast-check";
 import { BACKEND_NAMES, createMclBackend, isBackendName, loadBackend, loadRoundCrypto, NOBLE_ROUND_CRYPTO, nobleBackend, type RoundCrypto, type SchemeBackend } from "../../src/crypto/backend/index.js";
 import { CryptoError, generateSecretKey, partialSign, publicKeyOf, type PartialSignature, type RecoverVerifiedInput } from "../../src/crypto/index.js";
-import { allPartials, keyShareLookup, nonSubgroupG1, sharing, utf8 } from "./fixtures.js";
+import { Fr } from "../../src/crypto/scheme.js";
+import { allPartials, encodeG2Unchecked, keyShareLookup, nonSubgroupG1, order13G2, sharing, utf8 } from "./fixtures.js";
 
 interface Quicknet {
   chain: { publicKey: string };
@@ -211,3 +212,64 @@ describe("mcl-wasm refuses what noble refuses", () => {
 });
 
 type PartialSet = [Parameters<SchemeBackend["recover"]>[0], string];
+
+describe("the DKG's commitment arithmetic on mcl-wasm gives noble's results", () => {
+  const noble = nobleBackend.commitments;
+  const polynomial = [generateSecretKey(), generateSecretKey(), generateSecretKey()];
+  const encoded = noble.commit(polynomial).map((c) => noble.encode(c));
+
+  it("commits to a polynomial with the same bytes, and evaluates the commitments to the same key shares", () => {
+    const commitments = mcl.commitments.commit(polynomial);
+    assert.deepEqual(commitments.map((c) => mcl.commitments.encode(c)), encoded);
+    const decodedNoble = encoded.map((c, j) => noble.decodeOnCurve(c, `c${j}`));
+    const decodedMcl = encoded.map((c, j) => mcl.commitments.decodeOnCurve(c, `c${j}`));
+    for (const index of [1, 2, 7, 400, 0xffff]) {
+      assert.deepEqual(mcl.commitments.encode(mcl.commitments.evaluate(decodedMcl, index)), noble.encode(noble.evaluate(decodedNoble, index)), `index ${index}`);
+    }
+    const sum = (group: typeof noble, points: readonly ReturnType<typeof noble.commit>[number][]): Uint8Array => group.encode(points.reduce((a, b) => group.add(a, b), group.zero));
+    assert.deepEqual(sum(mcl.commitments, decodedMcl), sum(noble, decodedNoble));
+    assert.deepEqual(mcl.commitments.encode(mcl.commitments.zero), noble.encode(noble.zero));
+  });
+
+  it("gives the same Feldman verdicts, out-of-range shares included", () => {
+    const commitments = encoded.map((c, j) => mcl.commitments.decodeOnCurve(c, `c${j}`));
+    const nobleCommitments = encoded.map((c, j) => noble.decodeOnCurve(c, `c${j}`));
+    const f = (x: bigint): bigint => polynomial.reduceRight((acc, a) => (acc * x + a) % Fr.ORDER, 0n);
+    const shares: [number, bigint][] = [
+      [3, f(3n)],
+      [3, f(4n)],
+      [3, (f(3n) + 1n) % Fr.ORDER],
+      [3, 0n],
+      [3, f(3n) + Fr.ORDER],
+      [3, -1n],
+    ];
+    for (const [index, share] of shares) {
+      assert.equal(mcl.commitments.verifyShare(commitments, index, share), noble.verifyShare(nobleCommitments, index, share), `share ${share}`);
+    }
+    assert.equal(mcl.commitments.verifyShare(commitments, 3, f(3n)), true);
+  });
+
+  it("decodes on the curve only, leaving the subgroup to inSubgroup, and refuses what noble refuses", () => {
+    const torsion = encodeG2Unchecked(order13G2());
+    assert.equal(mcl.commitments.inSubgroup(mcl.commitments.decodeOnCurve(torsion, "t")), false);
+    assert.equal(noble.inSubgroup(noble.decodeOnCurve(torsion, "t")), false);
+    assert.equal(mcl.commitments.inSubgroup(mcl.commitments.decodeOnCurve(publicKey(), "k")), true);
+    const [first] = encoded;
+    assert.ok(first);
+    const infinity = new Uint8Array(96);
+    infinity[0] = 0xc0;
+    const uncompressed = Uint8Array.from(first);
+    uncompressed[0] = (uncompressed[0] ?? 0) & 0x7f;
+    const bad: Uint8Array[] = [first.subarray(0, 95), infinity, uncompressed, Uint8Array.from({ length: 96 }, (_, i) => (i === 0 ? 0x9f : 0xff))];
+    for (const bytes of bad) {
+      assert.throws(() => noble.decodeOnCurve(bytes, "c"), isMalformed);
+      assert.throws(() => mcl.commitments.decodeOnCurve(bytes, "c"), isMalformed);
+    }
+    // The subgroup check stays on for keys decoded afterwards.
+    assert.throws(() => mcl.verify(torsion, utf8("m"), nobleBackend.sign(generateSecretKey(), utf8("m"))), isMalformed);
+  });
+});
+
+function publicKey(): Uint8Array {
+  return publicKeyOf(generateSecretKey());
+}

@@ -5,7 +5,7 @@
 import { bls12_381 } from "@noble/curves/bls12-381.js";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { randomBytes } from "@noble/hashes/utils.js";
-import { commitmentStatement, Dkg, type DkgMessage, type DkgSigner } from "../../src/crypto/index.js";
+import { commitmentStatement, Dkg, type CommitmentGroup, type DkgMessage, type DkgSigner } from "../../src/crypto/index.js";
 import { encodeG2Unchecked, order13G2 } from "./fixtures.js";
 
 /** How a member misbehaves; "honest" follows the protocol. */
@@ -33,6 +33,8 @@ export interface RunOptions {
   duplicate?: boolean;
   /** Hold relayed messages back until every direct one has been delivered (members may reach a phase's end first). */
   slowRelays?: boolean;
+  /** The G2 arithmetic member i uses (its node's crypto backend). @default noble for every member */
+  groupOf?: (member: number) => CommitmentGroup;
 }
 
 export interface Run {
@@ -69,7 +71,7 @@ export function runDkg(options: RunOptions): Run {
   const { members, threshold } = options;
   const signers = testSigners(members);
   const adversary = new Adversary(members, threshold, options.behaviours ?? new Map(), signers);
-  const dkgs = signers.map((signer, i) => new Dkg({ self: i + 1, members, threshold, signer }));
+  const dkgs = signers.map((signer, i) => new Dkg({ self: i + 1, members, threshold, signer, group: options.groupOf?.(i + 1) }));
   const relayed = dkgs.map(() => new Set<DkgMessage>());
   const queue: Outgoing[] = [];
   const relays: Outgoing[] = [];

@@ -2,16 +2,17 @@
 // Joint-Feldman DKG with 0, 1 and g−t dishonest dealers: honest members agree on the group key and the
 // qualified set, dishonest dealers are excluded, and a threshold signature from the DKG shares verifies.
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
-import { CryptoError, Dkg, partialSign, publicKeyOf, recoverVerified, verify, type DkgResult } from "../../src/crypto/index.js";
-import { ACCOMPLICE, runDkg, testSigners, type Behaviour } from "./dkg-harness.js";
+import { before, describe, it } from "node:test";
+import { createMclBackend } from "../../src/crypto/backend/index.js";
+import { CryptoError, Dkg, NOBLE_COMMITMENTS, partialSign, publicKeyOf, recoverVerified, verify, type CommitmentGroup, type DkgResult } from "../../src/crypto/index.js";
+import { ACCOMPLICE, runDkg, testSigners, type Behaviour, type RunOptions } from "./dkg-harness.js";
 import { utf8 } from "./fixtures.js";
 
 const G = 7;
 const T = 4;
 
 /** Runs a DKG and checks everything honest members must agree on; returns their results. */
-function honestResults(behaviours: Map<number, Behaviour>, network: { duplicate?: boolean; slowRelays?: boolean } = {}): { results: DkgResult[]; qualified: number[]; timeouts: number } {
+function honestResults(behaviours: Map<number, Behaviour>, network: Omit<RunOptions, "members" | "threshold" | "behaviours"> = {}): { results: DkgResult[]; qualified: number[]; timeouts: number } {
   const { dkgs, timeouts } = runDkg({ members: G, threshold: T, behaviours, ...network });
   const honest = dkgs.filter((_, i) => (behaviours.get(i + 1) ?? "honest") === "honest");
   const results = honest.map((dkg) => {
@@ -49,6 +50,22 @@ function assertThresholdSignatureWorks(results: readonly DkgResult[]): void {
   assert.equal(verify(first.groupPublicKey, message, signature), true);
 }
 
+/** One dishonest dealer (member 7) of each kind, and whether honest members end up keeping it. */
+const single: [Behaviour, boolean][] = [
+  ["bad-share", false],
+  ["bad-share-justified", true],
+  ["bad-commitment", false],
+  ["malformed-commitment", false],
+  ["equivocate", false],
+  ["silent", false],
+  // Its response reaches only half the group (relays bring it to the rest); its deal is fine.
+  ["split-responses", true],
+  ["victim-malformed-commitment", true],
+  // The victim keeps the agreed commitments and takes only a share that matches them: none does, so it stays
+  // a complainer whose complaint the public justification answers.
+  ["resend-other-commitments", true],
+];
+
 describe("DKG", () => {
   it("all honest: finishes by fast sync without any timeout; everyone qualified", () => {
     const { results, qualified, timeouts } = honestResults(new Map());
@@ -62,20 +79,6 @@ describe("DKG", () => {
     assert.deepEqual(qualified, [1, 2, 3, 4, 5, 6, 7]);
   });
 
-  const single: [Behaviour, boolean][] = [
-    ["bad-share", false],
-    ["bad-share-justified", true],
-    ["bad-commitment", false],
-    ["malformed-commitment", false],
-    ["equivocate", false],
-    ["silent", false],
-    // Its response reaches only half the group (relays bring it to the rest); its deal is fine.
-    ["split-responses", true],
-    ["victim-malformed-commitment", true],
-    // The victim keeps the agreed commitments and takes only a share that matches them: none does, so it stays
-    // a complainer whose complaint the public justification answers.
-    ["resend-other-commitments", true],
-  ];
   for (const [behaviour, stays] of single) {
     it(`one dishonest dealer (${behaviour}) is ${stays ? "kept after justifying" : "excluded"}`, () => {
       const { results, qualified } = honestResults(new Map([[7, behaviour]]));
@@ -192,5 +195,41 @@ describe("DKG", () => {
     assert.throws(() => new Dkg({ self: 0, members: 3, threshold: 2, signer }), CryptoError);
     assert.throws(() => new Dkg({ self: 4, members: 3, threshold: 2, signer }), CryptoError);
     assert.throws(() => new Dkg({ self: 1, members: 3, threshold: 4, signer }), CryptoError);
+  });
+});
+
+// A node's DKG runs on its crypto backend: members on noble and on mcl-wasm must reach the same verdicts and bytes,
+// the adversaries included (mcl decodes on the curve only and leaves the subgroup check to the sum, as noble does).
+describe("DKG with members on different backends (odd members noble, even members mcl-wasm)", () => {
+  let mcl: CommitmentGroup = NOBLE_COMMITMENTS;
+  before(async () => {
+    mcl = (await createMclBackend()).commitments;
+  });
+  const groupOf = (member: number): CommitmentGroup => (member % 2 === 0 ? mcl : NOBLE_COMMITMENTS);
+
+  it("all honest: everyone qualified, one group key, and its threshold signature verifies", () => {
+    assert.notEqual(mcl, NOBLE_COMMITMENTS);
+    const { results, qualified, timeouts } = honestResults(new Map(), { groupOf });
+    assert.equal(timeouts, 0);
+    assert.deepEqual(qualified, [1, 2, 3, 4, 5, 6, 7]);
+    assertThresholdSignatureWorks(results);
+  });
+
+  for (const [behaviour, stays] of single) {
+    it(`one dishonest dealer (${behaviour}) is ${stays ? "kept" : "excluded"} by both`, () => {
+      const { results, qualified } = honestResults(new Map([[7, behaviour]]), { groupOf });
+      assert.equal(qualified.includes(7), stays);
+      assertThresholdSignatureWorks(results);
+    });
+  }
+
+  it("a dealer whose commitments leave G2 is excluded by both", () => {
+    const { dkgs } = runDkg({ members: 15, threshold: 14, behaviours: new Map([[15, "torsion-commitment"]]), groupOf });
+    const results = dkgs.slice(0, 14).map((d) => d.result);
+    for (const result of results) {
+      assert.ok(result);
+      assert.deepEqual(result.qualified, Array.from({ length: 14 }, (_, i) => i + 1));
+      assert.deepEqual(result.groupPublicKey, results[0]?.groupPublicKey);
+    }
   });
 });

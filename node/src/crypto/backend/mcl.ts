@@ -10,10 +10,11 @@
  */
 import { createRequire } from "node:module";
 import * as mcl from "mcl-wasm";
+import type { CommitmentGroup, CommitmentPoint } from "../commitments.js";
 import { CryptoError } from "../errors.js";
 import { assertSecret, encodeG2 } from "../points.js";
-import { assertDistinctIndices, assertThreshold } from "../poly.js";
-import { G2, PUBLIC_KEY_BYTES, SIGNATURE_BYTES, SIGNATURE_DST } from "../scheme.js";
+import { assertDistinctIndices, assertIndex, assertThreshold } from "../poly.js";
+import { Fr, G2, PUBLIC_KEY_BYTES, SIGNATURE_BYTES, SIGNATURE_DST } from "../scheme.js";
 import type { PartialSignature } from "../tbls.js";
 import type { SchemeBackend } from "./types.js";
 
@@ -43,8 +44,8 @@ async function initialise(): Promise<SchemeBackend> {
   setG1Dst(SIGNATURE_DST);
   mcl.verifyOrderG1(true);
   mcl.verifyOrderG2(true);
-  const negatedGenerator = mcl.neg(decodeG2(encodeG2(G2.BASE), "G2 generator"));
-  const precomputed = new mcl.PrecomputedG2(negatedGenerator);
+  const generator = decodeG2(encodeG2(G2.BASE), "G2 generator");
+  const precomputed = new mcl.PrecomputedG2(mcl.neg(generator));
   return {
     name: "mcl-wasm",
     sign(secret, message) {
@@ -58,6 +59,44 @@ async function initialise(): Promise<SchemeBackend> {
       return mcl.finalExp(mcl.precomputedMillerLoop2mixed(mcl.hashAndMapToG1(message), key, sig, precomputed)).isOne();
     },
     recover,
+    commitments: commitmentGroup(generator),
+  };
+}
+
+/** The DKG's G2 arithmetic on mcl, with noble's checks (commitments.ts); points are mcl.G2 behind the opaque type. */
+function commitmentGroup(generator: mcl.G2): CommitmentGroup {
+  const opaque = (p: mcl.G2): CommitmentPoint => p as unknown as CommitmentPoint;
+  const native = (p: CommitmentPoint): mcl.G2 => p as unknown as mcl.G2;
+  const evaluate = (commitments: readonly CommitmentPoint[], index: number): mcl.G2 => {
+    assertIndex(index);
+    // Horner's rule with the small integer index, as poly.ts does: t−1 short multiplications.
+    const x = scalar(BigInt(index));
+    let acc = new mcl.G2();
+    for (let j = commitments.length - 1; j >= 0; j--) {
+      const a = commitments[j];
+      if (a !== undefined) acc = mcl.add(mcl.mul(acc, x), native(a));
+    }
+    return acc;
+  };
+  return {
+    zero: opaque(new mcl.G2()),
+    commit: (polynomial) => polynomial.map((a) => opaque(mcl.mul(generator, scalar(a)))),
+    decodeOnCurve(bytes, what) {
+      mcl.verifyOrderG2(false);
+      try {
+        return opaque(decodeG2(bytes, what));
+      } finally {
+        mcl.verifyOrderG2(true);
+      }
+    },
+    encode: (point) => native(point).serialize(),
+    add: (a, b) => opaque(mcl.add(native(a), native(b))),
+    inSubgroup: (point) => native(point).isValidOrder(),
+    evaluate: (commitments, index) => opaque(evaluate(commitments, index)),
+    verifyShare(commitments, index, share) {
+      if (share <= 0n || share >= Fr.ORDER) return false;
+      return mcl.mul(generator, scalar(share)).isEqual(evaluate(commitments, index));
+    },
   };
 }
 

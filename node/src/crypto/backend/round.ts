@@ -4,9 +4,11 @@
  * verify a beacon or certificate, recover and verify a group signature), behind one value that the node creates
  * at start and hands to the beacon engine and consensus. The noble core serves as is; another backend
  * (mcl-wasm) takes sign, verify and the fast path of recoverVerified, while the fallback that locates invalid
- * partials (RLC batch checks and bisection, batch.ts), partialVerify and the DKG stay on noble. Both give the
- * same bytes and the same CryptoError codes (test/crypto/backend.test.ts).
+ * partials (RLC batch checks and bisection, batch.ts) and partialVerify stay on noble. The DKG's commitment
+ * arithmetic travels with it on the same backend. Both give the same bytes and the same CryptoError codes
+ * (test/crypto/backend.test.ts).
  */
+import { NOBLE_COMMITMENTS, type CommitmentGroup } from "../commitments.js";
 import { CryptoError } from "../errors.js";
 import { assertDistinctIndices, assertIndex, assertThreshold } from "../poly.js";
 import { partialSign, recoverVerified, verify, type PartialSignature, type RecoverVerifiedInput, type RecoverVerifiedResult, type SecretShare } from "../tbls.js";
@@ -21,16 +23,19 @@ export interface RoundCrypto {
   readonly verify: (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean;
   /** As tbls.ts's recoverVerified: a verified group signature and the invalid partials found on the way. */
   readonly recoverVerified: (input: RecoverVerifiedInput) => RecoverVerifiedResult;
+  /** The DKG's Feldman commitment arithmetic on the same backend (the node hands it to every epoch's DKG). */
+  readonly commitments: CommitmentGroup;
 }
 
 /** The noble core itself. */
-export const NOBLE_ROUND_CRYPTO: RoundCrypto = { backend: "noble", partialSign, verify, recoverVerified };
+export const NOBLE_ROUND_CRYPTO: RoundCrypto = { backend: "noble", partialSign, verify, recoverVerified, commitments: NOBLE_COMMITMENTS };
 
 /** Round crypto on `backend`: its sign, verify and fast-path recovery; noble's recoverVerified when the fast path fails. */
 export function roundCryptoOn(backend: SchemeBackend): RoundCrypto {
   if (backend.name === "noble") return NOBLE_ROUND_CRYPTO;
   return {
     backend: backend.name,
+    commitments: backend.commitments,
     partialSign(share, message) {
       assertIndex(share.index);
       return { index: share.index, signature: backend.sign(share.secret, message) };
