@@ -4,7 +4,7 @@ import { defineConfig, globalIgnores } from "eslint/config";
 import tseslint from "typescript-eslint";
 
 export default defineConfig(
-  globalIgnores(["**/dist/", "**/node_modules/", "**/src/gen/", "**/src/resources/imports/", "**/generated/", "**/.cache/", "eslint.config.js", "**/bin/*.js"]),
+  globalIgnores(["**/dist/", "**/node_modules/", "**/src/gen/", "**/src/resources/imports/", "**/generated/", "**/.cache/", "eslint.config.js", "**/bin/*.js", "**/bin/*.d.ts"]),
   js.configs.recommended,
   tseslint.configs.strictTypeChecked,
   {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -70,6 +70,20 @@ test("when the bundle cannot be built, the program runs through tsx after a one-
     assert.equal(argv[2], main);
     assert.equal(written.length, 1);
     assert.match(written[0] ?? "", /^relaylab: could not bundle the node program \(.*greet\.ts:2: .*\); running it through tsx instead\n$/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a module imported only dynamically is bundled into a chunk of its own, with what only it imports", () => {
+  const { dir, main } = fakePackage();
+  try {
+    writeFileSync(join(dir, "src", "lazy.ts"), 'import { gzipSync } from "node:zlib";\nexport const size = (s: string): number => gzipSync(s).length > 0 ? s.length : 0;\n');
+    writeFileSync(join(dir, "src", "main.ts"), 'const lazy = process.argv[2] === "lazy" ? await import("./lazy.js") : undefined;\nconsole.log(lazy?.size("abc") ?? "eager only");\n');
+    const entry = bundle(main);
+    assert.doesNotMatch(readFileSync(entry, "utf8"), /node:zlib/, "the entry does not load what only the lazy module needs");
+    assert.equal(execFileSync(process.execPath, [entry], { encoding: "utf8" }).trim(), "eager only");
+    assert.equal(execFileSync(process.execPath, [entry, "lazy"], { encoding: "utf8" }).trim(), "3");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

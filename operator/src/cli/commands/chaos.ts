@@ -7,7 +7,6 @@ import { compareToBaseline } from "../../chaos/baseline.js";
 import { type ChaosRecord, readChaosRecord } from "../../chaos/record.js";
 import { RemoteRunError, runRemote } from "../../chaos/remote.js";
 import { runExperiment } from "../../chaos/run.js";
-import { createKubeApi, loadKubeConfig } from "../../operator/runtime/client-node.js";
 import type { Experiment } from "../../chaos/experiment.js";
 import type { Topology } from "../../local/topology.js";
 import type { Verdict } from "../../chaos/verdict.js";
@@ -65,6 +64,8 @@ function report(name: string, verdicts: readonly Verdict[], opts: ChaosOptions, 
 
 /** `--kube`: the operator runs the experiment as a ChaosExperiment; this process creates it and waits for the verdict. */
 async function runOnKube(experiment: Experiment, topology: Topology, opts: ChaosOptions, replay: ChaosRecord | undefined, baseline: number[] | undefined): Promise<void> {
+  // Loaded here, not at the top: @kubernetes/client-node takes 0.6 s to load, which local runs need not pay.
+  const { createKubeApi, loadKubeConfig } = await import("../../operator/runtime/client-node.js");
   const kc = await usageErrors(() => {
     let config: ReturnType<typeof loadKubeConfig>;
     try {

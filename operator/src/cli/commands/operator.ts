@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 import type { Command } from "commander";
-import { ownNamespace, runOperator } from "../../operator/main.js";
 import { DEFAULT_IDENTITY_URL, DEFAULT_NODE_IMAGE, DEFAULT_OPERATOR_PEER } from "../../resources/index.js";
 import { parseCount, UsageError } from "../errors.js";
 
@@ -70,6 +69,8 @@ export function registerOperator(program: Command): void {
       labelFlag("operator-pod-label"),
     )
     .action(async (flags: OperatorFlags) => {
+      // Loaded here, not at the top: the Kubernetes client takes 0.6 s to load, which the other commands need not pay.
+      const { ownNamespace, runOperator } = await import("../../operator/main.js");
       const stop = new AbortController();
       const onSignal = () => stop.abort();
       process.once("SIGTERM", onSignal);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import type { Command } from "commander";
 import { GenesisError } from "@relaylab/node/config";
 import { CRYPTO_BACKENDS, type CryptoBackend } from "@relaylab/node/metrics-names";
@@ -12,11 +12,12 @@ import { formatSummary } from "../../local/summary.js";
 import { LocalTestnet } from "../../local/testnet.js";
 import { LocalProvider } from "../../testnet/local.js";
 import { loadTopology, type Topology, TopologyError, withOverrides } from "../../local/topology.js";
+import { PACKAGE_DIR } from "../../package-dir.js";
 import { EXIT, parseCount, UsageError } from "../errors.js";
 import { installShutdown } from "../shutdown.js";
 
 /** The topology `relaylab up` runs without -f: 3 data centers, 16 nodes, 4 groups of 7. */
-export const DEFAULT_TOPOLOGY = fileURLToPath(new URL("../../../examples/local.yaml", import.meta.url));
+export const DEFAULT_TOPOLOGY = join(PACKAGE_DIR, "examples", "local.yaml");
 
 interface UpOptions {
   file?: string[];

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * A checkout's TypeScript programs (the CLI, the node program) run from one esbuild bundle each, built once per
+ * source hash, instead of through tsx: tsx compiles and resolves every module through loader hooks at each start
+ * (1.8 s for `relaylab --help` against 0.9 s from the bundle) and costs each process about 38 MB.
+ *
+ * A bundle holds the program's own sources and those of the workspace packages it imports (`@relaylab/*`); every
+ * other package stays external. It lives in `<package>/.cache/`, one level below the package, as `src/` is, so
+ * `../package.json` and the external packages resolve from it exactly as from the sources. Concurrent runs may
+ * build the same hash: each builds in a temporary directory and renames its files into place, the entry last, and
+ * rename is atomic, so a reader sees a whole bundle or none. Plain JavaScript, because the CLI's launcher must run it before anything can
+ * compile TypeScript; bundle.d.ts gives its types.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+
+/** The scope of the workspace packages, bundled from their sources; every other package stays external. */
+const WORKSPACE_SCOPE = "@relaylab";
+
+/**
+ * Builds (or finds) `<packageDir>/.cache/<name>-<hash>.mjs` for the entry file `main`. The hash covers every `.ts`
+ * source under `sourceDirs`, every manifest in `manifests` and the bundler's version.
+ */
+export function bundleOnce({ name, main, packageDir, sourceDirs, manifests }) {
+  // esbuild is a development dependency, as tsx is: loaded only in a checkout, never in an image.
+  const esbuild = createRequire(import.meta.url)("esbuild");
+  const cacheDir = join(packageDir, ".cache");
+  const stem = `${name}-${sourceHash(esbuild.version, sourceDirs, manifests)}`;
+  const out = join(cacheDir, `${stem}.mjs`);
+  if (existsSync(out)) return out;
+  const tmp = join(cacheDir, `.${stem}.${process.pid}.${Date.now()}.tmp`);
+  mkdirSync(tmp, { recursive: true });
+  try {
+    esbuild.buildSync({
+      entryPoints: [main],
+      outdir: tmp,
+      // Modules the program imports dynamically go to chunks of their own, so that the packages only they import
+      // (the Kubernetes client, for the CLI) load only when they are used.
+      splitting: true,
+      entryNames: stem,
+      chunkNames: `${stem}-chunk-[hash]`,
+      outExtension: { ".js": ".mjs" },
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      logLevel: "silent",
+      external: externalPackages(packageDir),
+    });
+    // Chunks first, the entry last: a reader that finds the entry finds its chunks.
+    const files = readdirSync(tmp).sort((a, b) => Number(a === `${stem}.mjs`) - Number(b === `${stem}.mjs`));
+    for (const file of files) renameSync(join(tmp, file), join(cacheDir, file));
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return out;
+}
+
+/**
+ * esbuild's external patterns for every package installed where `packageDir` resolves packages from (its
+ * node_modules and those above it), workspace packages excepted. The synchronous API takes no resolver plugin,
+ * and `packages: "external"` would leave the workspace packages out too.
+ */
+function externalPackages(packageDir) {
+  const patterns = [];
+  for (let dir = packageDir; ; dir = dirname(dir)) {
+    const modules = join(dir, "node_modules");
+    if (existsSync(modules)) {
+      for (const name of readdirSync(modules)) {
+        if (name.startsWith(".") || name === WORKSPACE_SCOPE) continue;
+        patterns.push(...(name.startsWith("@") ? [`${name}/*`] : [name, `${name}/*`]));
+      }
+    }
+    if (dirname(dir) === dir) return patterns;
+  }
+}
+
+/** One line naming the first compile error and where it is, or the error's first line. */
+export function describeBundleError(err) {
+  const first = err?.errors?.[0];
+  if (first) return first.location ? `${first.location.file}:${first.location.line}: ${first.text}` : first.text;
+  return (err instanceof Error ? err.message : String(err)).split("\n")[0] ?? "";
+}
+
+/** A short hash of every source file (path and content), the manifests and the bundler version. */
+function sourceHash(bundler, sourceDirs, manifests) {
+  const h = createHash("sha256").update(bundler);
+  for (const m of manifests) h.update(m).update("\0").update(readFileSync(m)).update("\0");
+  for (const dir of sourceDirs) {
+    const files = readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && e.name.endsWith(".ts") && !e.name.endsWith(".test.ts"))
+      .map((e) => join(e.parentPath, e.name))
+      .sort();
+    for (const f of files) h.update(f).update("\0").update(readFileSync(f)).update("\0");
+  }
+  return h.digest("hex").slice(0, 16);
+}
