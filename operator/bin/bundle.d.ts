@@ -10,6 +10,8 @@ export interface BundleSpec {
   readonly sourceDirs: readonly string[];
   /** package.json files the hash covers. */
   readonly manifests: readonly string[];
+  /** Bundle the installed packages too, except these (by default every installed package stays external). */
+  readonly bundleDependencies?: { readonly except: readonly string[] };
 }
 /** Builds (or finds) `<packageDir>/.cache/<name>-<hash>.mjs` for the entry file `main`; returns its path. */
 export function bundleOnce(spec: BundleSpec): string;

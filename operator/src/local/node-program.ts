@@ -2,7 +2,8 @@
 /**
  * The node program as the runner starts it: the compiled JavaScript under `--conditions=production`
  * (the container image); in a checkout, its TypeScript source bundled once per source hash
- * (bin/bundle.js), so no node process pays for tsx (about 38 MB RSS and seconds of transpiling each).
+ * (bin/bundle.js) with its dependencies, so no node process pays for tsx (about 38 MB RSS and seconds of
+ * transpiling each) or for resolving and reading hundreds of module files.
  */
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -35,5 +36,7 @@ export function resolveProgram(main: string): NodeProgram {
 export function bundle(main: string): string {
   const srcDir = dirname(main);
   const packageDir = dirname(srcDir);
-  return bundleOnce({ name: "main", main, packageDir, sourceDirs: [srcDir], manifests: [join(packageDir, "package.json")] });
+  // mcl-wasm stays external: the crypto backend reaches into its Emscripten module by path, which must be the
+  // same instance as the package's.
+  return bundleOnce({ name: "main", main, packageDir, sourceDirs: [srcDir], manifests: [join(packageDir, "package.json")], bundleDependencies: { except: ["mcl-wasm"] } });
 }
