@@ -49,8 +49,6 @@ export interface TransportOptions {
 interface PeerLink {
   readonly client: grpc.Client;
   stream: grpc.ClientWritableStream<Uint8Array> | undefined;
-  /** Whether the channel to the peer has been ready once (the peer was up and listening at some point). */
-  reached: boolean;
 }
 
 /** Raw-bytes variant of Protocol.Exchange: the handler sees each message's size and decodes it itself. */
@@ -120,35 +118,17 @@ export class Transport {
     let link = this.peers.get(peer);
     if (link === undefined) {
       const address = this.opts.genesis.nodes[peer]?.address ?? "";
-      link = { client: new grpc.Client(address, grpc.credentials.createInsecure(), PEER_CHANNEL_OPTIONS), stream: undefined, reached: false };
+      link = { client: new grpc.Client(address, grpc.credentials.createInsecure(), PEER_CHANNEL_OPTIONS), stream: undefined };
       this.peers.set(peer, link);
-      this.watchUntilReached(link);
     }
     return link;
   }
 
-  /** Marks the link reached when its channel is first ready (a watcher holds no timer, and ends at shutdown). */
-  private watchUntilReached(link: PeerLink): void {
-    const channel = link.client.getChannel();
-    const state = channel.getConnectivityState(false);
-    if (state === grpc.connectivityState.READY) link.reached = true;
-    else if (state !== grpc.connectivityState.SHUTDOWN && !this.closed) channel.watchConnectivityState(state, Infinity, () => this.watchUntilReached(link));
-  }
-
-  /**
-   * Opens the Exchange stream to a peer. Until the peer has been reached once, the stream waits for it to listen
-   * (wait-for-ready) with what is written buffered, up to the backlog limit: the nodes of a testnet start at
-   * different moments, and a packet to one not listening yet would otherwise be lost until its sender's next
-   * retransmission. Once reached, a peer that goes away fails the stream at once, and what is sent is lost, as
-   * it would be on the wire.
-   */
   private open(to: number, link: PeerLink): grpc.ClientWritableStream<Uint8Array> {
     const stream = link.client.makeClientStreamRequest<Uint8Array, ExchangeSummary>(
       rawExchange.path,
       rawExchange.requestSerialize,
       (b: Buffer) => ExchangeSummary.decode(b),
-      new grpc.Metadata({ waitForReady: !link.reached }),
-      {},
       (err) => {
         if (link.stream === stream) link.stream = undefined;
         if (err && !this.closed) this.opts.log.debug({ event: "peer_stream_closed", peer: to, code: err.code }, "peer stream closed");
