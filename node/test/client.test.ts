@@ -176,4 +176,31 @@ describe("NodeClient", () => {
     assert.equal((await a.status()).index, 2, "the others stay open");
     pool.close();
   });
+
+  it("a following client's stream waits for a node that is not listening yet, where a plain one fails", async () => {
+    // A port nothing listens on (until the server below binds it).
+    const probe = new grpc.Server();
+    const address = await listen(probe);
+    probe.forceShutdown();
+    const follower = new NodeClient({ public: address }, { follow: { initialMs: 50, maxMs: 200 } });
+    const plain = new NodeClient({ public: address });
+    const late = new grpc.Server();
+    try {
+      const followed = follower.watchBeacons(1n);
+      const failures: grpc.ServiceError[] = [];
+      followed.on("error", (err: grpc.ServiceError) => failures.push(err));
+      const first = new Promise<Beacon>((resolve) => followed.once("data", resolve));
+      const refused = await new Promise<grpc.ServiceError>((resolve) => plain.watchBeacons(1n).on("error", resolve));
+      assert.equal(refused.code, grpc.status.UNAVAILABLE, "the plain stream fails while nothing listens");
+      late.addService(PublicService, publicService({ engine, store, status: () => STATUS, groupsOf: () => undefined }));
+      await new Promise<void>((resolve, reject) => late.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())));
+      assert.equal((await first).round, 1n);
+      assert.deepEqual(failures, [], "the following stream never failed");
+      followed.cancel();
+    } finally {
+      follower.close();
+      plain.close();
+      late.forceShutdown();
+    }
+  });
 });

@@ -4,7 +4,7 @@
  * its Control API (faults, crash). Every unary call has a deadline, so a stalled node cannot hold
  * a caller up; channels open on first use and stay open until `close()`.
  */
-import { credentials, Metadata, type CallOptions, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
+import { credentials, Metadata, type CallOptions, type ChannelOptions, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
 import { ControlClient, ControlService, type FaultSet } from "../gen/relaylab/v1/control.js";
 import { CONTROL_AUTH_HEADER, signControlCall } from "../identity/control-auth.js";
 import type { Beacon, FinalizedBlock, GroupSet, MessageStatus, NodeStatus, SubmitMessageResponse } from "../gen/relaylab/v1/public.js";
@@ -21,6 +21,13 @@ export interface NodeClientOptions {
   readonly deadlineMs?: number;
   /** Signs Control API calls for node `node` with the testnet's control key (identity/control-auth.ts). */
   readonly controlAuth?: ControlAuth;
+  /**
+   * Follow a node that is not listening yet, or restarting: its streams wait for the node instead of failing,
+   * and the channel retries the connection from `initialMs` (doubling to `maxMs`) instead of grpc's 1 s → 120 s.
+   * For a watcher of a testnet being started, whose nodes open their ports seconds after it, the default backoff
+   * means noticing a node up to seconds after it listens. Unary calls keep their deadlines either way.
+   */
+  readonly follow?: { readonly initialMs: number; readonly maxMs: number };
 }
 
 /** What a Control API caller signs with: the testnet's control secret key and the node the client talks to. */
@@ -43,6 +50,8 @@ export class NodeClient {
   readonly addresses: NodeAddresses;
   readonly #deadlineMs: number;
   readonly #controlAuth: ControlAuth | undefined;
+  readonly #channel: ChannelOptions;
+  readonly #waitForReady: boolean;
   #public: PublicClient | undefined;
   #control: ControlClient | undefined;
   #closed = false;
@@ -51,6 +60,9 @@ export class NodeClient {
     this.addresses = addresses;
     this.#deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
     this.#controlAuth = options.controlAuth;
+    const { follow } = options;
+    this.#channel = follow === undefined ? {} : { "grpc.initial_reconnect_backoff_ms": follow.initialMs, "grpc.max_reconnect_backoff_ms": follow.maxMs };
+    this.#waitForReady = follow !== undefined;
   }
 
   status(opts?: CallDeadline): Promise<NodeStatus> {
@@ -69,7 +81,7 @@ export class NodeClient {
 
   /** Beacons from `fromRound` on, as they are produced; the stream has no deadline (cancel it to stop). */
   watchBeacons(fromRound: bigint): ClientReadableStream<Beacon> {
-    return this.#pub().watchBeacons({ fromRound });
+    return this.#pub().watchBeacons({ fromRound }, this.#streamMetadata());
   }
 
   /** The finalized block at `height`. */
@@ -79,7 +91,7 @@ export class NodeClient {
 
   /** Finalized blocks from `fromHeight` on; no deadline (cancel it to stop). */
   watchFinalized(fromHeight: bigint): ClientReadableStream<FinalizedBlock> {
-    return this.#pub().watchFinalized({ fromHeight });
+    return this.#pub().watchFinalized({ fromHeight }, this.#streamMetadata());
   }
 
   submitMessage(payload: Uint8Array, opts?: CallDeadline): Promise<SubmitMessageResponse> {
@@ -120,6 +132,10 @@ export class NodeClient {
     this.#control = undefined;
   }
 
+  #streamMetadata(): Metadata {
+    return new Metadata({ waitForReady: this.#waitForReady });
+  }
+
   #unary<T>(opts: CallDeadline | undefined, call: (md: Metadata, o: Partial<CallOptions>, cb: Callback<T>) => unknown): Promise<T> {
     const deadline = Date.now() + (opts?.deadlineMs ?? this.#deadlineMs);
     return new Promise((resolve, reject) => {
@@ -131,7 +147,7 @@ export class NodeClient {
     this.#assertOpen();
     const address = this.addresses.public;
     if (address === undefined) throw new Error("NodeClient: no public address given; pass { public: 'host:port' }");
-    this.#public ??= new PublicClient(address, credentials.createInsecure());
+    this.#public ??= new PublicClient(address, credentials.createInsecure(), this.#channel);
     return this.#public;
   }
 
@@ -139,7 +155,7 @@ export class NodeClient {
     this.#assertOpen();
     const address = this.addresses.control;
     if (address === undefined) throw new Error("NodeClient: no control address given; pass { control: 'host:port' }");
-    this.#control ??= new ControlClient(address, credentials.createInsecure());
+    this.#control ??= new ControlClient(address, credentials.createInsecure(), this.#channel);
     return this.#control;
   }
 

@@ -7,6 +7,7 @@
 import { EventEmitter } from "node:events";
 import type { ClientReadableStream } from "@grpc/grpc-js";
 import { type Beacon, type FinalizedBlock, NodeClient, type NodeStatus } from "@relaylab/node/client";
+import { warmUpVerify } from "@relaylab/node/beacon";
 import { FinalityLedger } from "./finality.js";
 import { BeaconLedger, type RoundRecord, type Violation } from "./ledger.js";
 import type { NodeEndpoints } from "./run-dir.js";
@@ -25,6 +26,8 @@ interface Watch<T> {
 /** Reconnect backoff of a node's streams: doubles from this after each failure, reset by data. */
 const INITIAL_BACKOFF_MS = 250;
 const MAX_BACKOFF_MS = 2000;
+/** The channels' own reconnect backoff: a node that opens its port is followed within about this much. */
+const FOLLOW = { initialMs: 100, maxMs: 1000 };
 
 interface Follow {
   readonly api: NodeClient;
@@ -54,7 +57,7 @@ export class TestnetObserver extends EventEmitter<{ round: [RoundRecord]; violat
     this.#statusIntervalMs = options.statusIntervalMs ?? 1000;
     for (const e of endpoints) {
       this.#follows.set(e.index, {
-        api: new NodeClient({ public: e.grpc }),
+        api: new NodeClient({ public: e.grpc }, { follow: FOLLOW }),
         lastRound: 0n,
         lastHeight: 0n,
         beacons: { stream: undefined, backoffMs: INITIAL_BACKOFF_MS },
@@ -66,6 +69,10 @@ export class TestnetObserver extends EventEmitter<{ round: [RoundRecord]; violat
   }
 
   start(): void {
+    // Runs while the nodes start, which take seconds to their first beacon; the check of round 1 is then quick.
+    setImmediate(() => {
+      if (!this.#stopped) warmUpVerify();
+    });
     for (const [index, f] of this.#follows) {
       this.#watch(f.beacons, () => f.api.watchBeacons(f.lastRound + 1n), (beacon) => {
         if (beacon.round > f.lastRound) f.lastRound = beacon.round;
