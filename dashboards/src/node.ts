@@ -44,6 +44,7 @@ export function perNodeDashboard(): Dashboard {
       .withPanel(perNode("DKG runs", "DKG runs this node took part in, by result.", "short", agg("sum", [...BY, LABELS.result], increase(NODE_METRICS.dkg, M, RATE)), ` {{${LABELS.result}}}`))
       .withPanel(perNode("DKG duration p99", "One DKG run from start to result.", "s", quantile(0.99, NODE_METRICS.dkgDuration, M, BY, RATE)))
       .withPanel(perNode("Epoch 0 DKG retries", "New attempts of epoch 0's DKG, started because the previous attempt registered no group: the subnet has no beacon until one succeeds.", "short", agg("sum", BY, increase(NODE_METRICS.dkgRetries, M, RATE))))
+      .withPanel(perNode("Epoch 0 DKG catch-ups", "Jumps of epoch 0's DKG to a later attempt that peers showed: a node that lost its data dir skipping the attempts the others already ran.", "short", agg("sum", BY, increase(NODE_METRICS.dkgCatchUps, M, RATE))))
       .withPanel(perNode("Registered groups", "Groups whose DKG succeeded, as this node sees them.", "none", agg("max", BY, sel(NODE_METRICS.registeredGroups, M))))
       .withPanel(perNode("Finalized height", "Highest finalized block height at this node.", "none", agg("max", BY, sel(NODE_METRICS.finalizedHeight, M))))
       .withPanel(perNode("Finalization abstentions", "Heights at which this notary signed several blocks (an equivocating maker) and so sent no finalization share.", "short", agg("sum", BY, increase(NODE_METRICS.finalizationAbstentions, M, RATE))))

@@ -49,6 +49,14 @@ import { openShare, SealError, sealShare, type ShareSealContext } from "./sealin
 import { honestDkg, type DkgStrategy } from "./strategy.js";
 import { fromBody, toBody, type DealMessage, type DkgRunHeader } from "./wire.js";
 
+/**
+ * Byzantine members a group of `size` with `threshold` is assumed to hold at most: f = g − t with a majority
+ * threshold, else 0 (see the header: below a majority the faulty members alone could make a t-vote outcome).
+ */
+export function faultBudget(size: number, threshold: number): number {
+  return 2 * threshold > size ? size - threshold : 0;
+}
+
 /** What the DKG phase of an epoch produced. */
 export interface DkgRegistration {
   readonly groups: RegisteredGroup[];
@@ -377,14 +385,6 @@ export class DkgDriver {
   }
 
   /**
-   * Byzantine members the registration of a group of `size` survives: f = g − t with a majority threshold, else 0
-   * (see the header: below a majority the faulty members alone could make a t-vote outcome).
-   */
-  private faultBudget(size: number): number {
-    return 2 * this.threshold > size ? size - this.threshold : 0;
-  }
-
-  /**
    * The registration decision for a candidate (see the header): an outcome, "failed", or undefined while it can
    * still change. `final` is the decision at the DKG timeout.
    */
@@ -399,7 +399,7 @@ export class DkgDriver {
     }
     const ranked = [...tally].sort(([ka, a], [kb, b]) => b.votes - a.votes || (ka < kb ? -1 : 1));
     const best = ranked[0]?.[1];
-    const f = this.faultBudget(size);
+    const f = faultBudget(size, this.threshold);
     if (final) return best !== undefined && best.votes >= this.threshold ? best.outcome : "failed";
     // q = 2f + 1, which is 2(g − t) + 1 with a majority threshold; never below t, which the DKG itself needs.
     if (best !== undefined && best.votes >= Math.max(this.threshold, 2 * f + 1)) return best.outcome;

@@ -15,9 +15,25 @@
  * Packets carry their attempt: outcome requests of the attempt before go to its (decided) driver, which still
  * answers nodes that have not decided it yet; packets of the next attempt (peers that
  * decided sooner) are buffered; any other attempt is dropped as wrong_attempt. The attempt is persisted when it
- * starts, so a restarted node resumes it. A node that lost its data dir starts again at attempt 0 and catches
- * up one DKG timeout per attempt. The retry rests on the registration rule's agreement, with its assumption:
- * a node that registers a group at the timeout while another does not leaves the second retrying alone.
+ * starts, so a restarted node resumes it. The retry rests on the registration rule's agreement, with its
+ * assumption: a node that registers a group at the timeout while another does not leaves the second retrying alone.
+ *
+ * A node that lost its data dir starts again at attempt 0; running the attempts out one by one would cost it a
+ * DKG timeout each. It skips to attempt a' > a (its own) instead once it holds identity-signed epoch-0 packets
+ * of attempt a' or later from more than f members of one candidate group of attempt a, f being the driver's
+ * per-group byzantine budget (g − t with a majority threshold, else 0); a' is the (f+1)-th highest attempt
+ * shown in that group. Safety: the budget says a candidate group holds at most f byzantine members, so one of
+ * those senders is honest and runs attempt a' or later; an honest node runs an attempt only after deciding that
+ * every attempt before it registered nothing, and by the registration rule every honest node decides each
+ * attempt the same, so no honest node registers anything in the attempts skipped. The groups counted are
+ * attempt a's, which the claimers do not choose: counting members of a''s own candidates instead would let
+ * byzantine nodes name attempt numbers until one draws a group holding more than f of them. One byzantine
+ * member (or f of a group) may sign packets of any attempt, and moves no one. Only packets that raise what
+ * their sender has shown are checked and remembered (one number per sender), so a sender naming ever new
+ * attempts costs one signature check per packet, as any signed packet does. Packets of attempts it cannot use
+ * are dropped as before. So that a node behind hears of the attempt even from peers that registered long ago, a node that
+ * registered epoch 0 answers an outcome request of an earlier attempt with one of its signed outcomes of the
+ * registered attempt; once caught up, the node registers from the outcomes its peers answer for that attempt.
  *
  * Memory stays bounded: an epoch's DKG driver is dropped once the next epoch is registered and has
  * started signing; its own signed outcomes are persisted with the groups, so this node (even after a
@@ -37,6 +53,7 @@ import type { Logger } from "../log.js";
 import type { DropReason } from "../metrics/names.js";
 import type { Metrics } from "../metrics/registry.js";
 import { loadDkgAttempt, loadGroups, saveDkgAttempt, saveGroups } from "../store/groups.js";
+import { AttemptClaims } from "./catch-up.js";
 import { DkgDriver } from "./driver.js";
 import type { DkgStrategy } from "./strategy.js";
 
@@ -88,6 +105,8 @@ export class EpochManager {
   private retryTimer: Timer | undefined;
   private stopped = false;
   private readonly identityKeys: Uint8Array[];
+  /** Later attempts of epoch 0 that peers have shown, while it is not registered here. */
+  private readonly claims: AttemptClaims;
 
   constructor(private readonly opts: EpochManagerOptions) {
     this.identityKeys = opts.genesis.nodes.map((n) => hexToBytes(n.identityKey));
@@ -97,6 +116,8 @@ export class EpochManager {
       this.outcomes.set(e.epoch, e.outcomes);
     }
     this.attempt = loadDkgAttempt(opts.dataDir);
+    const { nodes, groups } = opts.genesis;
+    this.claims = new AttemptClaims({ threshold: groups.threshold, candidatesOf: (a) => drawGroups(this.randomness(a), 0n, nodes.length, groups.count, groups.size) });
     if (this.sets.size > 0) opts.log.info({ event: "groups_loaded", epochs: this.sets.size }, "groups loaded from data dir");
   }
 
@@ -128,7 +149,8 @@ export class EpochManager {
 
   /** Starts epoch 0's DKG unless its groups were loaded, and any DKG the stored chain calls for. */
   start(stored: (round: bigint) => Uint8Array | undefined, latestRound: bigint): void {
-    if (!this.sets.has(0n)) this.runDkg(0n, epochZeroRandomness(hexToBytes(this.opts.genesis.seed), this.attempt));
+    // Packets received before start may already have moved this node to a later attempt.
+    if (!this.sets.has(0n) && !this.drivers.has(0n)) this.runDkg(0n, this.randomness(this.attempt));
     if (this.length === 0n) return;
     for (let k = 0n; this.firstRound(k) <= latestRound; k++) {
       const randomness = stored(this.firstRound(k));
@@ -164,6 +186,8 @@ export class EpochManager {
       return this.drop("malformed");
     }
     if (body.epoch === 0n && !this.sets.has(0n) && body.attempt !== this.attempt) return this.receiveOtherAttempt(body, packet);
+    // Before the driver, which drops every other attempt: the sender is behind and is shown where this node is.
+    if (body.epoch === 0n && body.attempt < this.attempt) return this.answerFromStore(body, packet);
     const driver = this.drivers.get(body.epoch);
     if (driver !== undefined) return driver.receive(packet);
     if (this.outcomes.has(body.epoch)) return this.answerFromStore(body, packet);
@@ -176,15 +200,43 @@ export class EpochManager {
   private receiveOtherAttempt(body: DkgBody, packet: DkgPacket): void {
     // The attempt before is decided here: of its packets, only outcome requests still matter.
     if (body.attempt + 1 === this.attempt && body.outcomeRequest !== undefined && this.retired !== undefined) return this.retired.receive(packet);
+    if (body.attempt < this.attempt) return this.drop("wrong_attempt");
     // Peers that decided the current attempt sooner already run the next one.
-    if (body.attempt === this.attempt + 1) return this.buffer(body, packet);
+    const next = body.attempt === this.attempt + 1;
+    if (!this.claims.raises(body.sender, body.attempt)) return next ? this.buffer(body, packet) : this.drop("wrong_attempt");
+    if (!this.authentic(body, packet)) return this.drop("bad_signature");
+    this.claims.record(body.sender, body.attempt);
+    const to = this.claims.target(this.attempt);
+    if (to !== undefined && !this.stopped) {
+      this.catchUp(to);
+      return this.receive(packet);
+    }
+    if (next) return this.buffer(body, packet, true);
     this.drop("wrong_attempt");
   }
 
+  /** Peers have shown (see the header) that every attempt before `to` registered nothing: start `to` now. */
+  private catchUp(to: number): void {
+    const from = this.attempt;
+    const current = this.drivers.get(0n);
+    this.drivers.delete(0n);
+    current?.stop();
+    this.retryTimer?.cancel();
+    this.retryTimer = undefined;
+    // A stopped driver still answers outcome requests: kept for nodes in the attempt just before `to`.
+    this.retire(to === from + 1 ? current : undefined);
+    this.attempt = to;
+    saveDkgAttempt(this.opts.dataDir, to);
+    this.claims.forgetUpTo(to);
+    this.opts.metrics?.dkgCatchUps.inc();
+    this.opts.log.warn({ event: "dkg_attempt_caught_up", epoch: 0, from, to }, "peers run a later attempt of epoch 0's DKG; this node skips to it");
+    this.runDkg(0n, this.randomness(to));
+  }
+
   /** Keeps a signed packet for a DKG not started here yet, once, within the overall and per-sender caps. */
-  private buffer(body: DkgBody, packet: DkgPacket): void {
+  private buffer(body: DkgBody, packet: DkgPacket, verified = false): void {
     if (this.buffered.length >= MAX_BUFFERED_PACKETS) return this.drop("over_quota");
-    if (!this.authentic(body, packet)) return this.drop("bad_signature");
+    if (!verified && !this.authentic(body, packet)) return this.drop("bad_signature");
     const digest = bytesToHex(sha256(concatBytes(packet.body, packet.signature)));
     if (this.buffered.some((b) => b.digest === digest)) return;
     const fromSender = this.buffered.filter((b) => b.sender === body.sender).length;
@@ -197,11 +249,18 @@ export class EpochManager {
     return key !== undefined && verifyIdentitySignature(key, `dkg/${this.opts.genesis.subnet}`, packet.body, packet.signature);
   }
 
-  /** An epoch decided here whose driver is gone (pruned, or before a restart): answer outcome requests from the store. */
+  /**
+   * An epoch decided here whose driver is gone (pruned, or before a restart), or a request of an earlier attempt
+   * of epoch 0: answer outcome requests from the store. The second kind comes from a node behind, which counts
+   * any outcome this node signed in the registered attempt toward catching up to it.
+   */
   private answerFromStore(body: DkgBody, packet: DkgPacket): void {
-    if (body.outcomeRequest === undefined) return this.drop("wrong_round");
-    if (body.attempt !== (body.epoch === 0n ? this.attempt : 0)) return this.drop("wrong_attempt");
-    const outcome = this.outcomes.get(body.epoch)?.get(body.group);
+    const own = body.epoch === 0n ? this.attempt : 0;
+    const behind = body.epoch === 0n && body.attempt < own;
+    if (body.attempt !== own && !behind) return this.drop("wrong_attempt");
+    if (body.outcomeRequest === undefined) return this.drop(behind ? "wrong_attempt" : "wrong_round");
+    const stored = this.outcomes.get(body.epoch);
+    const outcome = stored?.get(body.group) ?? (behind ? stored?.values().next().value : undefined);
     if (outcome === undefined || body.sender === this.opts.self) return;
     if (!this.authentic(body, packet)) return this.drop("bad_signature");
     this.opts.send(body.sender, { dkg: outcome });
@@ -247,8 +306,12 @@ export class EpochManager {
     this.opts.log.warn({ event: "dkg_retry", epoch: 0, attempt: this.attempt, delayMs }, "epoch 0 registered no group; its DKG starts again with new candidate groups");
     this.retryTimer = this.opts.clock.setTimeout(() => {
       this.retryTimer = undefined;
-      if (!this.stopped) this.runDkg(0n, epochZeroRandomness(hexToBytes(this.opts.genesis.seed), this.attempt));
+      if (!this.stopped) this.runDkg(0n, this.randomness(this.attempt));
     }, delayMs);
+  }
+
+  private randomness(attempt: number): Uint8Array {
+    return epochZeroRandomness(hexToBytes(this.opts.genesis.seed), attempt);
   }
 
   private runDkg(epoch: bigint, randomness: Uint8Array): void {
@@ -262,7 +325,8 @@ export class EpochManager {
     this.buffered = [];
     for (const { packet } of replay) this.receive(packet);
     void driver.registration.then(({ groups, shares, outcomes }) => {
-      if (this.stopped) return;
+      // A driver left for a later attempt (catchUp) may have settled just before: its result is moot.
+      if (this.stopped || this.drivers.get(epoch) !== driver) return;
       if (groups.length === 0 && epoch === 0n) return this.retryEpochZero(driver);
       const previous = this.sets.get(epoch - 1n);
       if (groups.length === 0 && previous !== undefined) {

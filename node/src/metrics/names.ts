@@ -38,6 +38,8 @@ export const NODE_METRICS = {
   dkg: "relaylab_dkg_total",
   /** counter: new attempts of epoch 0's DKG started because the previous attempt registered no group. */
   dkgRetries: "relaylab_dkg_retries_total",
+  /** counter: jumps of epoch 0's DKG to a later attempt that peers showed (a node that lost its data dir catching up). */
+  dkgCatchUps: "relaylab_dkg_catch_ups_total",
   /** gauge: groups whose DKG succeeded and that may be selected. */
   registeredGroups: "relaylab_registered_groups",
   /** gauge 0/1: whether a fault of a kind is active on this node. */

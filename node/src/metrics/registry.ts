@@ -43,6 +43,7 @@ export interface Metrics {
   readonly dkgDuration: Histogram;
   readonly dkg: Counter<"result">;
   readonly dkgRetries: Counter;
+  readonly dkgCatchUps: Counter;
   readonly registeredGroups: Gauge;
   readonly faultsActive: Gauge<"kind">;
   readonly nodeInfo: Gauge<"subnet" | "data_center" | "node" | "crypto_backend">;
@@ -102,6 +103,7 @@ export function createMetrics(registry: Registry): Metrics {
     dkgDuration: new Histogram({ name: NODE_METRICS.dkgDuration, help: "One DKG run from start to result", buckets: DKG_SECONDS_BUCKETS, registers }),
     dkg: new Counter({ name: NODE_METRICS.dkg, help: "DKG runs this node took part in, by result", labelNames: [LABELS.result] as const, registers }),
     dkgRetries: new Counter({ name: NODE_METRICS.dkgRetries, help: "Attempts of epoch 0's DKG started because the previous one registered no group", registers }),
+    dkgCatchUps: new Counter({ name: NODE_METRICS.dkgCatchUps, help: "Jumps of epoch 0's DKG to a later attempt that peers showed, skipping the attempts between", registers }),
     registeredGroups: new Gauge({ name: NODE_METRICS.registeredGroups, help: "Groups whose DKG succeeded and that may be selected", registers }),
     faultsActive: new Gauge({ name: NODE_METRICS.faultsActive, help: "1 while a fault of this kind is active", labelNames: [LABELS.kind] as const, registers }),
     nodeInfo: new Gauge({

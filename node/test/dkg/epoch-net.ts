@@ -16,6 +16,9 @@ export interface EpochNet {
   readonly registries: Registry[];
   /** Every envelope any manager sent, delivered or not. */
   readonly sent: { from: number; to: number; envelope: Envelope }[];
+  readonly clock: FakeClock;
+  /** Stops node `self`'s manager and puts a new one over `dataDir` (with a new registry) in its place; not started. */
+  restart(self: number, dataDir: string): EpochManager;
   /** Delivers packets (advancing the clock by the retransmit interval whenever none is in flight) until `done`. */
   pumpUntil(what: string, done: () => boolean): Promise<void>;
 }
@@ -36,7 +39,7 @@ export function epochNetwork({ genesis, secrets, dirs, log = () => silentLogger(
   const queue: { from: number; to: number; packet: DkgPacket }[] = [];
   const sent: EpochNet["sent"] = [];
   const registries = dirs.map(() => new Registry());
-  const managers = dirs.map((dataDir, self) => {
+  const create = (self: number, dataDir: string): EpochManager => {
     mkdirSync(dataDir, { recursive: true });
     return new EpochManager({
       self,
@@ -52,11 +55,18 @@ export function epochNetwork({ genesis, secrets, dirs, log = () => silentLogger(
       metrics: createMetrics(registries[self]!),
       onRegistered: () => undefined,
     });
-  });
+  };
+  const managers = dirs.map((dataDir, self) => create(self, dataDir));
   return {
     managers,
     registries,
     sent,
+    clock,
+    restart(self, dataDir) {
+      managers[self]?.stop();
+      registries[self] = new Registry();
+      return (managers[self] = create(self, dataDir));
+    },
     async pumpUntil(what, done) {
       for (let step = 0; !done(); step++) {
         assert.ok(step < 400_000, `gave up waiting for ${what}`);
