@@ -18,6 +18,21 @@ export function defaultThreshold(size: number): number {
 }
 
 /**
+ * What is wrong with a beacon (group) threshold `t` for groups of `size`, as a field-naming message: a threshold of
+ * at most half the group is one that the g − t members a group may lose to faults reach by themselves, so they can
+ * sign beacons (and so learn every later one early) without an honest member, and no DKG registration rule makes
+ * every node agree on a group key while they may be byzantine (dkg/driver.ts takes the budget as 0). Accepted only
+ * with `unsafeAllowMinorityThreshold`, for experiments that run without a byzantine budget.
+ */
+export function beaconThresholdProblems(t: number, size: number, unsafeAllowMinorityThreshold: boolean): string[] {
+  if (t > size) return [`is ${t} but groups have only ${size} members; it must be at most the group size`];
+  if (2 * t > size || unsafeAllowMinorityThreshold) return [];
+  return [
+    `${t} of ${size} is not a majority: the ${size - t} members a group may lose to byzantine faults reach it by themselves and can sign beacons without an honest member; raise it to at least ${defaultThreshold(size)}, or set groups.unsafeAllowMinorityThreshold: true for a network meant to run without a byzantine budget`,
+  ];
+}
+
+/**
  * Default notarization and finalization threshold for a group of `size` members: ⌊2g/3⌋+1. Finality is safe
  * against f byzantine notaries while 2t − g > f, and live while g − t ≥ f: with this default, up to ⌊(g−1)/3⌋.
  * The beacon keeps its majority threshold: a beacon share cannot be given twice for one round, a notary's vote can.
@@ -94,17 +109,22 @@ export const ConsensusSchema = z.object({
   unsafeAllowForks: z.boolean().default(false),
 });
 
+export const GroupsSchema = z.object({
+  count: z.number().int().min(1, "must be at least 1 group"),
+  size: z.number().int().min(1, "must be at least 1 member"),
+  /** Beacon shares that recover a group signature (of g); defaultThreshold(g), a strict majority, when unset. */
+  threshold: z.number().int().min(1, "must be at least 1").optional(),
+  /** Accepts a threshold of at most half the group, which its byzantine budget reaches alone (experiments without one). */
+  unsafeAllowMinorityThreshold: z.boolean().default(false),
+});
+
 export const GenesisSchema = z
   .object({
     version: z.literal(1, "must be 1 (the only genesis format version)"),
     subnet: z.string().regex(DNS_LABEL, "must be a DNS label (lowercase letters, digits, '-', at most 63 characters)"),
     seed: z.string().regex(HEX32, "must be 32 bytes as 64 lowercase hex characters"),
     nodes: z.array(GenesisNodeSchema).min(1, "a subnet needs at least one node"),
-    groups: z.object({
-      count: z.number().int().min(1, "must be at least 1 group"),
-      size: z.number().int().min(1, "must be at least 1 member"),
-      threshold: z.number().int().min(1, "must be at least 1").optional(),
-    }),
+    groups: GroupsSchema,
     timings: TimingsSchema.prefault({}),
     consensus: ConsensusSchema.prefault({}),
     /** Every epochLength rounds fresh groups are formed; 0 keeps the genesis groups forever. */
@@ -126,9 +146,8 @@ export const GenesisSchema = z
     if (g.consensus.mempoolCapacityBytes < g.consensus.maxMessageBytes) {
       ctx.addIssue({ code: "custom", path: ["consensus", "mempoolCapacityBytes"], message: `is ${g.consensus.mempoolCapacityBytes} but one message may be ${g.consensus.maxMessageBytes} bytes (consensus.maxMessageBytes); it must hold at least one message` });
     }
-    const t = g.groups.threshold;
-    if (t !== undefined && t > g.groups.size) {
-      ctx.addIssue({ code: "custom", path: ["groups", "threshold"], message: `is ${t} but groups have only ${g.groups.size} members; it must be at most the group size` });
+    for (const message of beaconThresholdProblems(g.groups.threshold ?? defaultThreshold(g.groups.size), g.groups.size, g.groups.unsafeAllowMinorityThreshold)) {
+      ctx.addIssue({ code: "custom", path: ["groups", "threshold"], message });
     }
     const { size } = g.groups;
     const c = g.consensus;

@@ -31,7 +31,8 @@
  * members could sign a t-vote outcome by themselves, so no rule makes registration agree on every node; the
  * budget is then taken as 0 and a node registers early on t agreeing votes (and gives up early once no outcome
  * can reach t), as a DKG at that threshold gives no more. Waiting for more votes would only hold the first
- * beacon back until the timeout whenever one member is slow or silent.
+ * beacon back until the timeout whenever one member is slow or silent. Genesis accepts such a threshold only with
+ * groups.unsafeAllowMinorityThreshold.
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, concatBytes, hexToBytes } from "@noble/hashes/utils.js";

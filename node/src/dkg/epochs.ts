@@ -119,6 +119,13 @@ export class EpochManager {
     const { nodes, groups } = opts.genesis;
     this.claims = new AttemptClaims({ threshold: groups.threshold, candidatesOf: (a) => drawGroups(this.randomness(a), 0n, nodes.length, groups.count, groups.size) });
     if (this.sets.size > 0) opts.log.info({ event: "groups_loaded", epochs: this.sets.size }, "groups loaded from data dir");
+    const { threshold, size, unsafeAllowMinorityThreshold } = opts.genesis.groups;
+    if (unsafeAllowMinorityThreshold && 2 * threshold <= size) {
+      opts.log.warn(
+        { event: "beacon_unsafe_threshold", threshold, size },
+        "genesis groups.unsafeAllowMinorityThreshold: the members a group may lose to faults reach this threshold by themselves; DKG registration tolerates no byzantine member",
+      );
+    }
   }
 
   private get length(): bigint {

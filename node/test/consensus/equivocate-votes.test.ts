@@ -33,10 +33,10 @@ describe("equivocating notaries within the fault budget (4 nodes, t = 3, 1 byzan
   });
 });
 
-describe("a threshold below the safe bound (4 nodes, t = 2 with unsafeAllowForks)", () => {
+describe("a threshold below the safe bound (4 nodes, t = 2 with unsafeAllowForks and unsafeAllowMinorityThreshold)", () => {
   // Certificates are recovered from the group's key shares, so they need the group's threshold too: 2 of 4 both.
   const fx = useConsensusTestnet(
-    { nodes: 4, groups: 1, size: 4, threshold: 2, timings: { minRoundPeriodMs: 150 } },
+    { nodes: 4, groups: 1, size: 4, threshold: 2, unsafeAllowMinorityThreshold: true, timings: { minRoundPeriodMs: 150 } },
     { blockMakerDelayMs: 150, notaryDelayMs: 30, threshold: 2, faultBudget: 1, unsafeAllowForks: true },
   );
 

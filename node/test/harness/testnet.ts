@@ -12,6 +12,7 @@ export interface TestnetSpec {
   readonly groups: number;
   readonly size: number;
   readonly threshold?: number;
+  readonly unsafeAllowMinorityThreshold?: boolean;
   readonly timings?: Partial<Genesis["timings"]>;
   readonly consensus?: Partial<Genesis["consensus"]>;
   readonly dataCenters?: readonly string[];
@@ -42,7 +43,7 @@ export async function createTestnet(spec: TestnetSpec): Promise<Testnet> {
     subnet: "test",
     seed: spec.seed ?? Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("hex"),
     nodes: identities.map((id, index) => ({ index, address: `127.0.0.1:${ports[index]}`, identityKey: id.publicKey, dataCenter: dcs[index % dcs.length] ?? "dc-a" })),
-    groups: { count: spec.groups, size: spec.size, ...(spec.threshold !== undefined ? { threshold: spec.threshold } : {}) },
+    groups: { count: spec.groups, size: spec.size, ...(spec.threshold !== undefined ? { threshold: spec.threshold } : {}), ...(spec.unsafeAllowMinorityThreshold ? { unsafeAllowMinorityThreshold: true } : {}) },
     timings: { ...TEST_TIMINGS, ...spec.timings },
     epochLength: spec.epochLength ?? 0,
     ...(spec.consensus ? { consensus: spec.consensus } : {}),

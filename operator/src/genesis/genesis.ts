@@ -41,7 +41,7 @@ export function genesisForSubnet(input: GenesisForSubnetInput): GenesisInput {
       if (key === undefined) throw new Error(`no identity key for node ${p.index}; generate one per node before building genesis`);
       return { index: p.index, address: input.addressOf(p.index, p), identityKey: key, dataCenter: p.dataCenter };
     }),
-    groups: { count: spec.groups, size: spec.groupSize, threshold: spec.threshold },
+    groups: { count: spec.groups, size: spec.groupSize, threshold: spec.threshold, ...(spec.unsafeAllowMinorityThreshold ? { unsafeAllowMinorityThreshold: true } : {}) },
     // Written out in full, so the genesis document states the byzantine budget its finality was built for.
     consensus: { threshold: spec.consensus.threshold, faultBudget: spec.consensus.faultBudget, ...(spec.consensus.unsafeAllowForks ? { unsafeAllowForks: true } : {}) },
     timings: { ...spec.timings },

@@ -34,6 +34,8 @@ describe("crdManifests", () => {
     const cases: { field: string; fix: RegExp; inside: Record<string, unknown>; past: Record<string, unknown> }[] = [
       { field: "spec.groupSize", fix: /lower spec.groupSize or raise spec.nodes/, inside: { groupSize: 8 }, past: { groupSize: 9 } },
       { field: "spec.threshold", fix: /lower spec.threshold/, inside: { threshold: 6 }, past: { threshold: 7 } },
+      { field: "spec.threshold", fix: /raise spec.threshold above groupSize\/2, or set spec.unsafeAllowMinorityThreshold: true/, inside: { threshold: 4 }, past: { threshold: 3 } },
+      { field: "spec.consensus.threshold", fix: /consensus.threshold must be at most groupSize/, inside: { consensus: { threshold: 6, faultBudget: 0 } }, past: { consensus: { threshold: 7, faultBudget: 0, unsafeAllowForks: true } } },
       { field: "spec.consensus.threshold", fix: /raise spec.consensus.threshold/, inside: { consensus: { threshold: 4, faultBudget: 1 } }, past: { consensus: { threshold: 4, faultBudget: 2 } } },
       { field: "spec.consensus.faultBudget", fix: /silent notaries stop finality/, inside: { consensus: { threshold: 6, faultBudget: 0 } }, past: { consensus: { threshold: 6, faultBudget: 1, unsafeAllowForks: true } } },
       { field: "spec.faults.byzantine.count", fix: /lower the count/, inside: { faults: { byzantine: { count: 8, behaviour: "InvalidShares" } } }, past: { faults: { byzantine: { count: 9, behaviour: "InvalidShares" } } } },
@@ -48,6 +50,8 @@ describe("crdManifests", () => {
     // judge an update, not a spec, and test/local/admission.test.ts exercises them.
     const crossField = rules.filter((r) => !/\boldSelf\b/.test(r.rule));
     assert.deepEqual(new Set(crossField.map((r) => `spec${r.fieldPath}`)), new Set(cases.map((c) => c.field)));
+    assert.equal(crossField.length, cases.length, "one case per rule");
+    assert.doesNotThrow(() => admitSpec({ threshold: 3, unsafeAllowMinorityThreshold: true }), "a minority threshold with the field that asks for it");
     assert.equal(rules.length - crossField.length, 1, "one transition rule: the topology change");
   });
 

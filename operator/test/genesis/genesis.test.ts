@@ -20,7 +20,7 @@ describe("genesisForSubnet", () => {
     const g = parseGenesis(build({ nodes: 16, groups: 4, groupSize: 7, timings: { minRoundPeriodMs: 0 } }));
     assert.equal(g.subnet, "beta");
     assert.equal(g.nodes.length, 16);
-    assert.deepEqual(g.groups, { count: 4, size: 7, threshold: 4 });
+    assert.deepEqual(g.groups, { count: 4, size: 7, threshold: 4, unsafeAllowMinorityThreshold: false });
     assert.deepEqual(g.timings, { minRoundPeriodMs: 0, shareRetransmitMs: 500, stallTimeoutMs: 5000, dkgTimeoutMs: 30000 });
     assert.equal(g.nodes[15]!.address, "beta-dc-c-15.beta-peers:7000");
     assert.equal(g.nodes[15]!.identityKey, keys[15]);

@@ -69,6 +69,7 @@ interface GoodSpec {
 const badSubnets: readonly BadSpec[] = [
   { name: "groupSize above nodes", spec: { nodes: 3 }, says: ["spec.groupSize", "lower spec.groupSize or raise spec.nodes"] },
   { name: "threshold above groupSize", spec: { threshold: 5 }, says: ["spec.threshold", "lower spec.threshold or raise spec.groupSize"] },
+  { name: "a beacon threshold that is not a majority", spec: { threshold: 2 }, says: ["spec.threshold", "raise spec.threshold above groupSize/2, or set spec.unsafeAllowMinorityThreshold: true"] },
   {
     name: "more byzantine members than nodes",
     spec: { faults: { byzantine: { count: 5, behaviour: "WithholdShares" } } },
@@ -152,6 +153,7 @@ const goodSubnets: readonly GoodSpec[] = [
   { name: "the minimal spec", spec: {} },
   { name: "an unsafe threshold allowed for a fork experiment", spec: { consensus: { threshold: 2, unsafeAllowForks: true } } },
   { name: "a consensus block with only the fork switch", spec: { consensus: { unsafeAllowForks: false } } },
+  { name: "a minority beacon threshold allowed for an experiment without a byzantine budget", spec: { threshold: 2, unsafeAllowMinorityThreshold: true } },
   { name: "byzantine members up to nodes", spec: { faults: { byzantine: { count: 4, behaviour: "SelectiveShares", selectivePeers: [0, 1] } } } },
   { name: "named data centers that hold every node", spec: { placement: { maxPerDataCenter: 2 } } },
   {

@@ -5,7 +5,7 @@
  * StatefulSet per data center, and reports live beacon figures in the status.
  */
 import { z } from "zod";
-import { ConsensusSchema, TimingsSchema } from "@relaylab/node/config";
+import { ConsensusSchema, GroupsSchema, TimingsSchema } from "@relaylab/node/config";
 import { DNS_LABEL_PATTERN, integer, kube } from "../structural.js";
 import { LabelSelectorSchema, ResourceRequirementsSchema, type ObjectMeta } from "./meta.js";
 import { ConditionsSchema } from "./conditions.js";
@@ -81,6 +81,9 @@ const SubnetSpecFields = z.object({
   groups: integer("Number of groups formed at genesis and at every epoch.").min(1).max(1024),
   groupSize: count("Members per group; at most nodes.", 1),
   threshold: count("Signatures needed per group; at most groupSize. Defaults to a strict majority, floor(groupSize/2)+1.", 1).optional(),
+  unsafeAllowMinorityThreshold: GroupsSchema.shape.unsafeAllowMinorityThreshold.describe(
+    "Accept a threshold of at most half of groupSize, which the groupSize - threshold members a group may lose to byzantine faults reach by themselves. Experiments without a byzantine budget only.",
+  ),
   consensus: z
     .object({
       threshold: count("Shares a block needs from its group's notaries; safe while 2*threshold - groupSize > faultBudget. Defaults to floor(2*groupSize/3)+1.", 1).optional(),
@@ -155,6 +158,13 @@ export const SubnetSpecSchema = kube(SubnetSpecFields, {
     {
       rule: "!has(self.threshold) || self.threshold <= self.groupSize",
       message: "threshold must be at most groupSize: lower spec.threshold or raise spec.groupSize",
+      fieldPath: ".threshold",
+    },
+    {
+      // The default threshold, a strict majority, always passes.
+      rule: "!has(self.threshold) || (has(self.unsafeAllowMinorityThreshold) && self.unsafeAllowMinorityThreshold) || 2 * self.threshold > self.groupSize",
+      message:
+        "threshold is at most half of groupSize, so the groupSize - threshold members a group may lose to byzantine faults reach it by themselves: raise spec.threshold above groupSize/2, or set spec.unsafeAllowMinorityThreshold: true for a network meant to run without a byzantine budget",
       fieldPath: ".threshold",
     },
     {
