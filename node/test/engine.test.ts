@@ -16,7 +16,8 @@ import { ByzantineBehaviour } from "../src/gen/relaylab/v1/control.js";
 import { Envelope } from "../src/gen/relaylab/v1/protocol.js";
 import type { Beacon } from "../src/gen/relaylab/v1/public.js";
 import { generateIdentity } from "../src/identity/index.js";
-import { silentLogger } from "../src/log.js";
+import { pino } from "pino";
+import { silentLogger, type Logger } from "../src/log.js";
 import { createMetrics, type Metrics } from "../src/metrics/registry.js";
 import { BeaconStore } from "../src/store/beacons.js";
 import { wireBytes } from "../src/net/framing.js";
@@ -53,7 +54,13 @@ interface Net {
   run(until: () => boolean, maxSteps?: number): void;
 }
 
-function network(byzantine: ReadonlySet<number>, cryptoOf: (self: number) => RoundCrypto, netGenesis = genesis, latencyMs = 10): Net {
+interface NetOptions {
+  /** Extra delay of every message from `from` to `to`. */
+  readonly delayMs?: (from: number, to: number) => number;
+  readonly log?: (self: number) => Logger;
+}
+
+function network(byzantine: ReadonlySet<number>, cryptoOf: (self: number) => RoundCrypto, netGenesis = genesis, latencyMs = 10, netOptions: NetOptions = {}): Net {
   const clock = new FakeClock(0);
   let queue: { from: number; to: number; envelope: Envelope; at: number }[] = [];
   const stores = Array.from({ length: N }, () => new BeaconStore(undefined));
@@ -66,12 +73,12 @@ function network(byzantine: ReadonlySet<number>, cryptoOf: (self: number) => Rou
       genesis: netGenesis,
       clock,
       strategy: faultStrategies(faults, silentLogger()).beacon,
-      log: silentLogger(),
+      log: netOptions.log?.(self) ?? silentLogger(),
       metrics: metrics[self] ?? null,
       crypto: cryptoOf(self),
       store,
       send: (to, envelope) => {
-        queue.push({ from: self, to, envelope, at: clock.now() + latencyMs });
+        queue.push({ from: self, to, envelope, at: clock.now() + latencyMs + (netOptions.delayMs?.(self, to) ?? 0) });
         return wireBytes(Envelope.encode(envelope).finish().length);
       },
       requestSync: () => undefined,
@@ -113,6 +120,26 @@ for (const [backend, cryptoOf] of BACKENDS) {
     assert.ok(invalid > 0, "no invalid share was counted");
     const bytes = await net.metrics[0]!.groupSignatureBytes.get();
     assert.ok((bytes.values.find((v) => v.metricName?.endsWith("_count"))?.value ?? 0) >= 1);
+    for (const e of net.engines) e.stop();
+  });
+
+  test(`${backend}: a member whose invalid shares always arrive after the beacon is still caught, and no honest member is`, async () => {
+    // Its shares take 30 ms more than the others', so every aggregator has recovered from honest shares first and
+    // uses none of the liar's: only the check of late shares can catch it.
+    const lines: string[] = [];
+    const log = (): Logger => pino({ level: "warn" }, { write: (line: string) => lines.push(line) });
+    const net = network(new Set([BYZANTINE]), cryptoOf, genesis, 10, { delayMs: (from) => (from === BYZANTINE ? 30 : 0), log });
+    const counted = async (result: string): Promise<number> => {
+      let n = 0;
+      for (const m of net.metrics) n += (await m.shares.get()).values.find((v) => v.labels.result === result)?.value ?? 0;
+      return n;
+    };
+    net.run(() => net.stores.every((s) => s.latestRound >= 12n));
+    const invalidShares = lines.map((l) => JSON.parse(l) as { event?: string; member?: number; late?: boolean }).filter((e) => e.event === "invalid_share");
+    assert.ok(invalidShares.length > 0, "the late liar was never caught");
+    assert.deepEqual(new Set(invalidShares.map((e) => [e.member, e.late].join())), new Set([`${BYZANTINE + 1},true`]), "only the liar's late shares are invalid");
+    assert.equal(await counted("invalid"), invalidShares.length);
+    assert.ok((await counted("late")) > 0, "honest late shares were checked and counted late");
     for (const e of net.engines) e.stop();
   });
 

@@ -4,7 +4,9 @@
  * signs sha256(be64(r) ‖ B(r−1)). Members first send their share to a few round-chosen aggregators
  * (small fan-in); each time the retransmit interval passes without a beacon they re-send to twice as
  * many members (backing off), until the round completes. Whoever recovers the group signature broadcasts the
- * beacon; every node verifies it against the group key before accepting it.
+ * beacon; every node verifies it against the group key before accepting it. Shares that took no part in a
+ * verified recovery here (late ones, and those pooled for a beacon that came from a peer) are checked after the
+ * round, within a bound (share-audit.ts), so a member that lies only when it is late is counted too.
  */
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { sha256 } from "@noble/hashes/sha2.js";
@@ -22,6 +24,7 @@ import type { BeaconStore } from "../store/beacons.js";
 import { previousOfFirstRound, roundMessage, selectGroup, verifyBeacon } from "./chain.js";
 import type { GroupSet } from "./group-set.js";
 import { sample, SeededStream } from "./sampling.js";
+import { ShareAudit, type AuditedShare } from "./share-audit.js";
 import { honestBeacon, type BeaconStrategy } from "./strategy.js";
 
 /** Members that collect shares first in each round (before retransmits widen the fan-out). */
@@ -97,6 +100,8 @@ export class BeaconEngine {
   private readonly broadcastAt = new Map<bigint, number>();
   /** Hashes of beacons that failed verification, oldest first (a bounded LRU). */
   private readonly badBeacons = new Set<string>();
+  private readonly audit = new ShareAudit();
+  private auditTimer: Timer | undefined;
   private stopped = false;
 
   constructor(private readonly opts: EngineOptions) {
@@ -124,6 +129,7 @@ export class BeaconEngine {
     this.stopped = true;
     this.signTimer?.cancel();
     this.stallTimer?.cancel();
+    this.auditTimer?.cancel();
     this.listeners.clear();
   }
 
@@ -161,7 +167,8 @@ export class BeaconEngine {
     const open = this.open;
     if (open === undefined) return this.drop("wrong_round");
     if (share.round < open.round) {
-      this.countShare("late");
+      // Counted once checked (late or invalid), or now when the audit does not take it.
+      if (!this.auditLate(from, share)) this.countShare("late");
       return this.replyWithBeacon(from, share.round, open);
     }
     if (share.round > open.round) {
@@ -355,6 +362,44 @@ export class BeaconEngine {
     this.accept(beacon, "recovered");
   }
 
+  /** Queues a late share from member `from` for the check; false when it is not one (or the audit's bounds refuse it). */
+  private auditLate(from: number, share: Share): boolean {
+    const beacon = this.opts.store.get(share.round);
+    const set = this.epochs?.groupsFor(share.round);
+    if (beacon === undefined || set === undefined || share.group !== beacon.group || share.epoch !== set.epoch) return false;
+    if (set.group(share.group)?.members[share.index - 1] !== from) return false;
+    return this.queueAudit({ round: share.round, index: share.index, signature: share.signature, late: true });
+  }
+
+  private queueAudit(share: AuditedShare): boolean {
+    if (!this.audit.add(this.opts.store.latestRound, share)) return false;
+    // After a retransmit interval: the next round's own work comes first, and more late shares arrive meanwhile.
+    this.auditTimer ??= this.opts.clock.setTimeout(() => this.runAudit(), this.opts.genesis.timings.shareRetransmitMs);
+    return true;
+  }
+
+  private runAudit(): void {
+    this.auditTimer = undefined;
+    if (this.stopped) return;
+    for (const share of this.audit.take()) {
+      const beacon = this.opts.store.get(share.round);
+      const set = this.epochs?.groupsFor(share.round);
+      if (beacon === undefined || set === undefined) continue;
+      let valid = false;
+      try {
+        valid = this.opts.crypto.verify(set.memberKey(beacon.group, share.index), roundMessage(share.round, beacon.previousSignature), share.signature);
+      } catch (err) {
+        if (!(err instanceof CryptoError)) throw err;
+      }
+      if (valid) {
+        this.countShare(share.late ? "late" : "valid");
+        continue;
+      }
+      this.countShare("invalid");
+      this.opts.log.warn({ event: "invalid_share", round: Number(share.round), group: beacon.group, member: share.index, late: share.late }, "invalid signature share");
+    }
+  }
+
   private markInvalid(open: OpenRound, index: number): void {
     if (open.invalid.has(index)) return;
     open.invalid.add(index);
@@ -386,6 +431,8 @@ export class BeaconEngine {
       this.opts.log.warn({ event: "stall_ended", round: Number(beacon.round), group: beacon.group, seconds }, "stall ended");
     }
     if (open.myIndex !== undefined) metrics?.groupSignatureBytes.observe(open.bytes);
+    if (source === "recovered") this.audit.verified(beacon.round, open.pool);
+    else for (const [index, signature] of open.pool) if (index !== open.myIndex) this.queueAudit({ round: beacon.round, index, signature, late: false });
     this.lastAcceptAt = now;
     this.opts.log.info({ event: "beacon_accepted", round: Number(beacon.round), group: beacon.group, source, seconds }, "beacon accepted");
     for (const listener of this.listeners) listener(beacon);

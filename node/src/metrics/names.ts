@@ -28,7 +28,11 @@ export const NODE_METRICS = {
   stalled: "relaylab_stalled",
   /** histogram (s): how long each stall lasted, recorded when the round completes. */
   stallDuration: "relaylab_stall_duration_seconds",
-  /** counter: signature shares received, by result. */
+  /**
+   * counter: signature shares received, by result. Shares that took no part in a recovery here (late, or pooled
+   * for a beacon that came from a peer) are counted after the round's check of them (beacon/share-audit.ts): late
+   * or valid when they verify, invalid when not; late shares past the check's bounds are counted late unchecked.
+   */
   shares: "relaylab_shares_total",
   /** counter: peer messages dropped, by reason: on receipt before processing, or on sending (send_backlog). */
   messagesDropped: "relaylab_messages_dropped_total",
