@@ -13,6 +13,8 @@ export interface BundleSpec {
   /** Bundle the installed packages too, except these (by default every installed package stays external). */
   readonly bundleDependencies?: { readonly except: readonly string[] };
 }
+/** Bundles of one name kept in the cache, newest first. */
+export const KEPT_BUNDLES: number;
 /** Builds (or finds) `<packageDir>/.cache/<name>-<hash>.mjs` for the entry file `main`; returns its path. */
 export function bundleOnce(spec: BundleSpec): string;
 /** One line naming the first compile error and where it is, or the error's first line. */

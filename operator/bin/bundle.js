@@ -9,13 +9,20 @@
  * testnet starts many times at once: one file to load instead of hundreds saves each start about 0.2 s of CPU). It lives in `<package>/.cache/`, one level below the package, as `src/` is, so
  * `../package.json` and the external packages resolve from it exactly as from the sources. Concurrent runs may
  * build the same hash: each builds in a temporary directory and renames its files into place, the entry last, and
- * rename is atomic, so a reader sees a whole bundle or none. Plain JavaScript, because the CLI's launcher must run it before anything can
+ * rename is atomic, so a reader sees a whole bundle or none. A new bundle retires the older ones of its name past the
+ * newest KEPT_BUNDLES (a checkout being edited builds one per change, 2.6 MB each for the node program); the ones
+ * kept serve processes still running an earlier build, which may import a chunk late. Plain JavaScript, because the CLI's launcher must run it before anything can
  * compile TypeScript; bundle.d.ts gives its types.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+
+/** Bundles of one name kept in the cache, newest first: the current one and a few earlier builds. */
+export const KEPT_BUNDLES = 3;
+/** A temporary build directory older than this belongs to a build that died. */
+const STALE_BUILD_MS = 60 * 60 * 1000;
 
 /** The scope of the workspace packages, bundled from their sources; every other package stays external. */
 const WORKSPACE_SCOPE = "@relaylab";
@@ -63,7 +70,34 @@ export function bundleOnce({ name, main, packageDir, sourceDirs, manifests, bund
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+  pruneCache(cacheDir, name);
   return out;
+}
+
+/**
+ * Removes the bundles of `name` older than the newest KEPT_BUNDLES (by the entry's modification time), each entry
+ * before its chunks so that no entry is left without them, and temporary build directories of builds that died.
+ * Best effort: another process may be pruning too, so files already gone are not an error.
+ */
+function pruneCache(cacheDir, name) {
+  const entry = new RegExp(`^${name}-[0-9a-f]{16}\\.mjs$`);
+  const mtime = (file) => {
+    try {
+      return statSync(join(cacheDir, file)).mtimeMs;
+    } catch {
+      return 0;
+    }
+  };
+  const files = readdirSync(cacheDir);
+  const entries = files.filter((f) => entry.test(f)).sort((a, b) => mtime(b) - mtime(a));
+  for (const old of entries.slice(KEPT_BUNDLES)) {
+    const stem = old.slice(0, -".mjs".length);
+    rmSync(join(cacheDir, old), { force: true });
+    for (const chunk of files.filter((f) => f.startsWith(`${stem}-chunk-`))) rmSync(join(cacheDir, chunk), { force: true });
+  }
+  for (const dir of files.filter((f) => f.startsWith(`.${name}-`) && f.endsWith(".tmp"))) {
+    if (Date.now() - mtime(dir) > STALE_BUILD_MS) rmSync(join(cacheDir, dir), { recursive: true, force: true });
+  }
 }
 
 /**

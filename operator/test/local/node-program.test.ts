@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { KEPT_BUNDLES } from "../../bin/bundle.js";
 import { bundle, resolveProgram } from "../../src/local/node-program.js";
 
 /** A package laid out like the node program: src/main.ts reading ../package.json and a sibling module. */
@@ -84,6 +85,27 @@ test("a module imported only dynamically is bundled into a chunk of its own, wit
     assert.doesNotMatch(readFileSync(entry, "utf8"), /node:zlib/, "the entry does not load what only the lazy module needs");
     assert.equal(execFileSync(process.execPath, [entry], { encoding: "utf8" }).trim(), "eager only");
     assert.equal(execFileSync(process.execPath, [entry, "lazy"], { encoding: "utf8" }).trim(), "3");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a new bundle retires all but the newest few of its name, chunks included, and the ones kept still run", () => {
+  const { dir, main } = fakePackage();
+  try {
+    writeFileSync(join(dir, "src", "main.ts"), 'const lazy = process.argv[2] === "lazy" ? await import("./greet.js") : undefined;\nconsole.log(lazy?.greet(1) ?? "eager");\n');
+    const built: string[] = [];
+    for (let i = 0; i < KEPT_BUNDLES + 2; i++) {
+      writeFileSync(join(dir, "src", "greet.ts"), `export const greet = (n: number): string => \`build ${i} \${n}\`;\n`);
+      built.push(bundle(main));
+    }
+    const cache = readdirSync(join(dir, ".cache"));
+    const stemOf = (entry: string): string => entry.slice(entry.lastIndexOf("/") + 1, -".mjs".length);
+    const kept = built.slice(-KEPT_BUNDLES).map(stemOf);
+    assert.deepEqual(cache.filter((f) => !f.includes("-chunk-")).sort(), kept.map((s) => `${s}.mjs`).sort(), "only the newest entries are left");
+    assert.ok(cache.every((f) => kept.some((s) => f.startsWith(s))), "no chunk of a retired bundle is left");
+    assert.ok(cache.some((f) => f.includes("-chunk-")), "the kept bundles have their chunks");
+    for (const [i, entry] of built.entries()) if (i >= built.length - KEPT_BUNDLES) assert.equal(execFileSync(process.execPath, [entry, "lazy"], { encoding: "utf8" }).trim(), `build ${i} 1`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
