@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { parseGenesisJson } from "@relaylab/node/config";
 import { identityPublicKey } from "@relaylab/node/identity";
 import type { SubnetSpec } from "../../../src/api/index.js";
-import { decodeIdentitySecret } from "../../../src/operator/controller/identity.js";
+import { decodeIdentitySecret } from "../../../src/resources/index.js";
 import type { NodeLiveStatus } from "../../../src/operator/controller/live.js";
 import { REAPPLY_MS } from "../../../src/operator/controller/applied.js";
 import { NODE_BACKOFF_MAX_MS } from "../../../src/operator/controller/node-calls.js";
@@ -63,7 +63,7 @@ describe("reconcileSubnet", () => {
 
     const { genesis } = genesisOf(bed);
     assert.equal(genesis.nodes.length, 16);
-    assert.deepEqual(genesis.groups, { count: 4, size: 7, threshold: 4 });
+    assert.deepEqual(genesis.groups, { count: 4, size: 7, threshold: 4, unsafeAllowMinorityThreshold: false });
     assert.equal(genesis.nodes[0]?.address, "beta-dc-a-0.beta-peers.default.svc:7000");
     assert.equal(genesis.nodes[15]?.dataCenter, "dc-c");
 
