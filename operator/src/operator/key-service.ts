@@ -15,7 +15,7 @@ import type { Logger } from "pino";
 import type { IdentityOutcome } from "../metrics/names.js";
 import type { OperatorMetrics } from "../metrics/registry.js";
 import { LABEL_POD_INDEX, LABEL_SUBNET, identitySecretName } from "../resources/names.js";
-import { decodeIdentitySecret, decodeSubnetKeys } from "./controller/identity.js";
+import { decodeIdentitySecret, decodeSubnetKeys } from "../resources/index.js";
 import { type HttpEndpoint, listenOn } from "./listen.js";
 import type { KubeApi, KubeObject } from "./runtime/kube.js";
 import type { PolicyRule } from "./runtime/rbac.js";

@@ -22,7 +22,7 @@ export { MONITORING_GROUP } from "./podmonitor.js";
 export { DEFAULT_CHILDREN_CONFIG, DEFAULT_IDENTITY_URL, DEFAULT_NODE_IMAGE, DEFAULT_OPERATOR_PEER, type ChildrenConfig } from "./operator-config.js";
 export { LABEL_CLIENT, networkPolicyRef, type OperatorPeer } from "./networkpolicy.js";
 export { nodeArgs, nodeDataDir } from "./statefulset.js";
-export type { SubnetKeys } from "./secret.js";
+export { decodeIdentitySecret, decodeSubnetKeys, type SubnetKeys } from "./secret.js";
 
 export interface SubnetChildrenInput {
   subnet: Subnet;

@@ -27,7 +27,7 @@ import { type Genesis, parseGenesisJson } from "@relaylab/node/config";
 import { type DataCenter, DATACENTER_KIND, API_VERSION, resolveSubnetSpec, type Subnet, SUBNET_KIND } from "../api/index.js";
 import { type FaultSetSpec, faultSetFor } from "../genesis/index.js";
 import { genesisConfigMapName, identitySecretName, LABEL_DATA_CENTER, LABEL_POD_INDEX, LABEL_SUBNET, PORTS } from "../resources/names.js";
-import { decodeSubnetKeys } from "../operator/controller/identity.js";
+import { decodeSubnetKeys } from "../resources/index.js";
 import type { KubeApi, KubeObject } from "../operator/runtime/kube.js";
 import { NodeClient, pushFaults } from "@relaylab/node/client";
 import { TestnetObserver } from "../local/observer.js";

@@ -18,7 +18,8 @@ import type { Clock } from "@relaylab/node/clock";
 import type { KubeApi, KubeObject } from "../runtime/kube.js";
 import { identitySecretName, type SubnetKeys } from "../../resources/index.js";
 import { REAPPLY_MS } from "./applied.js";
-import { decodeIdentitySecret, decodeSubnetKeys, ensureIdentityKeys, ensureSubnetKeys } from "./identity.js";
+import { decodeIdentitySecret, decodeSubnetKeys } from "../../resources/index.js";
+import { ensureIdentityKeys, ensureSubnetKeys } from "./identity.js";
 
 export interface SecretObject extends KubeObject {
   data?: Record<string, string>;
