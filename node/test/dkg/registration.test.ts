@@ -37,7 +37,8 @@ const genesisOf = (size: number, threshold: number) =>
     subnet: "dkg-registration",
     seed: "ab".repeat(32),
     nodes: identities.map((id, index) => ({ index, address: `127.0.0.1:${7200 + index}`, identityKey: id.publicKey, dataCenter: "dc-a" })),
-    groups: { count: 1, size, threshold },
+    // A threshold of at most half the group is a case of its own below, so it is asked for explicitly.
+    groups: { count: 1, size, threshold, unsafeAllowMinorityThreshold: 2 * threshold <= size },
     timings: { minRoundPeriodMs: 0, shareRetransmitMs: 100, stallTimeoutMs: 5000, dkgTimeoutMs: DKG_TIMEOUT_MS },
   });
 const genesis = genesisOf(G, T);
