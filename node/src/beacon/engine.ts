@@ -4,9 +4,9 @@
  * signs sha256(be64(r) ‖ B(r−1)). Members first send their share to a few round-chosen aggregators
  * (small fan-in); each time the retransmit interval passes without a beacon they re-send to twice as
  * many members (backing off), until the round completes. Whoever recovers the group signature broadcasts the
- * beacon; every node verifies it against the group key before accepting it. Shares that took no part in a
- * verified recovery here (late ones, and those pooled for a beacon that came from a peer) are checked after the
- * round, within a bound (share-audit.ts), so a member that lies only when it is late is counted too.
+ * beacon; every node verifies it against the group key before accepting it. A recovering node also checks the
+ * shares that arrive after its recovery, within a bound and without a pairing (share-audit.ts), so a member that
+ * lies only when it is late is counted too.
  */
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { sha256 } from "@noble/hashes/sha2.js";
@@ -24,7 +24,7 @@ import type { BeaconStore } from "../store/beacons.js";
 import { previousOfFirstRound, roundMessage, selectGroup, verifyBeacon } from "./chain.js";
 import type { GroupSet } from "./group-set.js";
 import { sample, SeededStream } from "./sampling.js";
-import { ShareAudit, type AuditedShare } from "./share-audit.js";
+import { ShareAudit, swapIn } from "./share-audit.js";
 import { honestBeacon, type BeaconStrategy } from "./strategy.js";
 
 /** Members that collect shares first in each round (before retransmits widen the fan-out). */
@@ -49,6 +49,8 @@ export interface EngineOptions {
   readonly requestSync: (peer: number | undefined) => void;
   /** Registered groups per round (by epoch) and this node's shares per epoch; or fixed groups given to start(). */
   readonly epochs?: EpochSource;
+  /** The share of late shares this node checks (share-audit.ts). @default DEFAULT_AUDIT_SAMPLE */
+  readonly lateShareSample?: number;
   /** What this node sends of its own share. @default honestBeacon */
   readonly strategy?: BeaconStrategy;
 }
@@ -100,12 +102,13 @@ export class BeaconEngine {
   private readonly broadcastAt = new Map<bigint, number>();
   /** Hashes of beacons that failed verification, oldest first (a bounded LRU). */
   private readonly badBeacons = new Set<string>();
-  private readonly audit = new ShareAudit();
+  private readonly audit: ShareAudit;
   private auditTimer: Timer | undefined;
   private stopped = false;
 
   constructor(private readonly opts: EngineOptions) {
     this.epochs = opts.epochs;
+    this.audit = new ShareAudit(opts.lateShareSample);
   }
 
   /**
@@ -368,11 +371,7 @@ export class BeaconEngine {
     const set = this.epochs?.groupsFor(share.round);
     if (beacon === undefined || set === undefined || share.group !== beacon.group || share.epoch !== set.epoch) return false;
     if (set.group(share.group)?.members[share.index - 1] !== from) return false;
-    return this.queueAudit({ round: share.round, index: share.index, signature: share.signature, late: true });
-  }
-
-  private queueAudit(share: AuditedShare): boolean {
-    if (!this.audit.add(this.opts.store.latestRound, share)) return false;
+    if (!this.audit.add({ round: share.round, index: share.index, signature: share.signature })) return false;
     // After a retransmit interval: the next round's own work comes first, and more late shares arrive meanwhile.
     this.auditTimer ??= this.opts.clock.setTimeout(() => this.runAudit(), this.opts.genesis.timings.shareRetransmitMs);
     return true;
@@ -384,19 +383,31 @@ export class BeaconEngine {
     for (const share of this.audit.take()) {
       const beacon = this.opts.store.get(share.round);
       const set = this.epochs?.groupsFor(share.round);
-      if (beacon === undefined || set === undefined) continue;
+      const group = set?.group(beacon?.group ?? -1);
+      const swapped = swapIn(this.audit.recovery(share.round) ?? [], share);
+      if (beacon === undefined || set === undefined || group === undefined || swapped === undefined) continue;
+      if (this.recoversBeacon(swapped, group.threshold, beacon.signature)) {
+        this.countShare("late");
+        continue;
+      }
+      // A mismatch proves a bad share in the swapped set; the pairing check says whether it is this one.
       let valid = false;
       try {
         valid = this.opts.crypto.verify(set.memberKey(beacon.group, share.index), roundMessage(share.round, beacon.previousSignature), share.signature);
       } catch (err) {
         if (!(err instanceof CryptoError)) throw err;
       }
-      if (valid) {
-        this.countShare(share.late ? "late" : "valid");
-        continue;
-      }
-      this.countShare("invalid");
-      this.opts.log.warn({ event: "invalid_share", round: Number(share.round), group: beacon.group, member: share.index, late: share.late }, "invalid signature share");
+      this.countShare(valid ? "late" : "invalid");
+      if (!valid) this.opts.log.warn({ event: "invalid_share", round: Number(share.round), group: beacon.group, member: share.index, late: true }, "invalid signature share");
+    }
+  }
+
+  private recoversBeacon(partials: readonly PartialSignature[], threshold: number, signature: Uint8Array): boolean {
+    try {
+      return bytesToHex(this.opts.crypto.recover(partials, threshold)) === bytesToHex(signature);
+    } catch (err) {
+      if (!(err instanceof CryptoError)) throw err;
+      return false;
     }
   }
 
@@ -431,8 +442,10 @@ export class BeaconEngine {
       this.opts.log.warn({ event: "stall_ended", round: Number(beacon.round), group: beacon.group, seconds }, "stall ended");
     }
     if (open.myIndex !== undefined) metrics?.groupSignatureBytes.observe(open.bytes);
-    if (source === "recovered") this.audit.verified(beacon.round, open.pool);
-    else for (const [index, signature] of open.pool) if (index !== open.myIndex) this.queueAudit({ round: beacon.round, index, signature, late: false });
+    if (source === "recovered") {
+      const threshold = open.set.group(open.group)?.threshold ?? 0;
+      this.audit.recovered(beacon.round, [...open.pool].slice(0, threshold).map(([index, signature]) => ({ index, signature })));
+    }
     this.lastAcceptAt = now;
     this.opts.log.info({ event: "beacon_accepted", round: Number(beacon.round), group: beacon.group, source, seconds }, "beacon accepted");
     for (const listener of this.listeners) listener(beacon);

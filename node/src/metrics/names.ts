@@ -29,9 +29,8 @@ export const NODE_METRICS = {
   /** histogram (s): how long each stall lasted, recorded when the round completes. */
   stallDuration: "relaylab_stall_duration_seconds",
   /**
-   * counter: signature shares received, by result. Shares that took no part in a recovery here (late, or pooled
-   * for a beacon that came from a peer) are counted after the round's check of them (beacon/share-audit.ts): late
-   * or valid when they verify, invalid when not; late shares past the check's bounds are counted late unchecked.
+   * counter: signature shares received, by result. A late share at a node that recovered its round is counted once
+   * checked (beacon/share-audit.ts): late when valid, invalid when not; other late shares are counted late unchecked.
    */
   shares: "relaylab_shares_total",
   /** counter: peer messages dropped, by reason: on receipt before processing, or on sending (send_backlog). */

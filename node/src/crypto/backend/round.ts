@@ -11,7 +11,7 @@
 import { NOBLE_COMMITMENTS, type CommitmentGroup } from "../commitments.js";
 import { CryptoError } from "../errors.js";
 import { assertDistinctIndices, assertIndex, assertThreshold } from "../poly.js";
-import { partialSign, recoverVerified, verify, type PartialSignature, type RecoverVerifiedInput, type RecoverVerifiedResult, type SecretShare } from "../tbls.js";
+import { partialSign, recoverSignature, recoverVerified, verify, type PartialSignature, type RecoverVerifiedInput, type RecoverVerifiedResult, type SecretShare } from "../tbls.js";
 import type { BackendName, SchemeBackend } from "./types.js";
 
 export interface RoundCrypto {
@@ -21,6 +21,8 @@ export interface RoundCrypto {
   readonly partialSign: (share: SecretShare, message: Uint8Array) => PartialSignature;
   /** As tbls.ts's verify: false for a wrong signature, CryptoError("malformed_point") for bad encodings. */
   readonly verify: (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean;
+  /** As tbls.ts's recoverSignature: Lagrange interpolation at 0 of the first `threshold` partials, unverified. */
+  readonly recover: (partials: readonly PartialSignature[], threshold: number) => Uint8Array;
   /** As tbls.ts's recoverVerified: a verified group signature and the invalid partials found on the way. */
   readonly recoverVerified: (input: RecoverVerifiedInput) => RecoverVerifiedResult;
   /** The DKG's Feldman commitment arithmetic on the same backend (the node hands it to every epoch's DKG). */
@@ -28,7 +30,7 @@ export interface RoundCrypto {
 }
 
 /** The noble core itself. */
-export const NOBLE_ROUND_CRYPTO: RoundCrypto = { backend: "noble", partialSign, verify, recoverVerified, commitments: NOBLE_COMMITMENTS };
+export const NOBLE_ROUND_CRYPTO: RoundCrypto = { backend: "noble", partialSign, verify, recover: recoverSignature, recoverVerified, commitments: NOBLE_COMMITMENTS };
 
 /** Round crypto on `backend`: its sign, verify and fast-path recovery; noble's recoverVerified when the fast path fails. */
 export function roundCryptoOn(backend: SchemeBackend): RoundCrypto {
@@ -41,6 +43,7 @@ export function roundCryptoOn(backend: SchemeBackend): RoundCrypto {
       return { index: share.index, signature: backend.sign(share.secret, message) };
     },
     verify: (publicKey, message, signature) => backend.verify(publicKey, message, signature),
+    recover: (partials, threshold) => backend.recover(partials, threshold),
     recoverVerified(input) {
       // The caller errors noble refuses before its fast path, refused here the same way.
       assertThreshold(input.threshold);
