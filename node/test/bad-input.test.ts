@@ -6,6 +6,7 @@ import * as grpc from "@grpc/grpc-js";
 import { hexToBytes } from "@noble/hashes/utils.js";
 import { after, test } from "node:test";
 import { DkgBody, Envelope, ExchangeSummary, Hello, ProtocolService } from "../src/gen/relaylab/v1/protocol.js";
+import { HELLO_CHALLENGE_HEADER } from "../src/net/transport.js";
 import { generateIdentity, signWithIdentity } from "../src/identity/index.js";
 import { NODE_METRICS } from "../src/metrics/names.js";
 import { sample, scrape } from "./harness/metrics.js";
@@ -19,25 +20,32 @@ after(() => {
   for (const c of clients) c.close();
 });
 
-/** Opens a raw Exchange stream to node 0 and writes `messages` (already encoded) on it. */
-async function exchange(messages: Uint8Array[]): Promise<void> {
+/**
+ * Opens a raw Exchange stream to node 0 and writes the messages `build` makes (already encoded) once node 0's
+ * response headers give the stream's Hello challenge; resolves with the call's status.
+ */
+async function exchange(build: (challenge: Uint8Array) => Uint8Array[]): Promise<grpc.StatusObject> {
   const client = new grpc.Client(fx.cluster.node(0).addresses.grpc, grpc.credentials.createInsecure());
   clients.push(client);
-  await new Promise<void>((resolve) => {
+  return await new Promise<grpc.StatusObject>((resolve) => {
     const stream = client.makeClientStreamRequest<Uint8Array, ExchangeSummary>(
       ProtocolService.exchange.path,
       (b) => Buffer.from(b),
       (b: Buffer) => ExchangeSummary.decode(b),
-      () => resolve(),
+      () => undefined,
     );
     stream.on("error", () => undefined);
-    for (const m of messages) stream.write(m);
-    stream.end();
+    stream.on("status", resolve);
+    stream.on("metadata", (headers: grpc.Metadata) => {
+      const challenge = headers.get(HELLO_CHALLENGE_HEADER)[0];
+      for (const m of build(challenge instanceof Buffer ? new Uint8Array(challenge) : new Uint8Array())) stream.write(m);
+      stream.end();
+    });
   });
 }
 
-function hello(from: number, secret: Uint8Array): Uint8Array {
-  const unsigned: Hello = { from, to: 0, timeMs: BigInt(Date.now()), signature: new Uint8Array() };
+function hello(from: number, secret: Uint8Array, challenge: Uint8Array): Uint8Array {
+  const unsigned: Hello = { from, to: 0, timeMs: BigInt(Date.now()), signature: new Uint8Array(), challenge };
   const signature = signWithIdentity(secret, `hello/${fx.net.genesis.subnet}`, Hello.encode(unsigned).finish());
   return Envelope.encode({ hello: { ...unsigned, signature } }).finish();
 }
@@ -49,14 +57,33 @@ async function dropped(reason: string): Promise<number> {
 test("garbage before a hello, unknown senders and forged hellos are dropped and counted", async () => {
   const before = { malformed: await dropped("malformed"), unknown: await dropped("unknown_sender"), bad: await dropped("bad_signature") };
   const share = Envelope.encode({ share: { round: 1n, group: 0, index: 1, signature: new Uint8Array(48), epoch: 0n } }).finish();
-  await exchange([Buffer.from("\xff\xff\xff\xff not protobuf", "latin1")]);
-  await exchange([share]); // no hello first
-  await exchange([hello(99, hexToBytes(generateIdentity().secretKey)), share]); // index not in genesis
-  await exchange([hello(1, hexToBytes(generateIdentity().secretKey)), share]); // node 1's index, wrong key
+  await exchange(() => [Buffer.from("\xff\xff\xff\xff not protobuf", "latin1")]);
+  await exchange(() => [share]); // no hello first
+  await exchange((c) => [hello(99, hexToBytes(generateIdentity().secretKey), c), share]); // index not in genesis
+  await exchange((c) => [hello(1, hexToBytes(generateIdentity().secretKey), c), share]); // node 1's index, wrong key
   await waitFor("drop counters", async () => {
     const now = { malformed: await dropped("malformed"), unknown: await dropped("unknown_sender"), bad: await dropped("bad_signature") };
     return now.malformed >= before.malformed + 1 && now.unknown >= before.unknown + 2 && now.bad >= before.bad + 1 ? now : undefined;
   }, { timeoutMs: 30_000 });
+});
+
+test("a Hello replayed from another stream, or signed without the stream's challenge, is refused and counted", async () => {
+  const key1 = hexToBytes(fx.net.identities[1]?.secretKey ?? "");
+  const share = Envelope.encode({ share: { round: 1n << 40n, group: 0, index: 2, signature: new Uint8Array(48), epoch: 0n } }).finish();
+  const before = await dropped("bad_signature");
+  // A genuine Hello of node 1, as an eavesdropper on the plaintext link sees it on one stream...
+  let captured: Uint8Array | undefined;
+  const first = await exchange((c) => {
+    captured = hello(1, key1, c);
+    return [captured];
+  });
+  assert.equal(first.code, grpc.status.OK, "node 1's own Hello opens its stream");
+  // ...is refused on the next stream, whose challenge differs, and so is one that signs no challenge.
+  const replayed = await exchange(() => [captured ?? new Uint8Array(), share]);
+  assert.equal(replayed.code, grpc.status.UNAUTHENTICATED);
+  const unchallenged = await exchange(() => [hello(1, key1, new Uint8Array()), share]);
+  assert.equal(unchallenged.code, grpc.status.UNAUTHENTICATED);
+  await waitFor("bad_signature drops", async () => ((await dropped("bad_signature")) >= before + 2 ? true : undefined), { timeoutMs: 30_000 });
 });
 
 test("an authenticated peer's oversized, malformed and forged messages are dropped and counted", async () => {
@@ -65,8 +92,8 @@ test("an authenticated peer's oversized, malformed and forged messages are dropp
   // An outcome request: a decided DKG still answers (and so authenticates) those, while it ignores other late packets unread.
   const forgedDkg = Envelope.encode({ dkg: { body: DkgBody.encode({ epoch: 0n, group: 0, sender: 2, attempt: 0, outcomeRequest: {} }).finish(), signature: new Uint8Array(64) } }).finish();
   const farFuture = Envelope.encode({ share: { round: 1n << 40n, group: 0, index: 2, signature: new Uint8Array(48), epoch: 0n } }).finish();
-  await exchange([
-    hello(1, key1),
+  await exchange((c) => [
+    hello(1, key1, c),
     new Uint8Array(300 * 1024), // over the 256 KiB envelope limit
     Buffer.from([0x0a, 0xff, 0xff, 0xff]), // truncated length-delimited field
     forgedDkg, // DKG outcome request claiming node 2, signature of zeros
@@ -89,7 +116,7 @@ test("a share claimed for another member is counted as an unknown sender", async
     async () => {
       const status = await fx.cluster.status(0);
       const messages = [1, 2, 3, 4].map((index) => Envelope.encode({ share: { round: status.round + 1n, group: 0, index, signature: new Uint8Array(48), epoch: 0n } }).finish());
-      await exchange([hello(1, key1), ...messages]);
+      await exchange((c) => [hello(1, key1, c), ...messages]);
       return (await shares()) > before ? true : undefined;
     },
     { timeoutMs: 60_000 },

@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * Node-to-node transport: one long-lived Exchange client stream to each peer, opened on demand and
- * re-opened after failures, whose first message is an identity-signed Hello. Fault injection is
- * applied here in both directions. Inbound bytes are decoded defensively: oversized, malformed or
- * unauthenticated input is dropped and counted, never thrown.
+ * re-opened after failures, whose first message is an identity-signed Hello. The receiver opens each
+ * stream with a random challenge in its response headers, which the Hello must sign: the links are
+ * plaintext, and a Hello signed over (from, to, time) alone could be replayed from a capture to
+ * inject envelopes as its sender. The sender holds its envelopes until the challenge arrives. (An
+ * attacker on the path can still tamper with an open stream: the links are not encrypted.) Fault
+ * injection is applied here in both directions. Inbound bytes are decoded defensively: oversized,
+ * malformed or unauthenticated input is dropped and counted, never thrown.
  */
+import { randomBytes, timingSafeEqual } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
 import type { Clock } from "../clock.js";
 import type { Genesis } from "../config/index.js";
@@ -18,8 +23,12 @@ import type { Metrics } from "../metrics/registry.js";
 import { envelopeKind } from "./envelope.js";
 import { MAX_ENVELOPE_BYTES, wireBytes } from "./framing.js";
 
-/** How far a Hello's timestamp may be from our clock before it is refused as a replay. */
+/** How far a Hello's timestamp may be from our clock before it is refused as stale. */
 const HELLO_WINDOW_MS = 5 * 60_000;
+/** The response header with the receiver's challenge for the stream (binary: the name ends in -bin). */
+export const HELLO_CHALLENGE_HEADER = "relaylab-hello-challenge-bin";
+/** Bytes of a Hello challenge. */
+const CHALLENGE_BYTES = 16;
 /** Bytes buffered on one outbound stream beyond which new messages are dropped (a slow or dead peer). */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
@@ -49,6 +58,9 @@ export interface TransportOptions {
 interface PeerLink {
   readonly client: grpc.Client;
   stream: grpc.ClientWritableStream<Uint8Array> | undefined;
+  /** Envelopes written before the peer's challenge came and the Hello went out, in order. */
+  held: Uint8Array[] | undefined;
+  heldBytes: number;
 }
 
 /** Raw-bytes variant of Protocol.Exchange: the handler sees each message's size and decodes it itself. */
@@ -109,8 +121,14 @@ export class Transport {
     if (this.closed) return;
     const link = this.link(to);
     const stream = link.stream ?? this.open(to, link);
-    if (stream.writableLength > (this.opts.maxBufferedBytes ?? MAX_BUFFERED_BYTES)) return this.drop("send_backlog");
-    stream.write(bytes);
+    const limit = this.opts.maxBufferedBytes ?? MAX_BUFFERED_BYTES;
+    if (stream.writableLength + link.heldBytes > limit) return this.drop("send_backlog");
+    if (link.held !== undefined) {
+      link.held.push(bytes);
+      link.heldBytes += bytes.length;
+    } else {
+      stream.write(bytes);
+    }
     this.opts.metrics?.p2pBytes.inc({ direction: "sent", message: kind }, wire);
   }
 
@@ -118,7 +136,7 @@ export class Transport {
     let link = this.peers.get(peer);
     if (link === undefined) {
       const address = this.opts.genesis.nodes[peer]?.address ?? "";
-      link = { client: new grpc.Client(address, grpc.credentials.createInsecure(), PEER_CHANNEL_OPTIONS), stream: undefined };
+      link = { client: new grpc.Client(address, grpc.credentials.createInsecure(), PEER_CHANNEL_OPTIONS), stream: undefined, held: undefined, heldBytes: 0 };
       this.peers.set(peer, link);
     }
     return link;
@@ -130,15 +148,35 @@ export class Transport {
       rawExchange.requestSerialize,
       (b: Buffer) => ExchangeSummary.decode(b),
       (err) => {
-        if (link.stream === stream) link.stream = undefined;
+        if (link.stream === stream) {
+          link.stream = undefined;
+          link.held = undefined;
+          link.heldBytes = 0;
+        }
         if (err && !this.closed) this.opts.log.debug({ event: "peer_stream_closed", peer: to, code: err.code }, "peer stream closed");
       },
     );
     stream.on("error", () => undefined);
     link.stream = stream;
-    const unsigned: Hello = { from: this.opts.self, to, timeMs: BigInt(this.opts.clock.wallNow()), signature: new Uint8Array() };
-    const signature = signWithIdentity(this.opts.identitySecret, this.helloDomain(), Hello.encode(unsigned).finish());
-    stream.write(Envelope.encode({ hello: { ...unsigned, signature } }).finish());
+    link.held = [];
+    link.heldBytes = 0;
+    // The peer's response headers carry its challenge; the Hello, then what was held, go out once they come.
+    stream.on("metadata", (metadata: grpc.Metadata) => {
+      if (link.stream !== stream || link.held === undefined) return;
+      const challenge = metadata.get(HELLO_CHALLENGE_HEADER)[0];
+      const unsigned: Hello = {
+        from: this.opts.self,
+        to,
+        timeMs: BigInt(this.opts.clock.wallNow()),
+        signature: new Uint8Array(),
+        challenge: challenge instanceof Buffer ? new Uint8Array(challenge) : new Uint8Array(),
+      };
+      const signature = signWithIdentity(this.opts.identitySecret, this.helloDomain(), Hello.encode(unsigned).finish());
+      stream.write(Envelope.encode({ hello: { ...unsigned, signature } }).finish());
+      for (const bytes of link.held) stream.write(bytes);
+      link.held = undefined;
+      link.heldBytes = 0;
+    });
     return stream;
   }
 
@@ -152,6 +190,10 @@ export class Transport {
 
   /** Exchange handler: authenticate the Hello, then filter and dispatch every envelope. */
   private readonly serveExchange = (call: grpc.ServerReadableStream<Buffer, ExchangeSummary>, callback: grpc.sendUnaryData<ExchangeSummary>): void => {
+    const challenge = randomBytes(CHALLENGE_BYTES);
+    const headers = new grpc.Metadata();
+    headers.set(HELLO_CHALLENGE_HEADER, challenge);
+    call.sendMetadata(headers);
     let from: number | undefined;
     let received = 0n;
     let finished = false;
@@ -173,7 +215,7 @@ export class Transport {
       if (from === undefined) {
         const hello = envelope.hello;
         if (hello === undefined) return this.drop("unknown_sender");
-        const problem = this.checkHello(hello);
+        const problem = this.checkHello(hello, challenge);
         if (problem !== undefined) {
           this.drop(problem);
           finish({ name: "Error", message: `hello refused: ${problem}`, code: grpc.status.UNAUTHENTICATED, details: problem, metadata: new grpc.Metadata() });
@@ -209,12 +251,18 @@ export class Transport {
     }
   }
 
-  private checkHello(hello: Hello): DropReason | undefined {
+  private checkHello(hello: Hello, challenge: Uint8Array): DropReason | undefined {
     const key = this.identityKeys[hello.from];
     if (key === undefined || hello.from === this.opts.self) return "unknown_sender";
     if (hello.to !== this.opts.self) return "unknown_sender";
     if (Math.abs(Number(hello.timeMs) - this.opts.clock.wallNow()) > HELLO_WINDOW_MS) return "bad_signature";
+    // A Hello signed for another stream's challenge is a replay (or a peer of an older version).
+    if (!timingSafeEqualBytes(hello.challenge, challenge)) return "bad_signature";
     const unsigned = Hello.encode({ ...hello, signature: new Uint8Array() }).finish();
     return verifyIdentitySignature(key, this.helloDomain(), unsigned, hello.signature) ? undefined : "bad_signature";
   }
+}
+
+function timingSafeEqualBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
 }

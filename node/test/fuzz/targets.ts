@@ -31,7 +31,7 @@ import { silentLogger } from "../../src/log.js";
 import { MAX_ENVELOPE_BYTES } from "../../src/net/framing.js";
 import { dispatchEnvelopes } from "../../src/net/dispatch.js";
 import { envelopeKind } from "../../src/net/envelope.js";
-import { Transport } from "../../src/net/transport.js";
+import { HELLO_CHALLENGE_HEADER, Transport } from "../../src/net/transport.js";
 import { FakeClock } from "../../src/testing/fake-clock.js";
 import { soloEngine } from "../harness/solo-engine.js";
 
@@ -104,7 +104,7 @@ const validEncodings: Uint8Array[] = [
   Envelope.encode({ dkg: { body: DkgBody.encode({ epoch: 1n, group: 0, sender: 2, attempt: 0, deal: { from: 1, to: 2, commitments: [new Uint8Array(96)], sealedShare: new Uint8Array(80), digestSignature: new Uint8Array(64) } }).finish(), signature: new Uint8Array(64) } }).finish(),
   DkgBody.encode({ epoch: 0n, group: 3, sender: 1, attempt: 0, response: { from: 2, commitmentDigests: [], complaints: [3] } }).finish(),
   DkgBody.encode({ epoch: 0n, group: 3, sender: 1, attempt: 0, outcome: { qualified: [1, 2, 3], commitments: [new Uint8Array(96)], failed: false } }).finish(),
-  Hello.encode({ from: 1, to: 0, timeMs: 123n, signature: new Uint8Array(64) }).finish(),
+  Hello.encode({ from: 1, to: 0, timeMs: 123n, signature: new Uint8Array(64), challenge: new Uint8Array(16) }).finish(),
   SyncRequest.encode({ fromRound: 5n, requester: 1 }).finish(),
   Envelope.encode({ ingress: { payload: new Uint8Array(), payloads: [new Uint8Array(100)] } }).finish(),
 ];
@@ -173,6 +173,12 @@ const genesis3 = (subnet: string, timings: Partial<Genesis["timings"]> = {}): Ge
 /** A fake inbound Exchange call: the test pushes raw chunks as 'data' events. */
 class InboundCall extends EventEmitter {
   readonly metadata = undefined;
+  /** The challenge the transport sent in its response headers. */
+  challenge = new Uint8Array();
+  sendMetadata(headers: grpc.Metadata): void {
+    const value = headers.get(HELLO_CHALLENGE_HEADER)[0];
+    if (value instanceof Buffer) this.challenge = new Uint8Array(value);
+  }
 }
 
 const transportTarget: FuzzTarget = {
@@ -200,8 +206,8 @@ const transportTarget: FuzzTarget = {
       delivered++;
       dispatch(from, envelope, wire);
     });
-    const hello = (): Uint8Array => {
-      const unsigned: Hello = { from: 1, to: 0, timeMs: BigInt(clock.wallNow()), signature: new Uint8Array() };
+    const hello = (challenge: Uint8Array): Uint8Array => {
+      const unsigned: Hello = { from: 1, to: 0, timeMs: BigInt(clock.wallNow()), signature: new Uint8Array(), challenge };
       return Envelope.encode({ hello: { ...unsigned, signature: signWithIdentity(hexToBytes(ids[1]!.secretKey), `hello/${genesis.subnet}`, Hello.encode(unsigned).finish()) } }).finish();
     };
     const chunk = fc.oneof({ weight: 8, arbitrary: adversarialBytes }, { weight: 1, arbitrary: fc.constant(new Uint8Array(MAX_ENVELOPE_BYTES + 1)) });
@@ -211,7 +217,7 @@ const transportTarget: FuzzTarget = {
       delivered = 0;
       const call = new InboundCall();
       exchange(call, () => undefined);
-      if (greet) call.emit("data", Buffer.from(hello()));
+      if (greet) call.emit("data", Buffer.from(hello(call.challenge)));
       for (const c of chunks) call.emit("data", Buffer.from(c));
       call.emit("end");
       const escaped = logs.find((l) => l.includes('"event":"handler_error"'));

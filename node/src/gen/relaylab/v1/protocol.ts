@@ -34,14 +34,18 @@ export const protobufFileName = "relaylab/v1/protocol.proto";
 /**
  * First message on every Exchange stream: names the sending node, signed with its identity key over
  * the Hello itself (see `signature`), so every later message on the stream is attributed to an authenticated peer.
+ * It carries the challenge the receiver sent in its response headers when the stream opened, so a Hello seen on
+ * one stream (the links are plaintext) opens no other.
  */
 export interface Hello {
   from: number;
   to: number;
-  /** sender's wall clock; stale hellos are refused (replay window) */
+  /** sender's wall clock; stale hellos are refused */
   timeMs: bigint;
   /** ed25519 over the encoded Hello with signature empty, domain "hello/<subnet>" */
   signature: Uint8Array;
+  /** the receiver's random challenge for this stream, from its response headers */
+  challenge: Uint8Array;
 }
 
 /**
@@ -237,7 +241,7 @@ export interface SyncRequest {
 }
 
 function createBaseHello(): Hello {
-  return { from: 0, to: 0, timeMs: 0n, signature: new Uint8Array(0) };
+  return { from: 0, to: 0, timeMs: 0n, signature: new Uint8Array(0), challenge: new Uint8Array(0) };
 }
 
 export const Hello: MessageFns<Hello> = {
@@ -256,6 +260,9 @@ export const Hello: MessageFns<Hello> = {
     }
     if (message.signature.length !== 0) {
       writer.uint32(34).bytes(message.signature);
+    }
+    if (message.challenge.length !== 0) {
+      writer.uint32(42).bytes(message.challenge);
     }
     return writer;
   },
@@ -305,6 +312,14 @@ export const Hello: MessageFns<Hello> = {
             message.signature = reader.bytes();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.challenge = reader.bytes();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -323,6 +338,7 @@ export const Hello: MessageFns<Hello> = {
       to: isSet(object.to) ? globalThis.Number(object.to) : 0,
       timeMs: isSet(object.timeMs) ? BigInt(object.timeMs) : isSet(object.time_ms) ? BigInt(object.time_ms) : 0n,
       signature: isSet(object.signature) ? bytesFromBase64(object.signature) : new Uint8Array(0),
+      challenge: isSet(object.challenge) ? bytesFromBase64(object.challenge) : new Uint8Array(0),
     };
   },
 
@@ -340,6 +356,9 @@ export const Hello: MessageFns<Hello> = {
     if (message.signature.length !== 0) {
       obj.signature = base64FromBytes(message.signature);
     }
+    if (message.challenge.length !== 0) {
+      obj.challenge = base64FromBytes(message.challenge);
+    }
     return obj;
   },
 
@@ -352,6 +371,7 @@ export const Hello: MessageFns<Hello> = {
     message.to = object.to ?? 0;
     message.timeMs = (object.timeMs !== undefined && object.timeMs !== null) ? BigInt(object.timeMs) : 0n;
     message.signature = object.signature ?? new Uint8Array(0);
+    message.challenge = object.challenge ?? new Uint8Array(0);
     return message;
   },
 };
