@@ -15,6 +15,7 @@ export const BYZANTINE_BEHAVIOURS = {
   EquivocateBlocks: ByzantineBehaviour.BYZANTINE_BEHAVIOUR_EQUIVOCATE_BLOCKS,
   EquivocateVotes: ByzantineBehaviour.BYZANTINE_BEHAVIOUR_EQUIVOCATE_VOTES,
   DkgOutcomeEquivocate: ByzantineBehaviour.BYZANTINE_BEHAVIOUR_DKG_OUTCOME_EQUIVOCATE,
+  DkgFalseComplaints: ByzantineBehaviour.BYZANTINE_BEHAVIOUR_DKG_FALSE_COMPLAINTS,
 } as const satisfies Record<string, ByzantineBehaviour>;
 
 /** A byzantine behaviour as a spec names it. */

@@ -255,7 +255,8 @@ export class DkgDriver {
         const sign = (commitments: readonly Uint8Array[]): Uint8Array => run.signer.sign(commitmentStatement(message.from, commitments));
         this.sendTo(run, run.members[message.to - 1], (this.opts.strategy ?? honestDkg).deal(message, sign));
       } else {
-        for (const member of run.members) if (member !== this.opts.self) this.sendTo(run, member, message);
+        const sent = message.type === "response" ? (this.opts.strategy ?? honestDkg).response(message, run.members.length) : message;
+        for (const member of run.members) if (member !== this.opts.self) this.sendTo(run, member, sent);
       }
     }
     this.checkRun(run);

@@ -44,6 +44,16 @@ function behaviours(faults: FaultController, log: Logger): ReadonlyMap<Byzantine
     [ByzantineBehaviour.BYZANTINE_BEHAVIOUR_INVALID_SHARES, { beacon: { share: (share, round) => ({ ...share, signature: round.sign(sha256(round.message)) }) } }],
     // Members at an even position get a different (signed) commitment vector than the rest.
     [ByzantineBehaviour.BYZANTINE_BEHAVIOUR_DKG_EQUIVOCATE, { dkg: { deal: (deal, sign) => (deal.to % 2 === 0 ? reversedCommitments(deal, sign) : deal) } }],
+    // Complaints against every other dealer: each must publish a justification (its share sealed to this member).
+    [ByzantineBehaviour.BYZANTINE_BEHAVIOUR_DKG_FALSE_COMPLAINTS, {
+      dkg: {
+        response: (response, members) => {
+          const complaints = Array.from({ length: members }, (_, i) => i + 1).filter((d) => d !== response.from);
+          log.warn({ event: "false_dkg_complaints", complaints: complaints.length }, "byzantine fault: complaints against every other DKG dealer");
+          return { ...response, complaints };
+        },
+      },
+    }],
     // A second signed outcome for the run, a group key no run produced, for the odd-numbered nodes. A failed
     // run has no key to disguise: every node gets the failure.
     [ByzantineBehaviour.BYZANTINE_BEHAVIOUR_DKG_OUTCOME_EQUIVOCATE, {
@@ -89,6 +99,7 @@ export function faultStrategies(faults: FaultController, log: Logger): Strategie
     },
     dkg: {
       deal: (deal, sign) => active().reduce((sent, b) => b.dkg?.deal?.(sent, sign) ?? sent, deal),
+      response: (response, members) => active().reduce((sent, b) => b.dkg?.response?.(sent, members) ?? sent, response),
       outcome: (outcome, run) => (active().find((b) => b.dkg?.outcome !== undefined)?.dkg?.outcome ?? honestDkg.outcome)(outcome, run),
     },
     consensus: {

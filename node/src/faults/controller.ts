@@ -21,6 +21,7 @@ const BYZANTINE_KINDS: Partial<Record<ByzantineBehaviour, FaultKind>> = {
   [ByzantineBehaviour.BYZANTINE_BEHAVIOUR_EQUIVOCATE_BLOCKS]: "equivocate_blocks",
   [ByzantineBehaviour.BYZANTINE_BEHAVIOUR_EQUIVOCATE_VOTES]: "equivocate_votes",
   [ByzantineBehaviour.BYZANTINE_BEHAVIOUR_DKG_OUTCOME_EQUIVOCATE]: "dkg_outcome_equivocate",
+  [ByzantineBehaviour.BYZANTINE_BEHAVIOUR_DKG_FALSE_COMPLAINTS]: "dkg_false_complaints",
 };
 
 /** Combined effect of every LinkFault that matches one peer. */

@@ -116,6 +116,7 @@ export const FAULT_KINDS = [
   "equivocate_blocks",
   "equivocate_votes",
   "dkg_outcome_equivocate",
+  "dkg_false_complaints",
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 

@@ -22,6 +22,7 @@ export type Behaviour =
   | "lying-digests" // deals honestly, reports a random digest for every dealer
   | "split-responses" // its response to odd members is honest; even members get one without digests or complaints
   | "split-complaints" // its response to odd members is honest; even members get one that also complains against member 1
+  | "false-complaints" // deals honestly, and complains against every other dealer
   | "equivocate-to-accomplice" // sends member `accomplice` a deal under other (self-consistent) commitments
   | "silent"; // sends nothing at all
 
@@ -140,6 +141,9 @@ class Adversary {
     if (message.type === "response" && behaviour === "torsion-commitment") {
       // Its own (honest) digest would differ from what it sent and give it away as equivocating.
       return [{ ...message, commitmentDigests: message.commitmentDigests.filter((d) => d.dealer !== from) }];
+    }
+    if (message.type === "response" && behaviour === "false-complaints") {
+      return [{ ...message, complaints: Array.from({ length: this.members }, (_, i) => i + 1).filter((d) => d !== from) }];
     }
     if (message.type === "response" && behaviour === "lying-digests") {
       return [{ ...message, commitmentDigests: message.commitmentDigests.map(({ dealer }) => ({ dealer, digest: randomBytes(32), signature: randomBytes(64) })) }];

@@ -64,6 +64,8 @@ const single: [Behaviour, boolean][] = [
   // The victim keeps the agreed commitments and takes only a share that matches them: none does, so it stays
   // a complainer whose complaint the public justification answers.
   ["resend-other-commitments", true],
+  // It complains against every other dealer: each answers with a justification, and all of them are kept.
+  ["false-complaints", true],
 ];
 
 describe("DKG", () => {

@@ -98,6 +98,10 @@ describe("shipped chaos experiments", () => {
     await runSafeByzantine("byzantine-dkg-equivocate");
   });
 
+  it("byzantine DKG member complaining against every dealer across epoch changes: no stall, no invalid beacon", async () => {
+    await runSafeByzantine("byzantine-dkg-complaints");
+  });
+
   it("byzantine DKG member signing two outcomes across epoch changes: no stall, no invalid beacon", async () => {
     await runSafeByzantine("byzantine-dkg-outcome");
   });

@@ -42,7 +42,7 @@ export const DEFAULT_EMPTYDIR_SIZE_LIMIT = "1Gi";
 const QUANTITY_PATTERN = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
 
 /** Byzantine behaviours a faulty member can show; the node's control API implements each one. */
-export const BYZANTINE_BEHAVIOURS = ["WithholdShares", "InvalidShares", "SelectiveShares", "DkgEquivocate", "EquivocateBlocks", "EquivocateVotes", "DkgOutcomeEquivocate"] as const;
+export const BYZANTINE_BEHAVIOURS = ["WithholdShares", "InvalidShares", "SelectiveShares", "DkgEquivocate", "EquivocateBlocks", "EquivocateVotes", "DkgOutcomeEquivocate", "DkgFalseComplaints"] as const;
 export type ByzantineBehaviour = (typeof BYZANTINE_BEHAVIOURS)[number];
 
 /** A count between `min` and MAX_NODES. */

@@ -43,6 +43,11 @@ export enum ByzantineBehaviour {
    * its commitments in reverse order), one sent to the even-numbered nodes and the other to the rest.
    */
   BYZANTINE_BEHAVIOUR_DKG_OUTCOME_EQUIVOCATE = 7,
+  /**
+   * BYZANTINE_BEHAVIOUR_DKG_FALSE_COMPLAINTS - As a DKG member: deal honestly, and complain against every other dealer of each run it is in, so that every
+   * dealer must answer with a justification.
+   */
+  BYZANTINE_BEHAVIOUR_DKG_FALSE_COMPLAINTS = 8,
   UNRECOGNIZED = -1,
 }
 
@@ -72,6 +77,9 @@ export function byzantineBehaviourFromJSON(object: any): ByzantineBehaviour {
     case 7:
     case "BYZANTINE_BEHAVIOUR_DKG_OUTCOME_EQUIVOCATE":
       return ByzantineBehaviour.BYZANTINE_BEHAVIOUR_DKG_OUTCOME_EQUIVOCATE;
+    case 8:
+    case "BYZANTINE_BEHAVIOUR_DKG_FALSE_COMPLAINTS":
+      return ByzantineBehaviour.BYZANTINE_BEHAVIOUR_DKG_FALSE_COMPLAINTS;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -97,6 +105,8 @@ export function byzantineBehaviourToJSON(object: ByzantineBehaviour): string {
       return "BYZANTINE_BEHAVIOUR_EQUIVOCATE_VOTES";
     case ByzantineBehaviour.BYZANTINE_BEHAVIOUR_DKG_OUTCOME_EQUIVOCATE:
       return "BYZANTINE_BEHAVIOUR_DKG_OUTCOME_EQUIVOCATE";
+    case ByzantineBehaviour.BYZANTINE_BEHAVIOUR_DKG_FALSE_COMPLAINTS:
+      return "BYZANTINE_BEHAVIOUR_DKG_FALSE_COMPLAINTS";
     case ByzantineBehaviour.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
