@@ -385,7 +385,11 @@ export class BeaconEngine {
       const set = this.epochs?.groupsFor(share.round);
       const group = set?.group(beacon?.group ?? -1);
       const swapped = swapIn(this.audit.recovery(share.round) ?? [], share);
-      if (beacon === undefined || set === undefined || group === undefined || swapped === undefined) continue;
+      // The round's record can be gone by now (pruned, or a new epoch's groups): the share stays counted, unchecked.
+      if (beacon === undefined || set === undefined || group === undefined || swapped === undefined) {
+        this.countShare("late");
+        continue;
+      }
       if (this.recoversBeacon(swapped, group.threshold, beacon.signature)) {
         this.countShare("late");
         continue;
