@@ -14,7 +14,6 @@ import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import * as grpc from "@grpc/grpc-js";
 import { hexToBytes } from "@noble/hashes/utils.js";
 import { systemClock } from "../src/clock.js";
 import { FaultController } from "../src/faults/controller.js";
@@ -25,6 +24,7 @@ import { NODE_METRICS, PROCESS_METRICS } from "../src/metrics/names.js";
 import { Transport } from "../src/net/transport.js";
 import { ProcessCluster } from "../test/harness/cluster.js";
 import { sample, scrape } from "../test/harness/metrics.js";
+import { pinnedChannel } from "../src/net/tls.js";
 import { createTestnet } from "../test/harness/testnet.js";
 
 const ATTACKER = 2;
@@ -70,7 +70,8 @@ async function main(): Promise<void> {
     await cluster.waitForRound(3n, 300_000);
     const node = cluster.node(TARGET);
     const target = net.genesis.nodes[TARGET]?.address ?? "";
-    const protocol = new ProtocolClient(target, grpc.credentials.createInsecure());
+    const pinned = pinnedChannel(net.genesis.nodes[TARGET]?.certificate);
+    const protocol = new ProtocolClient(target, pinned.credentials, pinned.options);
     const metrics = async (): Promise<{ rss: number; round: number; dropped: Record<string, number> }> => {
       const text = await scrape(node.addresses.metrics);
       const dropped: Record<string, number> = {};

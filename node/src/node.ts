@@ -29,6 +29,7 @@ import { publicService } from "./net/public-service.js";
 import { Syncer, syncChainHandler } from "./net/sync.js";
 import { Transport } from "./net/transport.js";
 import { BeaconStore } from "./store/beacons.js";
+import { serverCredentials } from "./net/tls.js";
 import { bindDataDir } from "./store/data-dir.js";
 
 export interface NodeConfig {
@@ -180,12 +181,15 @@ export class RelayNode {
     const auth = config.controlKey === undefined ? undefined : new ControlAuthenticator(config.controlKey, index);
     control.addService(ControlService, controlService({ faults, log, exit: config.exit ?? ((code) => process.exit(code)), auth, metrics, now: () => clock.wallNow() }));
     const http = metricsServer(registry, ready);
+    const { certificate } = self;
+    const credentials = serverCredentials(certificate, config.identitySecret);
+    if (certificate === undefined) log.warn({ event: "links_plaintext" }, "genesis gives no TLS certificates: every gRPC port serves plaintext h2c, readable and alterable on the path");
 
     const closers: (() => Promise<void> | void)[] = [];
     const node = new RelayNode(
       {
-        grpc: await bindGrpc(server, config.listen),
-        control: await bindGrpc(control, config.controlListen),
+        grpc: await bindGrpc(server, config.listen, credentials),
+        control: await bindGrpc(control, config.controlListen, credentials),
         metrics: await listenHttp(http, config.metricsListen),
       },
       closers,
@@ -215,9 +219,9 @@ export class RelayNode {
   }
 }
 
-function bindGrpc(server: grpc.Server, address: string): Promise<string> {
+function bindGrpc(server: grpc.Server, address: string, credentials: grpc.ServerCredentials): Promise<string> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => {
+    server.bindAsync(address, credentials, (err, port) => {
       if (err) reject(new Error(`cannot listen on ${address}: ${err.message}`));
       else resolve(`${hostOf(address)}:${port}`);
     });

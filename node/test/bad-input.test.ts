@@ -6,6 +6,7 @@ import * as grpc from "@grpc/grpc-js";
 import { hexToBytes } from "@noble/hashes/utils.js";
 import { after, test } from "node:test";
 import { DkgBody, Envelope, ExchangeSummary, Hello, ProtocolService } from "../src/gen/relaylab/v1/protocol.js";
+import { pinnedChannel } from "../src/net/tls.js";
 import { HELLO_CHALLENGE_HEADER } from "../src/net/transport.js";
 import { generateIdentity, signWithIdentity } from "../src/identity/index.js";
 import { NODE_METRICS } from "../src/metrics/names.js";
@@ -25,7 +26,8 @@ after(() => {
  * response headers give the stream's Hello challenge; resolves with the call's status.
  */
 async function exchange(build: (challenge: Uint8Array) => Uint8Array[]): Promise<grpc.StatusObject> {
-  const client = new grpc.Client(fx.cluster.node(0).addresses.grpc, grpc.credentials.createInsecure());
+  const pinned = pinnedChannel(fx.net.genesis.nodes[0]?.certificate);
+  const client = new grpc.Client(fx.cluster.node(0).addresses.grpc, pinned.credentials, pinned.options);
   clients.push(client);
   return await new Promise<grpc.StatusObject>((resolve) => {
     const stream = client.makeClientStreamRequest<Uint8Array, ExchangeSummary>(

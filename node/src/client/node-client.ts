@@ -4,16 +4,19 @@
  * its Control API (faults, crash). Every unary call has a deadline, so a stalled node cannot hold
  * a caller up; channels open on first use and stay open until `close()`.
  */
-import { credentials, Metadata, type CallOptions, type ChannelOptions, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
+import { Metadata, type CallOptions, type ChannelOptions, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
 import { ControlClient, ControlService, type FaultSet } from "../gen/relaylab/v1/control.js";
 import { CONTROL_AUTH_HEADER, signControlCall } from "../identity/control-auth.js";
 import type { Beacon, FinalizedBlock, GroupSet, MessageStatus, NodeStatus, SubmitMessageResponse } from "../gen/relaylab/v1/public.js";
 import { PublicClient } from "../gen/relaylab/v1/public.js";
+import { pinnedChannel, type PinnedChannel } from "../net/tls.js";
 
 /** Where a node listens: its Public API and, for callers that inject faults, its Control API (host:port, plaintext). */
 export interface NodeAddresses {
   readonly public?: string;
   readonly control?: string;
+  /** The node's certificate from genesis (PEM): both ports are TLS, trusting exactly it (net/tls.ts). Omit for a plaintext genesis. */
+  readonly certificate?: string | undefined;
 }
 
 export interface NodeClientOptions {
@@ -51,6 +54,7 @@ export class NodeClient {
   readonly #deadlineMs: number;
   readonly #controlAuth: ControlAuth | undefined;
   readonly #channel: ChannelOptions;
+  readonly #pinned: PinnedChannel;
   readonly #waitForReady: boolean;
   #public: PublicClient | undefined;
   #control: ControlClient | undefined;
@@ -61,7 +65,8 @@ export class NodeClient {
     this.#deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
     this.#controlAuth = options.controlAuth;
     const { follow } = options;
-    this.#channel = follow === undefined ? {} : { "grpc.initial_reconnect_backoff_ms": follow.initialMs, "grpc.max_reconnect_backoff_ms": follow.maxMs };
+    this.#pinned = pinnedChannel(addresses.certificate);
+    this.#channel = { ...this.#pinned.options, ...(follow === undefined ? {} : { "grpc.initial_reconnect_backoff_ms": follow.initialMs, "grpc.max_reconnect_backoff_ms": follow.maxMs }) };
     this.#waitForReady = follow !== undefined;
   }
 
@@ -147,7 +152,7 @@ export class NodeClient {
     this.#assertOpen();
     const address = this.addresses.public;
     if (address === undefined) throw new Error("NodeClient: no public address given; pass { public: 'host:port' }");
-    this.#public ??= new PublicClient(address, credentials.createInsecure(), this.#channel);
+    this.#public ??= new PublicClient(address, this.#pinned.credentials, this.#channel);
     return this.#public;
   }
 
@@ -155,7 +160,7 @@ export class NodeClient {
     this.#assertOpen();
     const address = this.addresses.control;
     if (address === undefined) throw new Error("NodeClient: no control address given; pass { control: 'host:port' }");
-    this.#control ??= new ControlClient(address, credentials.createInsecure(), this.#channel);
+    this.#control ??= new ControlClient(address, this.#pinned.credentials, this.#channel);
     return this.#control;
   }
 

@@ -15,7 +15,9 @@ export class NodeClientPool {
   /** The client for these addresses (signing control calls with `controlAuth`), opened on first use. */
   get(addresses: NodeAddresses, controlAuth?: ControlAuth): NodeClient {
     const auth = controlAuth === undefined ? "" : `${controlAuth.node}@${bytesToHex(sha256(controlAuth.secretKey))}`;
-    const key = `${addresses.public ?? ""}|${addresses.control ?? ""}|${auth}`;
+    // The certificate is part of the key: a Subnet rebuilt with new keys at the same addresses needs new channels.
+    const pin = addresses.certificate === undefined ? "" : bytesToHex(sha256(new TextEncoder().encode(addresses.certificate)));
+    const key = `${addresses.public ?? ""}|${addresses.control ?? ""}|${auth}|${pin}`;
     let client = this.#clients.get(key);
     if (client === undefined) {
       client = new NodeClient(addresses, { ...this.#options, ...(controlAuth !== undefined ? { controlAuth } : {}) });

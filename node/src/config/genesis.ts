@@ -7,6 +7,7 @@
  * new network. Validation errors name the field and say what to fix.
  */
 import { z } from "zod";
+import { certificateProblems } from "../identity/pinning.js";
 
 const HEX32 = /^[0-9a-f]{64}$/;
 const HOST_PORT = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$/;
@@ -75,6 +76,11 @@ export const GenesisNodeSchema = z.object({
   address: z.string().regex(HOST_PORT, "must be host:port, e.g. 127.0.0.1:7000"),
   identityKey: z.string().regex(HEX32, "must be the node's 32-byte ed25519 public key as 64 lowercase hex characters"),
   dataCenter: z.string().regex(DNS_LABEL, "must be a DNS label (lowercase letters, digits, '-')"),
+  /**
+   * The node's TLS certificate (PEM), self-signed by its identity key (identity/certificate.ts): the node serves
+   * TLS with it and everyone who dials the node trusts exactly it (net/tls.ts). Every node has one, or none does.
+   */
+  certificate: z.string().min(1, "must be a PEM certificate; omit the field for plaintext links").optional(),
 });
 
 export const TimingsSchema = z.object({
@@ -139,6 +145,14 @@ export const GenesisSchema = z
       const other = seen.get(n.identityKey);
       if (other !== undefined) ctx.addIssue({ code: "custom", path: ["nodes", i, "identityKey"], message: `duplicates the key of node ${other}; every node needs its own identity` });
       seen.set(n.identityKey, i);
+    });
+    const withCertificate = g.nodes.filter((n) => n.certificate !== undefined).length;
+    g.nodes.forEach((n, i) => {
+      if (n.certificate === undefined) {
+        if (withCertificate > 0) ctx.addIssue({ code: "custom", path: ["nodes", i, "certificate"], message: `is missing while ${withCertificate} other nodes have one: every node serves TLS or none does; issue one from this node's identity key` });
+        return;
+      }
+      for (const message of certificateProblems(n.certificate, n.identityKey)) ctx.addIssue({ code: "custom", path: ["nodes", i, "certificate"], message });
     });
     if (g.groups.size > g.nodes.length) {
       ctx.addIssue({ code: "custom", path: ["groups", "size"], message: `is ${g.groups.size} but the subnet has only ${g.nodes.length} nodes; lower the group size or add nodes` });

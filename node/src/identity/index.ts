@@ -50,3 +50,4 @@ function withDomain(domain: string, message: Uint8Array): Uint8Array {
 export { DeliveryError, IDENTITY_DELIVERY_PATH, IDENTITY_TOKEN_AUDIENCE, generateServiceKey, openIdentityRequest, requestIdentity, servicePublicKey } from "./delivery.js";
 export type { IdentityRequest, IdentityResponse, ServiceKeyPair } from "./delivery.js";
 export { CONTROL_AUTH_HEADER, ControlAuthError, ControlAuthenticator, generateControlKey, signControlCall } from "./control-auth.js";
+export { certificateDer, certificateProblems, identityTlsKey } from "./pinning.js";

@@ -21,6 +21,7 @@ import type { Logger } from "../log.js";
 import type { DropReason, P2PMessageKind } from "../metrics/names.js";
 import type { Metrics } from "../metrics/registry.js";
 import { envelopeKind } from "./envelope.js";
+import { pinnedChannel } from "./tls.js";
 import { MAX_ENVELOPE_BYTES, wireBytes } from "./framing.js";
 
 /** How far a Hello's timestamp may be from our clock before it is refused as stale. */
@@ -135,8 +136,9 @@ export class Transport {
   private link(peer: number): PeerLink {
     let link = this.peers.get(peer);
     if (link === undefined) {
-      const address = this.opts.genesis.nodes[peer]?.address ?? "";
-      link = { client: new grpc.Client(address, grpc.credentials.createInsecure(), PEER_CHANNEL_OPTIONS), stream: undefined, held: undefined, heldBytes: 0 };
+      const node = this.opts.genesis.nodes[peer];
+      const channel = pinnedChannel(node?.certificate);
+      link = { client: new grpc.Client(node?.address ?? "", channel.credentials, { ...PEER_CHANNEL_OPTIONS, ...channel.options }), stream: undefined, held: undefined, heldBytes: 0 };
       this.peers.set(peer, link);
     }
     return link;

@@ -105,7 +105,7 @@ export class ProcessCluster {
       if (exitedEarly && addresses === undefined) throw new StopWaiting(new Error(`node ${index} exited: ${logs.slice(-5).join(" | ")}`));
       return addresses;
     }, { timeoutMs: 90_000, intervalMs: 50 });
-    const proc: NodeProcess = { index, child, addresses: bound, client: new NodeClient({ public: bound.grpc, control: bound.control }, { deadlineMs: CALL_DEADLINE_MS }), exited, logs };
+    const proc: NodeProcess = { index, child, addresses: bound, client: new NodeClient({ public: bound.grpc, control: bound.control, certificate: this.net.genesis.nodes[index]?.certificate }, { deadlineMs: CALL_DEADLINE_MS }), exited, logs };
     this.procs.set(index, proc);
     return proc;
   }

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseGenesis, type Genesis, type GenesisInput } from "../../src/config/index.js";
+import { nodeCertificate } from "../../src/identity/certificate.js";
 import { generateIdentity, type Identity } from "../../src/identity/index.js";
 import { freePorts } from "./ports.js";
 
@@ -13,6 +14,8 @@ export interface TestnetSpec {
   readonly size: number;
   readonly threshold?: number;
   readonly unsafeAllowMinorityThreshold?: boolean;
+  /** Give the nodes no certificates: every link is plaintext h2c (by default each node serves TLS, as in a real testnet). */
+  readonly plaintext?: boolean;
   readonly timings?: Partial<Genesis["timings"]>;
   readonly consensus?: Partial<Genesis["consensus"]>;
   readonly dataCenters?: readonly string[];
@@ -42,7 +45,13 @@ export async function createTestnet(spec: TestnetSpec): Promise<Testnet> {
     version: 1,
     subnet: "test",
     seed: spec.seed ?? Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("hex"),
-    nodes: identities.map((id, index) => ({ index, address: `127.0.0.1:${ports[index]}`, identityKey: id.publicKey, dataCenter: dcs[index % dcs.length] ?? "dc-a" })),
+    nodes: identities.map((id, index) => ({
+      index,
+      address: `127.0.0.1:${ports[index]}`,
+      identityKey: id.publicKey,
+      dataCenter: dcs[index % dcs.length] ?? "dc-a",
+      ...(spec.plaintext ? {} : { certificate: nodeCertificate(id.secretKey, "test", index) }),
+    })),
     groups: { count: spec.groups, size: spec.size, ...(spec.threshold !== undefined ? { threshold: spec.threshold } : {}), ...(spec.unsafeAllowMinorityThreshold ? { unsafeAllowMinorityThreshold: true } : {}) },
     timings: { ...TEST_TIMINGS, ...spec.timings },
     epochLength: spec.epochLength ?? 0,

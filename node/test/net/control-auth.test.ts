@@ -8,11 +8,12 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { credentials, Metadata, status, type ServiceError } from "@grpc/grpc-js";
+import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
 import { hexToBytes } from "@noble/hashes/utils.js";
 import { NodeClient } from "../../src/client/index.js";
 import { ControlClient, ControlService, FaultSet } from "../../src/gen/relaylab/v1/control.js";
 import { CONTROL_AUTH_HEADER, ControlAuthError, ControlAuthenticator, generateControlKey, signControlCall } from "../../src/identity/index.js";
+import { pinnedChannel } from "../../src/net/tls.js";
 import { ProcessCluster, runNodeMain } from "../harness/cluster.js";
 import { createTestnet, type Testnet } from "../harness/testnet.js";
 import { CALL_DEADLINE_MS } from "../harness/wait.js";
@@ -63,9 +64,10 @@ describe("a node with --control-key", () => {
   it("obeys calls signed for it and refuses every other caller with UNAUTHENTICATED", async () => {
     assert.ok(cluster);
     const node = await cluster.start(1);
-    const signed = new NodeClient({ control: node.addresses.control }, { deadlineMs: CALL_DEADLINE_MS, controlAuth: { secretKey: secret, node: 1 } });
-    const wrongNode = new NodeClient({ control: node.addresses.control }, { deadlineMs: CALL_DEADLINE_MS, controlAuth: { secretKey: secret, node: 0 } });
-    const otherKey = new NodeClient({ control: node.addresses.control }, { deadlineMs: CALL_DEADLINE_MS, controlAuth: { secretKey: hexToBytes(generateControlKey().secretKey), node: 1 } });
+    const certificate = net?.genesis.nodes[1]?.certificate;
+    const signed = new NodeClient({ control: node.addresses.control, certificate }, { deadlineMs: CALL_DEADLINE_MS, controlAuth: { secretKey: secret, node: 1 } });
+    const wrongNode = new NodeClient({ control: node.addresses.control, certificate }, { deadlineMs: CALL_DEADLINE_MS, controlAuth: { secretKey: secret, node: 0 } });
+    const otherKey = new NodeClient({ control: node.addresses.control, certificate }, { deadlineMs: CALL_DEADLINE_MS, controlAuth: { secretKey: hexToBytes(generateControlKey().secretKey), node: 1 } });
     try {
       assert.equal((await signed.setFaults(delay)).links[0]?.delayMs, 5);
       const unauthenticated = (e: unknown) => (e as ServiceError).code === status.UNAUTHENTICATED;
@@ -73,7 +75,8 @@ describe("a node with --control-key", () => {
       await assert.rejects(wrongNode.crash(), unauthenticated, "a call signed for another node");
       await assert.rejects(otherKey.crash(), unauthenticated, "a call signed with another key");
       // A replay of a captured signed call, byte for byte.
-      const raw = new ControlClient(node.addresses.control, credentials.createInsecure());
+      const pinned = pinnedChannel(certificate);
+      const raw = new ControlClient(node.addresses.control, pinned.credentials, pinned.options);
       const md = new Metadata();
       md.set(CONTROL_AUTH_HEADER, signControlCall(secret, { node: 1, method: SET, request: body }, Date.now()));
       await new Promise<void>((resolve, reject) => raw.setFaults(delay, md, (err) => (err ? reject(err) : resolve())));

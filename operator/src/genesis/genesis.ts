@@ -6,6 +6,8 @@
  */
 import { createHash } from "node:crypto";
 import type { GenesisInput } from "@relaylab/node/config";
+import { identityPublicKey } from "@relaylab/node/identity";
+import { nodeCertificate } from "@relaylab/node/identity/certificate";
 import type { Subnet } from "../api/index.js";
 import { resolveSubnetSpec } from "../api/index.js";
 import type { Placement } from "./placement.js";
@@ -14,8 +16,11 @@ export interface GenesisForSubnetInput {
   subnet: Subnet;
   /** One entry per node index, from placeNodes. */
   placements: readonly Placement[];
-  /** ed25519 public keys as 64 lowercase hex characters, by node index. */
-  identityKeys: readonly string[];
+  /**
+   * ed25519 identity secret keys (seeds) as 64 lowercase hex characters, by node index. Genesis holds only
+   * what they give in public: each public key, and the TLS certificate each key issues itself.
+   */
+  identitySecrets: readonly string[];
   /** The address peers dial to reach node `index` ("host:port"). */
   addressOf: (index: number, placement: Placement) => string;
   /** 32 bytes as 64 lowercase hex characters; omit to derive it with `subnetSeed` from `seedIdentity`. */
@@ -37,9 +42,10 @@ export function genesisForSubnet(input: GenesisForSubnetInput): GenesisInput {
     version: 1 as const,
     subnet: name,
     nodes: placements.map((p) => {
-      const key = input.identityKeys[p.index];
-      if (key === undefined) throw new Error(`no identity key for node ${p.index}; generate one per node before building genesis`);
-      return { index: p.index, address: input.addressOf(p.index, p), identityKey: key, dataCenter: p.dataCenter };
+      const secret = input.identitySecrets[p.index];
+      if (secret === undefined) throw new Error(`no identity key for node ${p.index}; generate one per node before building genesis`);
+      const certificate = nodeCertificate(secret, name, p.index);
+      return { index: p.index, address: input.addressOf(p.index, p), identityKey: identityPublicKey(secret), dataCenter: p.dataCenter, certificate };
     }),
     groups: { count: spec.groups, size: spec.groupSize, threshold: spec.threshold, ...(spec.unsafeAllowMinorityThreshold ? { unsafeAllowMinorityThreshold: true } : {}) },
     // Written out in full, so the genesis document states the byzantine budget its finality was built for.

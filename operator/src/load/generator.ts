@@ -10,8 +10,14 @@ import { status as grpcStatus, type ClientReadableStream, type ServiceError } fr
 import { type FinalizedBlock, NodeClient } from "@relaylab/node/client";
 import { summarize, type LatencySummary } from "@relaylab/node/quantile";
 
+/** A node to send to: its Public API (host:port) and the certificate genesis pins for it (none for plaintext). */
+export interface LoadEndpoint {
+  readonly address: string;
+  readonly certificate?: string | undefined;
+}
+
 export interface LoadOptions {
-  readonly endpoints: readonly string[];
+  readonly endpoints: readonly LoadEndpoint[];
   /** Messages per second. */
   readonly rate: number;
   /** Bytes per message. */
@@ -64,7 +70,7 @@ const SUBMIT_DEADLINE_MS = 10_000;
 const TICK_MS = 10;
 
 export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
-  const clients = opts.endpoints.map((e) => new NodeClient({ public: e }, { deadlineMs: SUBMIT_DEADLINE_MS }));
+  const clients = opts.endpoints.map((e) => new NodeClient({ public: e.address, certificate: e.certificate }, { deadlineMs: SUBMIT_DEADLINE_MS }));
   const watched = clients[0];
   if (watched === undefined) throw new Error("no endpoints to load");
   const submittedAt = new Map<string, number>();
@@ -96,7 +102,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     });
   });
   stream.on("error", (err: ServiceError) => {
-    if (err.code !== grpcStatus.CANCELLED) firstError ??= `watching finalized blocks on ${opts.endpoints[0]}: ${err.details || err.message}`;
+    if (err.code !== grpcStatus.CANCELLED) firstError ??= `watching finalized blocks on ${opts.endpoints[0]?.address}: ${err.details || err.message}`;
   });
   await streamReady;
   clearTimeout(replayWait);
@@ -167,7 +173,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
 
   const seconds = Math.max(opts.durationSeconds, (sendEnd - start) / 1000);
   return {
-    endpoints: opts.endpoints,
+    endpoints: opts.endpoints.map((e) => e.address),
     rate: opts.rate,
     size: opts.size,
     durationSeconds: opts.durationSeconds,

@@ -57,7 +57,7 @@ export class TestnetObserver extends EventEmitter<{ round: [RoundRecord]; violat
     this.#statusIntervalMs = options.statusIntervalMs ?? 1000;
     for (const e of endpoints) {
       this.#follows.set(e.index, {
-        api: new NodeClient({ public: e.grpc }, { follow: FOLLOW }),
+        api: new NodeClient({ public: e.grpc, certificate: e.certificate }, { follow: FOLLOW }),
         lastRound: 0n,
         lastHeight: 0n,
         beacons: { stream: undefined, backoffMs: INITIAL_BACKOFF_MS },

@@ -16,6 +16,8 @@ export interface NodeEndpoints {
   readonly grpc: string;
   readonly control: string;
   readonly metrics: string;
+  /** The certificate genesis pins for the node (PEM): its gRPC ports serve TLS with it (@relaylab/node net/tls.ts). */
+  readonly certificate?: string | undefined;
 }
 
 export interface RunState {

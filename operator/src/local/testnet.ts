@@ -70,7 +70,7 @@ export class LocalTestnet {
     const placements = placeNodes(subnet, dataCenters);
     const identities = placements.map(() => generateIdentity());
     const ports = await freePorts(placements.length * 3);
-    const endpoints: NodeEndpoints[] = placements.map((p, i) => ({
+    const addresses = placements.map((p, i) => ({
       index: p.index,
       dataCenter: p.dataCenter,
       grpc: `127.0.0.1:${ports[3 * i]}`,
@@ -80,11 +80,12 @@ export class LocalTestnet {
     const genesisInput = genesisForSubnet({
       subnet,
       placements,
-      identityKeys: identities.map((id) => id.publicKey),
-      addressOf: (index) => endpoints[index]?.grpc ?? "",
+      identitySecrets: identities.map((id) => id.secretKey),
+      addressOf: (index) => addresses[index]?.grpc ?? "",
       seed: options.seed ?? randomBytes(32).toString("hex"),
     });
     const genesis = parseGenesis(genesisInput);
+    const endpoints: NodeEndpoints[] = addresses.map((a, i) => ({ ...a, certificate: genesis.nodes[i]?.certificate }));
     const byName = new Map(spanned.map((dc) => [dc.metadata.name ?? "", dc]));
     const baseline = placements.map((p) => faultSetFor(p.index, spec.nodes, byName.get(p.dataCenter) as DataCenter, spanned, spec.byzantine));
 
@@ -167,7 +168,7 @@ export class LocalTestnet {
   #control(index: number): NodeClient {
     let c = this.#controls.get(index);
     if (!c) {
-      c = new NodeClient({ control: this.#endpoint(index).control }, { controlAuth: { secretKey: this.#controlKey, node: index } });
+      c = new NodeClient({ control: this.#endpoint(index).control, certificate: this.#endpoint(index).certificate }, { controlAuth: { secretKey: this.#controlKey, node: index } });
       this.#controls.set(index, c);
     }
     return c;

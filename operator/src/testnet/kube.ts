@@ -92,7 +92,7 @@ export class KubeProvider implements TestnetPort {
     this.#podNames = new Map([...byIndex].map(([i, p]) => [i, p.metadata.name ?? ""]));
     this.endpoints = genesis.nodes.map((n, index) => {
       const at = (port: number): string => `${byIndex.get(index)?.status?.podIP ?? ""}:${port}`;
-      return { index, dataCenter: n.dataCenter, grpc: at(PORTS.peer), control: at(PORTS.control), metrics: at(PORTS.metrics) };
+      return { index, dataCenter: n.dataCenter, grpc: at(PORTS.peer), control: at(PORTS.control), metrics: at(PORTS.metrics), certificate: n.certificate };
     });
     this.observer = new TestnetObserver(this.endpoints, genesis.seed);
     this.logs = `kubectl logs -n ${namespace} -l ${LABEL_SUBNET}=${subnet}`;
@@ -215,7 +215,7 @@ export class KubeProvider implements TestnetPort {
     if (!c) {
       const e = this.endpoints[index];
       if (!e) throw new Error(`no node ${index} in Subnet ${this.#namespace}/${this.#subnet} (it has ${this.endpoints.length})`);
-      c = new NodeClient({ control: e.control }, { controlAuth: { secretKey: this.#controlKey, node: index } });
+      c = new NodeClient({ control: e.control, certificate: e.certificate }, { controlAuth: { secretKey: this.#controlKey, node: index } });
       this.#controls.set(index, c);
     }
     return c;

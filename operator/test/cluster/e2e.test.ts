@@ -240,13 +240,17 @@ describe("end to end: chart, operator and a 7-node Subnet on real containers", {
     // 0 only if both calls are refused with UNAUTHENTICATED (16); an unreachable node would be 14.
     const target = (await nodePods()).find((p) => p.metadata.labels?.[LABEL_POD_INDEX] === "0")?.status?.podIP;
     assert.ok(target !== undefined, "node 0 has no pod IP");
+    // Node 0's certificate is public (genesis): the callers complete the TLS handshake, so the refusal is the control key's.
+    const genesisMap = await cluster().admin.get<{ data: Record<string, string> }>(`/api/v1/namespaces/${NS}/configmaps/${genesisConfigMapName(SUBNET)}`);
+    const certificate = (JSON.parse(genesisMap.data["genesis.json"] ?? "{}") as { nodes?: { certificate?: string }[] }).nodes?.[0]?.certificate;
+    assert.ok(certificate !== undefined, "the genesis ConfigMap gives node 0 no certificate");
     const script = [
       'const { NodeClient } = await import("/app/node/dist/client/node-client.js");',
       'const { FaultSet } = await import("/app/node/dist/gen/relaylab/v1/control.js");',
       'const { generateControlKey } = await import("/app/node/dist/identity/control-auth.js");',
       "const codes = [];",
       'for (const auth of [undefined, { secretKey: Buffer.from(generateControlKey().secretKey, "hex"), node: 0 }]) {',
-      "  const c = new NodeClient({ control: process.env.TARGET }, auth === undefined ? {} : { controlAuth: auth });",
+      "  const c = new NodeClient({ control: process.env.TARGET, certificate: process.env.CERTIFICATE }, auth === undefined ? {} : { controlAuth: auth });",
       '  try { await c.setFaults(FaultSet.fromPartial({ pauseMs: 60000 })); codes.push("accepted"); } catch (e) { codes.push(e.code); }',
       "  c.close();",
       "}",
@@ -272,7 +276,7 @@ describe("end to end: chart, operator and a 7-node Subnet on real containers", {
             image: imageRef("node"),
             imagePullPolicy: "Never",
             command: ["/nodejs/bin/node", "--input-type=module", "-e", script],
-            env: [{ name: "TARGET", value: `${target}:${String(PORTS.control)}` }],
+            env: [{ name: "TARGET", value: `${target}:${String(PORTS.control)}` }, { name: "CERTIFICATE", value: certificate }],
             securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
           }],
         },

@@ -86,7 +86,7 @@ describe("operator output starts a working network", { skip: suite.skip }, () =>
             throw new StopWaiting(new Error(`node ${n.index} exited; its log ends:\n${log}`));
           }
         }
-        const r = await Promise.all(local.nodes.map(async (n) => (await status.status(n.address)).round));
+        const r = await Promise.all(local.nodes.map(async (n) => (await status.status({ address: n.address, certificate: n.certificate })).round));
         return r.every((x) => x >= 3) ? r : undefined;
       },
       { timeoutMs: 240_000 },

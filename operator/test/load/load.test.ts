@@ -4,7 +4,7 @@
  * over gRPC, then stopped with `down`. The command's own numbers must add up.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -46,6 +46,18 @@ describe("relaylab load against a local testnet", () => {
     assert.match(run.stderr, /load \d+s {2}sent \d+/, "no progress lines on stderr");
   });
 
+  it("loads chosen endpoints over TLS pinned by --genesis, and finalizes nothing through an unpinned channel", async () => {
+    const genesis = JSON.parse(readFileSync(join(runDir, "genesis.json"), "utf8")) as { nodes: { address: string; certificate?: string }[] };
+    assert.ok(genesis.nodes.every((n) => n.certificate?.startsWith("-----BEGIN CERTIFICATE-----")), "the runner gives every node a certificate");
+    const endpoints = genesis.nodes.slice(0, 2).map((n) => n.address).join(",");
+    const pinned = await runCli(["load", "--endpoints", endpoints, "--genesis", join(runDir, "genesis.json"), "--rate", "5", "--duration", "2", "--drain", "120", "--json"]);
+    assert.equal(pinned.code, 0, pinned.stderr);
+    assert.ok((JSON.parse(pinned.stdout) as LoadResult).finalized > 0);
+    const unpinned = await runCli(["load", "--endpoints", endpoints, "--rate", "5", "--duration", "1", "--drain", "2", "--json"]);
+    assert.equal(unpinned.code, 1, unpinned.stderr);
+    assert.equal((JSON.parse(unpinned.stdout) as LoadResult).accepted, 0, "a plaintext client got through to a TLS node");
+  });
+
   it("prints the same numbers for people without --json", async () => {
     const run = await runCli(["load", "--endpoints", "127.0.0.1:1", "--rate", "5", "--duration", "1", "--drain", "2"]);
     // Nothing can be finalized through a closed port: an unhealthy run, reported with the first error.
@@ -60,6 +72,10 @@ describe("relaylab load against a local testnet", () => {
       [["load", "--endpoints", "nohost", "--rate", "5"], /not host:port/],
       [["load", "--endpoints", "127.0.0.1:1", "--rate", "0"], /--rate must be at least 1/],
       [["load", "--run-dir", join(tmp, "missing")], /./],
+      [["load", "--run-dir", runDir, "--genesis", join(runDir, "genesis.json")], /--genesis goes with --endpoints/],
+      [["load", "--endpoints", "127.0.0.1:1", "--genesis", join(runDir, "genesis.json")], /127\.0\.0\.1:1 is no node's address in --genesis/],
+      [["load", "--endpoints", "127.0.0.1:1", "--genesis", join(tmp, "missing.json")], /--genesis: cannot read .*ENOENT/],
+      [["load", "--endpoints", "127.0.0.1:1", "--genesis", TOPOLOGY], /--genesis: .* is not a valid genesis/],
     ] as const) {
       const run = await runCli(args);
       assert.equal(run.code, 2, `${args.join(" ")}: ${run.stderr}`);

@@ -28,7 +28,7 @@ export function registerStatus(program: Command): void {
       const state = readState(opts);
       const nodes = await Promise.all(
         state.nodes.map(async (n) => {
-          const api = new NodeClient({ public: n.grpc });
+          const api = new NodeClient({ public: n.grpc, certificate: n.certificate });
           try {
             const s = await api.status({ deadlineMs: 2000 });
             return { index: n.index, dataCenter: n.dataCenter, pid: n.pid, running: alive(n.pid), reachable: true, round: Number(s.round), ready: s.ready, stalled: s.stalled, stallEvents: Number(s.stallEvents), finalizedHeight: Number(s.finalizedHeight), activeFaults: s.activeFaults };

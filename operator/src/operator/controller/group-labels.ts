@@ -71,6 +71,7 @@ export async function publishGroupLabels(
   placements: readonly Placement[],
   live: ReadonlyMap<number, NodeLiveStatus>,
   podsUnready: boolean,
+  certificates: readonly (string | undefined)[],
 ): Promise<void> {
   const namespace = subnet.metadata.namespace ?? "";
   const name = subnet.metadata.name ?? "";
@@ -83,7 +84,7 @@ export async function publishGroupLabels(
     if (source === undefined) return;
     const address = `${nodeHost(name, namespace, source.dataCenter, source.index)}:${PORTS.peer}`;
     await calls.within([
-      calls.start(address, `groups ${epoch}`, () => deps.nodes.groups(address, epoch), {
+      calls.start(address, `groups ${epoch}`, () => deps.nodes.groups({ address, certificate: certificates[source.index] }, epoch), {
         ok: (groups) => state.learned(id, epoch, groups),
         failed: () => undefined, // the next refresh asks again
       }),

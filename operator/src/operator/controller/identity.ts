@@ -7,7 +7,7 @@
  * and its control key, which signs the operator's Control API calls to the nodes. The Secret's format, both ways,
  * is resources/secret.ts's.
  */
-import { generateControlKey, generateIdentity, generateServiceKey, identityPublicKey } from "@relaylab/node/identity";
+import { generateControlKey, generateIdentity, generateServiceKey } from "@relaylab/node/identity";
 import { identityKeyName, type SubnetKeys } from "../../resources/index.js";
 
 /** Adds a fresh key for every index in 0…nodes−1 that has none; returns the full map and how many were generated. */
@@ -23,12 +23,12 @@ export function ensureIdentityKeys(existing: ReadonlyMap<number, string>, nodes:
   return { keys, generated };
 }
 
-/** Public keys for indices 0…nodes−1, in order (for the genesis document). */
-export function publicKeys(secrets: ReadonlyMap<number, string>, nodes: number): string[] {
+/** Secret keys for indices 0…nodes−1, in order (genesis is built from them: public keys and certificates). */
+export function secretKeys(secrets: ReadonlyMap<number, string>, nodes: number): string[] {
   return Array.from({ length: nodes }, (_, i) => {
     const secret = secrets.get(i);
     if (secret === undefined) throw new Error(`no identity key for node ${i} (${identityKeyName(i)}); ensureIdentityKeys first`);
-    return identityPublicKey(secret);
+    return secret;
   });
 }
 

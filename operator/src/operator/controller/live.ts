@@ -27,11 +27,17 @@ export interface NodeLiveStatus {
   signingLatencyP50Seconds: number;
 }
 
+/** Where a node's API listens (host:port) and the certificate genesis pins for it (PEM; none for plaintext). */
+export interface NodeTarget {
+  readonly address: string;
+  readonly certificate?: string | undefined;
+}
+
 export interface NodeStatusReader {
-  /** Status of the node at `address` (host:port of its Public API); rejects when unreachable. */
-  status(address: string): Promise<NodeLiveStatus>;
-  /** The groups registered for `epoch` (the DKG's output) as the node at `address` knows them. */
-  groups(address: string, epoch: number): Promise<GroupMembers[]>;
+  /** Status of the node's Public API at `target`; rejects when unreachable. */
+  status(target: NodeTarget): Promise<NodeLiveStatus>;
+  /** The groups registered for `epoch` (the DKG's output) as the node at `target` knows them. */
+  groups(target: NodeTarget, epoch: number): Promise<GroupMembers[]>;
   /** Closes whatever is held open for the nodes whose hosts end with `domain` (a deleted Subnet's). */
   release(domain: string): void;
 }
@@ -43,8 +49,7 @@ export interface GroupMembers {
 }
 
 /** A node's Control API and what authorizes calls to it: the Subnet's control key (hex) and the node's index. */
-export interface ControlTarget {
-  readonly address: string;
+export interface ControlTarget extends NodeTarget {
   readonly node: number;
   readonly controlKey: string;
 }
@@ -79,8 +84,8 @@ export function grpcNodes(): NodeStatusReader & NodeControl & { close(): void } 
     }
   };
   return {
-    async status(address) {
-      const s = await closingIfUnreached(address, pool.get({ public: address }).status());
+    async status({ address, certificate }) {
+      const s = await closingIfUnreached(address, pool.get({ public: address, certificate }).status());
       return {
         index: s.index,
         ready: s.ready,
@@ -95,12 +100,12 @@ export function grpcNodes(): NodeStatusReader & NodeControl & { close(): void } 
         signingLatencyP50Seconds: s.signingLatencyP50Seconds,
       };
     },
-    async groups(address, epoch) {
-      const set = await closingIfUnreached(address, pool.get({ public: address }).groups(BigInt(epoch)));
+    async groups({ address, certificate }, epoch) {
+      const set = await closingIfUnreached(address, pool.get({ public: address, certificate }).groups(BigInt(epoch)));
       return set.groups.map((g) => ({ index: g.index, members: [...g.members] }));
     },
-    async setFaults({ address, node, controlKey }, faults) {
-      await closingIfUnreached(address, pushFaults(pool.get({ control: address }, { secretKey: Buffer.from(controlKey, "hex"), node }), node, faults));
+    async setFaults({ address, certificate, node, controlKey }, faults) {
+      await closingIfUnreached(address, pushFaults(pool.get({ control: address, certificate }, { secretKey: Buffer.from(controlKey, "hex"), node }), node, faults));
     },
     release(domain) {
       const under = (address: string | undefined): boolean => address !== undefined && inDomain(address, domain);

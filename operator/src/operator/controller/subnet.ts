@@ -40,7 +40,7 @@ import type { PolicyRule } from "../runtime/rbac.js";
 import { changedConditions } from "./conditions.js";
 import { holdDataCenter } from "./datacenter.js";
 import { DerivedCache, StoredSecrets, type StoredKeys } from "./derived.js";
-import { publicKeys } from "./identity.js";
+import { secretKeys } from "./identity.js";
 import type { NodeControl, NodeLiveStatus, NodeStatusReader } from "./live.js";
 import { summarizeLive } from "./live.js";
 import { AppliedObjects } from "./applied.js";
@@ -110,16 +110,18 @@ interface ReconcilerState {
   /** Each Subnet's Secret data as last read or written. */
   readonly secrets: StoredSecrets;
   /** Genesis and children derived per Subnet, by a digest of their inputs. */
-  readonly derived: DerivedCache<{ genesis: { json: string; hash: string }; children: KubeObject[] }>;
+  readonly derived: DerivedCache<{ genesis: { json: string; hash: string }; certificates: readonly (string | undefined)[]; children: KubeObject[] }>;
   /** The genesis hash this operator last applied, per Subnet. */
   readonly genesisHashes: Map<string, string>;
+  /** Each Subnet's node certificates by index, from the genesis this operator built or the one deployed. */
+  readonly certificates: Map<string, readonly (string | undefined)[]>;
   /** The uid of each Subnet reconciled, by key: what its state above is kept under, to free when it goes. */
   readonly uids: Map<string, string>;
 }
 
 /** Builds the Subnet reconcile function; it keeps, per node, the last status and fault set pushed. */
 export function createSubnetReconciler(deps: SubnetReconcilerDeps): Reconcile {
-  const state: ReconcilerState = { applied: new AppliedObjects(deps.clock), secrets: new StoredSecrets(deps.clock), derived: new DerivedCache(), genesisHashes: new Map(), calls: new NodeCalls(deps.clock, deps.nodeCallBudgetMs), live: new Map(), pushed: new Map(), groupLabels: new GroupLabelState(), uids: new Map() };
+  const state: ReconcilerState = { applied: new AppliedObjects(deps.clock), secrets: new StoredSecrets(deps.clock), derived: new DerivedCache(), genesisHashes: new Map(), certificates: new Map(), calls: new NodeCalls(deps.clock, deps.nodeCallBudgetMs), live: new Map(), pushed: new Map(), groupLabels: new GroupLabelState(), uids: new Map() };
   return (key) => reconcileSubnet(deps, state, key);
 }
 
@@ -190,11 +192,12 @@ async function reconcileSubnet(deps: SubnetReconcilerDeps, state: ReconcilerStat
   }
 
   const placements = shareIndices(shares);
-  const live = await readLive(deps, state, subnet, placements);
+  const certificates = nodeCertificates(deps, state, subnet);
+  const live = await readLive(deps, state, subnet, placements, certificates);
   if (!spec.paused && placementError === undefined && controlKey !== undefined) {
-    await pushFaults(deps, state, subnet, shares, placements, dcByName, live, controlKey);
+    await pushFaults(deps, state, subnet, shares, placements, dcByName, live, controlKey, certificates);
     const podsUnready = mine.some((s) => toView(s).readyReplicas < toView(s).replicas);
-    await publishGroupLabels(deps, state.groupLabels, state.calls, subnet, placements, live, podsUnready);
+    await publishGroupLabels(deps, state.groupLabels, state.calls, subnet, placements, live, podsUnready, certificates);
   }
 
   const status = computeSubnetStatus({
@@ -257,11 +260,11 @@ async function applyChildren(
   const config = deps.children ?? DEFAULT_CHILDREN_CONFIG;
   // The PodMonitor needs the Prometheus Operator's CRD; without it the operator builds none.
   const podMonitor = config.podMonitor && (await deps.monitoringServed());
-  const { genesis, children } = state.derived.get(subnetKey, derivationInputs(subnet, shares, dcByName, stored, podMonitor), () => {
+  const { genesis, certificates, children } = state.derived.get(subnetKey, derivationInputs(subnet, shares, dcByName, stored, podMonitor), () => {
     const genesisInput = genesisForSubnet({
       subnet,
       placements: shareIndices(shares),
-      identityKeys: publicKeys(stored.identity, spec.nodes),
+      identitySecrets: secretKeys(stored.identity, spec.nodes),
       addressOf: (index, p) => `${nodeHost(name, namespace, p.dataCenter, index)}:${PORTS.peer}`,
     });
     try {
@@ -271,7 +274,7 @@ async function applyChildren(
       throw err;
     }
     const genesis = genesisDocument(genesisInput);
-    return { genesis, children: desiredChildren({ subnet, shares, dataCenters: dcByName, genesis, identitySecrets: stored.identity, subnetKeys: stored.subnet, config: { ...config, podMonitor } }) };
+    return { genesis, certificates: genesisInput.nodes.map((n) => n.certificate), children: desiredChildren({ subnet, shares, dataCenters: dcByName, genesis, identitySecrets: stored.identity, subnetKeys: stored.subnet, config: { ...config, podMonitor } }) };
   });
   // What this operator applied last is newer than a cache that has not caught up with it.
   const previousHash = state.genesisHashes.get(subnetKey) ?? deps.configMaps.get(`${namespace}/${genesisConfigMapName(name)}`)?.metadata.annotations?.[ANNOTATION_GENESIS_HASH];
@@ -294,6 +297,7 @@ async function applyChildren(
     state.applied.applied(subnetKey, child);
   }
   state.genesisHashes.set(subnetKey, genesis.hash);
+  state.certificates.set(subnetKey, certificates);
   if (config.networkPolicy === undefined) {
     // Policies turned off (--no-network-policies): one an earlier run built would still fence the
     // nodes in. The delete is tracked like an apply, so it is repeated at most once per REAPPLY_MS.
@@ -333,6 +337,7 @@ function forgetSubnet(deps: SubnetReconcilerDeps, state: ReconcilerState, key: s
   state.derived.forget(key);
   state.secrets.forget(key);
   state.genesisHashes.delete(key);
+  state.certificates.delete(key);
   for (const address of state.live.keys()) if (inDomain(address, domain)) state.live.delete(address);
   state.calls.forget((address) => inDomain(address, domain));
   const uid = state.uids.get(key);
@@ -360,15 +365,36 @@ async function restartStaleGenesisPods(deps: SubnetReconcilerDeps, subnet: Subne
   for (const p of stale) await deps.api.delete({ apiVersion: "v1", kind: "Pod", namespace, name: p.metadata.name ?? "" });
 }
 
+/**
+ * The certificates genesis pins for the Subnet's nodes, by index: from the genesis this process built, else (a
+ * paused Subnet after a restart) from the deployed genesis ConfigMap. A node's certificate is issued from its
+ * identity key, kept across genesis changes, so one genesis's certificates hold for pods still on another.
+ */
+function nodeCertificates(deps: SubnetReconcilerDeps, state: ReconcilerState, subnet: Subnet): readonly (string | undefined)[] {
+  const subnetKey = key(subnet);
+  const built = state.certificates.get(subnetKey);
+  if (built !== undefined) return built;
+  const configMap = deps.configMaps.get(`${subnet.metadata.namespace ?? ""}/${genesisConfigMapName(subnet.metadata.name ?? "")}`) as (KubeObject & { data?: Record<string, string> }) | undefined;
+  const json = configMap?.data?.["genesis.json"];
+  if (json === undefined) return [];
+  try {
+    const deployed = (JSON.parse(json) as { nodes?: { certificate?: string }[] }).nodes?.map((n) => n.certificate) ?? [];
+    state.certificates.set(subnetKey, deployed);
+    return deployed;
+  } catch {
+    return [];
+  }
+}
+
 /** Node statuses by index: what answered within the budget, or earlier and has not failed since. */
-async function readLive(deps: SubnetReconcilerDeps, nodes: ReconcilerState, subnet: Subnet, placements: readonly Placement[]): Promise<Map<number, NodeLiveStatus>> {
+async function readLive(deps: SubnetReconcilerDeps, nodes: ReconcilerState, subnet: Subnet, placements: readonly Placement[], certificates: readonly (string | undefined)[]): Promise<Map<number, NodeLiveStatus>> {
   const namespace = subnet.metadata.namespace ?? "";
   const name = subnet.metadata.name ?? "";
   const addressOf = (p: Placement): string => `${nodeHost(name, namespace, p.dataCenter, p.index)}:${PORTS.peer}`;
   await nodes.calls.within(
     placements.map((p) => {
       const address = addressOf(p);
-      return nodes.calls.start(address, "status", () => deps.nodes.status(address), {
+      return nodes.calls.start(address, "status", () => deps.nodes.status({ address, certificate: certificates[p.index] }), {
         ok: (s) => void nodes.live.set(address, s),
         failed: () => void nodes.live.delete(address),
       });
@@ -397,6 +423,7 @@ async function pushFaults(
   dcByName: ReadonlyMap<string, DataCenter>,
   live: ReadonlyMap<number, NodeLiveStatus>,
   controlKey: string,
+  certificates: readonly (string | undefined)[],
 ): Promise<void> {
   const namespace = subnet.metadata.namespace ?? "";
   const name = subnet.metadata.name ?? "";
@@ -415,7 +442,7 @@ async function pushFaults(
       return Promise.resolve();
     }
     const address = `${nodeHost(name, namespace, p.dataCenter, p.index)}:${PORTS.control}`;
-    return calls.start(address, `faults ${text}`, () => deps.control.setFaults({ address, node: p.index, controlKey }, desired), {
+    return calls.start(address, `faults ${text}`, () => deps.control.setFaults({ address, certificate: certificates[p.index], node: p.index, controlKey }, desired), {
       ok: () => void pushed.set(slot, text),
       // Not fatal: the node may still be starting; the next status refresh tries again.
       failed: (err) => deps.log.debug({ subnet: key(subnet), index: p.index, err: err instanceof Error ? err.message : String(err) }, "could not push faults yet"),

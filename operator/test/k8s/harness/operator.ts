@@ -11,7 +11,7 @@
 import { Writable } from "node:stream";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
-import type { ControlTarget, GroupMembers, NodeControl, NodeLiveStatus, NodeStatusReader } from "../../../src/operator/controller/live.js";
+import type { ControlTarget, GroupMembers, NodeControl, NodeLiveStatus, NodeStatusReader, NodeTarget } from "../../../src/operator/controller/live.js";
 import type { FaultSetSpec } from "../../../src/genesis/index.js";
 import { type OperatorOptions, runOperator } from "../../../src/operator/main.js";
 import { createKubeApi } from "../../../src/operator/runtime/client-node.js";
@@ -56,10 +56,10 @@ function recording(api: KubeApi, writes: RecordedWrite[]): KubeApi {
 /** Node APIs of kwok pods: nothing answers; fault pushes are recorded (and succeed). */
 class RecordingNodes implements NodeStatusReader, NodeControl {
   readonly pushes: FaultPush[] = [];
-  status(address: string): Promise<NodeLiveStatus> {
+  status({ address }: NodeTarget): Promise<NodeLiveStatus> {
     return Promise.reject(new Error(`${address}: kwok pods run no node process`));
   }
-  groups(address: string): Promise<GroupMembers[]> {
+  groups({ address }: NodeTarget): Promise<GroupMembers[]> {
     return Promise.reject(new Error(`${address}: kwok pods run no node process`));
   }
   setFaults({ address }: ControlTarget, faults: FaultSetSpec): Promise<void> {

@@ -3,7 +3,7 @@
 import type { DataCenter, Subnet } from "../../../src/api/index.js";
 import { API_VERSION, DATACENTER_KIND, SUBNET_KIND } from "../../../src/api/index.js";
 import { createDataCenterReconciler } from "../../../src/operator/controller/datacenter.js";
-import type { ControlTarget, GroupMembers, NodeControl, NodeLiveStatus, NodeStatusReader } from "../../../src/operator/controller/live.js";
+import type { ControlTarget, GroupMembers, NodeControl, NodeLiveStatus, NodeStatusReader, NodeTarget } from "../../../src/operator/controller/live.js";
 import { createSubnetReconciler } from "../../../src/operator/controller/subnet.js";
 import type { StatefulSetObject } from "../../../src/operator/controller/workloads.js";
 import type { FaultSetSpec } from "../../../src/genesis/index.js";
@@ -41,12 +41,12 @@ export class FakeNodes implements NodeStatusReader, NodeControl {
   readonly groupSets = new Map<number, GroupMembers[]>();
   reachable = true;
 
-  status(address: string): Promise<NodeLiveStatus> {
+  status({ address }: NodeTarget): Promise<NodeLiveStatus> {
     const s = this.statuses.get(address);
     return s === undefined || !this.reachable ? Promise.reject(new Error(`${address} unreachable`)) : Promise.resolve(s);
   }
 
-  groups(address: string, epoch: number): Promise<GroupMembers[]> {
+  groups({ address }: NodeTarget, epoch: number): Promise<GroupMembers[]> {
     const set = this.groupSets.get(epoch);
     return set === undefined || !this.reachable || !this.statuses.has(address) ? Promise.reject(new Error(`${address} has no groups for epoch ${epoch}`)) : Promise.resolve(structuredClone(set));
   }

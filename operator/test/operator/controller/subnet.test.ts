@@ -494,7 +494,7 @@ describe("reconcileSubnet", () => {
     const answered = new Map(bed.nodes.statuses);
     let gate = (): void => undefined;
     const open = new Promise<void>((r) => (gate = r));
-    bed.nodes.status = (address) => open.then(() => answered.get(address) ?? Promise.reject(new Error("unknown")));
+    bed.nodes.status = ({ address }) => open.then(() => answered.get(address) ?? Promise.reject(new Error("unknown")));
     const state = { finished: false };
     const slow = bed.reconcileSubnet("beta").then(() => (state.finished = true));
     // The fake clock only moves when told: move it until the reconcile stops waiting.
