@@ -19,9 +19,10 @@
  * digests and complaints) until this member finishes, and a complaint that arrives late is answered by a further
  * justification. A dealer is qualified iff exactly one signed digest is known for it, at least t members report
  * it, and every complaint against it is answered by a share that verifies against its commitments. A member
- * ends early (fast sync) only when every responding member reported the view it holds itself and every
- * complaint is answered; otherwise it waits for the phase timeout, by which time relays have brought every
- * honest member's evidence to all. Then honest members compute the same qualified set and the same group key
+ * ends early (fast sync) when every responding member reported the view it holds itself and every complaint is
+ * answered, or when its caller accepts a quorum of matching views (settledBy: dkg/driver.ts holds g − f of them
+ * for a few relay intervals, so one member reporting a view of its own holds no one up); otherwise it waits for
+ * the phase timeout, by which time relays have brought every honest member's evidence to all. Then honest members compute the same qualified set and the same group key
  * Σ_{d∈Q} A_{d,0}; each member's share is Σ_{d∈Q} f_d(self). Both paths assume that a relay reaches every
  * honest member before it ends: evidence a faulty member shows one honest member only after the views matched,
  * or just before that member's deadline, may still split the group (an agreement round on the evidence, or
@@ -372,17 +373,29 @@ export class Dkg {
   }
 
   /**
-   * Whether this member may end before the timeout: every responding member reported this member's own view
-   * (and no other), and every dealer still in the running has answered every complaint with a valid share (for
-   * this member's own complaints, the re-sent deal with the commitments has arrived too). A verdict that rests on
-   * missing evidence waits for the timeout, as relays may still bring the evidence.
+   * Whether the justification phase could end now on the evidence of `quorum` members: at least `quorum`
+   * respondents (this member among them) reported this member's own view and no other, and every complaint is
+   * answered as #settled requires. The caller decides when that is enough (dkg/driver.ts: g − f members, held
+   * for a while); a member reporting a view of its own, as a faulty one may forever, then holds no one up.
    */
-  #settled(): boolean {
+  settledBy(quorum: number): boolean {
+    return this.#phase === "justification" && this.#unanswered().length === 0 && this.#settled(quorum);
+  }
+
+  /**
+   * Whether this member may end before the timeout: `quorum` responding members (by default every one) reported
+   * this member's own view (and no other), and every dealer still in the running has answered every complaint
+   * with a valid share (for this member's own complaints, the re-sent deal with the commitments has arrived too).
+   * A verdict that rests on missing evidence waits for the timeout, as relays may still bring the evidence.
+   */
+  #settled(quorum = this.#respondents.size): boolean {
     const view = this.#view();
+    let matching = 0;
     for (const member of this.#respondents) {
       const views = this.#views.get(member);
-      if (views?.size !== 1 || !views.has(view)) return false;
+      if (views?.size === 1 && views.has(view)) matching++;
     }
+    if (matching < quorum) return false;
     for (const [dealer, complainers] of this.#complaints) {
       const digest = this.#agreedDigest(dealer);
       if (digest === undefined || complainers.size === 0) continue;

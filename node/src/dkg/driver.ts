@@ -93,6 +93,9 @@ interface Vote {
   readonly packet: DkgPacket;
 }
 
+/** Retransmit intervals a g − f view quorum must hold before a justification phase ends on it (quorumHeld). */
+const QUORUM_GRACE_RETRANSMITS = 4;
+
 const outcomeKey = (o: DkgOutcome): string => (o.failed ? "failed" : `${o.qualified.join(",")}|${o.commitments.map(bytesToHex).join("")}`);
 
 interface Run {
@@ -104,6 +107,8 @@ interface Run {
   readonly sent: { to: number; envelope: Envelope }[];
   phase: string;
   phaseStartedAt: number;
+  /** Since when the justification phase could end on g − f matching views (Dkg.settledBy), if it can now. */
+  quorumSince: number | undefined;
   readonly startedAt: number;
   finished: boolean;
 }
@@ -182,7 +187,7 @@ export class DkgDriver {
       if (pos < 0) return;
       const signer = this.signer(candidate, members);
       const dkg = new Dkg({ self: pos + 1, members: members.length, threshold: this.threshold, signer, group: this.opts.commitments });
-      const run: Run = { candidate, members, dkg, signer, sent: [], phase: dkg.phase, phaseStartedAt: clock.now(), startedAt: clock.now(), finished: false };
+      const run: Run = { candidate, members, dkg, signer, sent: [], phase: dkg.phase, phaseStartedAt: clock.now(), quorumSince: undefined, startedAt: clock.now(), finished: false };
       this.runs.set(candidate, run);
       this.opts.log.info({ event: "dkg_started", group: candidate, epoch: Number(this.opts.epoch), attempt: this.attempt, members: members.length }, "DKG started");
       this.route(run, dkg.start());
@@ -468,12 +473,31 @@ export class DkgDriver {
     const phaseTimeout = this.opts.genesis.timings.dkgTimeoutMs / 3;
     for (const run of this.runs.values()) {
       if (run.finished) continue;
-      if (this.opts.clock.now() - run.phaseStartedAt > phaseTimeout) this.route(run, run.dkg.advance());
+      if (this.opts.clock.now() - run.phaseStartedAt > phaseTimeout || this.quorumHeld(run)) this.route(run, run.dkg.advance());
       else for (const { to, envelope } of run.sent) this.opts.send(to, envelope);
     }
     for (const e of this.ownOutcomes.values()) this.broadcast(e);
     this.requestOutcomes();
     this.schedule(() => this.tick());
+  }
+
+  /**
+   * Whether `run`'s justification phase may end before its timeout although some member reported a view of its
+   * own: g − f members, as many as are honest, reported this member's view and every complaint is answered, and
+   * that has held for QUORUM_GRACE_RETRANSMITS retransmit intervals, time for relayed evidence (which goes on at
+   * first sight) to reach every member. Without it one faulty member's divergent view, or false complaints,
+   * hold every run it is in to the phase timeout. Evidence shown only after that may split the group, as
+   * evidence shown after every view matched can (crypto/dkg.ts); registration keeps such a split from forking.
+   */
+  private quorumHeld(run: Run): boolean {
+    const quorum = run.members.length - faultBudget(run.members.length, this.threshold);
+    if (!run.dkg.settledBy(quorum)) {
+      run.quorumSince = undefined;
+      return false;
+    }
+    const now = this.opts.clock.now();
+    run.quorumSince ??= now;
+    return now - run.quorumSince >= QUORUM_GRACE_RETRANSMITS * this.retransmitMs();
   }
 
   /**

@@ -171,36 +171,54 @@ describe("DKG group registration with byzantine members", () => {
   });
 });
 
+/**
+ * Every node runs its driver on a manual clock for one candidate group of the first `size` nodes; member BYZANTINE
+ * runs `behaviour`'s DKG strategy. Returns each node's registration and log lines, and the manual time at which
+ * the last node registered.
+ */
+async function realDrivers(behaviour: ByzantineBehaviour, size = G, threshold = T): Promise<{ registrations: DkgRegistration[]; logs: string[][]; elapsedMs: number }> {
+  const net = genesisOf(size, threshold);
+  const clock = new FakeClock(0);
+  const nodes = identities.map((_, i) => i);
+  const logs: string[][] = nodes.map(() => []);
+  const faults = new FaultController(() => "dc-a", clock, silentLogger(), null);
+  faults.apply({ links: [], byzantine: [behaviour], selectivePeers: [], pauseMs: 0 });
+  const queue: { to: number; envelope: Envelope }[] = [];
+  const drivers = nodes.map((self) => {
+    const log = pino({ level: "info" }, { write: (line: string) => logs[self]!.push(line) });
+    return new DkgDriver({
+      self,
+      genesis: net,
+      identitySecret: secrets[self]!,
+      epoch: 0n,
+      candidates: [nodes.slice(0, size)],
+      send: (to, envelope) => queue.push({ to, envelope }),
+      clock,
+      log,
+      metrics: null,
+      ...(self === BYZANTINE ? { strategy: faultStrategies(faults, log).dkg } : {}),
+    });
+  });
+  const registrations = await runDrivers(
+    drivers,
+    queue,
+    clock,
+    (to, envelope) => {
+      if (envelope.dkg) drivers[to]!.receive(envelope.dkg);
+    },
+    net,
+  );
+  return { registrations, logs, elapsedMs: clock.now() };
+}
+
 describe("DKG registration with a member that equivocates on its outcome (real drivers)", () => {
   it("every honest node registers the same group, and those shown the second outcome log the equivocation", async () => {
     // Every node runs its driver; member 4 runs the DkgOutcomeEquivocate strategy: its outcome to the
     // even-numbered nodes, a second one (another group key) to the odd-numbered. The even nodes see q = 5 votes
     // for the run's outcome at once; the odd ones see four and a rival, fetch every signed outcome after half
     // the timeout, find both of member 4's, and register the four honest votes (≥ t) at the timeout.
-    const clock = new FakeClock(0);
+    const { registrations, logs } = await realDrivers(ByzantineBehaviour.BYZANTINE_BEHAVIOUR_DKG_OUTCOME_EQUIVOCATE);
     const nodes = identities.map((_, i) => i);
-    const logs: string[][] = nodes.map(() => []);
-    const faults = new FaultController(() => "dc-a", clock, silentLogger(), null);
-    faults.apply({ links: [], byzantine: [ByzantineBehaviour.BYZANTINE_BEHAVIOUR_DKG_OUTCOME_EQUIVOCATE], selectivePeers: [], pauseMs: 0 });
-    const queue: { to: number; envelope: Envelope }[] = [];
-    const drivers = nodes.map((self) => {
-      const log = pino({ level: "info" }, { write: (line: string) => logs[self]!.push(line) });
-      return new DkgDriver({
-        self,
-        genesis,
-        identitySecret: secrets[self]!,
-        epoch: 0n,
-        candidates: [MEMBERS],
-        send: (to, envelope) => queue.push({ to, envelope }),
-        clock,
-        log,
-        metrics: null,
-        ...(self === BYZANTINE ? { strategy: faultStrategies(faults, log).dkg } : {}),
-      });
-    });
-    const registrations = await runDrivers(drivers, queue, clock, (to, envelope) => {
-      if (envelope.dkg) drivers[to]!.receive(envelope.dkg);
-    });
 
     assert.equal(logs[BYZANTINE]!.filter((l) => l.includes('"event":"equivocating_dkg_outcome"')).length, 1, "the faulty member signed no second outcome");
     const honest = nodes.filter((i) => i !== BYZANTINE);
@@ -212,5 +230,25 @@ describe("DKG registration with a member that equivocates on its outcome (real d
     }
     // The shares the members hold belong to the registered key: it is the run's own, not the rival's.
     for (const node of MEMBERS.filter((i) => i !== BYZANTINE)) assert.ok(registrations[node]!.shares.has(0), `member ${node} holds no share of the registered group`);
+  });
+});
+
+describe("DKG with a member whose view differs from everyone's (real drivers)", () => {
+  it("a member complaining against every dealer holds no one to the phase timeout, and every dealer qualifies", async () => {
+    // g = 6, t = 4: f = 2, and early registration needs q = 5 votes, so the honest members' own. Member 4 runs
+    // DkgFalseComplaints: it deals honestly and complains against the other five dealers, who each publish a
+    // justification. Its own pooled evidence holds the honest response it computed, so the view it reports
+    // matches no one's, forever: on every-view-matches alone, each member would wait out the justification phase
+    // (DKG_TIMEOUT_MS / 3). The five honest views are more than g − f = 4, so the phase ends a few retransmit
+    // intervals after they match.
+    const { registrations, elapsedMs } = await realDrivers(ByzantineBehaviour.BYZANTINE_BEHAVIOUR_DKG_FALSE_COMPLAINTS, 6, 4);
+    assert.ok(elapsedMs < DKG_TIMEOUT_MS / 3, `the DKG took ${elapsedMs} ms of manual time, the phase timeout is ${DKG_TIMEOUT_MS / 3} ms`);
+    const keys = registrations.map((r) => r.groups.map((g) => bytesToHex(g.commitments[0]!)).join());
+    assert.equal(registrations[0]!.groups.length, 1, "the group was not registered");
+    for (const [node, key] of keys.entries()) assert.equal(key, keys[0], `node ${node} registered another group`);
+    const own = registrations[0]!.outcomes.get(0);
+    assert.ok(own !== undefined);
+    assert.deepEqual(DkgBody.decode(own.body).outcome?.qualified, [1, 2, 3, 4, 5, 6], "a falsely accused dealer was disqualified");
+    for (const node of [0, 1, 2, 3, 5]) assert.ok(registrations[node]!.shares.has(0), `member ${node} holds no share of the registered group`);
   });
 });
