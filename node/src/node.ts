@@ -138,6 +138,7 @@ export class RelayNode {
       self: index,
       nodeCount: genesis.nodes.length,
       clientFor: (peer) => transport.clientFor(peer),
+      tls: transport.tls,
       fromRound: () => store.latestRound + 1n,
       accept: (beacon) => engine.acceptSynced(beacon),
       clock,

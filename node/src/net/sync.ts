@@ -54,6 +54,8 @@ export interface SyncOptions {
   readonly self: number;
   readonly nodeCount: number;
   readonly clientFor: (peer: number) => grpc.Client;
+  /** The channels clientFor gives are TLS: wire sizes count the record overhead. */
+  readonly tls?: boolean;
   readonly fromRound: () => bigint;
   readonly accept: (beacon: Beacon) => boolean;
   /** Injected faults: a partitioned, lossy or paused link gets no sync either. */
@@ -80,7 +82,7 @@ export class Syncer {
     const client = this.opts.clientFor(target);
     const { path, requestSerialize } = ProtocolService.syncChain;
     const stream = client.makeServerStreamRequest<SyncRequest, Beacon>(path, (r) => requestSerialize(r), (b: Buffer) => {
-      this.opts.metrics?.p2pBytes.inc({ direction: "received", message: "sync" }, wireBytes(b.length));
+      this.opts.metrics?.p2pBytes.inc({ direction: "received", message: "sync" }, wireBytes(b.length, this.opts.tls));
       return Beacon.decode(b);
     }, { fromRound: from, requester: this.opts.self }, { deadline: Date.now() + SYNC_DEADLINE_MS });
     this.running = stream;

@@ -74,11 +74,14 @@ const rawExchange = {
 export class Transport {
   private readonly peers = new Map<number, PeerLink>();
   private readonly identityKeys: Uint8Array[];
+  /** Links are TLS (genesis gives every node a certificate, or none): wire sizes count the record overhead. */
+  readonly tls: boolean;
   private handler: EnvelopeHandler = () => undefined;
   private closed = false;
 
   constructor(private readonly opts: TransportOptions) {
     this.identityKeys = opts.genesis.nodes.map((n) => hexToBytes(n.identityKey));
+    this.tls = opts.genesis.nodes[0]?.certificate !== undefined;
   }
 
   /** Sets who receives inbound envelopes (the node's dispatcher). */
@@ -95,7 +98,7 @@ export class Transport {
   send(to: number, envelope: Envelope): number {
     if (this.closed || to === this.opts.self || to < 0 || to >= this.opts.genesis.nodes.length) return 0;
     const bytes = Envelope.encode(envelope).finish();
-    const wire = wireBytes(bytes.length);
+    const wire = wireBytes(bytes.length, this.tls);
     if (this.opts.faults.paused()) return 0;
     const decision = this.opts.faults.decide(to, "sent", wire);
     if (decision.drop) return 0;
@@ -227,7 +230,7 @@ export class Transport {
         return;
       }
       if (envelope.hello !== undefined) return;
-      const wire = wireBytes(raw.length);
+      const wire = wireBytes(raw.length, this.tls);
       const kind = envelopeKind(envelope);
       this.opts.metrics?.p2pBytes.inc({ direction: "received", message: kind }, wire);
       if (this.opts.faults.paused()) return this.drop("fault");

@@ -89,6 +89,8 @@ describe("end to end: chart, operator and a 7-node Subnet on real containers", {
   let installedAt = 0;
   let readySeconds = 0;
   let genesisSeed = "";
+  /** Each node's certificate by index, from the genesis ConfigMap: the observer pins the nodes' TLS to them. */
+  let certificates: (string | undefined)[] = [];
   const observers: TestnetObserver[] = [];
 
   before(async () => {
@@ -124,7 +126,7 @@ describe("end to end: chart, operator and a 7-node Subnet on real containers", {
       const index = Number(p.metadata.labels?.[LABEL_POD_INDEX]);
       assert.ok(ip !== undefined && Number.isInteger(index), `pod ${p.metadata.name} has no IP or index yet`);
       const at = (port: number): string => `${ip}:${String(port)}`;
-      return { index, dataCenter: p.metadata.labels?.[LABEL_DATA_CENTER] ?? "", grpc: at(PORTS.peer), control: at(PORTS.control), metrics: at(PORTS.metrics) };
+      return { index, dataCenter: p.metadata.labels?.[LABEL_DATA_CENTER] ?? "", grpc: at(PORTS.peer), control: at(PORTS.control), metrics: at(PORTS.metrics), certificate: certificates[index] };
     });
     const observer = new TestnetObserver(endpoints, genesisSeed);
     observers.push(observer);
@@ -198,8 +200,11 @@ describe("end to end: chart, operator and a 7-node Subnet on real containers", {
     assert.match(column("STALLS") ?? "", /^\d+$/);
 
     const genesis = await cluster().admin.get<{ data: Record<string, string> }>(`/api/v1/namespaces/${NS}/configmaps/${genesisConfigMapName(SUBNET)}`);
-    genesisSeed = (JSON.parse(genesis.data["genesis.json"] ?? "{}") as { seed: string }).seed;
+    const parsed = JSON.parse(genesis.data["genesis.json"] ?? "{}") as { seed: string; nodes: { certificate?: string }[] };
+    genesisSeed = parsed.seed;
     assert.match(genesisSeed, /^[0-9a-f]{64}$/);
+    certificates = parsed.nodes.map((n) => n.certificate);
+    assert.ok(certificates.every((c) => c?.startsWith("-----BEGIN CERTIFICATE-----")), "the operator gives every node a certificate");
 
     // The status's live figures are the nodes' own: compare with what the pods report over gRPC.
     const observer = await observe();
@@ -241,8 +246,7 @@ describe("end to end: chart, operator and a 7-node Subnet on real containers", {
     const target = (await nodePods()).find((p) => p.metadata.labels?.[LABEL_POD_INDEX] === "0")?.status?.podIP;
     assert.ok(target !== undefined, "node 0 has no pod IP");
     // Node 0's certificate is public (genesis): the callers complete the TLS handshake, so the refusal is the control key's.
-    const genesisMap = await cluster().admin.get<{ data: Record<string, string> }>(`/api/v1/namespaces/${NS}/configmaps/${genesisConfigMapName(SUBNET)}`);
-    const certificate = (JSON.parse(genesisMap.data["genesis.json"] ?? "{}") as { nodes?: { certificate?: string }[] }).nodes?.[0]?.certificate;
+    const certificate = certificates[0];
     assert.ok(certificate !== undefined, "the genesis ConfigMap gives node 0 no certificate");
     const script = [
       'const { NodeClient } = await import("/app/node/dist/client/node-client.js");',
