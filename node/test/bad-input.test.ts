@@ -4,52 +4,24 @@
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import { hexToBytes } from "@noble/hashes/utils.js";
-import { after, test } from "node:test";
-import { DkgBody, Envelope, ExchangeSummary, Hello, ProtocolService } from "../src/gen/relaylab/v1/protocol.js";
-import { pinnedChannel } from "../src/net/tls.js";
-import { HELLO_CHALLENGE_HEADER } from "../src/net/transport.js";
-import { generateIdentity, signWithIdentity } from "../src/identity/index.js";
+import { test } from "node:test";
+import { DkgBody, Envelope } from "../src/gen/relaylab/v1/protocol.js";
+import { probeExchange } from "../src/client/index.js";
+import { signedHello } from "../src/net/hello.js";
+import { generateIdentity } from "../src/identity/index.js";
 import { NODE_METRICS } from "../src/metrics/names.js";
 import { sample, scrape } from "./harness/metrics.js";
 import { useProcessTestnet } from "./harness/fixture.js";
 import { waitFor } from "./harness/wait.js";
 
 const fx = useProcessTestnet({ nodes: 4, groups: 1, size: 4, threshold: 3 }, { ready: (f) => f.cluster.waitForRound(2n) });
-const clients: grpc.Client[] = [];
-
-after(() => {
-  for (const c of clients) c.close();
-});
-
-/**
- * Opens a raw Exchange stream to node 0 and writes the messages `build` makes (already encoded) once node 0's
- * response headers give the stream's Hello challenge; resolves with the call's status.
- */
-async function exchange(build: (challenge: Uint8Array) => Uint8Array[]): Promise<grpc.StatusObject> {
-  const pinned = pinnedChannel(fx.net.genesis.nodes[0]?.certificate);
-  const client = new grpc.Client(fx.cluster.node(0).addresses.grpc, pinned.credentials, pinned.options);
-  clients.push(client);
-  return await new Promise<grpc.StatusObject>((resolve) => {
-    const stream = client.makeClientStreamRequest<Uint8Array, ExchangeSummary>(
-      ProtocolService.exchange.path,
-      (b) => Buffer.from(b),
-      (b: Buffer) => ExchangeSummary.decode(b),
-      () => undefined,
-    );
-    stream.on("error", () => undefined);
-    stream.on("status", resolve);
-    stream.on("metadata", (headers: grpc.Metadata) => {
-      const challenge = headers.get(HELLO_CHALLENGE_HEADER)[0];
-      for (const m of build(challenge instanceof Buffer ? new Uint8Array(challenge) : new Uint8Array())) stream.write(m);
-      stream.end();
-    });
-  });
+/** Opens a raw Exchange stream to node 0 and writes what `build` makes of its challenge; resolves with the call's status. */
+function exchange(build: (challenge: Uint8Array) => Uint8Array[]): Promise<grpc.StatusObject> {
+  return probeExchange(fx.cluster.node(0).addresses.grpc, fx.net.genesis.nodes[0]?.certificate, build);
 }
 
 function hello(from: number, secret: Uint8Array, challenge: Uint8Array): Uint8Array {
-  const unsigned: Hello = { from, to: 0, timeMs: BigInt(Date.now()), signature: new Uint8Array(), challenge };
-  const signature = signWithIdentity(secret, `hello/${fx.net.genesis.subnet}`, Hello.encode(unsigned).finish());
-  return Envelope.encode({ hello: { ...unsigned, signature } }).finish();
+  return signedHello({ subnet: fx.net.genesis.subnet, from, to: 0, challenge, timeMs: Date.now() }, secret);
 }
 
 async function dropped(reason: string): Promise<number> {
@@ -73,7 +45,7 @@ test("a Hello replayed from another stream, or signed without the stream's chall
   const key1 = hexToBytes(fx.net.identities[1]?.secretKey ?? "");
   const share = Envelope.encode({ share: { round: 1n << 40n, group: 0, index: 2, signature: new Uint8Array(48), epoch: 0n } }).finish();
   const before = await dropped("bad_signature");
-  // A genuine Hello of node 1, as an eavesdropper on the plaintext link sees it on one stream...
+  // A genuine Hello of node 1, as one who saw it on one stream (the TLS links keep path attackers out) holds it...
   let captured: Uint8Array | undefined;
   const first = await exchange((c) => {
     captured = hello(1, key1, c);

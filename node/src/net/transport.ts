@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * Node-to-node transport: one long-lived Exchange client stream to each peer, opened on demand and
- * re-opened after failures, whose first message is an identity-signed Hello. The receiver opens each
- * stream with a random challenge in its response headers, which the Hello must sign: the links are
- * plaintext, and a Hello signed over (from, to, time) alone could be replayed from a capture to
- * inject envelopes as its sender. The sender holds its envelopes until the challenge arrives. (An
- * attacker on the path can still tamper with an open stream: the links are not encrypted.) Fault
- * injection is applied here in both directions. Inbound bytes are decoded defensively: oversized,
+ * re-opened after failures, over TLS pinned to the peer's genesis certificate (tls.ts), whose first message is
+ * an identity-signed Hello (hello.ts). The receiver opens each stream with a random challenge in its response
+ * headers, which the Hello must sign, so a Hello opens one stream only. The sender holds its envelopes until the
+ * challenge arrives. Fault injection is applied here in both directions. Inbound bytes are decoded defensively: oversized,
  * malformed or unauthenticated input is dropped and counted, never thrown.
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
@@ -15,21 +13,18 @@ import type { Clock } from "../clock.js";
 import type { Genesis } from "../config/index.js";
 import type { FaultController } from "../faults/controller.js";
 import { Envelope, ExchangeSummary, Hello, ProtocolService } from "../gen/relaylab/v1/protocol.js";
-import { signWithIdentity, verifyIdentitySignature } from "../identity/index.js";
+import { verifyIdentitySignature } from "../identity/index.js";
 import { hexToBytes } from "@noble/hashes/utils.js";
 import type { Logger } from "../log.js";
 import type { DropReason, P2PMessageKind } from "../metrics/names.js";
 import type { Metrics } from "../metrics/registry.js";
 import { envelopeKind } from "./envelope.js";
+import { challengeOf, HELLO_CHALLENGE_BYTES, HELLO_CHALLENGE_HEADER, helloDomain, signedHello } from "./hello.js";
 import { pinnedChannel } from "./tls.js";
 import { MAX_ENVELOPE_BYTES, wireBytes } from "./framing.js";
 
 /** How far a Hello's timestamp may be from our clock before it is refused as stale. */
 const HELLO_WINDOW_MS = 5 * 60_000;
-/** The response header with the receiver's challenge for the stream (binary: the name ends in -bin). */
-export const HELLO_CHALLENGE_HEADER = "relaylab-hello-challenge-bin";
-/** Bytes of a Hello challenge. */
-const CHALLENGE_BYTES = 16;
 /** Bytes buffered on one outbound stream beyond which new messages are dropped (a slow or dead peer). */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
@@ -168,25 +163,13 @@ export class Transport {
     // The peer's response headers carry its challenge; the Hello, then what was held, go out once they come.
     stream.on("metadata", (metadata: grpc.Metadata) => {
       if (link.stream !== stream || link.held === undefined) return;
-      const challenge = metadata.get(HELLO_CHALLENGE_HEADER)[0];
-      const unsigned: Hello = {
-        from: this.opts.self,
-        to,
-        timeMs: BigInt(this.opts.clock.wallNow()),
-        signature: new Uint8Array(),
-        challenge: challenge instanceof Buffer ? new Uint8Array(challenge) : new Uint8Array(),
-      };
-      const signature = signWithIdentity(this.opts.identitySecret, this.helloDomain(), Hello.encode(unsigned).finish());
-      stream.write(Envelope.encode({ hello: { ...unsigned, signature } }).finish());
+      const fields = { subnet: this.opts.genesis.subnet, from: this.opts.self, to, challenge: challengeOf(metadata), timeMs: this.opts.clock.wallNow() };
+      stream.write(signedHello(fields, this.opts.identitySecret));
       for (const bytes of link.held) stream.write(bytes);
       link.held = undefined;
       link.heldBytes = 0;
     });
     return stream;
-  }
-
-  private helloDomain(): string {
-    return `hello/${this.opts.genesis.subnet}`;
   }
 
   private drop(reason: DropReason): void {
@@ -195,7 +178,7 @@ export class Transport {
 
   /** Exchange handler: authenticate the Hello, then filter and dispatch every envelope. */
   private readonly serveExchange = (call: grpc.ServerReadableStream<Buffer, ExchangeSummary>, callback: grpc.sendUnaryData<ExchangeSummary>): void => {
-    const challenge = randomBytes(CHALLENGE_BYTES);
+    const challenge = randomBytes(HELLO_CHALLENGE_BYTES);
     const headers = new grpc.Metadata();
     headers.set(HELLO_CHALLENGE_HEADER, challenge);
     call.sendMetadata(headers);
@@ -264,7 +247,7 @@ export class Transport {
     // A Hello signed for another stream's challenge is a replay (or a peer of an older version).
     if (!timingSafeEqualBytes(hello.challenge, challenge)) return "bad_signature";
     const unsigned = Hello.encode({ ...hello, signature: new Uint8Array() }).finish();
-    return verifyIdentitySignature(key, this.helloDomain(), unsigned, hello.signature) ? undefined : "bad_signature";
+    return verifyIdentitySignature(key, helloDomain(this.opts.genesis.subnet), unsigned, hello.signature) ? undefined : "bad_signature";
   }
 }
 

@@ -31,7 +31,8 @@ import { silentLogger } from "../../src/log.js";
 import { MAX_ENVELOPE_BYTES } from "../../src/net/framing.js";
 import { dispatchEnvelopes } from "../../src/net/dispatch.js";
 import { envelopeKind } from "../../src/net/envelope.js";
-import { HELLO_CHALLENGE_HEADER, Transport } from "../../src/net/transport.js";
+import { challengeOf } from "../../src/net/hello.js";
+import { Transport } from "../../src/net/transport.js";
 import { FakeClock } from "../../src/testing/fake-clock.js";
 import { soloEngine } from "../harness/solo-engine.js";
 
@@ -174,10 +175,9 @@ const genesis3 = (subnet: string, timings: Partial<Genesis["timings"]> = {}): Ge
 class InboundCall extends EventEmitter {
   readonly metadata = undefined;
   /** The challenge the transport sent in its response headers. */
-  challenge = new Uint8Array();
+  challenge: Uint8Array = new Uint8Array();
   sendMetadata(headers: grpc.Metadata): void {
-    const value = headers.get(HELLO_CHALLENGE_HEADER)[0];
-    if (value instanceof Buffer) this.challenge = new Uint8Array(value);
+    this.challenge = challengeOf(headers);
   }
 }
 
