@@ -4,6 +4,7 @@ export * from "./node-client.js";
 export * from "./pool.js";
 export * from "./faults.js";
 export * from "./exchange.js";
+export { signedHello, type HelloFields } from "../net/hello.js";
 export { ByzantineBehaviour, FaultSet } from "../gen/relaylab/v1/control.js";
 export type { Beacon, FinalizedBlock, GroupSet, MessageStatus, NodeStatus } from "../gen/relaylab/v1/public.js";
 export { MessageState } from "../gen/relaylab/v1/public.js";

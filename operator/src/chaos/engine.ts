@@ -13,6 +13,7 @@ import type { TestnetPort } from "../testnet/port.js";
 import type { Step } from "../api/index.js";
 import type { RunnableExperiment } from "./experiment.js";
 import type { ChaosRecord, StepRecord } from "./record.js";
+import { impostorAt } from "./impostor.js";
 import { seededRandom, selectVictims } from "./selectors.js";
 
 interface Overlay {
@@ -87,7 +88,7 @@ export class ChaosEngine {
       record.victims = victims;
       this.#victims.set(step.name, victims);
       this.#progress.message(`chaos: round ${round}: ${step.name}: ${step.action} nodes ${victims.join(",")}`);
-      await this.#apply(step, victims);
+      await this.#apply(step, victims, record);
     } catch (err) {
       record.error = (err as Error).message;
       this.#progress.message(`chaos: step '${step.name}' failed: ${record.error}`);
@@ -123,7 +124,7 @@ export class ChaosEngine {
     };
   }
 
-  async #apply(step: Step, victims: readonly number[]): Promise<void> {
+  async #apply(step: Step, victims: readonly number[], record: StepRecord): Promise<void> {
     const all = this.#testnet.endpoints.map((e) => e.index);
     const others = all.filter((i) => !victims.includes(i));
     switch (step.action) {
@@ -159,6 +160,19 @@ export class ChaosEngine {
       case "heal": {
         for (const v of victims) this.#overlays.get(v)?.clear();
         await Promise.all(victims.map((n) => this.#push(n)));
+        return;
+      }
+      case "impostor": {
+        const posingAs = others[0];
+        if (posingAs === undefined) throw new Error("an impostor poses as a node that is not a target: leave at least one node out of the target");
+        let attempts = 0;
+        const notRefused: string[] = [];
+        for (const v of victims) {
+          const r = await impostorAt(this.#testnet, v, posingAs);
+          attempts += r.attempts;
+          notRefused.push(...r.notRefused);
+        }
+        record.impostor = { attempts, notRefused };
         return;
       }
     }

@@ -15,6 +15,8 @@ export const StepRecordSchema = z.object({
   victims: z.array(z.number().int().min(0)),
   endedAtRound: z.number().int().optional(),
   error: z.string().optional(),
+  /** An impostor step's Hellos: how many were sent, and those the target did not refuse (which, and its answer). */
+  impostor: z.object({ attempts: z.number().int().min(0), notRefused: z.array(z.string()) }).optional(),
 });
 export type StepRecord = z.infer<typeof StepRecordSchema>;
 

@@ -115,6 +115,17 @@ export function judge(expect: Expectations, facts: RunFacts): Verdict[] {
     const v = stallModelCheck(facts, expect.stallModel.confidence);
     out.push(v ?? { name: "stall fraction within the model", passed: false, measured: "no crash step fired", expected: "at least one crash step" });
   }
+  if (expect.impostorsRefused) {
+    const steps = facts.steps.filter((st) => st.action === "impostor" && st.impostor !== undefined);
+    const attempts = steps.reduce((a, st) => a + (st.impostor?.attempts ?? 0), 0);
+    const notRefused = steps.flatMap((st) => st.impostor?.notRefused ?? []);
+    out.push({
+      name: "impostors refused",
+      passed: attempts > 0 && notRefused.length === 0,
+      measured: attempts === 0 ? "no impostor step sent a Hello" : notRefused.length === 0 ? `all ${attempts} impostor Hellos refused` : `${notRefused.length} of ${attempts} not refused: ${notRefused.join("; ")}`,
+      expected: "every impostor Hello refused (UNAUTHENTICATED)",
+    });
+  }
   if (expect.invalidSharesDetected) {
     out.push({ name: "invalid shares detected", passed: facts.invalidSharesCounted > 0, measured: `${facts.invalidSharesCounted} invalid shares counted by honest nodes`, expected: "more than 0" });
   }

@@ -4,7 +4,7 @@
  * built from the same Subnet/DataCenter objects and the same pure genesis code as the operator.
  */
 import { randomBytes } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { type Genesis, parseGenesis } from "@relaylab/node/config";
 import type { CryptoBackend } from "@relaylab/node/metrics-names";
 import { faultSetJson, NodeClient, pushFaults } from "@relaylab/node/client";
@@ -157,6 +157,15 @@ export class LocalTestnet {
   /** Replaces a running node's faults through its control API. */
   async setFaults(index: number, faults: FaultSetSpec): Promise<void> {
     await pushFaults(this.#control(index), index, faults);
+  }
+
+  /** Node `index`'s identity secret key from the run directory, or undefined when it cannot be read. */
+  identitySecret(index: number): Uint8Array | undefined {
+    try {
+      return Buffer.from(readFileSync(runFiles(this.runDir).key(index), "utf8").trim(), "hex");
+    } catch {
+      return undefined;
+    }
   }
 
   async stop(): Promise<void> {

@@ -187,6 +187,11 @@ export class KubeProvider implements TestnetPort {
     await pushFaults(this.#control(index), index, faults);
   }
 
+  /** Only the node's pod holds its key (fetched from the operator's key service). */
+  identitySecret(): undefined {
+    return undefined;
+  }
+
   #podName(index: number): string {
     const name = this.#podNames.get(index);
     if (name === undefined) throw new Error(`no node ${index} in Subnet ${this.#namespace}/${this.#subnet} (it has ${this.endpoints.length})`);

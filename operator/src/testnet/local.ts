@@ -61,4 +61,8 @@ export class LocalProvider implements TestnetPort {
   setFaults(index: number, faults: FaultSetSpec): Promise<void> {
     return this.testnet.setFaults(index, faults);
   }
+
+  identitySecret(index: number): Uint8Array | undefined {
+    return this.testnet.identitySecret(index);
+  }
 }

@@ -45,6 +45,12 @@ export interface TestnetPort {
    * for that long (its fault controller drops all traffic), then it resumes with the other faults.
    */
   setFaults(index: number, faults: FaultSetSpec): Promise<void>;
+
+  /**
+   * Node `index`'s identity secret key, where this process holds it (a local testnet's run directory), for the
+   * impostor step's replayed and relayed Hellos; undefined where only the node holds it (Kubernetes).
+   */
+  identitySecret(index: number): Uint8Array | undefined;
 }
 
 /** The registered groups the verifier learned from the nodes for `epoch` (the DKG's output). */

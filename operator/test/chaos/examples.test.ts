@@ -106,6 +106,11 @@ describe("shipped chaos experiments", () => {
     await runSafeByzantine("byzantine-dkg-outcome");
   });
 
+  it("impostor outside the subnet: replayed, relayed and forged Hellos are all refused, no stall, no fork", async () => {
+    const out = await runSafeByzantine("byzantine-impostor");
+    assert.equal(out.verdicts.find((v) => v.name === "impostors refused")?.measured, "all 6 impostor Hellos refused");
+  });
+
   it("unsafe fork: below the safe threshold two split quorums finalize two blocks at one height, the run exits 1", async () => {
     const { out, code, stderr } = await runChaos("unsafe-fork");
     assert.equal(code, 1, `${stderr.slice(-2000)}\n${faultEvidence(out.recordFile)}`);

@@ -56,6 +56,16 @@ describe("chaos verdicts", () => {
     assert.equal(byName.get("invalid shares detected"), false);
   });
 
+  it("passes impostors refused only when impostor steps sent Hellos and every one was refused", () => {
+    const impostor = (attempts: number, notRefused: string[]) => ({ name: "knock", action: "impostor", firedAtRound: 3, firedAtSeconds: 2, victims: [2], impostor: { attempts, notRefused } });
+    const verdict = (steps: RunFacts["steps"]) => judge(expectations({ impostorsRefused: true }), { ...facts, steps }).find((x) => x.name === "impostors refused");
+    assert.deepEqual(verdict([impostor(3, []), impostor(3, [])]), { name: "impostors refused", passed: true, measured: "all 6 impostor Hellos refused", expected: "every impostor Hello refused (UNAUTHENTICATED)" });
+    const accepted = verdict([impostor(3, ["replayed Hello to node 2: OK"])]);
+    assert.equal(accepted?.passed, false);
+    assert.equal(accepted.measured, "1 of 3 not refused: replayed Hello to node 2: OK");
+    assert.equal(verdict(facts.steps)?.passed, false, "no impostor step ran");
+  });
+
   it("fails safety on a finalized fork and names the violation kinds it counted", () => {
     const violations = [
       { kind: "finalized_fork" as const, node: 1, round: 4, detail: "fork" },

@@ -80,7 +80,7 @@ const When = (what: string) =>
     { description: what, "x-kubernetes-validations": [{ rule: "has(self.round) != has(self.seconds)", message: "give exactly one of round or seconds" }] },
   );
 
-export const ACTIONS = ["partition", "delay", "loss", "bandwidth", "crash", "restart", "pause", "byzantine", "heal"] as const;
+export const ACTIONS = ["partition", "delay", "loss", "bandwidth", "crash", "restart", "pause", "byzantine", "heal", "impostor"] as const;
 export type Action = (typeof ACTIONS)[number];
 
 /** The field each action cannot do without. */
@@ -90,7 +90,7 @@ export const StepSchema = kube(
   z.object({
     name: z.string().min(1).max(MAX_NAME).describe("Unique within the experiment; later steps and the record refer to it."),
     at: When("When the step fires: a beacon round, or seconds after the run starts."),
-    action: z.enum(ACTIONS).describe("What the step does to its targets."),
+    action: z.enum(ACTIONS).describe("What the step does to its targets (impostor: an outside process opens peer streams to each target posing as another node, with a replayed, a relayed and a forged Hello)."),
     target: TargetSchema,
     for: When("Undo the step after this long: heal a network fault, end byzantine behaviour, restart crashed nodes.").optional(),
     delayMs: integer("Extra one-way delay (delay).").min(0).max(600000).optional(),
@@ -126,6 +126,7 @@ export const ExpectationsSchema = z
       .describe("Upper bounds of round latency quantiles, in seconds."),
     safetyViolations: integer("Safety violations allowed; default 0, so safety is always judged.").min(0).default(0),
     invalidSharesDetected: z.literal(true).optional().describe("Invalid shares a byzantine member sends must be seen and counted by honest nodes."),
+    impostorsRefused: z.literal(true).optional().describe("Every Hello an impostor step sent (replayed, relayed, forged) must be refused by its target."),
     stallModel: z
       .object({ confidence: confidence().default(0.95) })
       .strict()
