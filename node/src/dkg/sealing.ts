@@ -2,8 +2,9 @@
 /**
  * Sealing of a DKG deal's share to its recipient (pure: no I/O besides the CSPRNG for the nonce).
  *
- * DkgPackets are signed but not encrypted, may be relayed, and the transport has no TLS: a share in the clear
- * would let anyone on the path collect t shares of every member and rebuild the group secret. So a deal carries
+ * DkgPackets are signed but not encrypted, and members relay them (echo broadcast): the links' TLS (net/tls.ts)
+ * keeps the path out, but every relaying node reads what it relays, so a share in the clear would let one faulty
+ * node collect t shares of every member and rebuild the group secret. So a deal carries
  *
  *   sealed = nonce (12) ‖ ChaCha20-Poly1305(key, nonce, share (32), aad) ‖ tag (16)   = 60 bytes
  *
