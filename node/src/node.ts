@@ -179,8 +179,11 @@ export class RelayNode {
     });
     server.addService(PublicService, { ...publicService({ engine, store, status, groupsOf: (e) => epochs.groupsOf(e) }), ...ingressHandlers(consensus, genesis.consensus.maxMessageBytes) });
     const control = new grpc.Server();
+    // A crash on request goes once the control server has shut down gracefully: only then has the reply to the
+    // crash call left the process (over TLS it may still sit in the socket's buffers when the handler returns).
+    const exitProcess = config.exit ?? ((code: number) => process.exit(code));
     const auth = config.controlKey === undefined ? undefined : new ControlAuthenticator(config.controlKey, index);
-    control.addService(ControlService, controlService({ faults, log, exit: config.exit ?? ((code) => process.exit(code)), auth, metrics, now: () => clock.wallNow() }));
+    control.addService(ControlService, controlService({ faults, log, exit: (code) => void shutdownGrpc(control).then(() => exitProcess(code)), auth, metrics, now: () => clock.wallNow() }));
     const http = metricsServer(registry, ready);
     const { certificate } = self;
     const credentials = serverCredentials(certificate, config.identitySecret);

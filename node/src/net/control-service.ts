@@ -15,6 +15,7 @@ import { grpcError } from "./errors.js";
 export interface ControlServiceDeps {
   readonly faults: FaultController;
   readonly log: Logger;
+  /** Ends the process; called right after the crash reply is handed to gRPC, so it must let the reply out first. */
   readonly exit: (code: number) => void;
   /** Checks each call's signature; undefined only where the listener is loopback-only (main.ts). */
   readonly auth: ControlAuthenticator | undefined;
@@ -57,8 +58,7 @@ export function controlService({ faults, log, exit, auth, metrics, now }: Contro
       const code = call.request.exitCode === 0 ? 1 : call.request.exitCode;
       log.warn({ event: "fault_crash", exitCode: code }, "crashing on request");
       callback(null, {});
-      // Let the reply flush before the process goes away.
-      setTimeout(() => exit(code), 50);
+      exit(code);
     },
   };
 }
