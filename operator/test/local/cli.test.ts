@@ -31,7 +31,7 @@ async function firstBeacon(runDir: string): Promise<void> {
       return undefined;
     }
     for (const n of state.nodes) {
-      const api = new NodeClient({ public: n.grpc });
+      const api = new NodeClient({ public: n.grpc, certificate: n.certificate });
       try {
         if ((await api.status({ deadlineMs: 1000 })).round >= 1n) return true;
       } catch {
