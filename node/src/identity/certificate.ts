@@ -2,15 +2,16 @@
 /**
  * A node's TLS certificate: X.509, self-signed by the node's ed25519 identity key, whose public key is that
  * identity key. Genesis carries one per node, so a client pins the exact certificate of the node it dials
- * (net/tls.ts, identity/pinning.ts) and the TLS handshake itself proves the server holds the identity key genesis names: there is
- * no CA to trust or guard, and a node's key never leaves its holder to be certified.
+ * (net/tls.ts, identity/pinning.ts) and the TLS handshake itself proves the server holds the identity key that
+ * genesis names: there is no CA to trust or guard.
  *
  * The certificate is a pure function of the key and the name (ed25519 signatures are deterministic and the
  * validity is fixed), so the operator builds the same genesis, byte for byte, from the same keys. It never
  * expires: it lives exactly as long as the network whose genesis names it.
  *
  * Only the runner, the operator and tests issue certificates; nodes only check them (pinning.ts), so the node
- * program does not carry the ASN.1 encoder. DER is written by @peculiar/asn1-x509 rather than by hand: X.509 encoding is a known source of subtle bugs.
+ * program does not carry the ASN.1 encoder. DER is written by @peculiar/asn1-x509 rather than by hand: X.509
+ * encoding is a known source of subtle bugs.
  */
 import { createHash } from "node:crypto";
 import { AsnConvert } from "@peculiar/asn1-schema";

@@ -28,7 +28,10 @@ const TLS_SERVER_NAME = "relaylab-node";
 /** Credentials a node's gRPC servers listen with: its certificate and identity key, or plaintext without one. */
 export function serverCredentials(certificate: string | undefined, identitySecret: Uint8Array): grpc.ServerCredentials {
   if (certificate === undefined) return grpc.ServerCredentials.createInsecure();
-  return grpc.ServerCredentials.createSsl(null, [{ private_key: Buffer.from(identityTlsKey(identitySecret)), cert_chain: Buffer.from(certificate) }], false);
+  // Client certificates are not asked for, so the roots are never used; the node's own certificate stands in for
+  // them (null would load the system's whole CA store into every server's TLS context).
+  const pem = Buffer.from(certificate);
+  return grpc.ServerCredentials.createSsl(pem, [{ private_key: Buffer.from(identityTlsKey(identitySecret)), cert_chain: pem }], false);
 }
 
 /** What a client channel to a node needs: credentials that trust only `certificate`, and the options that go with them. */
