@@ -9,6 +9,13 @@ import { isAbsolute, join, resolve } from "node:path";
 import { stringify } from "yaml";
 
 /** Where one node listens; all on 127.0.0.1. */
+/**
+ * Deadline of a fault push or crash through a node's Control API from the CLI. A chaos step pushes to every node
+ * at once, each over a TLS channel opened then; on a loaded 2-core machine that took more than the client's
+ * default 5 s, and the step was judged not applied although every node took it a little later.
+ */
+export const CONTROL_CALL_DEADLINE_MS = 30_000;
+
 export interface NodeEndpoints {
   readonly index: number;
   readonly dataCenter: string;

@@ -13,7 +13,7 @@ import { type DataCenter, resolveSubnetSpec } from "../api/index.js";
 import { type FaultSetSpec, faultSetFor, genesisDocument, genesisForSubnet, placeNodes, selectDataCenters } from "../genesis/index.js";
 import { TestnetObserver } from "./observer.js";
 import { freePorts } from "./ports.js";
-import { type NodeEndpoints, prepareRunDir, prometheusConfig, prometheusTargets, type RetiredRun, retirePreviousRun, type RunState, runFiles, writeJson } from "./run-dir.js";
+import { CONTROL_CALL_DEADLINE_MS, type NodeEndpoints, prepareRunDir, prometheusConfig, prometheusTargets, type RetiredRun, retirePreviousRun, type RunState, runFiles, writeJson } from "./run-dir.js";
 import { NodeSupervisor } from "./supervisor.js";
 import type { Topology } from "./topology.js";
 
@@ -177,7 +177,7 @@ export class LocalTestnet {
   #control(index: number): NodeClient {
     let c = this.#controls.get(index);
     if (!c) {
-      c = new NodeClient({ control: this.#endpoint(index).control, certificate: this.#endpoint(index).certificate }, { controlAuth: { secretKey: this.#controlKey, node: index } });
+      c = new NodeClient({ control: this.#endpoint(index).control, certificate: this.#endpoint(index).certificate }, { controlAuth: { secretKey: this.#controlKey, node: index }, deadlineMs: CONTROL_CALL_DEADLINE_MS });
       this.#controls.set(index, c);
     }
     return c;

@@ -31,7 +31,7 @@ import { decodeSubnetKeys } from "../resources/index.js";
 import type { KubeApi, KubeObject } from "../operator/runtime/kube.js";
 import { NodeClient, pushFaults } from "@relaylab/node/client";
 import { TestnetObserver } from "../local/observer.js";
-import type { NodeEndpoints } from "../local/run-dir.js";
+import { CONTROL_CALL_DEADLINE_MS, type NodeEndpoints } from "../local/run-dir.js";
 import type { TestnetPort } from "./port.js";
 
 export interface KubeProviderOptions {
@@ -220,7 +220,7 @@ export class KubeProvider implements TestnetPort {
     if (!c) {
       const e = this.endpoints[index];
       if (!e) throw new Error(`no node ${index} in Subnet ${this.#namespace}/${this.#subnet} (it has ${this.endpoints.length})`);
-      c = new NodeClient({ control: e.control, certificate: e.certificate }, { controlAuth: { secretKey: this.#controlKey, node: index } });
+      c = new NodeClient({ control: e.control, certificate: e.certificate }, { controlAuth: { secretKey: this.#controlKey, node: index }, deadlineMs: CONTROL_CALL_DEADLINE_MS });
       this.#controls.set(index, c);
     }
     return c;
