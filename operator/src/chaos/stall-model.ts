@@ -107,16 +107,6 @@ function ratioLog2(num: bigint, den: bigint): number {
   return Math.log2(Number(q)) - shift;
 }
 
-/** Wilson score interval for a measured fraction (successes of trials) at the given z (1.96 ≈ 95%). */
-export function wilsonInterval(successes: number, trials: number, z = 1.96): { low: number; high: number } {
-  if (trials <= 0) return { low: 0, high: 1 };
-  const p = successes / trials;
-  const z2 = z * z;
-  const centre = (p + z2 / (2 * trials)) / (1 + z2 / trials);
-  const half = (z / (1 + z2 / trials)) * Math.sqrt((p * (1 - p)) / trials + z2 / (4 * trials * trials));
-  return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
-}
-
 function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }

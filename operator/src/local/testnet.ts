@@ -21,7 +21,7 @@ export interface TestnetOptions {
   readonly topology: Topology;
   readonly runDir: string;
   readonly detached: boolean;
-  /** 64 hex characters; random when omitted. */
+  /** 64 hex characters; when omitted, the Subnet's spec.genesisSeed, else random. */
   readonly seed?: string | undefined;
   /** Prometheus rule files to name in the generated prometheus.yml. */
   readonly ruleFiles?: readonly string[];
@@ -82,7 +82,8 @@ export class LocalTestnet {
       placements,
       identitySecrets: identities.map((id) => id.secretKey),
       addressOf: (index) => addresses[index]?.grpc ?? "",
-      seed: options.seed ?? randomBytes(32).toString("hex"),
+      // A replayed run's seed, else the Subnet's pinned one, else a new network each run.
+      seed: options.seed ?? spec.genesisSeed ?? randomBytes(32).toString("hex"),
     });
     const genesis = parseGenesis(genesisInput);
     const endpoints: NodeEndpoints[] = addresses.map((a, i) => ({ ...a, certificate: genesis.nodes[i]?.certificate }));

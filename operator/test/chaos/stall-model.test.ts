@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { binomial, stallModel, wilsonInterval } from "../../src/chaos/stall-model.js";
+import { binomial, stallModel } from "../../src/chaos/stall-model.js";
 
 /** Brute-force hypergeometric tail in floating point, for small cases only. */
 function bruteTail(N: number, F: number, n: number, k: number): number {
@@ -42,13 +42,5 @@ describe("stall model (exact hypergeometric)", () => {
     assert.throws(() => stallModel({ nodes: 10, faulty: 1, groupSize: 11, threshold: 3 }), /--group-size/);
     assert.throws(() => stallModel({ nodes: 10, faulty: 1, groupSize: 4, threshold: 5 }), /--threshold/);
     assert.throws(() => stallModel({ nodes: 10.5, faulty: 1, groupSize: 4, threshold: 3 }), /--nodes/);
-  });
-
-  it("wilson interval contains the observed fraction and narrows with more trials", () => {
-    const small = wilsonInterval(5, 50);
-    const large = wilsonInterval(500, 5000);
-    assert.ok(small.low < 0.1 && small.high > 0.1);
-    assert.ok(large.high - large.low < small.high - small.low);
-    assert.deepEqual(wilsonInterval(0, 0), { low: 0, high: 1 });
   });
 });

@@ -131,7 +131,7 @@ export const ExpectationsSchema = z
       .object({ confidence: confidence().default(0.95) })
       .strict()
       .optional()
-      .describe("The fraction of groups that crash steps left below their threshold must agree with the exact hypergeometric stall model (its probability lies in the measured fraction's Wilson interval)."),
+      .describe("The fraction of groups that crash steps left below their threshold must agree with the exact hypergeometric stall model: the count lies in the central region, at this confidence, of its exact distribution over random crash sets for the registered groups."),
     baseline: z
       .object({
         quantile: z.number().min(0.5, "must be between 0.5 and 1").max(1, "must be between 0.5 and 1").default(0.99),
