@@ -21,7 +21,7 @@ import type { Metrics } from "../metrics/registry.js";
 import type { BeaconStore } from "../store/beacons.js";
 import { readSignedHeight, recordSignedHeight } from "../store/guard.js";
 import { FinalizedArchive } from "./archive.js";
-import { initialState, LOOKAHEAD, notarizedAbove, step, type ConsensusState } from "./machine.js";
+import { initialState, LOOKAHEAD, notarizedAbove, step, workingBlocks, type ConsensusState } from "./machine.js";
 import { blockHash, blockMakerRanking, certMessage, genesisHash, notariesFor, unsignedBlockBytes } from "./ranking.js";
 import type { BlockInfo, CertKind, ConsensusEffect, ConsensusEvent, Notaries } from "./types.js";
 import { honestConsensus, type ConsensusStrategy } from "./strategy.js";
@@ -428,7 +428,7 @@ export class ConsensusDriver {
     this.opts.send(peer, { consensusSync: { fromHeight } });
   }
 
-  /** Answers a sync request: archived final blocks with their certificates, then the notarized blocks above them. */
+  /** Answers a sync request: archived final blocks with their certificates, the notarized blocks above them, then the working height's. */
   private serveSync(peer: number, fromHeight: bigint): void {
     if (fromHeight < 1n) return this.drop("malformed");
     let bytes = 0;
@@ -446,6 +446,7 @@ export class ConsensusDriver {
       this.opts.send(peer, { block: block.block });
       this.opts.send(peer, { notarization: this.certificate(block, notarization) });
     }
+    for (const block of workingBlocks(this.state)) this.opts.send(peer, { block: block.block });
   }
 
   private certificate(block: BlockInfo, signature: Uint8Array): Certificate {

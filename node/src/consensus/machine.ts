@@ -24,6 +24,10 @@ export const LOOKAHEAD = 64n;
 const WAITING_CAP = 32;
 /** Unchecked certificates kept per height while their block or notaries are missing. */
 const PENDING_CERT_CAP = 16;
+/** Block hashes per height that shares named but that this node lacks (a faulty sender cannot fill memory). */
+const MISSING_CAP = 16;
+/** Blocks of the working height a sync answer carries besides the notarized chain. */
+export const WORKING_BLOCKS_SERVED = 4;
 
 /** Per-height working state (exported for the driver's read-only use). */
 export interface HeightState {
@@ -38,6 +42,12 @@ export interface HeightState {
   readonly notarized: Map<BlockHash, Uint8Array>;
   /** Certificates waiting for their block or notaries, by kind/hash. */
   readonly pendingCerts: Map<string, { readonly signature: Uint8Array; readonly from: number }>;
+  /**
+   * Blocks that shares name but this node has never seen, with a sender of such a share and when it was last asked.
+   * A node that was down when a block was made gets it only this way: makers and notaries send a block again only
+   * once, and a sync answer carries only notarized blocks and the working height's.
+   */
+  readonly missing: Map<BlockHash, { readonly from: number; readonly askedAt: number }>;
   readonly verifying: Set<string>;
   /** Shares by kind/hash, then share index. */
   readonly shares: Map<string, Map<number, Uint8Array>>;
@@ -89,6 +99,7 @@ function emptyHeight(): HeightState {
     waiting: new Map(),
     notarized: new Map(),
     pendingCerts: new Map(),
+    missing: new Map(),
     verifying: new Set(),
     shares: new Map(),
     invalid: new Set(),
@@ -110,6 +121,7 @@ function cloneHeight(h: HeightState): HeightState {
     waiting: new Map(h.waiting),
     notarized: new Map(h.notarized),
     pendingCerts: new Map(h.pendingCerts),
+    missing: new Map(h.missing),
     verifying: new Set(h.verifying),
     shares: new Map([...h.shares].map(([k, v]) => [k, new Map(v)])),
     invalid: new Set(h.invalid),
@@ -249,6 +261,8 @@ class Step {
     }
     pool.set(index, signature);
     if (pool.size >= h.notaries.threshold && !h.readyAt.has(k)) h.readyAt.set(k, this.now);
+    // Shares usually overtake their block: ask for it only if it is still missing a retransmit interval later.
+    if (!h.blocks.has(hash) && !h.waiting.has(hash) && !h.missing.has(hash) && h.missing.size < MISSING_CAP) h.missing.set(hash, { from, askedAt: this.now });
     if (kind === "n") this.noteAhead(from, height);
   }
 
@@ -392,8 +406,27 @@ class Step {
       if (this.now >= due) this.sync(this.ahead.peer);
       else wakes.push(due);
     }
+    for (const h of this.heights.values()) this.askMissing(h, wakes);
     const future = wakes.filter((w) => w > this.now);
     if (future.length > 0) this.effects.push({ type: "wake", at: Math.min(...future) });
+  }
+
+  /** Asks a sender of shares for a block still missing a retransmit interval after it was first or last asked. */
+  private askMissing(h: HeightState, wakes: number[]): void {
+    for (const [hash, m] of h.missing) {
+      if (h.blocks.has(hash) || h.waiting.has(hash) || h.orphaned.has(hash)) {
+        h.missing.delete(hash);
+        continue;
+      }
+      const due = m.askedAt + this.params.retransmitMs;
+      if (this.now < due) {
+        wakes.push(due);
+        continue;
+      }
+      this.sync(m.from);
+      h.missing.set(hash, { from: m.from, askedAt: this.now });
+      wakes.push(this.now + this.params.retransmitMs);
+    }
   }
 
   private work(wakes: number[]): void {
@@ -497,6 +530,18 @@ export function step(state: ConsensusState, event: ConsensusEvent, now: number):
   }
   s.evaluate();
   return [s.state(), s.effects];
+}
+
+/**
+ * The blocks of the working height a syncing peer may lack: those this node signed, then the best-ranked, at most
+ * WORKING_BLOCKS_SERVED. A node that was down when they were sent learns them only from such an answer.
+ */
+export function workingBlocks(state: ConsensusState): BlockInfo[] {
+  const h = state.heights.get(state.height);
+  if (h === undefined) return [];
+  const signed = [...h.signed].flatMap((hash) => h.blocks.get(hash) ?? []);
+  const rest = [...h.blocks.values()].filter((b) => !h.signed.has(b.hash)).sort((a, b) => a.rank - b.rank || (a.hash < b.hash ? -1 : 1));
+  return [...signed, ...rest].slice(0, WORKING_BLOCKS_SERVED);
 }
 
 /** The notarized chain this node would serve to a syncing peer: for each height from `from`, its notarized blocks. */

@@ -2,7 +2,7 @@
 // The pure consensus state machine: ranking, block making, notarization, the finalization rule.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { initialState, step, type ConsensusState } from "../../src/consensus/machine.js";
+import { initialState, step, workingBlocks, type ConsensusState } from "../../src/consensus/machine.js";
 import { blockMakerRanking } from "../../src/consensus/ranking.js";
 import type { BlockInfo, ConsensusEffect, ConsensusEvent, Notaries } from "../../src/consensus/types.js";
 
@@ -291,5 +291,60 @@ describe("notarization and finalization", () => {
     assert.deepEqual(h.of("sync"), [{ type: "sync", peer: 2, fromHeight: 1n }]);
     h.at(2, { type: "block", from: 2, block: b });
     assert.equal(h.of("verify").length, 1);
+  });
+});
+
+describe("a block this node never received", () => {
+  const share = (from: number, b: BlockInfo): ConsensusEvent => ({ type: "share", kind: "n", from, height: b.height, hash: b.hash, index: from + 1, signature: SIG });
+
+  test("is asked of a share's sender once it is still missing a retransmit interval later, and again each interval", () => {
+    // Node 3 was down when the block was made: only the notaries' re-sent shares reach it.
+    const h = new Harness(3);
+    h.beacon(0, 1n);
+    const b = block(1n, GENESIS, 0);
+    h.at(10, share(1, b));
+    h.at(500, { type: "tick" });
+    assert.equal(h.of("sync").length, 0, "shares usually overtake their block: no request before a retransmit interval");
+    h.at(1000, { type: "tick" });
+    assert.ok(h.of("wake").some((w) => w.at === 1010), "no wake-up to ask for the missing block");
+    h.at(1010, { type: "tick" });
+    assert.deepEqual(h.of("sync"), [{ type: "sync", peer: 1, fromHeight: 1n }]);
+    h.at(2010, { type: "tick" });
+    assert.equal(h.of("sync").length, 2, "a lost answer is asked for again");
+    const signed = h.effects.length;
+    h.at(2100, { type: "block", from: 1, block: b });
+    assert.ok(h.of("sign", signed).some((s) => s.hash === b.hash), "the fetched block is not signed");
+    h.at(5000, { type: "tick" });
+    assert.equal(h.of("sync").length, 2, "asked again for a block it has");
+  });
+
+  test("a block arriving after its shares, as usual, is never asked for", () => {
+    const h = new Harness(3);
+    h.beacon(0, 1n);
+    const b = block(1n, GENESIS, 0);
+    h.at(10, share(1, b));
+    h.at(20, { type: "block", from: 0, block: b });
+    h.at(3000, { type: "tick" });
+    assert.equal(h.of("sync").length, 0);
+  });
+
+  test("a flood of shares naming unknown blocks keeps a bounded list of them", () => {
+    const h = new Harness(3);
+    h.beacon(0, 1n);
+    for (let i = 0; i < 500; i++) h.at(10, share(1, block(1n, GENESIS, 0, `junk${i}`)));
+    assert.ok((h.state.heights.get(1n)?.missing.size ?? 0) <= 16);
+  });
+
+  test("a sync answer carries the working height's blocks: the signed one first", () => {
+    const h = new Harness(1);
+    h.beacon(0, 1n);
+    const best = block(1n, GENESIS, 0);
+    const worse = block(1n, GENESIS, 2);
+    h.at(1, { type: "block", from: 2, block: worse });
+    h.at(1, { type: "block", from: 0, block: best });
+    h.at(1000, { type: "tick" });
+    assert.deepEqual(workingBlocks(h.state).map((b) => b.hash), [best.hash, worse.hash]);
+    h.notarize(1001, best);
+    assert.deepEqual(workingBlocks(h.state), [], "height 2 has no block yet");
   });
 });

@@ -98,6 +98,7 @@ export class ChaosEngine {
   async #undo(step: Step, fired: StepRecord, round: number): Promise<void> {
     this.#ended.add(step.name);
     fired.endedAtRound = round;
+    fired.finalizedAtEnd = this.#testnet.observer.finality.highestHeight;
     this.#progress.message(`chaos: round ${round}: ${step.name}: ends`);
     if (step.action === "crash") {
       await this.#restart(fired.victims);

@@ -14,6 +14,8 @@ export const StepRecordSchema = z.object({
   firedAtSeconds: z.number(),
   victims: z.array(z.number().int().min(0)),
   endedAtRound: z.number().int().optional(),
+  /** The highest height any node had finalized when the step ended: finalization must pass it again. */
+  finalizedAtEnd: z.number().int().min(0).optional(),
   error: z.string().optional(),
   /** An impostor step's Hellos: how many were sent, and those the target did not refuse (which, and its answer). */
   impostor: z.object({ attempts: z.number().int().min(0), notRefused: z.array(z.string()) }).optional(),

@@ -99,6 +99,15 @@ export function judge(expect: Expectations, facts: RunFacts): Verdict[] {
         measured: k === undefined ? `no round within the stall timeout after round ${st.endedAtRound ?? 0}` : `recovered ${k} round(s) after the fault ended at round ${st.endedAtRound ?? 0}`,
         expected: `within ${expect.recoveryWithinRounds} rounds`,
       });
+      // The beacon recovering says nothing of the blocks: consensus can stay stuck at a height the fault left open.
+      if (st.finalizedAtEnd !== undefined) {
+        out.push({
+          name: `finalization resumed after '${st.name}'`,
+          passed: s.finalizedHeight > st.finalizedAtEnd,
+          measured: `finalized height ${s.finalizedHeight} at the end of the run, ${st.finalizedAtEnd} when the fault ended`,
+          expected: `above ${st.finalizedAtEnd}`,
+        });
+      }
     }
   }
   const lat = expect.roundLatencySeconds;

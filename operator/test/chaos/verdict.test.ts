@@ -56,6 +56,15 @@ describe("chaos verdicts", () => {
     assert.equal(byName.get("invalid shares detected"), false);
   });
 
+  it("with recoveryWithinRounds, fails a run whose finalized height never passed the one at a fault's end", () => {
+    const ended = { name: "cut", action: "crash", firedAtRound: 3, firedAtSeconds: 2, victims: [1], endedAtRound: 4, finalizedAtEnd: 3 };
+    const verdict = (finalizedHeight: number) =>
+      judge(expectations({ recoveryWithinRounds: 5 }), { ...facts, summary: { ...summary, finalizedHeight }, steps: [ended] }).find((v) => v.name === "finalization resumed after 'cut'");
+    assert.equal(verdict(3)?.passed, false, "the beacon recovered but consensus stayed at the fault's height");
+    assert.match(verdict(3)?.measured ?? "", /finalized height 3 at the end of the run, 3 when the fault ended/);
+    assert.equal(verdict(9)?.passed, true);
+  });
+
   it("passes impostors refused only when impostor steps sent Hellos and every one was refused", () => {
     const impostor = (attempts: number, notRefused: string[]) => ({ name: "knock", action: "impostor", firedAtRound: 3, firedAtSeconds: 2, victims: [2], impostor: { attempts, notRefused } });
     const verdict = (steps: RunFacts["steps"]) => judge(expectations({ impostorsRefused: true }), { ...facts, steps }).find((x) => x.name === "impostors refused");

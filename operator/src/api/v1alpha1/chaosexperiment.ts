@@ -118,7 +118,7 @@ export const ExpectationsSchema = z
   .object({
     maxStalls: integer("Most rounds that may stall (verified later than the stall timeout).").min(0).optional(),
     maxStallSeconds: z.number().min(0).optional().describe("Longest stall allowed, in seconds."),
-    recoveryWithinRounds: integer("After each step's fault ends, the beacon runs below the stall timeout again within this many rounds.").min(1).optional(),
+    recoveryWithinRounds: integer("After each step's fault ends, the beacon runs below the stall timeout again within this many rounds, and by the end of the run the finalized height has passed the one it had when the fault ended.").min(1).optional(),
     roundLatencySeconds: z
       .object({ p50: z.number().min(0).optional(), p90: z.number().min(0).optional(), p99: z.number().min(0).optional(), max: z.number().min(0).optional() })
       .strict()
