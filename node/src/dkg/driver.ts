@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * Runs the crypto core's DKG for every candidate group this node belongs to, over identity-signed
- * DkgPackets whose deal shares are sealed to their recipient (sealing.ts: packets may be relayed in the clear),
+ * DkgPackets whose deal shares are sealed to their recipient (sealing.ts: packets may be relayed in the clear)
+ * under keys made for the run and erased when it ends (sealing-keys.ts),
  * and decides which candidates get registered. Members broadcast their signed outcome (qualified dealers and
  * the group's public polynomial) to every node, and each node checks the group key itself instead of trusting
  * one member. Responses and justifications are relayed once on first sight (echo broadcast, as drand), so
@@ -40,13 +41,13 @@ import type { Clock, Timer } from "../clock.js";
 import { commitmentStatement, Dkg, PUBLIC_KEY_BYTES, type CommitmentGroup, type DkgMessage, type DkgSigner, type SecretShare } from "../crypto/index.js";
 import type { Genesis } from "../config/index.js";
 import { DkgBody, type DkgDeal, type DkgOutcome, type DkgPacket, type Envelope } from "../gen/relaylab/v1/protocol.js";
-import { identityAgreement } from "../identity/agreement.js";
 import { signWithIdentity, verifyIdentitySignature } from "../identity/index.js";
 import type { Logger } from "../log.js";
 import type { DropReason } from "../metrics/names.js";
 import type { Metrics } from "../metrics/registry.js";
 import type { RegisteredGroup } from "../beacon/group-set.js";
 import { openShare, SealError, sealShare, type ShareSealContext } from "./sealing.js";
+import { RunSealingKeys } from "./sealing-keys.js";
 import { honestDkg, type DkgStrategy } from "./strategy.js";
 import { fromBody, toBody, type DealMessage, type DkgRunHeader } from "./wire.js";
 
@@ -84,6 +85,8 @@ export interface DkgDriverOptions {
   readonly strategy?: DkgStrategy;
   /** The crypto backend's G2 arithmetic for the DKG. @default NOBLE_COMMITMENTS */
   readonly commitments?: CommitmentGroup;
+  /** This node's sealing secret key for a candidate's run; fresh random keys unless a test must open what it records. */
+  readonly sealingSecret?: (candidate: number) => Uint8Array;
 }
 
 /** One member's signed outcome for a candidate. */
@@ -92,6 +95,9 @@ interface Vote {
   readonly outcome: DkgOutcome;
   readonly packet: DkgPacket;
 }
+
+/** Deals kept per dealer while its sealing key is unknown: the deal, and re-sends answering complaints. */
+const HELD_DEALS_PER_DEALER = 4;
 
 /** Retransmit intervals a g − f view quorum must hold before a justification phase ends on it (quorumHeld). */
 const QUORUM_GRACE_RETRANSMITS = 4;
@@ -104,7 +110,13 @@ interface Run {
   readonly dkg: Dkg;
   readonly signer: DkgSigner;
   /** Every packet this member sent, re-sent until the run ends (peers may start late or lose messages). */
-  readonly sent: { to: number; envelope: Envelope }[];
+  sent: { to: number; envelope: Envelope; deal?: true }[];
+  /** This run's sealing keys: its own, erased when the run ends, and the members' announced ones. */
+  readonly sealing: RunSealingKeys;
+  /** The deals (as the strategy shows them) for each member, kept to seal once its key is known, or again when it changes. */
+  readonly dealsTo: Map<number, DkgMessage[]>;
+  /** Deals to this member that arrived before their dealer's sealing key, by dealer node. */
+  readonly heldDeals: Map<number, DkgBody[]>;
   phase: string;
   phaseStartedAt: number;
   /** Since when the justification phase could end on g − f matching views (Dkg.settledBy), if it can now. */
@@ -122,8 +134,6 @@ export class DkgDriver {
   private timer: Timer | undefined;
   private deadline: Timer | undefined;
   private readonly identityKeys: Uint8Array[];
-  /** X25519 secret shared with each peer node that deals were sealed to or opened from (see sealing.ts). */
-  private readonly agreements = new Map<number, Uint8Array>();
   private readonly startedAt: number;
   /** This node's signed outcome per candidate it was a member of, as each node is sent it (re-sent, and sent on request). */
   private readonly ownOutcomes = new Map<number, (node: number) => Envelope>();
@@ -187,9 +197,17 @@ export class DkgDriver {
       if (pos < 0) return;
       const signer = this.signer(candidate, members);
       const dkg = new Dkg({ self: pos + 1, members: members.length, threshold: this.threshold, signer, group: this.opts.commitments });
-      const run: Run = { candidate, members, dkg, signer, sent: [], phase: dkg.phase, phaseStartedAt: clock.now(), quorumSince: undefined, startedAt: clock.now(), finished: false };
+      const sealing = new RunSealingKeys(this.opts.sealingSecret?.(candidate));
+      const run: Run = { candidate, members, dkg, signer, sent: [], sealing, dealsTo: new Map(), heldDeals: new Map(), phase: dkg.phase, phaseStartedAt: clock.now(), quorumSince: undefined, startedAt: clock.now(), finished: false };
       this.runs.set(candidate, run);
       this.opts.log.info({ event: "dkg_started", group: candidate, epoch: Number(this.opts.epoch), attempt: this.attempt, members: members.length }, "DKG started");
+      // The key goes first: every deal to a member waits for that member's key.
+      const announcement = this.sign({ ...this.header(candidate), sealingKey: { publicKey: sealing.publicKey } });
+      for (const member of members) {
+        if (member === self) continue;
+        run.sent.push({ to: member, envelope: announcement });
+        this.opts.send(member, announcement);
+      }
       this.route(run, dkg.start());
     });
     this.deadline = clock.setTimeout(() => this.finish("timeout"), genesis.timings.dkgTimeoutMs);
@@ -201,9 +219,7 @@ export class DkgDriver {
     this.timer?.cancel();
     this.deadline?.cancel();
     this.done = true;
-    // Best effort: the pairwise secrets are recomputed if a run that is still going needs them again.
-    for (const secret of this.agreements.values()) secret.fill(0);
-    this.agreements.clear();
+    for (const run of this.runs.values()) run.sealing.erase();
   }
 
   /** Handles a DkgPacket from any peer (relays are fine: the sender's identity signature authenticates it). */
@@ -238,6 +254,10 @@ export class DkgDriver {
     this.seen.add(digest);
     if (body.outcome) return this.recordOutcome(body.group, pos, body.outcome, packet);
     const run = this.runs.get(body.group);
+    if (body.sealingKey) {
+      if (run !== undefined && !run.finished) this.onSealingKey(run, body.sender, body.sealingKey.publicKey);
+      return;
+    }
     const from = (body.deal ?? body.response ?? body.justification)?.from;
     if (from === undefined || run === undefined) return;
     if (from !== pos + 1) return drop("bad_signature");
@@ -245,13 +265,37 @@ export class DkgDriver {
     // was shown reaches every member (a faulty sender may show different ones to different members).
     if (body.deal === undefined) for (const member of run.members) if (member !== this.opts.self && member !== body.sender) this.opts.send(member, { dkg: packet });
     if (run.finished) return;
+    if (body.deal !== undefined && run.members[body.deal.to - 1] === this.opts.self && !run.sealing.has(body.sender)) {
+      const held = run.heldDeals.get(body.sender) ?? [];
+      if (held.length < HELD_DEALS_PER_DEALER) run.heldDeals.set(body.sender, [...held, body]);
+      return;
+    }
+    this.handle(run, body);
+  }
+
+  private handle(run: Run, body: DkgBody): void {
     const message = fromBody(body, (deal) => this.open(run, body.sender, deal));
     if (message !== undefined) this.route(run, run.dkg.receive(message));
   }
 
-  /** Distinct packets one sender may have processed: deal, response, justification and outcome per candidate, and slack. */
+  /** A member's sealing key for the run: deals to it go out (sealed again if the key replaced another), and its held deals open. */
+  private onSealingKey(run: Run, node: number, publicKey: Uint8Array): void {
+    const change = run.sealing.announce(node, publicKey);
+    if (change === "invalid") {
+      this.opts.metrics?.messagesDropped.inc({ reason: "malformed" });
+      return;
+    }
+    if (change === "same") return;
+    if (change === "changed") run.sent = run.sent.filter((p) => !(p.deal && p.to === node));
+    for (const deal of run.dealsTo.get(node) ?? []) this.sendSealed(run, node, deal);
+    const held = run.heldDeals.get(node) ?? [];
+    run.heldDeals.delete(node);
+    for (const body of held) this.handle(run, body);
+  }
+
+  /** Distinct packets one sender may have processed: sealing key, deal, response, justification and outcome per candidate, and slack. */
   private maxPacketsPerSender(): number {
-    return 4 * this.opts.candidates.length + 16;
+    return 5 * this.opts.candidates.length + 16;
   }
 
   private route(run: Run, messages: DkgMessage[]): void {
@@ -269,15 +313,27 @@ export class DkgDriver {
 
   private sendTo(run: Run, to: number | undefined, message: DkgMessage): void {
     if (to === undefined) return;
-    const envelope = this.sign(toBody(this.header(run.candidate), message, (deal) => this.seal(run, to, deal)));
+    if (message.type === "deal") {
+      run.dealsTo.set(to, [...(run.dealsTo.get(to) ?? []), message]);
+      if (run.sealing.has(to)) this.sendSealed(run, to, message);
+      return;
+    }
+    const envelope = this.sign(toBody(this.header(run.candidate), message, () => new Uint8Array()));
     run.sent.push({ to, envelope });
     this.opts.send(to, envelope);
   }
 
-  /** Seals a deal's share to its recipient node; empty (the recipient complains) if its genesis key is unusable. */
+  /** Sends a deal sealed under the recipient's announced key. */
+  private sendSealed(run: Run, to: number, deal: DkgMessage): void {
+    const envelope = this.sign(toBody(this.header(run.candidate), deal, (d) => this.seal(run, to, d)));
+    run.sent.push({ to, envelope, deal: true });
+    this.opts.send(to, envelope);
+  }
+
+  /** Seals a deal's share to its recipient node; empty (the recipient complains) if its sealing key is unusable. */
   private seal(run: Run, recipient: number, deal: DealMessage): Uint8Array {
     try {
-      return sealShare(this.agreement(recipient), this.sealContext(run, this.opts.self, recipient, deal), deal.share);
+      return sealShare(run.sealing.agreement(recipient), this.sealContext(run, this.opts.self, recipient, deal), deal.share);
     } catch (error) {
       this.logSealFailure(run, "dkg_share_not_sealed", recipient, error);
       return new Uint8Array();
@@ -292,7 +348,7 @@ export class DkgDriver {
   private open(run: Run, dealer: number, deal: DkgDeal): Uint8Array {
     if (run.members[deal.to - 1] !== this.opts.self) return new Uint8Array(); // not ours: the crypto core ignores it
     try {
-      return openShare(this.agreement(dealer), this.sealContext(run, dealer, this.opts.self, deal), deal.sealedShare);
+      return openShare(run.sealing.agreement(dealer), this.sealContext(run, dealer, this.opts.self, deal), deal.sealedShare);
     } catch (error) {
       this.opts.metrics?.messagesDropped.inc({ reason: "malformed" });
       this.logSealFailure(run, "dkg_share_not_opened", dealer, error);
@@ -303,18 +359,6 @@ export class DkgDriver {
   private sealContext(run: Run, dealerNode: number, recipientNode: number, deal: Pick<DealMessage, "from" | "to" | "commitments">): ShareSealContext {
     const { from, to, commitments } = deal;
     return { subnet: this.opts.genesis.subnet, epoch: this.opts.epoch, group: run.candidate, dealerNode, recipientNode, from, to, commitments };
-  }
-
-  /** The X25519 secret shared with `node`, computed once per peer (deals in both directions use it). */
-  private agreement(node: number): Uint8Array {
-    let secret = this.agreements.get(node);
-    if (secret === undefined) {
-      const key = this.identityKeys[node];
-      if (key === undefined) throw new SealError("invalid_argument", `node ${node} has no identity key`);
-      secret = identityAgreement(this.opts.identitySecret, key);
-      this.agreements.set(node, secret);
-    }
-    return secret;
   }
 
   /** Logs why a share could not be sealed or opened: the error's code or message, never key or share bytes. */
@@ -337,6 +381,10 @@ export class DkgDriver {
     }
     if (run.finished || (dkg.phase !== "done" && dkg.phase !== "failed")) return;
     run.finished = true;
+    // Forward secrecy: once the run is over nothing needs to open or seal a share of it again.
+    run.sealing.erase();
+    run.dealsTo.clear();
+    run.heldDeals.clear();
     const seconds = (this.opts.clock.now() - run.startedAt) / 1000;
     const result = dkg.result;
     const outcome: DkgOutcome = result ? { qualified: result.qualified, commitments: result.commitments, failed: false } : { qualified: [], commitments: [], failed: true };

@@ -8,10 +8,10 @@
  *
  *   sealed = nonce (12) ‖ ChaCha20-Poly1305(key, nonce, share (32), aad) ‖ tag (16)   = 60 bytes
  *
- * - key = HKDF-SHA256(ikm = X25519 of the dealer's and recipient's identity keys, salt = SEAL_DOMAIN,
- *   info = SEAL_DOMAIN ‖ subnet ‖ epoch ‖ group ‖ dealer node ‖ recipient node): the static-static secret is the
- *   same for both directions of a pair and for every epoch, so the info makes each (epoch, group, direction) its
- *   own key;
+ * - key = HKDF-SHA256(ikm = X25519 of the dealer's and the recipient's sealing keys for this run (sealing-keys.ts:
+ *   fresh per run, announced signed, erased when the run ends, so a recorded deal cannot be opened later even with
+ *   every identity key), salt = SEAL_DOMAIN, info = SEAL_DOMAIN ‖ subnet ‖ epoch ‖ group ‖ dealer node ‖ recipient
+ *   node): the secret is the same for both directions of a pair, so the info makes each direction its own key;
  * - aad = dealer member index ‖ recipient member index ‖ SHA-256 of the deal's commitments: a sealed share cannot
  *   be moved into another deal (other commitments) even of the same pair;
  * - the nonce is random: a key seals at most a handful of shares (the deal and its re-sends on a complaint), so
@@ -23,10 +23,10 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:cr
 import { sha256 } from "@noble/hashes/sha2.js";
 import { concatBytes } from "@noble/hashes/utils.js";
 import { SCALAR_BYTES } from "../crypto/index.js";
-import { AGREEMENT_BYTES } from "../identity/agreement.js";
+import { AGREEMENT_BYTES } from "./sealing-keys.js";
 
 /** Domain of the key derivation; a new sealing format takes a new version. */
-export const SEAL_DOMAIN = "relaylab/dkg-share/v1";
+export const SEAL_DOMAIN = "relaylab/dkg-share/v2";
 export const SEAL_NONCE_BYTES = 12;
 export const SEAL_TAG_BYTES = 16;
 /** Size of a sealed share on the wire. */
@@ -56,7 +56,7 @@ export interface ShareSealContext {
   readonly epoch: bigint;
   /** Candidate group index of the DKG run. */
   readonly group: number;
-  /** Node indices whose identity keys seal and open the share. */
+  /** Node indices of the dealer and the recipient (bound into the key). */
   readonly dealerNode: number;
   readonly recipientNode: number;
   /** The deal itself: 1-based member indices and the commitments it carries. */
@@ -65,7 +65,7 @@ export interface ShareSealContext {
   readonly commitments: readonly Uint8Array[];
 }
 
-/** Seals a 32-byte share under the pairwise `agreement` (see identity/agreement.ts) for this context. */
+/** Seals a 32-byte share under the pairwise `agreement` (RunSealingKeys.agreement) for this context. */
 export function sealShare(agreement: Uint8Array, context: ShareSealContext, share: Uint8Array, nonce: Uint8Array = randomBytes(SEAL_NONCE_BYTES)): Uint8Array {
   if (share.length !== SCALAR_BYTES) throw new SealError("invalid_argument", `a share must be ${SCALAR_BYTES} bytes`);
   if (nonce.length !== SEAL_NONCE_BYTES) throw new SealError("invalid_argument", `a nonce must be ${SEAL_NONCE_BYTES} bytes`);

@@ -6,7 +6,9 @@
 // single member still reaches all.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
+import { ed25519, x25519 } from "@noble/curves/ed25519.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex, hexToBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { parseGenesis } from "../../src/config/index.js";
@@ -14,7 +16,6 @@ import { publicKeyOf, publicKeyShare } from "../../src/crypto/index.js";
 import { DkgDriver, type DkgRegistration } from "../../src/dkg/driver.js";
 import { openShare, SEALED_SHARE_BYTES, sealShare, type ShareSealContext } from "../../src/dkg/sealing.js";
 import { DkgBody, DkgPacket, Envelope, type DkgDeal } from "../../src/gen/relaylab/v1/protocol.js";
-import { identityAgreement } from "../../src/identity/agreement.js";
 import { generateIdentity, signWithIdentity } from "../../src/identity/index.js";
 import { createMetrics, type Metrics } from "../../src/metrics/registry.js";
 import { FakeClock } from "../../src/testing/fake-clock.js";
@@ -30,6 +31,10 @@ const VICTIM = 3;
 
 const identities = Array.from({ length: N }, () => generateIdentity());
 const secrets = identities.map((id) => hexToBytes(id.secretKey));
+/** Each node's sealing secret for the run, fixed so the test can open what it records (the drivers get copies). */
+const sealSecrets = MEMBERS.map((node) => sha256(utf8ToBytes(`sealing key of node ${node}`)));
+/** The X25519 secret of a dealer and a recipient, as both compute it from the run's sealing keys. */
+const sealAgreement = (a: number, b: number): Uint8Array => x25519.getSharedSecret(sealSecrets[a]!, x25519.getPublicKey(sealSecrets[b]!));
 const genesis = parseGenesis({
   version: 1,
   subnet: "dkg-sealing",
@@ -56,6 +61,8 @@ interface Run {
   logs: string[];
   /** Manual clock time when every node had registered (0: no phase timed out). */
   elapsedMs: number;
+  /** The sealing secret keys the drivers were given, as they left them. */
+  sealingSecretsAfter: Uint8Array[];
 }
 
 function sealContext(deal: DkgDeal): ShareSealContext {
@@ -66,7 +73,7 @@ function sealContext(deal: DkgDeal): ShareSealContext {
 /** The plaintext of a deal's share, opened with the recipient's key as the test knows it. */
 function plaintextOf(deal: DkgDeal): Uint8Array {
   const context = sealContext(deal);
-  return openShare(identityAgreement(secrets[context.recipientNode]!, hexToBytes(identities[context.dealerNode]!.publicKey)), context, deal.sealedShare);
+  return openShare(sealAgreement(context.recipientNode, context.dealerNode), context, deal.sealedShare);
 }
 
 /** Runs one DKG among all nodes until every driver has registered (or the step budget runs out). */
@@ -76,6 +83,7 @@ async function run(tamper: Tamper = (_f, _t, e) => e): Promise<Run> {
   const delivered: Delivered[] = [];
   const logs: string[] = [];
   const metrics = MEMBERS.map(() => createMetrics(new Registry()));
+  const given: Uint8Array[] = [];
   const drivers = MEMBERS.map(
     (self) =>
       new DkgDriver({
@@ -88,6 +96,11 @@ async function run(tamper: Tamper = (_f, _t, e) => e): Promise<Run> {
         clock,
         log: pino({ level: "debug" }, { write: (line: string) => logs.push(line) }),
         metrics: metrics[self] ?? null,
+        sealingSecret: () => {
+          const copy = Uint8Array.from(sealSecrets[self]!);
+          given.push(copy);
+          return copy;
+        },
       }),
   );
   const registrations: (DkgRegistration | undefined)[] = MEMBERS.map(() => undefined);
@@ -108,7 +121,7 @@ async function run(tamper: Tamper = (_f, _t, e) => e): Promise<Run> {
     drivers[next.to]!.receive(envelope.dkg);
   }
   drivers.forEach((d) => d.stop());
-  return { registrations: registrations as DkgRegistration[], delivered, metrics, logs, elapsedMs: clock.now() };
+  return { registrations: registrations as DkgRegistration[], delivered, metrics, logs, elapsedMs: clock.now(), sealingSecretsAfter: given };
 }
 
 /** A faulty dealer: rewrites the share of its first deal to the victim, re-signs, and answers complaints honestly. */
@@ -166,7 +179,8 @@ function assertNoSecretsLogged(r: Run): void {
     }
   };
   const secretsHex = r.delivered.flatMap((d) => (d.body.deal && opens(d.body.deal) ? [bytesToHex(plaintextOf(d.body.deal))] : []));
-  for (const a of MEMBERS) for (const b of MEMBERS) if (a < b) secretsHex.push(bytesToHex(identityAgreement(secrets[a]!, hexToBytes(identities[b]!.publicKey))));
+  for (const a of MEMBERS) for (const b of MEMBERS) if (a < b) secretsHex.push(bytesToHex(sealAgreement(a, b)));
+  for (const secret of sealSecrets) secretsHex.push(bytesToHex(secret));
   const text = r.logs.join("");
   for (const hex of secretsHex) assert.ok(!text.includes(hex), "a secret appears in the logs");
 }
@@ -189,6 +203,23 @@ describe("DKG deals are sealed to their recipient", () => {
     assertNoSecretsLogged(r);
   });
 
+  it("forward secrecy: the run's sealing keys are erased when it ends, and identity keys open no recorded deal", async () => {
+    const r = await run();
+    assert.equal(r.sealingSecretsAfter.length, N);
+    for (const secret of r.sealingSecretsAfter) assert.ok(secret.every((b) => b === 0), "a driver kept its sealing secret key after the run");
+    // An attacker who later takes every identity key tries the identity keys as X25519 keys (their Montgomery
+    // forms, as a static-static scheme would use them): no recorded deal opens.
+    const identityDh = (a: number, b: number) => x25519.getSharedSecret(ed25519.utils.toMontgomerySecret(secrets[a]!), ed25519.utils.toMontgomery(hexToBytes(identities[b]!.publicKey)));
+    const deals = r.delivered.flatMap((d) => (d.body.deal ? [d.body.deal] : []));
+    assert.ok(deals.length >= N * (N - 1));
+    for (const deal of deals) {
+      const context = sealContext(deal);
+      assert.throws(() => openShare(identityDh(context.recipientNode, context.dealerNode), context, deal.sealedShare), /does not open/);
+    }
+    // The control: with the erased run keys (which the test kept), every deal opens.
+    for (const deal of deals) assert.equal(plaintextOf(deal).length, 32);
+  });
+
   it("a sealed share that does not open ends like an invalid share: complaint, justification, same group", async () => {
     const flipped = await run(
       corruptFirstDeal((deal) => {
@@ -202,7 +233,7 @@ describe("DKG deals are sealed to their recipient", () => {
       corruptFirstDeal((deal) => {
         const wrong = plaintextOf(deal);
         wrong[31] = (wrong[31] ?? 0) ^ 0x01;
-        return sealShare(identityAgreement(secrets[DEALER]!, hexToBytes(identities[VICTIM]!.publicKey)), sealContext(deal), wrong);
+        return sealShare(sealAgreement(DEALER, VICTIM), sealContext(deal), wrong);
       }),
     );
     // Every member, the dealer included, qualifies the dealer after its justification; the group registers

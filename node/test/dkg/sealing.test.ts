@@ -1,35 +1,33 @@
 // SPDX-License-Identifier: Apache-2.0
-// Sealing of DKG deal shares to their recipient: X25519 of identity keys → HKDF-SHA256 → ChaCha20-Poly1305.
+// Sealing of DKG deal shares to their recipient: X25519 of the run's sealing keys → HKDF-SHA256 → ChaCha20-Poly1305.
 // Round trip, and every way a sealed share can be wrong refuses with a SealError that names no secret.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
+import { bytesToHex } from "@noble/hashes/utils.js";
 import { openShare, SEAL_DOMAIN, SEALED_SHARE_BYTES, SealError, sealShare, type SealErrorCode, type ShareSealContext } from "../../src/dkg/sealing.js";
-import { identityAgreement } from "../../src/identity/agreement.js";
-import { generateIdentity } from "../../src/identity/index.js";
+import { RunSealingKeys } from "../../src/dkg/sealing-keys.js";
 
-const [dealer, recipient, other] = Array.from({ length: 3 }, () => {
-  const { secretKey, publicKey } = generateIdentity();
-  return { secret: hexToBytes(secretKey), public: hexToBytes(publicKey) };
-}) as [Keys, Keys, Keys];
-interface Keys {
-  secret: Uint8Array;
-  public: Uint8Array;
-}
+const DEALER_NODE = 4;
+const RECIPIENT_NODE = 7;
+const [dealer, recipient, other] = [new RunSealingKeys(), new RunSealingKeys(), new RunSealingKeys()];
+dealer.announce(RECIPIENT_NODE, recipient.publicKey);
+recipient.announce(DEALER_NODE, dealer.publicKey);
+other.announce(DEALER_NODE, dealer.publicKey);
+other.announce(RECIPIENT_NODE, recipient.publicKey);
 
 const share = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
 const context: ShareSealContext = {
   subnet: "sealing",
   epoch: 3n,
   group: 1,
-  dealerNode: 4,
-  recipientNode: 7,
+  dealerNode: DEALER_NODE,
+  recipientNode: RECIPIENT_NODE,
   from: 2,
   to: 5,
   commitments: [new Uint8Array(96).fill(1), new Uint8Array(96).fill(2)],
 };
-const dealerSide = identityAgreement(dealer.secret, recipient.public);
-const recipientSide = identityAgreement(recipient.secret, dealer.public);
+const dealerSide = dealer.agreement(RECIPIENT_NODE);
+const recipientSide = recipient.agreement(DEALER_NODE);
 
 /** Matches a SealError with `code` whose message leaks neither the share nor the agreement. */
 function refusal(code: SealErrorCode): (error: unknown) => boolean {
@@ -44,7 +42,7 @@ function refusal(code: SealErrorCode): (error: unknown) => boolean {
 describe("sealing a DKG share", () => {
   it("the pairwise agreement is the same from both sides and differs per pair", () => {
     assert.deepEqual(dealerSide, recipientSide);
-    assert.notDeepEqual(identityAgreement(other.secret, dealer.public), dealerSide);
+    assert.notDeepEqual(other.agreement(DEALER_NODE), dealerSide);
   });
 
   it("round-trips and is 60 bytes: nonce, ciphertext, tag", () => {
@@ -73,8 +71,8 @@ describe("sealing a DKG share", () => {
 
   it("refuses to open for anyone but the recipient", () => {
     const sealed = sealShare(dealerSide, context, share);
-    assert.throws(() => openShare(identityAgreement(other.secret, dealer.public), context, sealed), refusal("unauthenticated"));
-    assert.throws(() => openShare(identityAgreement(other.secret, recipient.public), context, sealed), refusal("unauthenticated"));
+    assert.throws(() => openShare(other.agreement(DEALER_NODE), context, sealed), refusal("unauthenticated"));
+    assert.throws(() => openShare(other.agreement(RECIPIENT_NODE), context, sealed), refusal("unauthenticated"));
   });
 
   it("refuses a sealed share moved to another deal, run or direction", () => {
@@ -106,19 +104,45 @@ describe("sealing a DKG share", () => {
   });
 
   it("is pinned to its domain string", () => {
-    assert.equal(SEAL_DOMAIN, "relaylab/dkg-share/v1");
+    assert.equal(SEAL_DOMAIN, "relaylab/dkg-share/v2");
   });
 });
 
-describe("identity agreement", () => {
-  it("refuses peer keys that are not ed25519 points or have low order, without echoing them", () => {
-    const notAPoint = new Uint8Array(32).fill(0xff);
-    const orderTwo = hexToBytes(`ec${"ff".repeat(30)}7f`); // y = −1: the point (0, −1) of order 2
-    for (const key of [notAPoint, orderTwo]) {
-      assert.throws(
-        () => identityAgreement(dealer.secret, key),
-        (error: unknown) => error instanceof Error && /peer identity key/.test(error.message) && !error.message.includes(bytesToHex(key)),
-      );
-    }
+describe("a run's sealing keys", () => {
+  it("refuses announced keys of the wrong size, and low-order keys when agreeing, without echoing them", () => {
+    const keys = new RunSealingKeys();
+    assert.equal(keys.announce(1, new Uint8Array(31)), "invalid");
+    assert.equal(keys.has(1), false);
+    const lowOrder = new Uint8Array(32); // the identity point: X25519 output would be all zero
+    assert.equal(keys.announce(2, lowOrder), "new");
+    assert.throws(
+      () => keys.agreement(2),
+      (error: unknown) => error instanceof Error && /low order/.test(error.message) && !error.message.includes(bytesToHex(lowOrder)),
+    );
+  });
+
+  it("a repeated key is the same; a new one replaces it and gives another agreement", () => {
+    const keys = new RunSealingKeys();
+    const first = new RunSealingKeys();
+    const restarted = new RunSealingKeys();
+    assert.equal(keys.announce(3, first.publicKey), "new");
+    assert.equal(keys.announce(3, first.publicKey), "same");
+    const before = Uint8Array.from(keys.agreement(3));
+    assert.equal(keys.announce(3, restarted.publicKey), "changed");
+    assert.notDeepEqual(keys.agreement(3), before);
+    restarted.announce(0, keys.publicKey);
+    assert.deepEqual(keys.agreement(3), restarted.agreement(0), "the new agreement is the one the restarted member computes");
+  });
+
+  it("erasing zeroes the secret and every agreement, and nothing can be opened or sealed after", () => {
+    const secret = new Uint8Array(32).fill(7);
+    const keys = new RunSealingKeys(secret);
+    const peer = new RunSealingKeys();
+    keys.announce(1, peer.publicKey);
+    const agreement = keys.agreement(1);
+    keys.erase();
+    assert.ok(secret.every((b) => b === 0), "the secret key is not zeroed");
+    assert.ok(agreement.every((b) => b === 0), "an agreement is not zeroed");
+    assert.throws(() => keys.agreement(1), /erased/);
   });
 });

@@ -84,6 +84,17 @@ export interface DkgBody {
   justification?: DkgJustification | undefined;
   outcome?: DkgOutcome | undefined;
   outcomeRequest?: DkgOutcomeRequest | undefined;
+  sealingKey?: DkgSealingKey | undefined;
+}
+
+/**
+ * The X25519 public key this member seals its deal shares with, and opens those dealt to it with, in this run
+ * (epoch, attempt, group of the body). Made fresh for the run and erased when it ends, so recorded deals stay
+ * sealed even once identity keys are taken. Sent to every member first; deals wait for the recipient's key.
+ * A later announcement (a restarted member) replaces the key, and deals to it are sealed again.
+ */
+export interface DkgSealingKey {
+  publicKey: Uint8Array;
 }
 
 /**
@@ -95,10 +106,10 @@ export interface DkgOutcomeRequest {
 
 /**
  * Private to member `to` (1-based member indices, as in the crypto core). The share travels sealed to the
- * recipient's identity key, so relays see only the commitments: X25519 between the dealer's and the recipient's
- * identity keys (converted from ed25519), HKDF-SHA256 ("relaylab/dkg-share/v1"; info binds subnet, epoch, group,
- * dealer and recipient node indices), ChaCha20-Poly1305 with the commitments' digest and the member indices as
- * associated data. A share that does not open is treated as an invalid share (complaint, justification).
+ * recipient, so relays see only the commitments: X25519 between the dealer's and the recipient's run sealing keys
+ * (DkgSealingKey), HKDF-SHA256 ("relaylab/dkg-share/v2"; info binds subnet, epoch, group, dealer and recipient
+ * node indices), ChaCha20-Poly1305 with the commitments' digest and the member indices as associated data.
+ * A share that does not open is treated as an invalid share (complaint, justification).
  */
 export interface DkgDeal {
   from: number;
@@ -611,6 +622,7 @@ function createBaseDkgBody(): DkgBody {
     justification: undefined,
     outcome: undefined,
     outcomeRequest: undefined,
+    sealingKey: undefined,
   };
 }
 
@@ -645,6 +657,9 @@ export const DkgBody: MessageFns<DkgBody> = {
     }
     if (message.outcomeRequest !== undefined) {
       DkgOutcomeRequest.encode(message.outcomeRequest, writer.uint32(66).fork()).join();
+    }
+    if (message.sealingKey !== undefined) {
+      DkgSealingKey.encode(message.sealingKey, writer.uint32(82).fork()).join();
     }
     return writer;
   },
@@ -734,6 +749,14 @@ export const DkgBody: MessageFns<DkgBody> = {
             message.outcomeRequest = DkgOutcomeRequest.decode(reader, reader.uint32());
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.sealingKey = DkgSealingKey.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -760,6 +783,11 @@ export const DkgBody: MessageFns<DkgBody> = {
         ? DkgOutcomeRequest.fromJSON(object.outcomeRequest)
         : isSet(object.outcome_request)
         ? DkgOutcomeRequest.fromJSON(object.outcome_request)
+        : undefined,
+      sealingKey: isSet(object.sealingKey)
+        ? DkgSealingKey.fromJSON(object.sealingKey)
+        : isSet(object.sealing_key)
+        ? DkgSealingKey.fromJSON(object.sealing_key)
         : undefined,
     };
   },
@@ -793,6 +821,9 @@ export const DkgBody: MessageFns<DkgBody> = {
     if (message.outcomeRequest !== undefined) {
       obj.outcomeRequest = DkgOutcomeRequest.toJSON(message.outcomeRequest);
     }
+    if (message.sealingKey !== undefined) {
+      obj.sealingKey = DkgSealingKey.toJSON(message.sealingKey);
+    }
     return obj;
   },
 
@@ -818,6 +849,82 @@ export const DkgBody: MessageFns<DkgBody> = {
     message.outcomeRequest = (object.outcomeRequest !== undefined && object.outcomeRequest !== null)
       ? DkgOutcomeRequest.fromPartial(object.outcomeRequest)
       : undefined;
+    message.sealingKey = (object.sealingKey !== undefined && object.sealingKey !== null)
+      ? DkgSealingKey.fromPartial(object.sealingKey)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseDkgSealingKey(): DkgSealingKey {
+  return { publicKey: new Uint8Array(0) };
+}
+
+export const DkgSealingKey: MessageFns<DkgSealingKey> = {
+  encode(message: DkgSealingKey, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.publicKey.length !== 0) {
+      writer.uint32(10).bytes(message.publicKey);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DkgSealingKey {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDkgSealingKey();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.publicKey = reader.bytes();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DkgSealingKey {
+    return {
+      publicKey: isSet(object.publicKey)
+        ? bytesFromBase64(object.publicKey)
+        : isSet(object.public_key)
+        ? bytesFromBase64(object.public_key)
+        : new Uint8Array(0),
+    };
+  },
+
+  toJSON(message: DkgSealingKey): unknown {
+    const obj: any = {};
+    if (message.publicKey.length !== 0) {
+      obj.publicKey = base64FromBytes(message.publicKey);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DkgSealingKey>): DkgSealingKey {
+    return DkgSealingKey.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DkgSealingKey>): DkgSealingKey {
+    const message = createBaseDkgSealingKey();
+    message.publicKey = object.publicKey ?? new Uint8Array(0);
     return message;
   },
 };

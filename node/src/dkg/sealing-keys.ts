@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The X25519 keys one DKG run seals its deal shares with: each member makes a fresh key pair when the run starts,
+ * announces the public key in an identity-signed packet, and erases the secret once the run has ended. A recorded
+ * deal therefore stays sealed even to someone who later takes every node's identity key and data directory
+ * (forward secrecy), and the identity key is used for ed25519 signatures only, never as a Diffie-Hellman key.
+ *
+ * Pure bookkeeping, no I/O: the driver (driver.ts) sends the announcements, and holds back a deal to a member whose
+ * key it has not seen yet (and a received deal whose dealer's key it has not seen yet) until the key arrives.
+ * A member announces again after a restart with a new key; the newest announcement replaces the key, and deals to
+ * that member are sealed again (the driver keeps their plaintext until the run ends).
+ */
+import { x25519 } from "@noble/curves/ed25519.js";
+
+/** Bytes of an X25519 public or secret key. */
+export const SEALING_KEY_BYTES = 32;
+/** Bytes of the X25519 shared secret (an input to a KDF, not a key). */
+export const AGREEMENT_BYTES = 32;
+
+export class RunSealingKeys {
+  readonly #secret: Uint8Array;
+  readonly publicKey: Uint8Array;
+  /** Members' announced public keys, by node index. */
+  readonly #peers = new Map<number, Uint8Array>();
+  /** X25519 secrets with each member, computed once per key. */
+  readonly #agreements = new Map<number, Uint8Array>();
+  #erased = false;
+
+  /** `secret`: a fresh random key unless given (tests that must open what they record give their own). */
+  constructor(secret: Uint8Array = x25519.utils.randomSecretKey()) {
+    if (secret.length !== SEALING_KEY_BYTES) throw new RangeError(`a sealing secret key must be ${SEALING_KEY_BYTES} bytes`);
+    this.#secret = secret;
+    this.publicKey = x25519.getPublicKey(secret);
+  }
+
+  /**
+   * Records `node`'s announced key. Returns "new" for a first key, "changed" when it replaces another (a restarted
+   * member: deals to it must be sealed again), "same" for a repeat, and "invalid" for a key of the wrong size.
+   */
+  announce(node: number, publicKey: Uint8Array): "new" | "changed" | "same" | "invalid" {
+    if (publicKey.length !== SEALING_KEY_BYTES) return "invalid";
+    const earlier = this.#peers.get(node);
+    if (earlier !== undefined && equal(earlier, publicKey)) return "same";
+    this.#peers.set(node, Uint8Array.from(publicKey));
+    this.#agreements.get(node)?.fill(0);
+    this.#agreements.delete(node);
+    return earlier === undefined ? "new" : "changed";
+  }
+
+  has(node: number): boolean {
+    return this.#peers.has(node);
+  }
+
+  /**
+   * The X25519 secret with `node`'s announced key. Throws (naming no key) when the key is unknown, the secret is
+   * erased, or the key is of low order (noble refuses the all-zero output, which would make the secret predictable).
+   */
+  agreement(node: number): Uint8Array {
+    if (this.#erased) throw new Error("the run's sealing key is erased");
+    const known = this.#agreements.get(node);
+    if (known !== undefined) return known;
+    const peer = this.#peers.get(node);
+    if (peer === undefined) throw new Error(`node ${node} has announced no sealing key`);
+    let secret: Uint8Array;
+    try {
+      secret = x25519.getSharedSecret(this.#secret, peer);
+    } catch {
+      throw new Error(`node ${node}'s sealing key is of low order`);
+    }
+    this.#agreements.set(node, secret);
+    return secret;
+  }
+
+  /** Zeroes the secret key and every agreement: nothing sealed in this run can be opened with what is left. */
+  erase(): void {
+    this.#erased = true;
+    this.#secret.fill(0);
+    for (const secret of this.#agreements.values()) secret.fill(0);
+    this.#agreements.clear();
+  }
+}
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
