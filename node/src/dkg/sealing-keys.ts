@@ -9,16 +9,24 @@
  * key it has not seen yet (and a received deal whose dealer's key it has not seen yet) until the key arrives.
  * A member announces again after a restart with a new key; the newest announcement replaces the key, and deals to
  * that member are sealed again (the driver keeps their plaintext until the run ends).
+ *
+ * X25519 is OpenSSL's (node:crypto), not noble's: noble's first fixed-base multiplication builds its precomputed
+ * table, which cost a node about 0.5 s of CPU at start-up (a CPU profile of a 16-node `relaylab up`), every start.
  */
-import { x25519 } from "@noble/curves/ed25519.js";
+import { createPrivateKey, createPublicKey, diffieHellman, randomBytes, type KeyObject } from "node:crypto";
 
 /** Bytes of an X25519 public or secret key. */
 export const SEALING_KEY_BYTES = 32;
 /** Bytes of the X25519 shared secret (an input to a KDF, not a key). */
 export const AGREEMENT_BYTES = 32;
 
+/** DER of an X25519 PKCS#8 private key and SubjectPublicKeyInfo, before the 32 raw key bytes (RFC 8410). */
+const PKCS8_PREFIX = Buffer.from("302e020100300506032b656e04220420", "hex");
+const SPKI_PREFIX = Buffer.from("302a300506032b656e032100", "hex");
+
 export class RunSealingKeys {
   readonly #secret: Uint8Array;
+  #privateKey: KeyObject | undefined;
   readonly publicKey: Uint8Array;
   /** Members' announced public keys, by node index. */
   readonly #peers = new Map<number, Uint8Array>();
@@ -27,10 +35,13 @@ export class RunSealingKeys {
   #erased = false;
 
   /** `secret`: a fresh random key unless given (tests that must open what they record give their own). */
-  constructor(secret: Uint8Array = x25519.utils.randomSecretKey()) {
+  constructor(secret: Uint8Array = randomBytes(SEALING_KEY_BYTES)) {
     if (secret.length !== SEALING_KEY_BYTES) throw new RangeError(`a sealing secret key must be ${SEALING_KEY_BYTES} bytes`);
     this.#secret = secret;
-    this.publicKey = x25519.getPublicKey(secret);
+    const der = Buffer.concat([PKCS8_PREFIX, secret]);
+    this.#privateKey = createPrivateKey({ key: der, format: "der", type: "pkcs8" });
+    der.fill(0);
+    this.publicKey = new Uint8Array(createPublicKey(this.#privateKey).export({ format: "der", type: "spki" }).subarray(SPKI_PREFIX.length));
   }
 
   /**
@@ -56,14 +67,15 @@ export class RunSealingKeys {
    * erased, or the key is of low order (noble refuses the all-zero output, which would make the secret predictable).
    */
   agreement(node: number): Uint8Array {
-    if (this.#erased) throw new Error("the run's sealing key is erased");
+    if (this.#erased || this.#privateKey === undefined) throw new Error("the run's sealing key is erased");
     const known = this.#agreements.get(node);
     if (known !== undefined) return known;
     const peer = this.#peers.get(node);
     if (peer === undefined) throw new Error(`node ${node} has announced no sealing key`);
     let secret: Uint8Array;
     try {
-      secret = x25519.getSharedSecret(this.#secret, peer);
+      const publicKey = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, peer]), format: "der", type: "spki" });
+      secret = new Uint8Array(diffieHellman({ privateKey: this.#privateKey, publicKey }));
     } catch {
       throw new Error(`node ${node}'s sealing key is of low order`);
     }
@@ -71,9 +83,13 @@ export class RunSealingKeys {
     return secret;
   }
 
-  /** Zeroes the secret key and every agreement: nothing sealed in this run can be opened with what is left. */
+  /**
+   * Zeroes the secret key and every agreement and drops the OpenSSL key object (freed with it when collected):
+   * nothing sealed in this run can be opened with what is left.
+   */
   erase(): void {
     this.#erased = true;
+    this.#privateKey = undefined;
     this.#secret.fill(0);
     for (const secret of this.#agreements.values()) secret.fill(0);
     this.#agreements.clear();
