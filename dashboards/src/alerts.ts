@@ -62,6 +62,9 @@ const BURN_WINDOWS = [
  */
 const MAX_ROUND_SPREAD = { rounds: 10, seconds: 60 } as const;
 
+/** Consensus finalizing nothing for `window` while the beacon advances, held for `for`. */
+const FINALIZATION_STALL = { window: "10m", for: "5m" } as const;
+
 /** Injected faults under which a node legitimately trails its subnet. */
 const LAGGING_FAULTS: readonly FaultKind[] = ["partition", "pause", "loss", "bandwidth"];
 
@@ -127,6 +130,18 @@ function beaconRules(): AlertRule[] {
       annotations: {
         summary: `Subnet ${SUBNET} signs its rounds with little headroom`,
         description: `Subnet ${SUBNET}'s signing latency p99 is {{ $value | humanizeDuration }}, over ${SIGNING_HEADROOM.maxShareOfRound * 100}% of its median round interval for the last ${SIGNING_HEADROOM.window}: the group barely keeps up with the pacing period, and a slower round will stall the subnet or stretch its rounds.`,
+      },
+    },
+    {
+      // The beacon can recover from a fault while consensus stays at the height the fault left open: rounds go on and
+      // nothing is finalized, so ingress messages are accepted and never land.
+      alert: "RelaylabFinalizationStalled",
+      expr: `${agg("max", BY_SUBNET, `changes(${sel(NODE_METRICS.finalizedHeight, NODE_TARGETS)}[${FINALIZATION_STALL.window}])`)} == 0 and ${agg("max", BY_SUBNET, `changes(${sel(NODE_METRICS.beaconRound, NODE_TARGETS)}[${FINALIZATION_STALL.window}])`)} > 0`,
+      for: FINALIZATION_STALL.for,
+      labels: { severity: "critical" },
+      annotations: {
+        summary: `Subnet ${SUBNET} finalizes no block while its beacon runs`,
+        description: `No node of subnet ${SUBNET} raised its finalized height in the last ${FINALIZATION_STALL.window}, while the beacon kept accepting rounds: consensus is stuck at a height (blocks are not notarized or not finalized), and submitted messages are not finalized.`,
       },
     },
     {

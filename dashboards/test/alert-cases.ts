@@ -105,6 +105,27 @@ const halted: PromtoolTest = {
   ],
 };
 
+const finalizationStalled: PromtoolTest = {
+  name: "finalization stalled: rounds go on and the finalized height does not (a); both advance (b), or neither (c, the beacon halted): quiet",
+  interval: "1m",
+  input_series: [
+    ...nodes(3).flatMap((i) => [series(NODE_METRICS.beaconRound, target("a", i), "1+10x40"), series(NODE_METRICS.finalizedHeight, target("a", i), "0+10x5 50x35")]),
+    ...nodes(3).flatMap((i) => [series(NODE_METRICS.beaconRound, target("b", i), "1+10x40"), series(NODE_METRICS.finalizedHeight, target("b", i), "0+9x40")]),
+    ...nodes(3).flatMap((i) => [series(NODE_METRICS.beaconRound, target("c", i), "1+10x5 51x35"), series(NODE_METRICS.finalizedHeight, target("c", i), "0+10x5 50x35")]),
+  ],
+  alert_rule_test: [
+    // The height last rose at minute 5: 10 minutes without a rise at 15, held 5 minutes at 20.
+    quiet("18m", "RelaylabFinalizationStalled"),
+    fires(
+      "22m",
+      "RelaylabFinalizationStalled",
+      { severity: "critical", subnet: "a" },
+      "Subnet a finalizes no block while its beacon runs",
+      "No node of subnet a raised its finalized height in the last 10m, while the beacon kept accepting rounds: consensus is stuck at a height (blocks are not notarized or not finalized), and submitted messages are not finalized.",
+    ),
+  ],
+};
+
 const ROUND = NODE_METRICS.beaconRoundDuration;
 
 /** 60 rounds a minute per node; `goodPerMinute` of them within 5 s, in a bucket labelled `le`. */
@@ -299,5 +320,5 @@ function withRunbooks(test: PromtoolTest): PromtoolTest {
 
 /** A promtool test file for the rule file `ruleFile` (a path relative to the test file). */
 export function promtoolTestFile(ruleFile: string): { rule_files: string[]; evaluation_interval: string; tests: PromtoolTest[] } {
-  return { rule_files: [ruleFile], evaluation_interval: "1m", tests: [stalled, halted, sloBurn, signingHeadroom, safety, nodeDown, dkg, operator, operatorAbsent].map(withRunbooks) };
+  return { rule_files: [ruleFile], evaluation_interval: "1m", tests: [stalled, halted, finalizationStalled, sloBurn, signingHeadroom, safety, nodeDown, dkg, operator, operatorAbsent].map(withRunbooks) };
 }
