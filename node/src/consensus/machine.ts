@@ -24,10 +24,23 @@ export const LOOKAHEAD = 64n;
 const WAITING_CAP = 32;
 /** Unchecked certificates kept per height while their block or notaries are missing. */
 const PENDING_CERT_CAP = 16;
-/** Block hashes per height that shares named but that this node lacks (a faulty sender cannot fill memory). */
-const MISSING_CAP = 16;
+/**
+ * Block hashes per height that shares named but that this node lacks, in all and per noting sender: shares for
+ * made-up hashes cost a faulty notary nothing, so it may note only a few and cannot crowd the real block out.
+ */
+const MISSING_CAP = 64;
+const MISSING_PER_SENDER = 2;
+/** Senders of a missing block's shares kept to ask in turn (one that does not answer is not asked forever). */
+const MISSING_SENDERS = 8;
 /** Blocks of the working height a sync answer carries besides the notarized chain. */
 export const WORKING_BLOCKS_SERVED = 4;
+
+/** A block that shares named but this node lacks: who sent them (the first noted it), and the asks so far. */
+export interface MissingBlock {
+  readonly senders: readonly number[];
+  readonly asks: number;
+  readonly askedAt: number;
+}
 
 /** Per-height working state (exported for the driver's read-only use). */
 export interface HeightState {
@@ -47,7 +60,7 @@ export interface HeightState {
    * A node that was down when a block was made gets it only this way: makers and notaries send a block again only
    * once, and a sync answer carries only notarized blocks and the working height's.
    */
-  readonly missing: Map<BlockHash, { readonly from: number; readonly askedAt: number }>;
+  readonly missing: Map<BlockHash, MissingBlock>;
   readonly verifying: Set<string>;
   /** Shares by kind/hash, then share index. */
   readonly shares: Map<string, Map<number, Uint8Array>>;
@@ -201,6 +214,12 @@ class Step {
     this.ahead = undefined;
   }
 
+  /** A sync asked for a missing block: it answers a pending catch-up only if it goes to the same peer. */
+  askFor(peer: number): void {
+    if (this.ahead?.peer === peer) this.sync(peer);
+    else this.effects.push({ type: "sync", peer, fromHeight: this.finalizedHeight + 1n });
+  }
+
   onBeacon(height: bigint, ranking: readonly number[], notaries: Notaries): void {
     const h = this.at(height);
     if (h === undefined || h.ranking !== undefined) return;
@@ -261,9 +280,20 @@ class Step {
     }
     pool.set(index, signature);
     if (pool.size >= h.notaries.threshold && !h.readyAt.has(k)) h.readyAt.set(k, this.now);
-    // Shares usually overtake their block: ask for it only if it is still missing a retransmit interval later.
-    if (!h.blocks.has(hash) && !h.waiting.has(hash) && !h.missing.has(hash) && h.missing.size < MISSING_CAP) h.missing.set(hash, { from, askedAt: this.now });
+    if (!h.blocks.has(hash) && !h.waiting.has(hash)) this.noteMissing(h, hash, from);
     if (kind === "n") this.noteAhead(from, height);
+  }
+
+  /** Shares usually overtake their block: it is asked for only if it is still missing a retransmit interval later. */
+  noteMissing(h: HeightState, hash: BlockHash, from: number): void {
+    const known = h.missing.get(hash);
+    if (known !== undefined) {
+      if (!known.senders.includes(from) && known.senders.length < MISSING_SENDERS) h.missing.set(hash, { ...known, senders: [...known.senders, from] });
+      return;
+    }
+    let noted = 0;
+    for (const m of h.missing.values()) if (m.senders[0] === from) noted++;
+    if (noted < MISSING_PER_SENDER && h.missing.size < MISSING_CAP) h.missing.set(hash, { senders: [from], asks: 0, askedAt: this.now });
   }
 
   onCert(kind: CertKind, from: number, height: bigint, hash: BlockHash, signature: Uint8Array, verified: boolean): void {
@@ -406,26 +436,32 @@ class Step {
       if (this.now >= due) this.sync(this.ahead.peer);
       else wakes.push(due);
     }
-    for (const h of this.heights.values()) this.askMissing(h, wakes);
+    for (const [height, h] of this.heights) this.askMissing(height, h, wakes);
     const future = wakes.filter((w) => w > this.now);
     if (future.length > 0) this.effects.push({ type: "wake", at: Math.min(...future) });
   }
 
-  /** Asks a sender of shares for a block still missing a retransmit interval after it was first or last asked. */
-  private askMissing(h: HeightState, wakes: number[]): void {
+  /**
+   * Asks the senders of a missing block's shares for it, in turn, once it is still missing a retransmit interval
+   * after it was noted, then backing off (at most 8× the interval). Only at and above the working height: below
+   * it the height is notarized and a missing block there is a rival nobody needs.
+   */
+  private askMissing(height: bigint, h: HeightState, wakes: number[]): void {
     for (const [hash, m] of h.missing) {
-      if (h.blocks.has(hash) || h.waiting.has(hash) || h.orphaned.has(hash)) {
+      if (height < this.height || h.blocks.has(hash) || h.waiting.has(hash) || h.orphaned.has(hash)) {
         h.missing.delete(hash);
         continue;
       }
-      const due = m.askedAt + this.params.retransmitMs;
+      const due = m.askedAt + this.params.retransmitMs * Math.min(8, 2 ** m.asks);
       if (this.now < due) {
         wakes.push(due);
         continue;
       }
-      this.sync(m.from);
-      h.missing.set(hash, { from: m.from, askedAt: this.now });
-      wakes.push(this.now + this.params.retransmitMs);
+      const peer = m.senders[m.asks % m.senders.length];
+      if (peer !== undefined) this.askFor(peer);
+      const next = { ...m, asks: m.asks + 1, askedAt: this.now };
+      h.missing.set(hash, next);
+      wakes.push(this.now + this.params.retransmitMs * Math.min(8, 2 ** next.asks));
     }
   }
 

@@ -35,12 +35,13 @@
  * beacon back until the timeout whenever one member is slow or silent. Genesis accepts such a threshold only with
  * groups.unsafeAllowMinorityThreshold.
  */
+import { equalBytes } from "@noble/curves/utils.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, concatBytes, hexToBytes } from "@noble/hashes/utils.js";
 import type { Clock, Timer } from "../clock.js";
 import { commitmentStatement, Dkg, PUBLIC_KEY_BYTES, type CommitmentGroup, type DkgMessage, type DkgSigner, type SecretShare } from "../crypto/index.js";
 import type { Genesis } from "../config/index.js";
-import { DkgBody, type DkgDeal, type DkgOutcome, type DkgPacket, type Envelope } from "../gen/relaylab/v1/protocol.js";
+import { DkgBody, type DkgDeal, type DkgOutcome, type DkgPacket, type DkgSealingKey, type Envelope } from "../gen/relaylab/v1/protocol.js";
 import { signWithIdentity, verifyIdentitySignature } from "../identity/index.js";
 import type { Logger } from "../log.js";
 import type { DropReason } from "../metrics/names.js";
@@ -49,7 +50,7 @@ import type { RegisteredGroup } from "../beacon/group-set.js";
 import { openShare, SealError, sealShare, type ShareSealContext } from "./sealing.js";
 import { RunSealingKeys } from "./sealing-keys.js";
 import { honestDkg, type DkgStrategy } from "./strategy.js";
-import { fromBody, toBody, type DealMessage, type DkgRunHeader } from "./wire.js";
+import { fromBody, toBody, type DealMessage, type DkgRunHeader, type SealedShare } from "./wire.js";
 
 /**
  * Byzantine members a group of `size` with `threshold` is assumed to hold at most: f = g − t with a majority
@@ -57,6 +58,15 @@ import { fromBody, toBody, type DealMessage, type DkgRunHeader } from "./wire.js
  */
 export function faultBudget(size: number, threshold: number): number {
   return 2 * threshold > size ? size - threshold : 0;
+}
+
+/**
+ * Distinct DKG packets one sender may have processed per epoch attempt (and buffered before it starts, epochs.ts):
+ * an honest one sends a sealing key, a deal, a response, a justification and an outcome per candidate group; the
+ * rest is slack for re-sealed deals and later justifications.
+ */
+export function maxPacketsPerSender(candidateGroups: number): number {
+  return 5 * candidateGroups + 16;
 }
 
 /** What the DKG phase of an epoch produced. */
@@ -115,7 +125,7 @@ interface Run {
   readonly sealing: RunSealingKeys;
   /** The deals (as the strategy shows them) for each member, kept to seal once its key is known, or again when it changes. */
   readonly dealsTo: Map<number, DkgMessage[]>;
-  /** Deals to this member that arrived before their dealer's sealing key, by dealer node. */
+  /** Deals to this member sealed with a dealer key not (yet) announced here, by dealer node. */
   readonly heldDeals: Map<number, DkgBody[]>;
   phase: string;
   phaseStartedAt: number;
@@ -135,6 +145,8 @@ export class DkgDriver {
   private deadline: Timer | undefined;
   private readonly identityKeys: Uint8Array[];
   private readonly startedAt: number;
+  /** This process's start (wall ms): the generation of its sealing-key announcements, later after a restart. */
+  private readonly generation: bigint;
   /** This node's signed outcome per candidate it was a member of, as each node is sent it (re-sent, and sent on request). */
   private readonly ownOutcomes = new Map<number, (node: number) => Envelope>();
   /** Digests of packets already processed: retransmissions are skipped before the signature check. */
@@ -150,6 +162,7 @@ export class DkgDriver {
   constructor(private readonly opts: DkgDriverOptions) {
     this.identityKeys = opts.genesis.nodes.map((n) => hexToBytes(n.identityKey));
     this.startedAt = opts.clock.now();
+    this.generation = BigInt(opts.clock.wallNow());
     this.registration = new Promise((r) => (this.resolve = r));
   }
 
@@ -202,7 +215,7 @@ export class DkgDriver {
       this.runs.set(candidate, run);
       this.opts.log.info({ event: "dkg_started", group: candidate, epoch: Number(this.opts.epoch), attempt: this.attempt, members: members.length }, "DKG started");
       // The key goes first: every deal to a member waits for that member's key.
-      const announcement = this.sign({ ...this.header(candidate), sealingKey: { publicKey: sealing.publicKey } });
+      const announcement = this.sign({ ...this.header(candidate), sealingKey: { publicKey: sealing.publicKey, generation: this.generation } });
       for (const member of members) {
         if (member === self) continue;
         run.sent.push({ to: member, envelope: announcement });
@@ -249,13 +262,13 @@ export class DkgDriver {
     // Requests are re-sent byte for byte (deterministic signatures) and must be answered again if a reply was lost.
     if (body.outcomeRequest) return this.answerRequest(body.group, body.sender);
     const count = this.seenFrom.get(body.sender) ?? 0;
-    if (count >= this.maxPacketsPerSender()) return drop("over_quota");
+    if (count >= maxPacketsPerSender(this.opts.candidates.length)) return drop("over_quota");
     this.seenFrom.set(body.sender, count + 1);
     this.seen.add(digest);
     if (body.outcome) return this.recordOutcome(body.group, pos, body.outcome, packet);
     const run = this.runs.get(body.group);
     if (body.sealingKey) {
-      if (run !== undefined && !run.finished) this.onSealingKey(run, body.sender, body.sealingKey.publicKey);
+      if (run !== undefined && !run.finished) this.onSealingKey(run, body.sender, body.sealingKey);
       return;
     }
     const from = (body.deal ?? body.response ?? body.justification)?.from;
@@ -265,10 +278,17 @@ export class DkgDriver {
     // was shown reaches every member (a faulty sender may show different ones to different members).
     if (body.deal === undefined) for (const member of run.members) if (member !== this.opts.self && member !== body.sender) this.opts.send(member, { dkg: packet });
     if (run.finished) return;
-    if (body.deal !== undefined && run.members[body.deal.to - 1] === this.opts.self && !run.sealing.has(body.sender)) {
-      const held = run.heldDeals.get(body.sender) ?? [];
-      if (held.length < HELD_DEALS_PER_DEALER) run.heldDeals.set(body.sender, [...held, body]);
-      return;
+    const deal = body.deal;
+    if (deal !== undefined && run.members[deal.to - 1] === this.opts.self) {
+      // Sealed to a key this run no longer holds (a restart's): the dealer re-seals once it sees the new one.
+      if (!equalBytes(deal.recipientKey, run.sealing.publicKey)) return;
+      // Sealed with a dealer key not (yet) known here: held until the dealer's announcement of it arrives.
+      const dealerKey = run.sealing.keyOf(body.sender);
+      if (dealerKey === undefined || !equalBytes(deal.dealerKey, dealerKey)) {
+        const held = run.heldDeals.get(body.sender) ?? [];
+        if (held.length < HELD_DEALS_PER_DEALER) run.heldDeals.set(body.sender, [...held, body]);
+        return;
+      }
     }
     this.handle(run, body);
   }
@@ -279,24 +299,24 @@ export class DkgDriver {
   }
 
   /** A member's sealing key for the run: deals to it go out (sealed again if the key replaced another), and its held deals open. */
-  private onSealingKey(run: Run, node: number, publicKey: Uint8Array): void {
-    const change = run.sealing.announce(node, publicKey);
+  private onSealingKey(run: Run, node: number, announced: DkgSealingKey): void {
+    const change = run.sealing.announce(node, announced.publicKey, announced.generation);
     if (change === "invalid") {
       this.opts.metrics?.messagesDropped.inc({ reason: "malformed" });
       return;
     }
-    if (change === "same") return;
+    if (change === "stale") return;
     if (change === "changed") run.sent = run.sent.filter((p) => !(p.deal && p.to === node));
     for (const deal of run.dealsTo.get(node) ?? []) this.sendSealed(run, node, deal);
     const held = run.heldDeals.get(node) ?? [];
-    run.heldDeals.delete(node);
-    for (const body of held) this.handle(run, body);
+    const ready = held.filter((body) => body.deal !== undefined && equalBytes(body.deal.dealerKey, announced.publicKey));
+    run.heldDeals.set(node, held.filter((body) => !ready.includes(body)));
+    for (const body of ready) {
+      if (run.finished) break; // the run ended on an earlier one: its keys are erased
+      this.handle(run, body);
+    }
   }
 
-  /** Distinct packets one sender may have processed: sealing key, deal, response, justification and outcome per candidate, and slack. */
-  private maxPacketsPerSender(): number {
-    return 5 * this.opts.candidates.length + 16;
-  }
 
   private route(run: Run, messages: DkgMessage[]): void {
     for (const message of messages) {
@@ -318,7 +338,7 @@ export class DkgDriver {
       if (run.sealing.has(to)) this.sendSealed(run, to, message);
       return;
     }
-    const envelope = this.sign(toBody(this.header(run.candidate), message, () => new Uint8Array()));
+    const envelope = this.sign(toBody(this.header(run.candidate), message, () => ({ sealedShare: new Uint8Array(), recipientKey: new Uint8Array(), dealerKey: new Uint8Array() })));
     run.sent.push({ to, envelope });
     this.opts.send(to, envelope);
   }
@@ -330,13 +350,14 @@ export class DkgDriver {
     this.opts.send(to, envelope);
   }
 
-  /** Seals a deal's share to its recipient node; empty (the recipient complains) if its sealing key is unusable. */
-  private seal(run: Run, recipient: number, deal: DealMessage): Uint8Array {
+  /** Seals a deal's share to its recipient node's announced key; empty (the recipient complains) if that key is unusable. */
+  private seal(run: Run, recipient: number, deal: DealMessage): SealedShare {
+    const keys = { recipientKey: run.sealing.keyOf(recipient) ?? new Uint8Array(), dealerKey: run.sealing.publicKey };
     try {
-      return sealShare(run.sealing.agreement(recipient), this.sealContext(run, this.opts.self, recipient, deal), deal.share);
+      return { sealedShare: sealShare(run.sealing.agreement(recipient), this.sealContext(run, this.opts.self, recipient, deal), deal.share), ...keys };
     } catch (error) {
       this.logSealFailure(run, "dkg_share_not_sealed", recipient, error);
-      return new Uint8Array();
+      return { sealedShare: new Uint8Array(), ...keys };
     }
   }
 

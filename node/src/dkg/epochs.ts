@@ -54,15 +54,11 @@ import type { DropReason } from "../metrics/names.js";
 import type { Metrics } from "../metrics/registry.js";
 import { loadDkgAttempt, loadGroups, saveDkgAttempt, saveGroups } from "../store/groups.js";
 import { AttemptClaims } from "./catch-up.js";
-import { DkgDriver } from "./driver.js";
+import { DkgDriver, maxPacketsPerSender } from "./driver.js";
 import type { DkgStrategy } from "./strategy.js";
 
 /** Packets for an epoch whose DKG this node has not started yet (it is a little behind) are kept up to this many. */
 const MAX_BUFFERED_PACKETS = 4096;
-/** Of which one sender may fill this many (distinct packets): an honest one sends a few per candidate group. */
-export function maxBufferedPerSender(candidateGroups: number): number {
-  return 4 * candidateGroups + 16;
-}
 
 const RETRY_TAG = new TextEncoder().encode("relaylab/dkg-retry/v1");
 
@@ -247,7 +243,7 @@ export class EpochManager {
     const digest = bytesToHex(sha256(concatBytes(packet.body, packet.signature)));
     if (this.buffered.some((b) => b.digest === digest)) return;
     const fromSender = this.buffered.filter((b) => b.sender === body.sender).length;
-    if (fromSender >= maxBufferedPerSender(this.opts.genesis.groups.count)) return this.drop("over_quota");
+    if (fromSender >= maxPacketsPerSender(this.opts.genesis.groups.count)) return this.drop("over_quota");
     this.buffered.push({ packet, sender: body.sender, digest });
   }
 

@@ -5,10 +5,12 @@
  * deal therefore stays sealed even to someone who later takes every node's identity key and data directory
  * (forward secrecy), and the identity key is used for ed25519 signatures only, never as a Diffie-Hellman key.
  *
- * Pure bookkeeping, no I/O: the driver (driver.ts) sends the announcements, and holds back a deal to a member whose
- * key it has not seen yet (and a received deal whose dealer's key it has not seen yet) until the key arrives.
- * A member announces again after a restart with a new key; the newest announcement replaces the key, and deals to
- * that member are sealed again (the driver keeps their plaintext until the run ends).
+ * Pure bookkeeping, no I/O: the driver (driver.ts) sends the announcements and holds back a deal to a member whose
+ * key it has not seen yet. Every deal names the two keys it is sealed between: a recipient sets aside one sealed to
+ * a key it no longer holds, and holds one sealed with a dealer key it has not seen announced until it is.
+ * A member announces again after a restart with a new key and a later generation (its process's start); that
+ * announcement replaces the key, deals to the member are sealed again (the driver keeps their plaintext until the
+ * run ends), and a stale copy of the old one, delayed or replayed by anyone, changes nothing.
  *
  * X25519 is OpenSSL's (node:crypto), not noble's: noble's first fixed-base multiplication builds its precomputed
  * table, which cost a node about 0.5 s of CPU at start-up (a CPU profile of a 16-node `relaylab up`), every start.
@@ -28,8 +30,8 @@ export class RunSealingKeys {
   readonly #secret: Uint8Array;
   #privateKey: KeyObject | undefined;
   readonly publicKey: Uint8Array;
-  /** Members' announced public keys, by node index. */
-  readonly #peers = new Map<number, Uint8Array>();
+  /** Members' announced public keys and the generation of the announcement, by node index. */
+  readonly #peers = new Map<number, { readonly key: Uint8Array; readonly generation: bigint }>();
   /** X25519 secrets with each member, computed once per key. */
   readonly #agreements = new Map<number, Uint8Array>();
   #erased = false;
@@ -45,14 +47,16 @@ export class RunSealingKeys {
   }
 
   /**
-   * Records `node`'s announced key. Returns "new" for a first key, "changed" when it replaces another (a restarted
-   * member: deals to it must be sealed again), "same" for a repeat, and "invalid" for a key of the wrong size.
+   * Records `node`'s key announced at `generation` (its process's start). Returns "new" for a first key, "changed"
+   * when a later generation replaces another (a restarted member: deals to it must be sealed again), "stale" for an
+   * announcement of an earlier or the same generation (a delayed or replayed copy, which must not undo a restart's
+   * new key), and "invalid" for a key of the wrong size.
    */
-  announce(node: number, publicKey: Uint8Array): "new" | "changed" | "same" | "invalid" {
+  announce(node: number, publicKey: Uint8Array, generation: bigint): "new" | "changed" | "stale" | "invalid" {
     if (publicKey.length !== SEALING_KEY_BYTES) return "invalid";
     const earlier = this.#peers.get(node);
-    if (earlier !== undefined && equal(earlier, publicKey)) return "same";
-    this.#peers.set(node, Uint8Array.from(publicKey));
+    if (earlier !== undefined && generation <= earlier.generation) return "stale";
+    this.#peers.set(node, { key: Uint8Array.from(publicKey), generation });
     this.#agreements.get(node)?.fill(0);
     this.#agreements.delete(node);
     return earlier === undefined ? "new" : "changed";
@@ -60,6 +64,11 @@ export class RunSealingKeys {
 
   has(node: number): boolean {
     return this.#peers.has(node);
+  }
+
+  /** `node`'s announced public key, if any. */
+  keyOf(node: number): Uint8Array | undefined {
+    return this.#peers.get(node)?.key;
   }
 
   /**
@@ -70,12 +79,14 @@ export class RunSealingKeys {
     if (this.#erased || this.#privateKey === undefined) throw new Error("the run's sealing key is erased");
     const known = this.#agreements.get(node);
     if (known !== undefined) return known;
-    const peer = this.#peers.get(node);
+    const peer = this.#peers.get(node)?.key;
     if (peer === undefined) throw new Error(`node ${node} has announced no sealing key`);
     let secret: Uint8Array;
     try {
       const publicKey = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, peer]), format: "der", type: "spki" });
-      secret = new Uint8Array(diffieHellman({ privateKey: this.#privateKey, publicKey }));
+      const shared = diffieHellman({ privateKey: this.#privateKey, publicKey });
+      secret = Uint8Array.from(shared);
+      shared.fill(0);
     } catch {
       throw new Error(`node ${node}'s sealing key is of low order`);
     }
@@ -94,8 +105,4 @@ export class RunSealingKeys {
     for (const secret of this.#agreements.values()) secret.fill(0);
     this.#agreements.clear();
   }
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
 }

@@ -12,12 +12,19 @@ export type DealMessage = Extract<DkgMessage, { type: "deal" }>;
 /** Which DKG run a body belongs to: the epoch, the attempt of its DKG, the candidate group, and the signer. */
 export type DkgRunHeader = Pick<DkgBody, "epoch" | "attempt" | "group" | "sender">;
 
+/** A deal's share as it travels: sealed, and the two sealing keys it is sealed between. */
+export interface SealedShare {
+  readonly sealedShare: Uint8Array;
+  readonly recipientKey: Uint8Array;
+  readonly dealerKey: Uint8Array;
+}
+
 /** Wraps a crypto DKG message for the wire; `seal` turns a deal's share into its sealed form. */
-export function toBody(header: DkgRunHeader, message: DkgMessage, seal: (deal: DealMessage) => Uint8Array): DkgBody {
+export function toBody(header: DkgRunHeader, message: DkgMessage, seal: (deal: DealMessage) => SealedShare): DkgBody {
   const body: DkgBody = { ...header };
   switch (message.type) {
     case "deal":
-      return { ...body, deal: { from: message.from, to: message.to, commitments: message.commitments, sealedShare: seal(message), digestSignature: message.digestSignature } };
+      return { ...body, deal: { from: message.from, to: message.to, commitments: message.commitments, ...seal(message), digestSignature: message.digestSignature } };
     case "response":
       return { ...body, response: { from: message.from, commitmentDigests: message.commitmentDigests, complaints: message.complaints } };
     case "justification":

@@ -297,7 +297,7 @@ describe("notarization and finalization", () => {
 describe("a block this node never received", () => {
   const share = (from: number, b: BlockInfo): ConsensusEvent => ({ type: "share", kind: "n", from, height: b.height, hash: b.hash, index: from + 1, signature: SIG });
 
-  test("is asked of a share's sender once it is still missing a retransmit interval later, and again each interval", () => {
+  test("is asked of a share's sender once it is still missing a retransmit interval later, and again, backing off", () => {
     // Node 3 was down when the block was made: only the notaries' re-sent shares reach it.
     const h = new Harness(3);
     h.beacon(0, 1n);
@@ -310,9 +310,11 @@ describe("a block this node never received", () => {
     h.at(1010, { type: "tick" });
     assert.deepEqual(h.of("sync"), [{ type: "sync", peer: 1, fromHeight: 1n }]);
     h.at(2010, { type: "tick" });
+    assert.equal(h.of("sync").length, 1, "asked again before the backed-off interval");
+    h.at(3010, { type: "tick" });
     assert.equal(h.of("sync").length, 2, "a lost answer is asked for again");
     const signed = h.effects.length;
-    h.at(2100, { type: "block", from: 1, block: b });
+    h.at(3100, { type: "block", from: 1, block: b });
     assert.ok(h.of("sign", signed).some((s) => s.hash === b.hash), "the fetched block is not signed");
     h.at(5000, { type: "tick" });
     assert.equal(h.of("sync").length, 2, "asked again for a block it has");
@@ -328,11 +330,38 @@ describe("a block this node never received", () => {
     assert.equal(h.of("sync").length, 0);
   });
 
-  test("a flood of shares naming unknown blocks keeps a bounded list of them", () => {
+  test("a notary flooding shares for made-up blocks notes only two, and the real missing block is still asked for", () => {
     const h = new Harness(3);
     h.beacon(0, 1n);
     for (let i = 0; i < 500; i++) h.at(10, share(1, block(1n, GENESIS, 0, `junk${i}`)));
-    assert.ok((h.state.heights.get(1n)?.missing.size ?? 0) <= 16);
+    assert.equal(h.state.heights.get(1n)?.missing.size, 2);
+    const real = block(1n, GENESIS, 0);
+    h.at(20, share(2, real));
+    h.at(1020, { type: "tick" });
+    assert.ok(h.of("sync").some((s) => s.peer === 2), "the honest notary's block was crowded out");
+  });
+
+  test("asks each sender of the block's shares in turn, so one that does not answer is not asked forever", () => {
+    const h = new Harness(3);
+    h.beacon(0, 1n);
+    const b = block(1n, GENESIS, 0);
+    h.at(10, share(1, b));
+    h.at(20, share(2, b));
+    for (const t of [1010, 3010, 7010]) h.at(t, { type: "tick" });
+    assert.deepEqual(h.of("sync").map((s) => s.peer), [1, 2, 1]);
+  });
+
+  test("a missing block of a height already left is not asked for", () => {
+    const h = new Harness(3);
+    h.beacon(0, 1n);
+    h.beacon(0, 2n);
+    const rival = block(1n, GENESIS, 1);
+    h.at(10, share(1, rival));
+    const kept = block(1n, GENESIS, 0);
+    h.at(20, { type: "block", from: 0, block: kept });
+    h.notarize(30, kept);
+    h.at(5000, { type: "tick" });
+    assert.equal(h.of("sync").length, 0);
   });
 
   test("a sync answer carries the working height's blocks: the signed one first", () => {

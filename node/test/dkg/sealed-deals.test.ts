@@ -21,6 +21,9 @@ import { createMetrics, type Metrics } from "../../src/metrics/registry.js";
 import { FakeClock } from "../../src/testing/fake-clock.js";
 
 const N = 5;
+/** The manual clock's start: a sealing-key generation is the driver's start in wall ms, and a test posing as a
+ * member's earlier process needs an earlier one. */
+const START_MS = 1_000;
 const T = 3;
 const EPOCH = 0n;
 const GROUP = 0;
@@ -78,7 +81,7 @@ function plaintextOf(deal: DkgDeal): Uint8Array {
 
 /** Runs one DKG among all nodes until every driver has registered (or the step budget runs out). */
 async function run(tamper: Tamper = (_f, _t, e) => e): Promise<Run> {
-  const clock = new FakeClock(0);
+  const clock = new FakeClock(START_MS);
   const queue: { from: number; to: number; envelope: Envelope }[] = [];
   const delivered: Delivered[] = [];
   const logs: string[] = [];
@@ -121,7 +124,7 @@ async function run(tamper: Tamper = (_f, _t, e) => e): Promise<Run> {
     drivers[next.to]!.receive(envelope.dkg);
   }
   drivers.forEach((d) => d.stop());
-  return { registrations: registrations as DkgRegistration[], delivered, metrics, logs, elapsedMs: clock.now(), sealingSecretsAfter: given };
+  return { registrations: registrations as DkgRegistration[], delivered, metrics, logs, elapsedMs: clock.now() - START_MS, sealingSecretsAfter: given };
 }
 
 /** A faulty dealer: rewrites the share of its first deal to the victim, re-signs, and answers complaints honestly. */
@@ -218,6 +221,25 @@ describe("DKG deals are sealed to their recipient", () => {
     }
     // The control: with the erased run keys (which the test kept), every deal opens.
     for (const deal of deals) assert.equal(plaintextOf(deal).length, 32);
+  });
+
+  it("a deal sealed to a key the recipient no longer holds is set aside, and the one re-sealed to its new key counts", async () => {
+    // The victim's earlier process (before a restart) announced another key: every dealer first sees that one,
+    // with an earlier generation, and seals to it; then the victim's own announcement replaces it.
+    const earlier = sha256(utf8ToBytes("the victim's key before its restart"));
+    const replaced = new Set<number>();
+    const r = await run((from, to, envelope) => {
+      if (from !== VICTIM || envelope.dkg === undefined || replaced.has(to)) return envelope;
+      const body = DkgBody.decode(envelope.dkg.body);
+      if (body.sealingKey === undefined) return envelope;
+      replaced.add(to);
+      const bytes = DkgBody.encode({ ...body, sealingKey: { publicKey: x25519.getPublicKey(earlier), generation: BigInt(START_MS - 500) } }).finish();
+      return { dkg: { body: bytes, signature: signWithIdentity(secrets[VICTIM]!, `dkg/${genesis.subnet}`, bytes) } };
+    });
+    const toVictim = r.delivered.filter((d) => d.to === VICTIM && d.body.deal !== undefined).map((d) => d.body.deal!);
+    assert.ok(toVictim.some((d) => bytesToHex(d.recipientKey) === bytesToHex(x25519.getPublicKey(earlier))), "no deal was sealed to the earlier key: the test did not set the scene");
+    assert.deepEqual(summary(r), { complaints: [], justifications: [], qualified: MEMBERS.map((node) => [node, "1,2,3,4,5"]), registered: MEMBERS.map(() => [MEMBERS]), shareHolders: MEMBERS });
+    assertSameGroup(r);
   });
 
   it("a sealed share that does not open ends like an invalid share: complaint, justification, same group", async () => {

@@ -10,10 +10,10 @@ import { RunSealingKeys } from "../../src/dkg/sealing-keys.js";
 const DEALER_NODE = 4;
 const RECIPIENT_NODE = 7;
 const [dealer, recipient, other] = [new RunSealingKeys(), new RunSealingKeys(), new RunSealingKeys()];
-dealer.announce(RECIPIENT_NODE, recipient.publicKey);
-recipient.announce(DEALER_NODE, dealer.publicKey);
-other.announce(DEALER_NODE, dealer.publicKey);
-other.announce(RECIPIENT_NODE, recipient.publicKey);
+dealer.announce(RECIPIENT_NODE, recipient.publicKey, 1n);
+recipient.announce(DEALER_NODE, dealer.publicKey, 1n);
+other.announce(DEALER_NODE, dealer.publicKey, 1n);
+other.announce(RECIPIENT_NODE, recipient.publicKey, 1n);
 
 const share = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
 const context: ShareSealContext = {
@@ -111,34 +111,38 @@ describe("sealing a DKG share", () => {
 describe("a run's sealing keys", () => {
   it("refuses announced keys of the wrong size, and low-order keys when agreeing, without echoing them", () => {
     const keys = new RunSealingKeys();
-    assert.equal(keys.announce(1, new Uint8Array(31)), "invalid");
+    assert.equal(keys.announce(1, new Uint8Array(31), 1n), "invalid");
     assert.equal(keys.has(1), false);
     const lowOrder = new Uint8Array(32); // the identity point: X25519 output would be all zero
-    assert.equal(keys.announce(2, lowOrder), "new");
+    assert.equal(keys.announce(2, lowOrder, 1n), "new");
     assert.throws(
       () => keys.agreement(2),
       (error: unknown) => error instanceof Error && /low order/.test(error.message) && !error.message.includes(bytesToHex(lowOrder)),
     );
   });
 
-  it("a repeated key is the same; a new one replaces it and gives another agreement", () => {
+  it("a later generation replaces the key and gives another agreement; a stale or replayed announcement changes nothing", () => {
     const keys = new RunSealingKeys();
     const first = new RunSealingKeys();
     const restarted = new RunSealingKeys();
-    assert.equal(keys.announce(3, first.publicKey), "new");
-    assert.equal(keys.announce(3, first.publicKey), "same");
+    assert.equal(keys.announce(3, first.publicKey, 100n), "new");
+    assert.equal(keys.announce(3, first.publicKey, 100n), "stale", "a retransmitted copy");
     const before = Uint8Array.from(keys.agreement(3));
-    assert.equal(keys.announce(3, restarted.publicKey), "changed");
+    assert.equal(keys.announce(3, restarted.publicKey, 200n), "changed");
     assert.notDeepEqual(keys.agreement(3), before);
-    restarted.announce(0, keys.publicKey);
+    restarted.announce(0, keys.publicKey, 1n);
     assert.deepEqual(keys.agreement(3), restarted.agreement(0), "the new agreement is the one the restarted member computes");
+    // The adversary: the pre-restart announcement, delayed or replayed by another member, must not undo the restart.
+    assert.equal(keys.announce(3, first.publicKey, 100n), "stale");
+    assert.equal(keys.announce(3, new RunSealingKeys().publicKey, 200n), "stale", "a second key of the same generation");
+    assert.deepEqual(keys.keyOf(3), restarted.publicKey);
   });
 
   it("erasing zeroes the secret and every agreement, and nothing can be opened or sealed after", () => {
     const secret = new Uint8Array(32).fill(7);
     const keys = new RunSealingKeys(secret);
     const peer = new RunSealingKeys();
-    keys.announce(1, peer.publicKey);
+    keys.announce(1, peer.publicKey, 1n);
     const agreement = keys.agreement(1);
     keys.erase();
     assert.ok(secret.every((b) => b === 0), "the secret key is not zeroed");

@@ -102,7 +102,8 @@ function decodeCleanly<T>(decode: (b: Uint8Array) => T, bytes: Uint8Array): T | 
 const validEncodings: Uint8Array[] = [
   Envelope.encode({ share: { round: 7n, group: 1, index: 2, signature: new Uint8Array(48).fill(3), epoch: 0n } }).finish(),
   Envelope.encode({ beacon: { round: 9n, signature: new Uint8Array(48).fill(1), previousSignature: new Uint8Array(48).fill(2), group: 0, epoch: 1n } }).finish(),
-  Envelope.encode({ dkg: { body: DkgBody.encode({ epoch: 1n, group: 0, sender: 2, attempt: 0, deal: { from: 1, to: 2, commitments: [new Uint8Array(96)], sealedShare: new Uint8Array(80), digestSignature: new Uint8Array(64) } }).finish(), signature: new Uint8Array(64) } }).finish(),
+  Envelope.encode({ dkg: { body: DkgBody.encode({ epoch: 1n, group: 0, sender: 2, attempt: 0, deal: { from: 1, to: 2, commitments: [new Uint8Array(96)], sealedShare: new Uint8Array(80), digestSignature: new Uint8Array(64), recipientKey: new Uint8Array(32), dealerKey: new Uint8Array(32) } }).finish(), signature: new Uint8Array(64) } }).finish(),
+  DkgBody.encode({ epoch: 0n, group: 3, sender: 1, attempt: 0, sealingKey: { publicKey: new Uint8Array(32).fill(9), generation: 1765000000000n } }).finish(),
   DkgBody.encode({ epoch: 0n, group: 3, sender: 1, attempt: 0, response: { from: 2, commitmentDigests: [], complaints: [3] } }).finish(),
   DkgBody.encode({ epoch: 0n, group: 3, sender: 1, attempt: 0, outcome: { qualified: [1, 2, 3], commitments: [new Uint8Array(96)], failed: false } }).finish(),
   Hello.encode({ from: 1, to: 0, timeMs: 123n, signature: new Uint8Array(64), challenge: new Uint8Array(16) }).finish(),

@@ -16,6 +16,16 @@ import { probeExchange, signedHello } from "@relaylab/node/client";
 import { generateIdentity } from "@relaylab/node/identity";
 import type { TestnetPort } from "../testnet/port.js";
 
+/** Tries per Hello when the node gave no answer at all (the channel failed or timed out): that is no verdict. */
+const TRIES = 3;
+
+/** The node's answer to `send`, tried again while there was none. */
+async function answered(send: () => Promise<StatusObject>): Promise<StatusObject> {
+  let last = await send();
+  for (let i = 1; i < TRIES && (last.code === status.DEADLINE_EXCEEDED || last.code === status.UNAVAILABLE); i++) last = await send();
+  return last;
+}
+
 export interface ImpostorResult {
   readonly attempts: number;
   /** "replayed Hello to node 3: OK", for each Hello the target did not refuse. */
@@ -50,7 +60,7 @@ export async function impostorAt(testnet: Pick<TestnetPort, "genesis" | "endpoin
 
   const notRefused: string[] = [];
   for (const a of attempts) {
-    const answer = await a.send();
+    const answer = await answered(a.send);
     if (answer.code === status.UNAUTHENTICATED) continue;
     const details = answer.details === "" || answer.details === status[answer.code] ? "" : ` (${answer.details})`;
     notRefused.push(`${a.what} to node ${victim}: ${status[answer.code]}${details}`);

@@ -67,6 +67,7 @@ export async function runExperiment(testnet: TestnetPort, experiment: RunnableEx
     invalidSharesCounted: invalid,
     nodes: testnet.endpoints.length,
     groups: ledger.groupSet(0)?.groups ?? [],
+    finalizedHeight: testnet.observer.finality.highestHeight,
   });
   const roundIntervals = [...intervals.entries()].sort(([a], [b]) => a - b).map(([, seconds]) => seconds);
   const record = engine.record(experiment.metadata.name, testnet.genesis.seed, replay?.selectorSeed ?? experiment.spec.seed, roundIntervals);

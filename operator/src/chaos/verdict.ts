@@ -26,6 +26,11 @@ export interface RunFacts {
   /** Nodes in the subnet and its registered groups (members by node index), for the stall model. */
   readonly nodes: number;
   readonly groups: readonly { readonly members: readonly number[]; readonly threshold: number }[];
+  /**
+   * The highest height any node finalized by the end of the run, as the observer's finalized-block streams saw it
+   * (the source of StepRecord.finalizedAtEnd too, so the two compare like with like).
+   */
+  readonly finalizedHeight: number;
 }
 
 /**
@@ -103,8 +108,8 @@ export function judge(expect: Expectations, facts: RunFacts): Verdict[] {
       if (st.finalizedAtEnd !== undefined) {
         out.push({
           name: `finalization resumed after '${st.name}'`,
-          passed: s.finalizedHeight > st.finalizedAtEnd,
-          measured: `finalized height ${s.finalizedHeight} at the end of the run, ${st.finalizedAtEnd} when the fault ended`,
+          passed: facts.finalizedHeight > st.finalizedAtEnd,
+          measured: `finalized height ${facts.finalizedHeight} at the end of the run, ${st.finalizedAtEnd} when the fault ended`,
           expected: `above ${st.finalizedAtEnd}`,
         });
       }

@@ -29,6 +29,7 @@ const facts: RunFacts = {
   steps: [{ name: "cut", action: "partition", firedAtRound: 3, firedAtSeconds: 2, victims: [1], endedAtRound: 4 }],
   invalidSharesCounted: 0,
   nodes: 10,
+  finalizedHeight: 0,
   groups: [
     { members: [0, 1, 2, 3, 4], threshold: 3 },
     { members: [5, 6, 7, 8, 9], threshold: 3 },
@@ -59,7 +60,7 @@ describe("chaos verdicts", () => {
   it("with recoveryWithinRounds, fails a run whose finalized height never passed the one at a fault's end", () => {
     const ended = { name: "cut", action: "crash", firedAtRound: 3, firedAtSeconds: 2, victims: [1], endedAtRound: 4, finalizedAtEnd: 3 };
     const verdict = (finalizedHeight: number) =>
-      judge(expectations({ recoveryWithinRounds: 5 }), { ...facts, summary: { ...summary, finalizedHeight }, steps: [ended] }).find((v) => v.name === "finalization resumed after 'cut'");
+      judge(expectations({ recoveryWithinRounds: 5 }), { ...facts, finalizedHeight, steps: [ended] }).find((v) => v.name === "finalization resumed after 'cut'");
     assert.equal(verdict(3)?.passed, false, "the beacon recovered but consensus stayed at the fault's height");
     assert.match(verdict(3)?.measured ?? "", /finalized height 3 at the end of the run, 3 when the fault ended/);
     assert.equal(verdict(9)?.passed, true);

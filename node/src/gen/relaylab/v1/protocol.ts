@@ -91,10 +91,13 @@ export interface DkgBody {
  * The X25519 public key this member seals its deal shares with, and opens those dealt to it with, in this run
  * (epoch, attempt, group of the body). Made fresh for the run and erased when it ends, so recorded deals stay
  * sealed even once identity keys are taken. Sent to every member first; deals wait for the recipient's key.
- * A later announcement (a restarted member) replaces the key, and deals to it are sealed again.
+ * An announcement of a later generation (a restarted member) replaces the key, and deals to it are sealed again;
+ * one of an earlier or the same generation (a stale copy, replayed by anyone) changes nothing.
  */
 export interface DkgSealingKey {
   publicKey: Uint8Array;
+  /** the announcing process's start, in ms since the Unix epoch */
+  generation: bigint;
 }
 
 /**
@@ -123,6 +126,16 @@ export interface DkgDeal {
    * dealer committed to, so only the dealer can make two digests conflict.
    */
   digestSignature: Uint8Array;
+  /**
+   * The recipient's sealing key the share is sealed to: a deal sealed to a key the recipient no longer holds (sent
+   * before the dealer saw its new announcement) is set aside unopened, and the re-sealed one that follows counts.
+   */
+  recipientKey: Uint8Array;
+  /**
+   * The dealer's sealing key it sealed with: a recipient holds the deal until that is the key it knows for the dealer
+   * (a restarted dealer's deal may overtake its new announcement).
+   */
+  dealerKey: Uint8Array;
 }
 
 export interface CommitmentDigest {
@@ -857,13 +870,19 @@ export const DkgBody: MessageFns<DkgBody> = {
 };
 
 function createBaseDkgSealingKey(): DkgSealingKey {
-  return { publicKey: new Uint8Array(0) };
+  return { publicKey: new Uint8Array(0), generation: 0n };
 }
 
 export const DkgSealingKey: MessageFns<DkgSealingKey> = {
   encode(message: DkgSealingKey, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.publicKey.length !== 0) {
       writer.uint32(10).bytes(message.publicKey);
+    }
+    if (message.generation !== 0n) {
+      if (BigInt.asUintN(64, message.generation) !== message.generation) {
+        throw new globalThis.Error("value provided for field message.generation of type uint64 too large");
+      }
+      writer.uint32(16).uint64(message.generation);
     }
     return writer;
   },
@@ -889,6 +908,14 @@ export const DkgSealingKey: MessageFns<DkgSealingKey> = {
             message.publicKey = reader.bytes();
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.generation = reader.uint64() as bigint;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -908,6 +935,7 @@ export const DkgSealingKey: MessageFns<DkgSealingKey> = {
         : isSet(object.public_key)
         ? bytesFromBase64(object.public_key)
         : new Uint8Array(0),
+      generation: isSet(object.generation) ? BigInt(object.generation) : 0n,
     };
   },
 
@@ -915,6 +943,9 @@ export const DkgSealingKey: MessageFns<DkgSealingKey> = {
     const obj: any = {};
     if (message.publicKey.length !== 0) {
       obj.publicKey = base64FromBytes(message.publicKey);
+    }
+    if (message.generation !== 0n) {
+      obj.generation = message.generation.toString();
     }
     return obj;
   },
@@ -925,6 +956,9 @@ export const DkgSealingKey: MessageFns<DkgSealingKey> = {
   fromPartial(object: DeepPartial<DkgSealingKey>): DkgSealingKey {
     const message = createBaseDkgSealingKey();
     message.publicKey = object.publicKey ?? new Uint8Array(0);
+    message.generation = (object.generation !== undefined && object.generation !== null)
+      ? BigInt(object.generation)
+      : 0n;
     return message;
   },
 };
@@ -982,7 +1016,15 @@ export const DkgOutcomeRequest: MessageFns<DkgOutcomeRequest> = {
 };
 
 function createBaseDkgDeal(): DkgDeal {
-  return { from: 0, to: 0, commitments: [], sealedShare: new Uint8Array(0), digestSignature: new Uint8Array(0) };
+  return {
+    from: 0,
+    to: 0,
+    commitments: [],
+    sealedShare: new Uint8Array(0),
+    digestSignature: new Uint8Array(0),
+    recipientKey: new Uint8Array(0),
+    dealerKey: new Uint8Array(0),
+  };
 }
 
 export const DkgDeal: MessageFns<DkgDeal> = {
@@ -1001,6 +1043,12 @@ export const DkgDeal: MessageFns<DkgDeal> = {
     }
     if (message.digestSignature.length !== 0) {
       writer.uint32(42).bytes(message.digestSignature);
+    }
+    if (message.recipientKey.length !== 0) {
+      writer.uint32(50).bytes(message.recipientKey);
+    }
+    if (message.dealerKey.length !== 0) {
+      writer.uint32(58).bytes(message.dealerKey);
     }
     return writer;
   },
@@ -1058,6 +1106,22 @@ export const DkgDeal: MessageFns<DkgDeal> = {
             message.digestSignature = reader.bytes();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.recipientKey = reader.bytes();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.dealerKey = reader.bytes();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1087,6 +1151,16 @@ export const DkgDeal: MessageFns<DkgDeal> = {
         : isSet(object.digest_signature)
         ? bytesFromBase64(object.digest_signature)
         : new Uint8Array(0),
+      recipientKey: isSet(object.recipientKey)
+        ? bytesFromBase64(object.recipientKey)
+        : isSet(object.recipient_key)
+        ? bytesFromBase64(object.recipient_key)
+        : new Uint8Array(0),
+      dealerKey: isSet(object.dealerKey)
+        ? bytesFromBase64(object.dealerKey)
+        : isSet(object.dealer_key)
+        ? bytesFromBase64(object.dealer_key)
+        : new Uint8Array(0),
     };
   },
 
@@ -1107,6 +1181,12 @@ export const DkgDeal: MessageFns<DkgDeal> = {
     if (message.digestSignature.length !== 0) {
       obj.digestSignature = base64FromBytes(message.digestSignature);
     }
+    if (message.recipientKey.length !== 0) {
+      obj.recipientKey = base64FromBytes(message.recipientKey);
+    }
+    if (message.dealerKey.length !== 0) {
+      obj.dealerKey = base64FromBytes(message.dealerKey);
+    }
     return obj;
   },
 
@@ -1120,6 +1200,8 @@ export const DkgDeal: MessageFns<DkgDeal> = {
     message.commitments = object.commitments?.map((e) => e) || [];
     message.sealedShare = object.sealedShare ?? new Uint8Array(0);
     message.digestSignature = object.digestSignature ?? new Uint8Array(0);
+    message.recipientKey = object.recipientKey ?? new Uint8Array(0);
+    message.dealerKey = object.dealerKey ?? new Uint8Array(0);
     return message;
   },
 };
